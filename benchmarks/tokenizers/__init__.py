@@ -1,0 +1,21 @@
+"""Tokenizer adapters, registered lazily so that start-up imports nothing heavy.
+
+A registry entry is a factory ``(**kwargs) -> VideoTokenizer``. Third-party packages add
+their own through the ``pyratok.tokenizers`` entry-point group.
+"""
+
+from __future__ import annotations
+
+from benchmarks.registry import Registry
+from benchmarks.tokenizers.base import Encoded, TokenizerSpec, VideoTokenizer
+
+TOKENIZERS: Registry = Registry("tokenizer", entry_point_group="pyratok.tokenizers")
+
+TOKENIZERS.add_lazy("identity", "benchmarks.tokenizers.identity:create_identity")
+TOKENIZERS.add_lazy("wan2.1", "benchmarks.tokenizers.diffusers_vae:create_wan21")
+TOKENIZERS.add_lazy("wan2.2", "benchmarks.tokenizers.diffusers_vae:create_wan22")
+TOKENIZERS.add_lazy("cogvideox", "benchmarks.tokenizers.diffusers_vae:create_cogvideox")
+TOKENIZERS.add_lazy("mochi", "benchmarks.tokenizers.diffusers_vae:create_mochi")
+TOKENIZERS.add_lazy("svd", "benchmarks.tokenizers.diffusers_vae:create_svd")
+
+__all__ = ["TOKENIZERS", "Encoded", "TokenizerSpec", "VideoTokenizer"]
