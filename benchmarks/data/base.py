@@ -1,0 +1,165 @@
+"""What every dataset reader provides: cheap sample references, then per-sample loading.
+
+A reader parses its index file (``refs()``) without touching the media, reports index rows
+it cannot use (``bad_rows()``) instead of dropping them, and decodes one sample at a time
+(``load()``) inside a DataLoader worker, raising :class:`SampleError` on bad input so the
+runner can record the failure and go on.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import torch
+
+from benchmarks.io.image import read_image
+from benchmarks.io.sampling import FrameSampling
+from benchmarks.io.video import Backend, DecodeError, read_clip
+
+
+@dataclass(frozen=True)
+class SampleRef:
+    """One sample as the index file lists it.
+
+    Attributes:
+        sample_id: unique within the dataset (WebVid ``videoid``, COCO image id).
+        path: media file (video or image).
+        caption: text paired with the sample, ``None`` if the dataset has none.
+        extra: dataset-specific fields (e.g. WebVid ``duration``); not part of the hash.
+    """
+
+    sample_id: str
+    path: str
+    caption: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, hash=False)
+
+
+@dataclass
+class Sample:
+    """A decoded sample.
+
+    Attributes:
+        ref: where it came from.
+        video: ``(3, t, h, w)`` float32 in [0, 1], RGB (``t == 1`` for images).
+    """
+
+    ref: SampleRef
+    video: torch.Tensor
+
+
+class SampleError(Exception):
+    """A sample (or an index row) that cannot be used.
+
+    Attributes:
+        sample_id: the sample's id, or ``"row-<n>"`` for a malformed index row (``n`` is the
+            1-based line/entry number in the index file).
+        path: the media file, or the index file for a malformed row.
+        reason: one line, e.g. ``"file not found"``.
+    """
+
+    def __init__(self, sample_id: str, path: str | os.PathLike[str], reason: str) -> None:
+        # All three go to ``args`` so the error pickles across DataLoader workers.
+        super().__init__(sample_id, str(path), reason)
+        self.sample_id = sample_id
+        self.path = str(path)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"sample_id": self.sample_id, "path": self.path, "reason": self.reason}
+
+
+@runtime_checkable
+class Dataset(Protocol):
+    """A dataset in its official on-disk layout.
+
+    Attributes:
+        name: short name (``"webvid"``, ``"coco"``).
+        root: the folder holding the official layout.
+    """
+
+    name: str
+    root: Path
+
+    def refs(self) -> list[SampleRef]:
+        """Usable samples from the index file, in index order (media is not opened)."""
+        ...
+
+    def bad_rows(self) -> list[SampleError]:
+        """Index rows that could not be turned into a :class:`SampleRef`."""
+        ...
+
+    def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
+        """Decode, sample and transform one sample; ``num_frames`` overrides the clip length.
+
+        Raises:
+            SampleError: missing, corrupt or too short media.
+        """
+        ...
+
+
+class DatasetError(Exception):
+    """A dataset as a whole cannot be read (missing root or index file, wrong columns).
+
+    Attributes:
+        path: the folder or index file.
+        reason: what is wrong and what was expected.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+        super().__init__(str(path), reason)
+        self.path = str(path)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+def load_video_clip(
+    ref: SampleRef,
+    sampling: FrameSampling,
+    *,
+    num_frames: int | None = None,
+    backend: Backend = "auto",
+) -> Sample:
+    """Decode the clip ``sampling`` selects from the video at ``ref.path`` (opened once).
+
+    Returns:
+        ``Sample`` with ``video`` of shape ``(3, t, H, W)`` float32 in [0, 1].
+
+    Raises:
+        SampleError: the file is missing, unreadable, truncated or too short.
+    """
+    try:
+        frames = read_clip(
+            ref.path, lambda available: sampling.indices(available, num_frames), backend=backend
+        )
+        video = sampling.transform(frames)
+    except DecodeError as error:
+        raise SampleError(ref.sample_id, ref.path, error.reason) from error
+    except ValueError as error:  # too short for the clip, or too small for the crop
+        raise SampleError(ref.sample_id, ref.path, str(error)) from error
+    return Sample(ref=ref, video=video)
+
+
+def load_image_clip(ref: SampleRef, sampling: FrameSampling) -> Sample:
+    """Decode the image at ``ref.path`` as a one-frame clip.
+
+    Returns:
+        ``Sample`` with ``video`` of shape ``(3, 1, H, W)`` float32 in [0, 1].
+
+    Raises:
+        SampleError: the file is missing, unreadable or too small for the crop.
+    """
+    try:
+        video = sampling.transform(read_image(ref.path)[None])  # (1, h, w, 3)
+    except DecodeError as error:
+        raise SampleError(ref.sample_id, ref.path, error.reason) from error
+    except ValueError as error:
+        raise SampleError(ref.sample_id, ref.path, str(error)) from error
+    return Sample(ref=ref, video=video)
