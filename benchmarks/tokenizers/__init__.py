@@ -6,16 +6,29 @@ their own through the ``pyratok.tokenizers`` entry-point group.
 
 from __future__ import annotations
 
+from typing import Any
+
 from benchmarks.registry import Registry
-from benchmarks.tokenizers.base import Encoded, TokenizerSpec, VideoTokenizer
 
 TOKENIZERS: Registry = Registry("tokenizer", entry_point_group="pyratok.tokenizers")
 
 TOKENIZERS.add_lazy("identity", "benchmarks.tokenizers.identity:create_identity")
+TOKENIZERS.add_lazy("avgpool", "benchmarks.tokenizers.avgpool:create_avgpool")
 TOKENIZERS.add_lazy("wan2.1", "benchmarks.tokenizers.diffusers_vae:create_wan21")
 TOKENIZERS.add_lazy("wan2.2", "benchmarks.tokenizers.diffusers_vae:create_wan22")
 TOKENIZERS.add_lazy("cogvideox", "benchmarks.tokenizers.diffusers_vae:create_cogvideox")
 TOKENIZERS.add_lazy("mochi", "benchmarks.tokenizers.diffusers_vae:create_mochi")
 TOKENIZERS.add_lazy("svd", "benchmarks.tokenizers.diffusers_vae:create_svd")
+TOKENIZERS.add_lazy(
+    "pyratok-release", "benchmarks.tokenizers.pyratok_release:create_pyratok_release"
+)
 
 __all__ = ["TOKENIZERS", "Encoded", "TokenizerSpec", "VideoTokenizer"]
+
+
+def __getattr__(name: str) -> Any:  # the interface imports torch: only on use
+    if name in ("Encoded", "TokenizerSpec", "VideoTokenizer"):
+        from benchmarks.tokenizers import base
+
+        return getattr(base, name)
+    raise AttributeError(name)

@@ -1,0 +1,266 @@
+"""Spatially tiled encode / decode with linear-ramp blending, for 4K/8K frames.
+
+A frame too large for one pass is cut into overlapping tiles on a regular grid (the last
+tile along each axis is moved back so that it ends flush with the border); each tile is
+encoded (or decoded) on its own with every frame of the clip, and the tiles are blended
+over their overlap with separable linear ramps.
+
+Blending is done as a sequence of ``lerp``s — first the tiles of one row into a row strip
+(ramp along ``w``), then each strip into the output (ramp along ``h``). This is the same
+as weighting each tile with the product of its two 1-D ramps and normalising by the summed
+weights (the ramps form a partition of unity), with one difference that matters in tests:
+where overlapping tiles agree, ``lerp(a, a, α) == a`` bit for bit, so constant inputs and
+tile-local linear maps (average pooling, nearest upsampling) give exactly the untiled
+result.
+
+Memory: besides one tile's input and output, the only buffers are the output itself and
+one row strip (output channels × frames × one tile's height × the full width).
+
+The grid is laid out in latent cells: a tile of ``tile`` pixels is ``tile // s`` latent
+cells, with ``s = spatial_compression``, so encoder tiles start on latent-cell boundaries
+and the encode and decode grids coincide.
+
+Shapes: ``b`` batch, ``c`` channels, ``t`` frames, ``h``/``w`` pixels, primed letters the
+latent grid (``h' = h / s``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor
+
+EncodeFn = Callable[[Tensor], Tensor]  # (b, 3, t, h, w) -> (b, c, t', h', w')
+DecodeFn = Callable[[Tensor], Tensor]  # (b, c, t', h', w') -> (b, 3, t, h, w)
+
+
+# grid -----------------------------------------------------------------------------------
+
+
+def tile_starts(length: int, *, tile: int, overlap: int) -> list[int]:
+    """Start offsets of 1-D tiles covering ``[0, length)``.
+
+    Tiles step by ``tile - overlap``; the last one is moved back to end at ``length``
+    (so its overlap with the previous tile may exceed ``overlap``). A ``length`` not above
+    ``tile`` gives a single tile.
+
+    Args:
+        length: size of the axis (any unit, here latent cells).
+        tile: tile size, ``> overlap``.
+        overlap: overlap between neighbouring tiles, ``>= 0``.
+
+    Returns:
+        Sorted, distinct start offsets; the tile at ``s`` covers ``[s, min(s + tile, length))``.
+    """
+    if tile <= 0 or overlap < 0 or overlap >= tile:
+        raise ValueError(f"need 0 <= overlap < tile, got tile={tile}, overlap={overlap}")
+    if length <= tile:
+        return [0]
+    stride = tile - overlap
+    starts = list(range(0, length - tile, stride))
+    starts.append(length - tile)
+    return starts
+
+
+def _ramp(size: int, overlap: int, *, device: torch.device, dtype: torch.dtype) -> Tensor:
+    """Lerp weights ``(size,)`` for a tile entering an already-filled region on its low side.
+
+    The first ``overlap`` entries rise linearly, ``k -> (k + 1) / (overlap + 1)`` (never 0
+    nor 1, so both sides contribute), the rest are 1 (the new tile takes over).
+    """
+    ramp = torch.ones(size, device=device, dtype=dtype)
+    n = min(overlap, size)
+    if n > 0:
+        ramp[:n] = torch.arange(1, n + 1, device=device, dtype=dtype) / (n + 1)
+    return ramp
+
+
+def _blend_into(
+    dest: Tensor, tile: Tensor, *, start: int, filled_until: int, ramp: int, dim: int
+) -> None:
+    """Write ``tile`` into ``dest`` along ``dim`` at ``start``, lerping the part already filled.
+
+    ``dest[start:filled_until]`` (along ``dim``) holds earlier tiles; it becomes
+    ``lerp(old, tile, α)`` with ``α`` a linear ramp over the first ``ramp`` positions and 1
+    beyond; ``dest[filled_until:start + size]`` is copied.
+    """
+    size = tile.shape[dim]
+    seen = max(0, min(filled_until - start, size))
+    if seen > 0:
+        old = dest.narrow(dim, start, seen)
+        alpha = _ramp(seen, ramp, device=tile.device, dtype=tile.dtype)
+        view = [1] * tile.ndim
+        view[dim] = seen
+        old.copy_(torch.lerp(old, tile.narrow(dim, 0, seen), alpha.view(view)))
+    if seen < size:
+        dest.narrow(dim, start + seen, size - seen).copy_(tile.narrow(dim, seen, size - seen))
+
+
+# options ---------------------------------------------------------------------------------
+
+
+def resolve_tiling(
+    tile_size: int | None, tile_overlap: int | None, spatial_compression: int
+) -> tuple[int, int] | None:
+    """Check ``tile_size`` / ``tile_overlap`` (pixels); ``None`` when tiling is off.
+
+    The default overlap is a quarter of the tile, rounded down to whole latent cells.
+    """
+    if tile_size is None:
+        if tile_overlap is not None:
+            raise ValueError("tile_overlap is set but tile_size is not; tiling needs tile_size")
+        return None
+    s = spatial_compression
+    if (
+        isinstance(tile_size, bool)
+        or not isinstance(tile_size, int)
+        or tile_size <= 0
+        or tile_size % s
+    ):
+        raise ValueError(f"tile_size must be a positive multiple of {s} pixels, got {tile_size!r}")
+    if tile_overlap is None:
+        tile_overlap = (tile_size // 4) // s * s
+    if (
+        isinstance(tile_overlap, bool)
+        or not isinstance(tile_overlap, int)
+        or not 0 <= tile_overlap < tile_size
+        or tile_overlap % s
+    ):
+        raise ValueError(
+            f"tile_overlap must be a multiple of {s} pixels in [0, tile_size={tile_size}), "
+            f"got {tile_overlap!r}"
+        )
+    return tile_size, tile_overlap
+
+
+# tiled map ------------------------------------------------------------------------------
+
+
+def _check_sizes(tile: int, overlap: int, spatial_compression: int) -> tuple[int, int]:
+    s = spatial_compression
+    if s < 1:
+        raise ValueError(f"spatial_compression must be >= 1, got {s}")
+    if tile % s or overlap % s:
+        raise ValueError(
+            f"tile ({tile}) and overlap ({overlap}) must be multiples of the spatial "
+            f"compression ({s}) so that tiles start on latent-cell boundaries"
+        )
+    if not 0 <= overlap < tile:
+        raise ValueError(f"need 0 <= overlap < tile, got tile={tile}, overlap={overlap}")
+    return tile // s, overlap // s
+
+
+def _tiled_map(
+    fn: Callable[[Tensor], Tensor],
+    x: Tensor,
+    *,
+    grid_hw: tuple[int, int],
+    tile: int,
+    overlap: int,
+    in_scale: int,
+    out_scale: int,
+) -> Tensor:
+    """Apply ``fn`` tile by tile on a grid of ``grid_hw`` cells and blend the outputs.
+
+    One grid cell is ``in_scale`` pixels of ``x`` and ``out_scale`` pixels of the output.
+    ``tile`` and ``overlap`` are in grid cells.
+    """
+    gh, gw = grid_hw
+    rows = tile_starts(gh, tile=tile, overlap=overlap)
+    cols = tile_starts(gw, tile=tile, overlap=overlap)
+    ramp = overlap * out_scale
+    out: Tensor | None = None
+    filled_h = 0
+    for r in rows:
+        th = min(tile, gh - r)
+        strip: Tensor | None = None
+        filled_w = 0
+        for c in cols:
+            tw = min(tile, gw - c)
+            piece = fn(
+                x[..., r * in_scale : (r + th) * in_scale, c * in_scale : (c + tw) * in_scale]
+            )
+            expected = (th * out_scale, tw * out_scale)
+            if tuple(piece.shape[-2:]) != expected:
+                raise ValueError(
+                    f"tile function returned spatial size {tuple(piece.shape[-2:])} for a tile "
+                    f"of {th}x{tw} cells; expected {expected} (check spatial_compression)"
+                )
+            if strip is None:
+                strip = piece.new_empty((*piece.shape[:-2], th * out_scale, gw * out_scale))
+            _blend_into(strip, piece, start=c * out_scale, filled_until=filled_w, ramp=ramp, dim=-1)
+            filled_w = (c + tw) * out_scale
+        assert strip is not None
+        if out is None:
+            out = strip.new_empty((*strip.shape[:-2], gh * out_scale, gw * out_scale))
+        if out.shape[:-2] != strip.shape[:-2]:
+            raise ValueError(
+                f"tile function returned leading shape {tuple(strip.shape[:-2])} for one tile "
+                f"row and {tuple(out.shape[:-2])} for an earlier one"
+            )
+        _blend_into(out, strip, start=r * out_scale, filled_until=filled_h, ramp=ramp, dim=-2)
+        filled_h = (r + th) * out_scale
+    assert out is not None
+    return out
+
+
+def tiled_encode(
+    encode_fn: EncodeFn, video: Tensor, *, tile: int, overlap: int, spatial_compression: int
+) -> Tensor:
+    """Encode ``video`` in overlapping spatial tiles and blend the latents.
+
+    Args:
+        encode_fn: ``(b, 3, t, th, tw) -> (b, c, t', th / s, tw / s)``.
+        video: ``(b, 3, t, h, w)``; ``h`` and ``w`` multiples of ``s``.
+        tile: tile size in pixels (square), a multiple of ``s``.
+        overlap: overlap between neighbouring tiles in pixels, a multiple of ``s``.
+        spatial_compression: ``s``, pixels per latent cell.
+
+    Returns:
+        ``(b, c, t', h / s, w / s)``, blended over overlaps with linear ramps of
+        ``overlap / s`` cells.
+    """
+    tile_cells, overlap_cells = _check_sizes(tile, overlap, spatial_compression)
+    h, w = video.shape[-2:]
+    s = spatial_compression
+    if h % s or w % s:
+        raise ValueError(f"frame size {h}x{w} must be a multiple of the spatial compression {s}")
+    return _tiled_map(
+        encode_fn,
+        video,
+        grid_hw=(h // s, w // s),
+        tile=tile_cells,
+        overlap=overlap_cells,
+        in_scale=s,
+        out_scale=1,
+    )
+
+
+def tiled_decode(
+    decode_fn: DecodeFn, latent: Tensor, *, tile: int, overlap: int, spatial_compression: int
+) -> Tensor:
+    """Decode ``latent`` in overlapping spatial tiles and blend the frames.
+
+    Args:
+        decode_fn: ``(b, c, t', th', tw') -> (b, 3, t, th' * s, tw' * s)``.
+        latent: ``(b, c, t', h', w')``.
+        tile: tile size in pixels of the output (square), a multiple of ``s``.
+        overlap: overlap between neighbouring tiles in output pixels, a multiple of ``s``.
+        spatial_compression: ``s``, pixels per latent cell.
+
+    Returns:
+        ``(b, 3, t, h' * s, w' * s)``, blended over overlaps with linear ramps of ``overlap``
+        pixels.
+    """
+    tile_cells, overlap_cells = _check_sizes(tile, overlap, spatial_compression)
+    h, w = latent.shape[-2:]
+    return _tiled_map(
+        decode_fn,
+        latent,
+        grid_hw=(h, w),
+        tile=tile_cells,
+        overlap=overlap_cells,
+        in_scale=1,
+        out_scale=spatial_compression,
+    )
