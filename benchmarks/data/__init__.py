@@ -1,0 +1,12 @@
+"""Dataset readers in the official layouts, registered by the name task YAMLs use."""
+
+from __future__ import annotations
+
+from benchmarks.registry import Registry
+
+DATASETS: Registry = Registry("dataset", entry_point_group="pyratok.datasets")
+
+DATASETS.add_lazy("webvid", "benchmarks.data.webvid:WebVidDataset")
+DATASETS.add_lazy("coco", "benchmarks.data.coco:CocoCaptionsDataset")
+
+__all__ = ["DATASETS"]

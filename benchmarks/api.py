@@ -1,0 +1,82 @@
+"""Python API for notebooks and scripts; ``benchmarks.cli`` only parses arguments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from benchmarks.tokenizers import TOKENIZERS
+
+if TYPE_CHECKING:
+    from benchmarks.tokenizers.base import VideoTokenizer
+
+
+def list_tokenizers() -> list[str]:
+    """Registered tokenizer names (built-in and entry-point plug-ins)."""
+    return TOKENIZERS.names()
+
+
+def list_tasks(include_paths: list[str | Path] | None = None) -> list[str]:
+    """Task names found in ``tasks/`` and in ``include_paths``."""
+    from benchmarks.config import discover_tasks
+
+    return sorted(discover_tasks(include_paths))
+
+
+def create_tokenizer(name: str, **kwargs: Any) -> VideoTokenizer:
+    """Build a registered tokenizer, e.g. ``create_tokenizer("wan2.1", path="~/wan")``."""
+    return TOKENIZERS.get(name)(**kwargs)
+
+
+def evaluate(
+    task: str,
+    tokenizer: str | VideoTokenizer,
+    *,
+    data_root: str | Path | None = None,
+    output: str | Path | None = None,
+    limit: int | None = None,
+    seed: int = 0,
+    tokenizer_args: dict[str, Any] | None = None,
+    device: str | None = None,
+    batch_size: int | None = None,
+    resume: bool = True,
+    strict: bool = False,
+    include_paths: list[str] | None = None,
+    progress: bool = True,
+    **task_args: Any,
+) -> dict[str, Any]:
+    """Run ``task`` with ``tokenizer`` and return the summary (also written to disk).
+
+    Args:
+        task: a task name (``list_tasks()``).
+        tokenizer: a registered name or a ready ``VideoTokenizer`` instance.
+        data_root: the dataset in its official layout; ``None`` runs the bundled demo set.
+        output: results folder (default ``results/runs``).
+        limit: score only the first ``limit`` samples (sorted by id).
+        seed: seeds torch before each sample (per-sample seeds derive from it).
+        tokenizer_args: keyword arguments for the tokenizer factory.
+        **task_args: overrides of task YAML keys (``frames_per_clip=16``, ...).
+
+    Returns:
+        The summary dict: ``metrics`` (name → mean), ``metrics_ci95``, ``unavailable``
+        (name → reason), ``n_samples``, ``n_failed``, config and provenance.
+    """
+    from benchmarks.runner import RunOptions, run
+
+    opts = RunOptions(
+        task=task,
+        tokenizer=tokenizer,
+        tokenizer_args=dict(tokenizer_args or {}),
+        task_args=task_args,
+        data_root=data_root,
+        output=output,
+        limit=limit,
+        seed=seed,
+        device=device,
+        batch_size=batch_size,
+        resume=resume,
+        strict=strict,
+        include_paths=list(include_paths or []),
+        progress=progress,
+    )
+    return run(opts).summary

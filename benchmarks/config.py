@@ -1,0 +1,163 @@
+"""Task configuration: one small YAML per benchmark, parsed into dataclasses.
+
+A task file holds flat values. The keys of :class:`TaskConfig` are common to all tasks;
+a task family may declare its own ``Params`` dataclass for extra keys. Any other key is an
+error that names the key and the file. Files are read with ``yaml.safe_load`` only.
+
+Task files are found by path, never imported: the repository's ``tasks/`` folder (or the
+copy shipped inside the wheel as ``benchmarks/_tasks``), plus every ``--include-path``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+if TYPE_CHECKING:
+    from benchmarks.io.sampling import FrameSampling
+
+
+class ConfigError(ValueError):
+    """A task file or override is wrong; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """Common keys of a task YAML (see ``tasks/webvid.yaml`` for a commented example).
+
+    Attributes:
+        task: task name used on the command line (``--task``).
+        family: task-family registry name (``reconstruction``, ...).
+        dataset: dataset reader name (``webvid``, ``coco``, ...).
+        description: one line for ``benchmarks list``.
+        paper_table: where the paper reports this benchmark (for ``tables``).
+        frames_per_clip, frame_stride, start, resize_shorter, crop: the frame-sampling
+            protocol, see :class:`benchmarks.io.sampling.FrameSampling`.
+        batch_size: clips per tokenizer call (1 keeps latency per clip).
+        num_workers: background decoding processes.
+    """
+
+    task: str
+    family: str
+    dataset: str
+    description: str = ""
+    paper_table: str = ""
+    frames_per_clip: int = 17
+    frame_stride: int = 1
+    start: str = "first"
+    resize_shorter: int | None = 256
+    crop: int | None = 256
+    batch_size: int = 1
+    num_workers: int = 2
+    source: str = field(default="", compare=False)
+
+    @property
+    def sampling(self) -> FrameSampling:
+        from benchmarks.io.sampling import FrameSampling
+
+        return FrameSampling(
+            frames_per_clip=self.frames_per_clip,
+            frame_stride=self.frame_stride,
+            start=self.start,  # type: ignore[arg-type]
+            resize_shorter=self.resize_shorter,
+            crop=self.crop,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d.pop("source")
+        return d
+
+
+COMMON_KEYS = frozenset(f.name for f in dataclasses.fields(TaskConfig)) - {"source"}
+
+
+def builtin_task_dirs() -> list[Path]:
+    """The repository's ``tasks/`` (editable installs) or the wheel's ``benchmarks/_tasks``."""
+    here = Path(__file__).resolve().parent
+    return [p for p in (here.parent / "tasks", here / "_tasks") if p.is_dir()]
+
+
+def discover_tasks(include_paths: list[str | Path] | None = None) -> dict[str, Path]:
+    """Map task name → YAML path. Later folders (``--include-path``) override built-ins."""
+    found: dict[str, Path] = {}
+    dirs = builtin_task_dirs() + [Path(p).expanduser() for p in include_paths or []]
+    for d in dirs:
+        if not d.is_dir():
+            raise ConfigError(f"--include-path {d}: not a folder")
+        for path in sorted(d.glob("*.yaml")) + sorted(d.glob("*.yml")):
+            raw = _read_yaml(path)
+            name = raw.get("task", path.stem)
+            found[str(name)] = path
+    return found
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys to values, got {type(raw).__name__}")
+    return raw
+
+
+def parse_value(text: str) -> Any:
+    """Type a ``k=v`` command-line value the way YAML would (``3`` → int, ``true`` → bool)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def parse_key_values(items: list[str] | None, *, flag: str) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` → ``{"a": 1, "b": "x"}``; a malformed item names the flag."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"{flag} {item!r}: expected KEY=VALUE")
+        out[key.strip()] = parse_value(value)
+    return out
+
+
+def load_task(
+    path: Path, *, params_cls: type | None, overrides: dict[str, Any] | None = None
+) -> tuple[TaskConfig, Any]:
+    """Read ``path`` into a :class:`TaskConfig` and the family's params dataclass.
+
+    Args:
+        path: the task YAML.
+        params_cls: the family's ``Params`` dataclass (``None`` if it has none).
+        overrides: ``--task-arg`` values; same key rules as the file.
+    """
+    raw = {**_read_yaml(path), **(overrides or {})}
+    param_keys = {f.name for f in dataclasses.fields(params_cls)} if params_cls else set()
+    unknown = sorted(set(raw) - COMMON_KEYS - param_keys)
+    if unknown:
+        allowed = ", ".join(sorted(COMMON_KEYS | param_keys))
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r} (allowed keys: {allowed})")
+    for required in ("task", "family", "dataset"):
+        if required not in raw:
+            raise ConfigError(f"{path}: missing required key {required!r}")
+    common = {k: v for k, v in raw.items() if k in COMMON_KEYS}
+    params = {k: v for k, v in raw.items() if k in param_keys}
+    try:
+        config = TaskConfig(**common, source=str(path))
+        config.sampling  # noqa: B018  (validates the sampling values)
+        family_params = params_cls(**params) if params_cls else None
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"{path}: {err}") from err
+    return config, family_params
+
+
+def config_hash(payload: dict[str, Any]) -> str:
+    """Stable short hash of a JSON-able mapping (key order does not matter)."""
+    blob = json.dumps(payload, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]

@@ -1,0 +1,133 @@
+"""Reconstruction family (paper §4.1, Table 1: WebVid-10M and COCO-Val).
+
+Per sample: PSNR, SSIM, LPIPS and encode/decode latency.
+
+Aggregation rule (stated in every summary): frames are compared in [0, 1] (data range
+1.0) after the tokenizer's output is clamped to [-1, 1] and mapped back; PSNR per clip
+from the mean squared error over the whole clip, then averaged over clips; SSIM per frame
+(11×11 Gaussian, σ = 1.5), averaged over the clip's frames, then over clips; LPIPS
+(AlexNet, lpips v0.1) per frame, averaged likewise. Latency: wall time of ``encode`` and
+``decode`` per clip after a warm-up call, with ``torch.cuda.synchronize`` on GPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import ClassVar
+
+import torch
+from torch import Tensor
+
+from benchmarks.data.base import Sample
+from benchmarks.families.base import MetricInfo, TaskFamily
+from benchmarks.metrics import LpipsUnavailable, clip_psnr, load_lpips, ssim
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReconstructionParams:
+    """Family-specific YAML keys.
+
+    Attributes:
+        data_range: value range the metrics use; frames are compared in [0, 1].
+        warmup: untimed calls on the first batch before latency is measured.
+        lpips: compute LPIPS (its AlexNet weights must be in the torch hub cache).
+    """
+
+    data_range: float = 1.0
+    warmup: int = 1
+    lpips: bool = True
+
+
+class ReconstructionFamily(TaskFamily):
+    name = "reconstruction"
+    Params = ReconstructionParams
+    metrics: ClassVar[tuple[MetricInfo, ...]] = (
+        MetricInfo("psnr", True, "dB"),
+        MetricInfo("ssim", True),
+        MetricInfo("lpips", False),
+        MetricInfo("encode_ms", False, "ms"),
+        MetricInfo("decode_ms", False, "ms"),
+    )
+    aggregation = (
+        "frames in [0, 1] (data range 1.0); PSNR per clip from the mean squared error over "
+        "the whole clip, then averaged over clips; SSIM (11x11 Gaussian, sigma 1.5) per "
+        "frame, averaged over the clip, then over clips; LPIPS (AlexNet, v0.1) per frame, "
+        "averaged likewise; latency per clip after warm-up; 95% CI from Student's t"
+    )
+
+    def __init__(self, config, params, tokenizer, *, device) -> None:
+        super().__init__(config, params or ReconstructionParams(), tokenizer, device=device)
+        self._warm = False
+        self._lpips = None
+        self._lpips_reason: str | None = None
+        if not self.params.lpips:
+            self._lpips_reason = "disabled by the task config (lpips: false)"
+        else:
+            try:
+                self._lpips = load_lpips(device=device)
+            except LpipsUnavailable as err:
+                self._lpips_reason = str(err)
+                log.debug("LPIPS unavailable: %s", err)
+
+    def unavailable(self) -> dict[str, str]:
+        return {"lpips": self._lpips_reason} if self._lpips_reason else {}
+
+    def _sync(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+
+    @torch.inference_mode()
+    def _roundtrip(self, video: Tensor, texts: list[str] | None) -> tuple[Tensor, float, float]:
+        self._sync()
+        t0 = time.perf_counter()
+        encoded = self.tokenizer.encode(video, texts)
+        self._sync()
+        t1 = time.perf_counter()
+        recon = self.tokenizer.decode(encoded)
+        self._sync()
+        t2 = time.perf_counter()
+        return recon, (t1 - t0) * 1e3, (t2 - t1) * 1e3
+
+    @torch.inference_mode()
+    def score(self, samples: list[Sample]) -> list[dict[str, float]]:
+        target = torch.stack([s.video for s in samples]).to(self.device)  # (b, 3, t, h, w) [0, 1]
+        texts = [s.ref.caption or "" for s in samples]
+        video = target * 2 - 1
+        if not self._warm:
+            for _ in range(self.params.warmup):
+                self._roundtrip(video, texts)
+            self._warm = True
+        recon, encode_ms, decode_ms = self._roundtrip(video, texts)
+        if recon.shape != video.shape:
+            raise RuntimeError(
+                f"tokenizer {self.tokenizer.spec.name!r} returned {tuple(recon.shape)} "
+                f"for an input of {tuple(video.shape)}"
+            )
+        # The reference goes through the same [-1, 1] → [0, 1] mapping as the output, so an
+        # exact reconstruction compares equal bit for bit (PSNR inf, SSIM 1).
+        pred = ((recon.float().clamp(-1, 1) + 1) / 2).transpose(1, 2)  # (b, t, 3, h, w)
+        ref = ((video.float() + 1) / 2).transpose(1, 2)
+        dr = self.params.data_range
+        psnr_clip = clip_psnr(pred, ref, data_range=dr)  # (b,)
+        ssim_clip = ssim(pred, ref, data_range=dr).mean(dim=1)  # (b,)
+        lpips_clip = None
+        if self._lpips is not None:
+            b, t = pred.shape[:2]
+            lpips_clip = self._lpips(pred.flatten(0, 1), ref.flatten(0, 1)).view(b, t).mean(1)
+        n = len(samples)
+        records = []
+        for i in range(n):
+            rec = {
+                "psnr": float(psnr_clip[i]),
+                "ssim": float(ssim_clip[i]),
+                "encode_ms": encode_ms / n,
+                "decode_ms": decode_ms / n,
+            }
+            if lpips_clip is not None:
+                rec["lpips"] = float(lpips_clip[i])
+            records.append(rec)
+        return records

@@ -1,0 +1,97 @@
+"""``python -m benchmarks tables``: one row per tokenizer, one column per task metric.
+
+Cells read ``mean ± 95% CI half-width``; headers carry ↑ (higher is better) or ↓.
+Runs on demo data are marked, so they are never mistaken for benchmark numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+
+def load_summaries(runs: Path, *, tasks: list[str] | None = None) -> list[dict[str, Any]]:
+    out = []
+    for path in sorted(runs.glob("*/*/summary.json")):
+        summary = json.loads(path.read_text())
+        if tasks and summary.get("task") not in tasks:
+            continue
+        out.append(summary)
+    return out
+
+
+def _cell(mean: float | None, ci: float | None) -> str:
+    if mean is None:
+        return "n/a"
+    if math.isinf(mean):
+        return "inf"
+    digits = 2 if abs(mean) >= 10 else 4
+    text = f"{mean:.{digits}f}"
+    if ci is not None and not math.isnan(ci) and not math.isinf(ci):
+        text += f" ± {ci:.{digits}f}"
+    return text
+
+
+def build_rows(summaries: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows (strings) for the given summaries."""
+    columns: list[tuple[str, str, bool | None]] = []
+    seen = set()
+    for s in summaries:
+        hib = s.get("higher_is_better", {})
+        for name in list(s["metrics"]) + list(s.get("unavailable", {})):
+            key = (s["task"], name)
+            if key not in seen:
+                seen.add(key)
+                columns.append((s["task"], name, hib.get(name)))
+    tokenizers = sorted({s["tokenizer"] for s in summaries})
+    by_key = {(s["tokenizer"], s["task"]): s for s in summaries}
+    header = ["tokenizer"]
+    for task, name, hib in columns:
+        arrow = "" if hib is None else (" ↑" if hib else " ↓")
+        header.append(f"{task} {name}{arrow}")
+    rows = []
+    for tok in tokenizers:
+        row = [tok]
+        for task, name, _ in columns:
+            s = by_key.get((tok, task))
+            if s is None:
+                row.append("")
+            elif name in s.get("unavailable", {}):
+                row.append("unavailable")
+            else:
+                cell = _cell(s["metrics"].get(name), s.get("metrics_ci95", {}).get(name))
+                row.append(cell + (" (demo)" if s.get("demo_data") else ""))
+        rows.append(row)
+    return header, rows
+
+
+def render(summaries: list[dict[str, Any]], *, fmt: str = "md") -> str:
+    header, rows = build_rows(summaries)
+    if fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(header)
+        writer.writerows(rows)
+        return buf.getvalue().rstrip("\n")
+    if fmt == "latex":
+        def esc(text: str) -> str:
+            text = text.replace("±", "$\\pm$").replace("↑", "$\\uparrow$")
+            return text.replace("↓", "$\\downarrow$").replace("_", "\\_")
+
+        lines = [
+            "\\begin{tabular}{l" + "r" * (len(header) - 1) + "}",
+            "\\toprule",
+            " & ".join(esc(h) for h in header) + " \\\\",
+            "\\midrule",
+        ]
+        lines += [" & ".join(esc(c) for c in row) + " \\\\" for row in rows]
+        lines += ["\\bottomrule", "\\end{tabular}"]
+        return "\n".join(lines)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Set up .venv for this project on a fresh machine with Python 3.11.
+#   bash scripts/bootstrap.sh        # runtime: harness + model + demo data
+#   bash scripts/bootstrap.sh test   # the same plus the test tools
+# torch is pinned to the 2.13.0 CPU build first: a bare `torch` requirement would pull a
+# multi-GB CUDA build. On a GPU machine, install your CUDA torch into .venv beforehand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null || PY=python3
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
+.venv/bin/python -c "import torch" 2>/dev/null || pip install "torch==2.13.0"
+extras="decord,vae,model,demo"
+[ "${1:-}" = "test" ] && extras="$extras,test"
+pip install -e ".[$extras]"
+# lpips declares torchvision, which does not import beside torch 2.13 and would pull a
+# CUDA torch: we only need its linear-layer weights, so it goes in without dependencies.
+pip install --no-deps "lpips==0.1.4"
+echo "bootstrap: .venv ready ($(.venv/bin/python -c 'import torch; print("torch", torch.__version__)'))"

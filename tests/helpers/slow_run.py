@@ -1,0 +1,33 @@
+"""``python -m tests.helpers.slow_run ARGS``: the CLI with a deliberately slow tokenizer.
+
+Registers ``slow-avgpool`` (avgpool that sleeps per clip) so a test can SIGKILL a run
+part-way through, then calls ``benchmarks.cli.main`` with the given arguments.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from benchmarks.cli import main
+from benchmarks.tokenizers import TOKENIZERS
+from benchmarks.tokenizers.avgpool import AvgPoolTokenizer
+
+
+class SlowAvgPool(AvgPoolTokenizer):
+    def encode(self, video, texts=None):
+        time.sleep(0.4)
+        return super().encode(video, texts)
+
+
+def create_slow() -> SlowAvgPool:
+    tok = SlowAvgPool()
+    tok.spec = tok.spec.__class__(**{**tok.spec.to_dict(), "name": "slow-avgpool"})
+    return tok
+
+
+if "slow-avgpool" not in TOKENIZERS:
+    TOKENIZERS.register("slow-avgpool")(create_slow)
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,71 @@
+"""Task YAML parsing: unknown keys fail naming the key; overrides; discovery."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.config import ConfigError, discover_tasks, load_task, parse_key_values
+from benchmarks.families.reconstruction import ReconstructionParams
+
+
+def test_builtin_tasks_parse():
+    tasks = discover_tasks()
+    assert {"webvid", "coco"} <= set(tasks)
+    config, params = load_task(tasks["webvid"], params_cls=ReconstructionParams)
+    assert (config.frames_per_clip, config.resize_shorter, config.crop) == (17, 256, 256)
+    assert params.data_range == 1.0
+
+
+def test_unknown_key_names_key_and_file(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text("task: t\nfamily: reconstruction\ndataset: webvid\nframes_per_clp: 3\n")
+    with pytest.raises(ConfigError, match=r"t\.yaml: unknown key 'frames_per_clp'"):
+        load_task(path, params_cls=ReconstructionParams)
+
+
+def test_override_and_bad_value(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text("task: t\nfamily: reconstruction\ndataset: webvid\n")
+    config, _ = load_task(path, params_cls=ReconstructionParams, overrides={"crop": 128})
+    assert config.crop == 128
+    with pytest.raises(ConfigError, match="unknown key 'nope'"):
+        load_task(path, params_cls=ReconstructionParams, overrides={"nope": 1})
+
+
+def test_yaml_is_safe_loaded(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text("task: !!python/object/apply:os.system ['true']\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_task(path, params_cls=None)
+
+
+def test_include_path_adds_user_tasks(tmp_path):
+    (tmp_path / "mine.yaml").write_text("task: mine\nfamily: reconstruction\ndataset: coco\n")
+    assert "mine" in discover_tasks([tmp_path])
+    with pytest.raises(ConfigError, match="not a folder"):
+        discover_tasks([tmp_path / "missing"])
+
+
+def test_key_values_are_typed():
+    assert parse_key_values(["a=3", "b=true", "c=x/y", "d=0.5"], flag="--x") == {
+        "a": 3,
+        "b": True,
+        "c": "x/y",
+        "d": 0.5,
+    }
+    with pytest.raises(ConfigError, match="--x 'oops': expected KEY=VALUE"):
+        parse_key_values(["oops"], flag="--x")
+
+
+def test_tasks_folder_is_not_an_importable_package():
+    """tasks/ is data found by path: no __init__.py, not listed as a wheel package."""
+    import tomllib
+
+    from benchmarks.config import builtin_task_dirs
+
+    root = builtin_task_dirs()[0]
+    assert not (root / "__init__.py").exists()
+    pyproject = tomllib.loads((root.parent / "pyproject.toml").read_text())
+    wheel = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert "tasks" not in wheel["packages"]
+    assert wheel["force-include"]["tasks"] == "benchmarks/_tasks"

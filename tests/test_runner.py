@@ -1,0 +1,199 @@
+"""End-to-end runs: summary contents, resume, bad input, strict mode, exit codes."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+import benchmarks
+from benchmarks.cli import main
+from tests.helpers.datasets import webvid_video_path, write_coco, write_webvid
+
+SMALL = {"resize_shorter": 32, "crop": 32, "num_workers": 0}
+
+
+@pytest.fixture(scope="module")
+def webvid_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("webvid")
+    write_webvid(root, n=4)
+    return root
+
+
+def _lines(path):
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+
+
+def test_identity_is_exact(webvid_root, tmp_path):
+    s = benchmarks.evaluate(
+        "webvid", "identity", data_root=webvid_root, output=tmp_path, progress=False, **SMALL
+    )
+    assert s["n_samples"] == 4 and s["n_failed"] == 0
+    assert math.isinf(s["metrics"]["psnr"]) and s["metrics"]["psnr"] > 0
+    assert s["metrics"]["ssim"] == pytest.approx(1.0, abs=1e-6)
+    assert {"encode_ms", "decode_ms"} <= set(s["metrics"])
+    assert "lpips" in s["unavailable"] and "alexnet" in s["unavailable"]["lpips"].lower()
+    assert "lpips" not in s["metrics"]
+    for key in ("config", "config_hash", "version", "git_commit", "seed", "timestamp"):
+        assert key in s
+    assert "PSNR per clip" in s["aggregation"]
+    run_dir = tmp_path / "webvid" / "identity"
+    on_disk = json.loads((run_dir / "summary.json").read_text())
+    assert on_disk["metrics"]["ssim"] == s["metrics"]["ssim"]
+    assert len(_lines(run_dir / "samples.jsonl")) == 4
+
+
+def test_avgpool_matches_manual_metrics(webvid_root, tmp_path):
+    """The runner's aggregate equals metrics computed by hand on the same clips."""
+
+    from benchmarks.data.webvid import WebVidDataset
+    from benchmarks.io.sampling import FrameSampling
+    from benchmarks.metrics import clip_psnr, ssim
+    from benchmarks.tokenizers.avgpool import AvgPoolTokenizer
+
+    s = benchmarks.evaluate(
+        "webvid", "avgpool", data_root=webvid_root, output=tmp_path, progress=False, **SMALL
+    )
+    ds = WebVidDataset(webvid_root, sampling=FrameSampling(resize_shorter=32, crop=32))
+    tok = AvgPoolTokenizer()
+    psnrs, ssims = [], []
+    for ref in sorted(ds.refs(), key=lambda r: r.sample_id):
+        video = ds.load(ref, num_frames=17).video[None]
+        rec = (tok.decode(tok.encode(video * 2 - 1)).clamp(-1, 1) + 1) / 2
+        pred, target = rec.transpose(1, 2), video.transpose(1, 2)
+        psnrs.append(float(clip_psnr(pred, target)[0]))
+        ssims.append(float(ssim(pred, target).mean()))
+    assert s["metrics"]["psnr"] == pytest.approx(sum(psnrs) / 4, rel=1e-6)
+    assert s["metrics"]["ssim"] == pytest.approx(sum(ssims) / 4, rel=1e-6)
+    assert 10 < s["metrics"]["psnr"] < 60
+    assert s["metrics_ci95"]["psnr"] > 0
+
+
+def test_resume_skips_finished_samples(webvid_root, tmp_path, monkeypatch):
+    from benchmarks.families.reconstruction import ReconstructionFamily
+
+    kwargs = dict(data_root=webvid_root, output=tmp_path, progress=False, **SMALL)
+    benchmarks.evaluate("webvid", "avgpool", limit=2, **kwargs)
+    scored = []
+    original = ReconstructionFamily.score
+
+    def counting(self, samples):
+        scored.extend(s.ref.sample_id for s in samples)
+        return original(self, samples)
+
+    monkeypatch.setattr(ReconstructionFamily, "score", counting)
+    resumed = benchmarks.evaluate("webvid", "avgpool", **kwargs)
+    assert sorted(scored) == ["1002", "1003"]  # only the two new samples
+    assert resumed["n_samples"] == 4
+    fresh = benchmarks.evaluate(
+        "webvid", "avgpool", **{**kwargs, "output": tmp_path / "fresh"}
+    )
+    assert resumed["metrics"]["psnr"] == fresh["metrics"]["psnr"]
+    assert resumed["metrics"]["ssim"] == fresh["metrics"]["ssim"]
+    scored.clear()
+    benchmarks.evaluate("webvid", "avgpool", resume=False, **kwargs)
+    assert len(scored) == 4
+
+
+def test_changed_protocol_is_not_resumed(webvid_root, tmp_path):
+    kwargs = dict(data_root=webvid_root, output=tmp_path, progress=False, num_workers=0)
+    a = benchmarks.evaluate("webvid", "avgpool", resize_shorter=32, crop=32, **kwargs)
+    b = benchmarks.evaluate("webvid", "avgpool", resize_shorter=64, crop=64, **kwargs)
+    assert a["config_hash"] != b["config_hash"]
+    assert b["n_samples"] == 4 and a["metrics"]["psnr"] != b["metrics"]["psnr"]
+
+
+@pytest.fixture
+def broken_webvid(tmp_path):
+    root = tmp_path / "broken"
+    ids = write_webvid(root, n=5)
+    truncated = webvid_video_path(root, ids[1])
+    data = truncated.read_bytes()
+    truncated.write_bytes(data[: len(data) // 3])
+    webvid_video_path(root, ids[3]).unlink()
+    return root, ids
+
+
+def test_bad_files_are_recorded_and_run_goes_on(broken_webvid, tmp_path, capsys):
+    root, ids = broken_webvid
+    code = main(
+        ["run", "--task", "webvid", "--tokenizer", "identity", "--data-root", str(root),
+         "--output", str(tmp_path), "--no-progress", "--task-arg", "resize_shorter=32",
+         "--task-arg", "crop=32", "--num-workers", "1"]
+    )
+    assert code == 1
+    run_dir = tmp_path / "webvid" / "identity"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["n_failed"] == 2 and summary["n_samples"] == 3
+    failures = {f["sample_id"]: f for f in _lines(run_dir / "failures.jsonl")}
+    assert set(failures) == {ids[1], ids[3]}
+    assert failures[ids[3]]["path"].endswith(f"{ids[3]}.mp4")
+    assert "not found" in failures[ids[3]]["reason"]
+    assert failures[ids[1]]["path"].endswith(f"{ids[1]}.mp4") and failures[ids[1]]["reason"]
+    out = capsys.readouterr().out
+    assert "3 scored, 2 failed" in out
+
+
+def test_strict_stops_at_first_failure(broken_webvid, tmp_path):
+    root, _ = broken_webvid
+    code = main(
+        ["run", "--task", "webvid", "--tokenizer", "identity", "--data-root", str(root),
+         "--output", str(tmp_path), "--no-progress", "--strict", "--num-workers", "0",
+         "--task-arg", "resize_shorter=32", "--task-arg", "crop=32"]
+    )
+    assert code == 3
+    summary = json.loads((tmp_path / "webvid" / "identity" / "summary.json").read_text())
+    assert "stopped" in summary and summary["n_samples"] < 4
+
+
+def test_malformed_row_is_a_failure(tmp_path):
+    root = tmp_path / "rows"
+    write_webvid(root, n=2)
+    csv_path = root / "results_10M_val.csv"
+    csv_path.write_text(csv_path.read_text() + ",https://x.invalid/y.mp4,PT00H00M01S,,no id\n")
+    s = benchmarks.evaluate(
+        "webvid", "identity", data_root=root, output=tmp_path, progress=False, **SMALL
+    )
+    assert s["n_samples"] == 2 and s["n_failed"] == 1
+    failures = _lines(tmp_path / "webvid" / "identity" / "failures.jsonl")
+    assert failures[0]["sample_id"].startswith("row-")
+    assert failures[0]["path"].endswith("results_10M_val.csv")
+
+
+def test_coco_images_as_one_frame_clips(tmp_path):
+    root = tmp_path / "coco"
+    write_coco(root, n=3)
+    s = benchmarks.evaluate("coco", "avgpool", data_root=root, output=tmp_path, progress=False,
+                            **SMALL)
+    assert s["n_samples"] == 3 and s["frames_per_clip"] == 1
+    assert 10 < s["metrics"]["psnr"] < 60
+
+
+def test_usage_errors_exit_2(tmp_path, capsys):
+    assert main(["run", "--task", "webvd", "--tokenizer", "identity"]) == 2
+    assert "did you mean 'webvid'" in capsys.readouterr().err
+    assert main(["run", "--task", "webvid", "--tokenizer", "identiy"]) == 2
+    assert "did you mean 'identity'" in capsys.readouterr().err
+    assert main(["run", "--task", "webvid", "--tokenizer", "identity",
+                 "--data-root", str(tmp_path / "nope")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    assert main(["run", "--task", "webvid", "--tokenizer", "identity",
+                 "--task-arg", "bogus=1"]) == 2
+    assert "unknown key 'bogus'" in capsys.readouterr().err
+
+
+def test_list_and_tables(webvid_root, tmp_path, capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "webvid" in out and "identity" in out and "wan2.1" in out
+    for tok in ("identity", "avgpool"):
+        benchmarks.evaluate("webvid", tok, data_root=webvid_root, output=tmp_path,
+                            progress=False, **SMALL)
+    for fmt, marker in (("md", "| tokenizer |"), ("csv", "tokenizer,"), ("latex", "\\toprule")):
+        assert main(["tables", "--runs", str(tmp_path), "--format", fmt]) == 0
+        out = capsys.readouterr().out
+        assert marker in out and "avgpool" in out
+    main(["tables", "--runs", str(tmp_path)])
+    md = capsys.readouterr().out
+    assert "webvid psnr ↑" in md and "webvid lpips ↓" in md and "unavailable" in md
