@@ -1,0 +1,1 @@
+"""Functional metrics (torch only). Import from ``benchmarks.metrics``."""

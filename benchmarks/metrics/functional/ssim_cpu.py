@@ -1,0 +1,84 @@
+"""SSIM on the CPU as one fused numba kernel (the fast path of ``ssim`` for CPU tensors).
+
+Same definition and borders as :mod:`benchmarks.metrics.functional.ssim` (Wang et al.
+2004; 11-tap Gaussian, σ = 1.5, valid-mode filtering = skimage's reflect-then-crop):
+each channel-image is shifted by the mean of the pair, its four maps ``x', y', x'² + y'²,
+x'y'`` are filtered row by row (vertical pass into one row buffer, horizontal pass into
+another) while they sit in cache, and the SSIM of each output row is summed in float64.
+Images run in parallel (``numba.prange``). float32 arithmetic; the mean shift keeps the
+second moments from cancelling (agreement with skimage ~1e-8 on natural images).
+
+Why a kernel: the torch path needs two banded GEMMs that do 2.4× the multiplications of
+a direct 11-tap filter; this kernel does the direct filter and fuses everything else.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def mean_ssim_images(
+    x: np.ndarray, y: np.ndarray, win: np.ndarray, c1: np.float32, c2: np.float32
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Mean SSIM of each image pair.
+
+    Args:
+        x, y: ``(n, h, w)`` float32, C-contiguous; ``h, w >= win.size``.
+        win: the normalised 1-D Gaussian, float32.
+        c1, c2: ``(K1·L)²`` and ``(K2·L)²``.
+
+    Returns:
+        ``(n,)`` float64.
+    """
+    n, h, w = x.shape
+    taps = win.size
+    r = (taps - 1) // 2
+    ho, wo = h - 2 * r, w - 2 * r
+    out = np.empty(n, np.float64)
+    for i in prange(n):
+        c = np.float32(0.5 * (x[i].mean() + y[i].mean()))
+        maps = np.empty((4, h, w), np.float32)
+        for yy in range(h):
+            for xx in range(w):
+                a = x[i, yy, xx] - c
+                b = y[i, yy, xx] - c
+                maps[0, yy, xx] = a
+                maps[1, yy, xx] = b
+                maps[2, yy, xx] = a * a + b * b
+                maps[3, yy, xx] = a * b
+        vert = np.empty((4, w), np.float32)
+        horiz = np.empty((4, wo), np.float32)
+        shift_l = np.float32(2 * c * c + c1)
+        total = 0.0
+        for yy in range(ho):
+            for m in range(4):
+                g = win[0]
+                for xx in range(w):
+                    vert[m, xx] = g * maps[m, yy, xx]
+                for k in range(1, taps):
+                    g = win[k]
+                    for xx in range(w):
+                        vert[m, xx] += g * maps[m, yy + k, xx]
+                g = win[0]
+                for xx in range(wo):
+                    horiz[m, xx] = g * vert[m, xx]
+                for k in range(1, taps):
+                    g = win[k]
+                    for xx in range(wo):
+                        horiz[m, xx] += g * vert[m, xx + k]
+            row = 0.0
+            for xx in range(wo):
+                # a = μx - c, b = μy - c, q = E[x'² + y'²], p = E[x'y'] (see ssim.py)
+                a = horiz[0, xx]
+                b = horiz[1, xx]
+                q = horiz[2, xx]
+                p = horiz[3, xx]
+                lum = 2 * c * (a + b) + shift_l
+                num = (2 * a * b + lum) * (2 * (p - a * b) + c2)
+                den = (a * a + b * b + lum) * (q - a * a - b * b + c2)
+                row += num / den
+            total += row
+        out[i] = total / (ho * wo)
+    return out
