@@ -19,6 +19,7 @@ TOKENIZERS.add_lazy("wan2.2", "benchmarks.tokenizers.diffusers_vae:create_wan22"
 TOKENIZERS.add_lazy("cogvideox", "benchmarks.tokenizers.diffusers_vae:create_cogvideox")
 TOKENIZERS.add_lazy("mochi", "benchmarks.tokenizers.diffusers_vae:create_mochi")
 TOKENIZERS.add_lazy("svd", "benchmarks.tokenizers.diffusers_vae:create_svd")
+TOKENIZERS.add_lazy("pyratok", "benchmarks.tokenizers.pyratok:create_pyratok")
 TOKENIZERS.add_lazy(
     "pyratok-release", "benchmarks.tokenizers.pyratok_release:create_pyratok_release"
 )
