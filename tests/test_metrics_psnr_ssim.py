@@ -208,3 +208,10 @@ def test_cpu_kernel_and_torch_path_agree():
     kernel = ssim_module._mean_ssim_cpu(x, y, 1.0)
     assert ssim_module._use_cpu_kernel(x) and not ssim_module._use_cpu_kernel(x.double())
     torch.testing.assert_close(kernel, torch_path, atol=1e-6, rtol=0)
+
+
+def test_identical_frames_give_exactly_one():
+    gen = torch.Generator().manual_seed(5)
+    x = torch.rand(4, 3, 40, 40, generator=gen)
+    assert torch.equal(ssim(x, x.clone()), torch.ones(4, dtype=torch.float64))
+    assert torch.isinf(psnr(x, x.clone())).all()

@@ -13,12 +13,14 @@ def save_tiny_pyratok(path: Path, *, seed: int = 0) -> Path:
     from pyratok.model import PyraTok
 
     torch.manual_seed(seed)
+    # text_dim stays MiniLM's 384: the loaded model embeds text with the real MiniLM.
     config = PyraTokConfig(
-        stem_channels=4,
         pre_channels=8,
-        stage_channels=(8, 8, 8, 8),
+        stage_channels=(8, 16, 16, 16),
         block_dim=16,
         attn_heads=2,
+        code_dim=8,
+        entropy_group_bits=4,
         sem_dim=16,
     )
     folder = Path(path) / "tiny-pyratok"
