@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--runs", default="results/runs", help="folder of runs (default: %(default)s)")
     t.add_argument("--format", choices=["md", "csv", "latex"], default="md")
     t.add_argument("--task", action="append", help="only these tasks")
+    t.add_argument("--paper", action="store_true", help="add the paper's reported numbers")
+    t.add_argument("--include-path", action="append", default=[], metavar="DIR")
     return p
 
 
@@ -119,12 +121,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_tables(args: argparse.Namespace) -> int:
-    from benchmarks.tables import load_summaries, render
+    from benchmarks.tables import load_summaries, paper_claims, render
 
     summaries = load_summaries(Path(args.runs), tasks=args.task)
     if not summaries:
         print(f"no summary.json under {args.runs}", file=sys.stderr)
         return 2
+    if args.paper:
+        tasks = list(dict.fromkeys(s["task"] for s in summaries))
+        summaries += paper_claims(tasks, include_paths=args.include_path)
     print(render(summaries, fmt=args.format))
     return 0
 

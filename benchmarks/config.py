@@ -36,7 +36,8 @@ class TaskConfig:
         family: task-family registry name (``reconstruction``, ...).
         dataset: dataset reader name (``webvid``, ``coco``, ...).
         description: one line for ``benchmarks list``.
-        paper_table: where the paper reports this benchmark (for ``tables``).
+        paper_table: CSV in ``benchmarks/paper_claims/`` with the paper's numbers.
+        paper_columns: metric → column index of that CSV's data rows (``tables --paper``).
         frames_per_clip, frame_stride, start, resize_shorter, crop: the frame-sampling
             protocol, see :class:`benchmarks.io.sampling.FrameSampling`.
         batch_size: clips per tokenizer call (1 keeps latency per clip).
@@ -48,6 +49,7 @@ class TaskConfig:
     dataset: str
     description: str = ""
     paper_table: str = ""
+    paper_columns: dict[str, int] | None = None
     frames_per_clip: int = 17
     frame_stride: int = 1
     start: str = "first"

@@ -193,8 +193,8 @@ class _Run:
             "num_frames": self.num_frames,
             "seed": opts.seed,
         }
-        # batch size and workers change speed, not scores; they stay out of the hash.
-        for key in ("batch_size", "num_workers"):
+        # Speed settings and descriptive keys do not change scores: out of the hash.
+        for key in ("batch_size", "num_workers", "description", "paper_table", "paper_columns"):
             self.hash_payload["task"].pop(key)
         self.config_hash = config_hash(self.hash_payload)
 

@@ -1,7 +1,9 @@
 """``python -m benchmarks tables``: one row per tokenizer, one column per task metric.
 
 Cells read ``mean ± 95% CI half-width``; headers carry ↑ (higher is better) or ↓.
-Runs on demo data are marked, so they are never mistaken for benchmark numbers.
+Runs on demo data are marked, so they are never mistaken for benchmark numbers. With
+``--paper``, the paper's reported numbers (``benchmarks/paper_claims/``) are added as rows
+marked "(paper)", cells "(reported)": claims shown beside measurements, never as ours.
 """
 
 from __future__ import annotations
@@ -19,6 +21,41 @@ def load_summaries(runs: Path, *, tasks: list[str] | None = None) -> list[dict[s
         if tasks and summary.get("task") not in tasks:
             continue
         out.append(summary)
+    return out
+
+
+CLAIMS_DIR = Path(__file__).resolve().parent / "paper_claims"
+
+
+def paper_claims(tasks: list[str], *, include_paths: list[str] | None = None) -> list[dict]:
+    """The paper's numbers for ``tasks`` as pseudo-summaries (``claim: True``)."""
+    import csv
+
+    from benchmarks.config import discover_tasks
+    from benchmarks.runner import resolve_task
+
+    found = discover_tasks(include_paths)
+    out: list[dict[str, Any]] = []
+    for task in tasks:
+        if task not in found:
+            continue
+        config, _, _ = resolve_task(task, include_paths=include_paths or [], overrides={})
+        if not config.paper_table or not config.paper_columns:
+            continue
+        with (CLAIMS_DIR / config.paper_table).open(newline="") as f:
+            rows = list(csv.reader(f))[2:]  # two header rows
+        for row in rows:
+            metrics = {}
+            for name, col in config.paper_columns.items():
+                try:
+                    metrics[name] = float(row[col])
+                except (IndexError, ValueError):
+                    continue
+            if metrics:
+                out.append(
+                    {"task": task, "tokenizer": f"{row[0]} (paper)", "metrics": metrics,
+                     "claim": True}
+                )
     return out
 
 
@@ -45,7 +82,9 @@ def build_rows(summaries: list[dict[str, Any]]) -> tuple[list[str], list[list[st
             if key not in seen:
                 seen.add(key)
                 columns.append((s["task"], name, hib.get(name)))
-    tokenizers = sorted({s["tokenizer"] for s in summaries})
+    measured = sorted({s["tokenizer"] for s in summaries if not s.get("claim")})
+    claimed = [s["tokenizer"] for s in summaries if s.get("claim")]
+    tokenizers = measured + list(dict.fromkeys(claimed))
     by_key = {(s["tokenizer"], s["task"]): s for s in summaries}
     header = ["tokenizer"]
     for task, name, hib in columns:
@@ -62,6 +101,8 @@ def build_rows(summaries: list[dict[str, Any]]) -> tuple[list[str], list[list[st
                 row.append("unavailable")
             else:
                 cell = _cell(s["metrics"].get(name), s.get("metrics_ci95", {}).get(name))
+                if s.get("claim"):
+                    cell = "" if name not in s["metrics"] else cell + " (reported)"
                 row.append(cell + (" (demo)" if s.get("demo_data") else ""))
         rows.append(row)
     return header, rows

@@ -197,3 +197,12 @@ def test_list_and_tables(webvid_root, tmp_path, capsys):
     main(["tables", "--runs", str(tmp_path)])
     md = capsys.readouterr().out
     assert "webvid psnr ↑" in md and "webvid lpips ↓" in md and "unavailable" in md
+
+
+def test_tables_show_paper_claims_as_claims(webvid_root, tmp_path, capsys):
+    benchmarks.evaluate("webvid", "identity", data_root=webvid_root, output=tmp_path,
+                        progress=False, **SMALL)
+    assert main(["tables", "--runs", str(tmp_path), "--paper"]) == 0
+    out = capsys.readouterr().out
+    assert "| PyraTok (Ours) (paper) | 35.72 (reported) | 0.8790 (reported) |" in out
+    assert "| identity | inf |" in out  # measured rows carry no "(reported)"
