@@ -31,24 +31,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pyratok.demo_motion import MOTIONS, MotionSegment, MotionState, simulate, step
+from pyratok.demo_raster import SHAPE_BOUND, SHAPES, coverage
+
 if TYPE_CHECKING:
     import torch
 
 # --- vocabulary ---------------------------------------------------------------------------
 
-SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "star", "cross")
-MOTIONS: tuple[str, ...] = (
-    "moving left",
-    "moving right",
-    "moving up",
-    "moving down",
-    "rotating",
-    "growing",
-    "shrinking",
-    "bouncing",
-    "appearing",
-    "disappearing",
-)
 BACKGROUND_LABEL = "background"
 # A rotating circle looks static, so the combination is never generated nor classified.
 EXCLUDED_COMBINATIONS: frozenset[tuple[str, str]] = frozenset({("circle", "rotating")})
@@ -80,19 +70,6 @@ BACKGROUNDS: dict[str, tuple[int, int, int]] = {
 _TEXTURE_PHRASES = {"plain": "gradient", "stripes": "softly striped", "mottled": "mottled"}
 _MIN_CONTRAST = 110.0  # RGB distance between an object colour and the background base colour
 
-# Shape geometry relative to the nominal radius r, chosen so the areas are comparable.
-_SQUARE_HALF_SIDE = 0.85
-_TRIANGLE_CIRCUMRADIUS = 1.25
-_STAR_OUTER, _STAR_INNER = 1.3, 0.45 * 1.3
-_CROSS_ARM, _CROSS_HALF_WIDTH = 1.1, 0.38
-_BOUND = {  # circumradius of each shape / r: keeps shapes fully inside the frame
-    "circle": 1.0,
-    "square": _SQUARE_HALF_SIDE * math.sqrt(2.0),
-    "triangle": _TRIANGLE_CIRCUMRADIUS,
-    "star": _STAR_OUTER,
-    "cross": math.hypot(_CROSS_ARM, _CROSS_HALF_WIDTH),
-}
-_SUPERSAMPLE = 4
 _FADE_FRAMES = 3  # appearing/disappearing fade length in trimmed clips
 
 _CAPTION_TEMPLATES = (
@@ -165,60 +142,6 @@ class DemoVideo:
 # --- rasterisation ------------------------------------------------------------------------
 
 
-def _inside(shape: str, u: np.ndarray, v: np.ndarray, r: float) -> np.ndarray:
-    """Point-in-shape test in the shape's rotated frame (u right, v down), shapes point up."""
-    if shape == "circle":
-        return u * u + v * v <= r * r
-    if shape == "square":
-        half = _SQUARE_HALF_SIDE * r
-        return np.maximum(np.abs(u), np.abs(v)) <= half
-    if shape == "triangle":
-        radius = _TRIANGLE_CIRCUMRADIUS * r
-        apothem = radius * math.cos(math.pi / 3)
-        inside = np.ones(u.shape, dtype=bool)
-        for k in range(3):  # edge normals of an equilateral triangle with its apex at -v
-            phi = -math.pi / 2 + math.pi / 3 + 2 * math.pi * k / 3
-            inside &= u * math.cos(phi) + v * math.sin(phi) <= apothem
-        return inside
-    if shape == "star":
-        outer, inner = _STAR_OUTER * r, _STAR_INNER * r
-        sector = 2 * math.pi / 5
-        # polar angle measured from the top spike, folded into half a sector
-        phi = np.mod(np.arctan2(v, u) + math.pi / 2, sector)
-        psi = np.minimum(phi, sector - phi)
-        rho = np.hypot(u, v)
-        qx, qy = rho * np.cos(psi), rho * np.sin(psi)
-        ix, iy = inner * math.cos(sector / 2), inner * math.sin(sector / 2)
-        # same side of the edge outer-spike → inner-vertex as the centre
-        return (ix - outer) * qy - iy * (qx - outer) >= 0
-    if shape == "cross":
-        arm, half = _CROSS_ARM * r, _CROSS_HALF_WIDTH * r
-        au, av = np.abs(u), np.abs(v)
-        return ((au <= half) & (av <= arm)) | ((av <= half) & (au <= arm))
-    raise ValueError(f"unknown shape {shape!r}; expected one of {SHAPES}")
-
-
-def _coverage(
-    shape: str, cx: float, cy: float, r: float, angle: float, size: int
-) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
-    """Antialiased coverage of one shape: ((y0, y1, x0, x1), (y1-y0, x1-x0) float in [0,1])."""
-    reach = _BOUND[shape] * r + 1.0
-    x0, x1 = max(0, math.floor(cx - reach)), min(size, math.ceil(cx + reach))
-    y0, y1 = max(0, math.floor(cy - reach)), min(size, math.ceil(cy + reach))
-    if x1 <= x0 or y1 <= y0 or r <= 0:
-        return None
-    ss = _SUPERSAMPLE
-    xs = x0 + (np.arange((x1 - x0) * ss) + 0.5) / ss - cx
-    ys = y0 + (np.arange((y1 - y0) * ss) + 0.5) / ss - cy
-    dx, dy = xs[None, :], ys[:, None]
-    cos_a, sin_a = math.cos(angle), math.sin(angle)
-    u = cos_a * dx + sin_a * dy  # rotate the sample points by -angle
-    v = -sin_a * dx + cos_a * dy
-    inside = _inside(shape, u, v, r).astype(np.float32)
-    cov = inside.reshape(y1 - y0, ss, x1 - x0, ss).mean(axis=(1, 3))
-    return (y0, y1, x0, x1), cov
-
-
 def _background(rng: np.random.Generator, size: int) -> tuple[np.ndarray, str, str]:
     """A static (h, w, 3) float32 background, its base colour name and caption phrase."""
     name = str(rng.choice(list(BACKGROUNDS)))
@@ -264,7 +187,7 @@ def _render(
             alpha = float(obj.opacity[k])
             if alpha <= 0.0:
                 continue
-            hit = _coverage(
+            hit = coverage(
                 obj.shape,
                 float(obj.centres[k, 0]),
                 float(obj.centres[k, 1]),
@@ -284,90 +207,19 @@ def _render(
     return frames_u8, visible > 0.5  # strict >: coverages sum to ≤ 1, so masks are disjoint
 
 
-# --- motion -------------------------------------------------------------------------------
-
-
-@dataclass
-class _State:
-    cx: float
-    cy: float
-    r: float
-    angle: float
-    opacity: float
-
-
-def _step(motion: str, start: _State, frac: float, amount: float, bounces: int) -> _State:
-    """State after a fraction `frac` ∈ [0, 1] of a motion starting from `start`.
-
-    `amount`: travel in px (moving), total angle in rad (rotating), final radius (growing,
-    shrinking), jump height in px (bouncing); unused for appearing/disappearing.
-    """
-    s = _State(start.cx, start.cy, start.r, start.angle, start.opacity)
-    if motion == "moving left":
-        s.cx = start.cx - amount * frac
-    elif motion == "moving right":
-        s.cx = start.cx + amount * frac
-    elif motion == "moving up":
-        s.cy = start.cy - amount * frac
-    elif motion == "moving down":
-        s.cy = start.cy + amount * frac
-    elif motion == "rotating":
-        s.angle = start.angle + amount * frac
-    elif motion in ("growing", "shrinking"):
-        s.r = start.r + (amount - start.r) * frac
-    elif motion == "bouncing":
-        s.cy = start.cy - amount * abs(math.sin(math.pi * bounces * frac))
-    elif motion == "appearing":
-        s.opacity = frac
-    elif motion == "disappearing":
-        s.opacity = 1.0 - frac
-    else:
-        raise ValueError(f"unknown motion {motion!r}; expected one of {MOTIONS}")
-    return s
-
-
-@dataclass(frozen=True)
-class _Segment:
-    motion: str
-    start: int  # first frame that differs from the previous one
-    steps: int
-    amount: float
-    bounces: int = 2
-
-
-def _simulate(initial: _State, segments: list[_Segment], frames: int) -> dict[str, np.ndarray]:
-    """Per-frame geometry: hold the state between segments, animate inside them."""
-    centres = np.zeros((frames, 2))
-    radii, angles, opacity = np.zeros(frames), np.zeros(frames), np.zeros(frames)
-    state, seg_iter = initial, iter(sorted(segments, key=lambda s: s.start))
-    seg = next(seg_iter, None)
-    seg_start_state = state
-    for k in range(frames):
-        if seg is not None and k >= seg.start:
-            if k == seg.start:
-                seg_start_state = state
-            j = k - seg.start + 1
-            state = _step(seg.motion, seg_start_state, j / seg.steps, seg.amount, seg.bounces)
-            if j == seg.steps:
-                seg = next(seg_iter, None)
-        centres[k] = (state.cx, state.cy)
-        radii[k], angles[k], opacity[k] = state.r, state.angle, state.opacity
-    out = {"centres": centres, "radii": radii, "angles": angles, "opacity": opacity}
-    for arr in out.values():
-        arr.setflags(write=False)
-    return out
+# --- motion planning ----------------------------------------------------------------------
 
 
 def _bounds(shape: str, r: float, size: int) -> tuple[float, float]:
     """Range of centre coordinates that keeps the whole shape (radius r) inside the frame."""
     margin = 2.0 * size / 64
-    lo = _BOUND[shape] * r + margin
+    lo = SHAPE_BOUND[shape] * r + margin
     return lo, size - lo
 
 
 def _plan_trimmed(
     rng: np.random.Generator, shape: str, motion: str, frames: int, size: int
-) -> tuple[_State, _Segment]:
+) -> tuple[MotionState, MotionSegment]:
     """Initial state and the single segment of a trimmed clip, with the motion fully in view."""
     scale = size / 64
     steps = max(frames - 1, 1)
@@ -376,7 +228,7 @@ def _plan_trimmed(
     opacity = 1.0
     if motion in ("growing", "shrinking"):
         small = rng.uniform(5.0, 7.0) * scale
-        big = min(small * rng.uniform(1.8, 2.2), (size / 2 - 3.0 * scale) / _BOUND[shape])
+        big = min(small * rng.uniform(1.8, 2.2), (size / 2 - 3.0 * scale) / SHAPE_BOUND[shape])
         r, amount = (small, big) if motion == "growing" else (big, small)
         lo, hi = _bounds(shape, max(small, big), size)
     else:
@@ -408,7 +260,8 @@ def _plan_trimmed(
         start = min(start, frames - fade)
         steps = fade
     angle = rng.uniform(0, 2 * math.pi) if shape != "circle" else 0.0
-    return _State(cx, cy, r, angle, opacity), _Segment(motion, start, steps, amount, bounces)
+    segment = MotionSegment(motion, start, steps, amount, bounces)
+    return MotionState(cx, cy, r, angle, opacity), segment
 
 
 # --- captions -----------------------------------------------------------------------------
@@ -449,7 +302,7 @@ _PLACEMENT_TRIES = 30
 def _mostly_apart(a: DemoObject, b: DemoObject, *, min_fraction: float = 0.75) -> bool:
     """True when the two shapes' bounding discs are nearly disjoint in most frames."""
     dist = np.linalg.norm(a.centres - b.centres, axis=1)
-    reach = 0.9 * (_BOUND[a.shape] * a.radii + _BOUND[b.shape] * b.radii)
+    reach = 0.9 * (SHAPE_BOUND[a.shape] * a.radii + SHAPE_BOUND[b.shape] * b.radii)
     return float(np.mean(dist >= reach)) >= min_fraction
 
 
@@ -486,7 +339,7 @@ def make_video(
         shape = str(rng.choice([s for s in SHAPES if (s, motion) not in EXCLUDED_COMBINATIONS]))
         for _ in range(_PLACEMENT_TRIES):  # re-place until mostly clear of earlier objects
             initial, segment = _plan_trimmed(rng, shape, motion, frames, size)
-            geometry = _simulate(initial, [segment], frames)
+            geometry = simulate(initial, [segment], frames)
             candidate = DemoObject(shape=shape, colour=colours[i], motion=motion, **geometry)
             if all(_mostly_apart(candidate, other) for other in objects):
                 break
@@ -507,7 +360,7 @@ def make_video(
 
 
 def _feasible_amount(
-    rng: np.random.Generator, motion: str, shape: str, state: _State, steps: int, size: int
+    rng: np.random.Generator, motion: str, shape: str, state: MotionState, steps: int, size: int
 ) -> float | None:
     """The motion's amount from the current state, or None when there is no room for it."""
     scale = size / 64
@@ -526,7 +379,7 @@ def _feasible_amount(
         return math.radians(rng.uniform(4.0, 7.0)) * steps * (1 if rng.random() < 0.5 else -1)
     if motion == "growing":
         edge = min(state.cx, size - state.cx, state.cy, size - state.cy) - 2.0 * scale
-        target = min(state.r * rng.uniform(1.6, 2.0), edge / _BOUND[shape])
+        target = min(state.r * rng.uniform(1.6, 2.0), edge / SHAPE_BOUND[shape])
         return target if target >= 1.3 * state.r else None
     if motion == "shrinking":
         target = max(state.r / rng.uniform(1.6, 2.0), 4.0 * scale)
@@ -564,7 +417,7 @@ def make_untrimmed(seed: int, *, frames: int = 96, size: int = 64) -> DemoVideo:
     n_segments = int(rng.integers(1, 3))
     min_gap = 4
 
-    state = _State(
+    state = MotionState(
         cx=rng.uniform(0.3, 0.7) * size,
         cy=rng.uniform(0.35, 0.7) * size,
         r=rng.uniform(8.0, 11.0) * scale,
@@ -602,8 +455,8 @@ def make_untrimmed(seed: int, *, frames: int = 96, size: int = 64) -> DemoVideo:
         starts.append(cursor)
         cursor += length
 
-    initial = _State(state.cx, state.cy, state.r, state.angle, state.opacity)
-    plan: list[_Segment] = []
+    initial = MotionState(state.cx, state.cy, state.r, state.angle, state.opacity)
+    plan: list[MotionSegment] = []
     for motion, start, steps in zip(motions, starts, lengths, strict=True):
         amount = _feasible_amount(rng, motion, shape, state, steps, size)
         if amount is None:  # no room left: fall back to a motion that needs none
@@ -611,12 +464,12 @@ def make_untrimmed(seed: int, *, frames: int = 96, size: int = 64) -> DemoVideo:
             amount = _feasible_amount(rng, motion, shape, state, steps, size)
         if amount is None:  # a circle with no room to bounce: shrink it instead
             motion, amount = "shrinking", state.r / 1.6
-        seg = _Segment(motion, start, steps, float(amount), bounces=2 if steps >= 12 else 1)
+        seg = MotionSegment(motion, start, steps, float(amount), bounces=2 if steps >= 12 else 1)
         plan.append(seg)
-        state = _step(motion, state, 1.0, seg.amount, seg.bounces)
+        state = step(motion, state, 1.0, seg.amount, seg.bounces)
     motions = [s.motion for s in plan]
 
-    geometry = _simulate(initial, plan, frames)
+    geometry = simulate(initial, plan, frames)
     obj = DemoObject(shape=shape, colour=colour, motion=motions[0], **geometry)
     video, masks = _render([obj], background, frames)
 
