@@ -285,7 +285,7 @@ class _Run:
             todo,
             num_frames=self.num_frames,
             batch_size=cfg.batch_size,
-            num_workers=cfg.num_workers,
+            num_workers=min(cfg.num_workers, len(todo)),
         )
         bar = tqdm(
             total=len(todo),
