@@ -115,7 +115,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         ci_txt = f" ± {_fmt(ci)}" if ci is not None and not math.isnan(ci) else ""
         print(f"  {name:<12} {_fmt(value)}{ci_txt}")
     for name, reason in s["unavailable"].items():
-        print(f"  {name:<12} unavailable: {reason}")
+        first = reason.split(". ")[0].rstrip(".")
+        more = " (how to fix: see 'unavailable' in summary.json)" if first != reason else ""
+        print(f"  {name:<12} unavailable: {first}{more}")
     print(f"results: {result.run_dir}")
     return result.exit_code
 

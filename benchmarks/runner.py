@@ -184,9 +184,14 @@ class _Run:
         )
         output = Path(opts.output).expanduser() if opts.output else DEFAULT_OUTPUT
         self.run_dir = output / self.config.task / self.tokenizer_name
+        self.family.artifacts_dir = self.run_dir / "plots"
         self.hash_payload = {
             "task": self.config.to_dict(),
-            "params": vars(self.params) if self.params is not None else None,
+            "params": {
+                k: v for k, v in vars(self.params).items() if k not in family_cls.unhashed_params
+            }
+            if self.params is not None
+            else None,
             "tokenizer": self.tokenizer_name,
             "tokenizer_args": opts.tokenizer_args,
             "data_root": str(self.data_root),

@@ -42,6 +42,8 @@ def test_identity_is_exact(webvid_root, tmp_path):
     on_disk = json.loads((run_dir / "summary.json").read_text())
     assert on_disk["metrics"]["ssim"] == s["metrics"]["ssim"]
     assert len(_lines(run_dir / "samples.jsonl")) == 4
+    pictures = sorted((run_dir / "plots").glob("*.png"))
+    assert len(pictures) == 4 and pictures[0].name == "1000_psnrinf.png"
 
 
 def test_avgpool_matches_manual_metrics(webvid_root, tmp_path):

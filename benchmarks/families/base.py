@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
@@ -38,6 +39,8 @@ class TaskFamily:
     metrics: ClassVar[tuple[MetricInfo, ...]]
     Params: ClassVar[type | None] = None
     aggregation: ClassVar[str] = "mean over samples, 95% CI from Student's t"
+    # Params keys that change no score (pictures, logging): kept out of the config hash.
+    unhashed_params: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -51,6 +54,8 @@ class TaskFamily:
         self.params = params
         self.tokenizer = tokenizer
         self.device = device
+        # where a family may write pictures (example reconstructions ...); set by the runner
+        self.artifacts_dir: Path | None = None
 
     def unavailable(self) -> dict[str, str]:
         """Metrics this run cannot compute honestly, with the reason for each."""

@@ -35,16 +35,20 @@ class ReconstructionParams:
         data_range: value range the metrics use; frames are compared in [0, 1].
         warmup: untimed calls on the first batch before latency is measured.
         lpips: compute LPIPS (its AlexNet weights must be in the torch hub cache).
+        examples: save this many side-by-side pictures (input frames over their
+            reconstruction) as ``<run>/plots/<sample_id>.png``.
     """
 
     data_range: float = 1.0
     warmup: int = 1
     lpips: bool = True
+    examples: int = 4
 
 
 class ReconstructionFamily(TaskFamily):
     name = "reconstruction"
     Params = ReconstructionParams
+    unhashed_params = ("examples",)
     metrics: ClassVar[tuple[MetricInfo, ...]] = (
         MetricInfo("psnr", True, "dB"),
         MetricInfo("ssim", True),
@@ -62,6 +66,7 @@ class ReconstructionFamily(TaskFamily):
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or ReconstructionParams(), tokenizer, device=device)
         self._warm = False
+        self._examples_saved = 0
         self._lpips = None
         self._lpips_reason: str | None = None
         if not self.params.lpips:
@@ -75,6 +80,26 @@ class ReconstructionFamily(TaskFamily):
 
     def unavailable(self) -> dict[str, str]:
         return {"lpips": self._lpips_reason} if self._lpips_reason else {}
+
+    def _save_examples(
+        self, samples: list[Sample], pred: Tensor, ref: Tensor, psnr_clip: Tensor
+    ) -> None:
+        """Input frames (top) over reconstructed frames (bottom), up to 4 frames per clip."""
+        if self.artifacts_dir is None:
+            return
+        from PIL import Image
+
+        for i, sample in enumerate(samples):
+            if self._examples_saved >= self.params.examples:
+                return
+            t = ref.shape[1]
+            picks = sorted({round(k * (t - 1) / 3) for k in range(4)})
+            rows = [torch.cat(list(x[i, picks]), dim=-1) for x in (ref, pred)]  # (3, h, w·k)
+            grid = torch.cat(rows, dim=-2).clamp(0, 1).mul(255).round().byte()
+            self.artifacts_dir.mkdir(parents=True, exist_ok=True)
+            name = f"{sample.ref.sample_id}_psnr{float(psnr_clip[i]):.2f}.png"
+            Image.fromarray(grid.permute(1, 2, 0).cpu().numpy()).save(self.artifacts_dir / name)
+            self._examples_saved += 1
 
     def _sync(self) -> None:
         if self.device.type == "cuda":
@@ -122,6 +147,7 @@ class ReconstructionFamily(TaskFamily):
         if self._lpips is not None:
             b, t = pred.shape[:2]
             lpips_clip = self._lpips(pred.flatten(0, 1), ref.flatten(0, 1)).view(b, t).mean(1)
+        self._save_examples(samples, pred, ref, psnr_clip)
         n = len(samples)
         records = []
         for i in range(n):
