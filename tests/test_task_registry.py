@@ -1,0 +1,36 @@
+"""Smoke tests parametrized over every task YAML and every registered task family."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+import benchmarks
+from benchmarks.data.demo import DEMO_TASKS
+from benchmarks.families import TASK_FAMILIES
+from benchmarks.families.base import MetricInfo, TaskFamily
+from benchmarks.runner import resolve_task
+
+
+@pytest.mark.parametrize("name", TASK_FAMILIES.names())
+def test_every_task_family_declares_its_interface(name):
+    family = TASK_FAMILIES.get(name)
+    assert issubclass(family, TaskFamily) and family.name == name
+    assert family.metrics and all(isinstance(m, MetricInfo) for m in family.metrics)
+    assert family.Params is None or dataclasses.is_dataclass(family.Params)
+    assert family.aggregation
+
+
+@pytest.mark.parametrize("task", benchmarks.list_tasks())
+def test_every_task_parses_and_runs_one_demo_sample(task, tmp_path):
+    config, _, family = resolve_task(task, include_paths=[], overrides={})
+    assert config.task == task and family.name == config.family
+    if config.dataset not in DEMO_TASKS:
+        pytest.skip(f"{task}: no bundled demo set for dataset {config.dataset!r}")
+    summary = benchmarks.evaluate(task, "identity", limit=1, output=tmp_path, progress=False)
+    assert summary["n_samples"] == 1 and summary["n_failed"] == 0 and summary["demo_data"]
+    names = {m.name for m in family.metrics}
+    assert set(summary["metrics"]) | set(summary["unavailable"]) <= names
+    assert all(not math.isnan(v) for v in summary["metrics"].values())
