@@ -215,3 +215,14 @@ def test_identical_frames_give_exactly_one():
     x = torch.rand(4, 3, 40, 40, generator=gen)
     assert torch.equal(ssim(x, x.clone()), torch.ones(4, dtype=torch.float64))
     assert torch.isinf(psnr(x, x.clone())).all()
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])  # CPU kernel, torch path
+def test_ssim_of_mapped_equals_ssim_of_the_mapped_frames(dtype):
+    from benchmarks.metrics import ssim_of_mapped
+
+    gen = torch.Generator().manual_seed(7)
+    x = (torch.rand(5, 3, 33, 41, generator=gen) * 2 - 1).to(dtype)
+    y = (x + 0.2 * torch.randn(5, 3, 33, 41, generator=gen, dtype=dtype)).clamp(-1, 1)
+    fused = ssim_of_mapped(x, y, scale=0.5, offset=0.5)
+    torch.testing.assert_close(fused, ssim((x + 1) / 2, (y + 1) / 2), atol=1e-6, rtol=0)

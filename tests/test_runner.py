@@ -117,12 +117,13 @@ def broken_webvid(tmp_path):
     return root, ids
 
 
-def test_bad_files_are_recorded_and_run_goes_on(broken_webvid, tmp_path, capsys):
+def test_bad_files_are_recorded_and_run_goes_on(broken_webvid, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("benchmarks.runner.MIN_SAMPLES_FOR_WORKERS", 1)  # real workers
     root, ids = broken_webvid
     code = main(
         ["run", "--task", "webvid", "--tokenizer", "identity", "--data-root", str(root),
          "--output", str(tmp_path), "--no-progress", "--task-arg", "resize_shorter=32",
-         "--task-arg", "crop=32", "--num-workers", "1"]
+         "--task-arg", "crop=32", "--num-workers", "2"]
     )
     assert code == 1
     run_dir = tmp_path / "webvid" / "identity"

@@ -84,4 +84,7 @@ def make_loader(
         pin_memory=False,
         persistent_workers=False,
         prefetch_factor=prefetch_factor if workers else None,
+        # Not "fork": the parent may hold decord/FFmpeg, numba or OpenMP thread pools whose
+        # locks a forked child inherits mid-use, which can deadlock the worker.
+        multiprocessing_context="forkserver" if workers else None,
     )

@@ -64,3 +64,6 @@ class TaskFamily:
     def score(self, samples: list[Sample]) -> list[dict[str, float]]:
         """One flat ``{metric: value}`` record per sample, in order."""
         raise NotImplementedError
+
+    def close(self) -> None:
+        """Finish background work (pictures being written ...); called once per run."""

@@ -22,7 +22,7 @@ from torch import Tensor
 
 from benchmarks.data.base import Sample
 from benchmarks.families.base import MetricInfo, TaskFamily
-from benchmarks.metrics import LpipsUnavailable, clip_psnr, load_lpips, ssim
+from benchmarks.metrics import LpipsUnavailable, clip_psnr, load_lpips, ssim_of_mapped
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,8 @@ class ReconstructionFamily(TaskFamily):
         super().__init__(config, params or ReconstructionParams(), tokenizer, device=device)
         self._warm = False
         self._examples_saved = 0
+        self._writer = None  # thread that encodes example pictures
+        self._pending: list = []
         self._lpips = None
         self._lpips_reason: str | None = None
         if not self.params.lpips:
@@ -84,22 +86,36 @@ class ReconstructionFamily(TaskFamily):
     def _save_examples(
         self, samples: list[Sample], pred: Tensor, ref: Tensor, psnr_clip: Tensor
     ) -> None:
-        """Input frames (top) over reconstructed frames (bottom), up to 4 frames per clip."""
+        """Input frames (top) over reconstructed frames (bottom), up to 4 frames per clip.
+
+        ``pred``/``ref`` are ``(b, 3, t, h, w)`` in [-1, 1]; PNG encoding runs in a
+        background thread (see :meth:`close`).
+        """
         if self.artifacts_dir is None:
             return
-        from PIL import Image
-
         for i, sample in enumerate(samples):
             if self._examples_saved >= self.params.examples:
                 return
-            t = ref.shape[1]
+            t = ref.shape[2]
             picks = sorted({round(k * (t - 1) / 3) for k in range(4)})
-            rows = [torch.cat(list(x[i, picks]), dim=-1) for x in (ref, pred)]  # (3, h, w·k)
-            grid = torch.cat(rows, dim=-2).clamp(0, 1).mul(255).round().byte()
-            self.artifacts_dir.mkdir(parents=True, exist_ok=True)
+            rows = [torch.cat(x[i][:, picks].unbind(1), dim=-1) for x in (ref, pred)]
+            grid = torch.cat(rows, dim=-2).add(1).mul_(127.5).round_().byte()  # (3, 2h, w·k)
+            pixels = grid.permute(1, 2, 0).cpu().numpy()
             name = f"{sample.ref.sample_id}_psnr{float(psnr_clip[i]):.2f}.png"
-            Image.fromarray(grid.permute(1, 2, 0).cpu().numpy()).save(self.artifacts_dir / name)
+            if self._writer is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._writer = ThreadPoolExecutor(max_workers=1)
+                self.artifacts_dir.mkdir(parents=True, exist_ok=True)
+            self._pending.append(self._writer.submit(_write_png, self.artifacts_dir / name, pixels))
             self._examples_saved += 1
+
+    def close(self) -> None:
+        if self._writer is not None:
+            for job in self._pending:
+                job.result()
+            self._writer.shutdown()
+            self._writer, self._pending = None, []
 
     def _sync(self) -> None:
         if self.device.type == "cuda":
@@ -136,18 +152,25 @@ class ReconstructionFamily(TaskFamily):
                 f"tokenizer {self.tokenizer.spec.name!r} returned {tuple(recon.shape)} "
                 f"for an input of {tuple(video.shape)}"
             )
-        # Both sides go through the same [-1, 1] → [0, 1] map, so an exact reconstruction
-        # compares equal bit for bit (PSNR inf, SSIM 1).
-        pred = recon.float().clamp(-1, 1).add_(1).mul_(0.5).transpose(1, 2)  # (b, t, 3, h, w)
-        ref = video.add(1).mul_(0.5).transpose(1, 2)
+        # Compared in [-1, 1] as [0, 1] frames without a pass to convert them: PSNR does not
+        # see the offset (range 2 in [-1, 1] is range 1 in [0, 1]); SSIM gets the map fused
+        # in. An exact reconstruction compares equal bit for bit (PSNR inf, SSIM 1).
+        pred = recon.float().clamp(-1, 1)  # (b, 3, t, h, w)
         dr = self.params.data_range
-        psnr_clip = clip_psnr(pred, ref, data_range=dr)  # (b,)
-        ssim_clip = ssim(pred, ref, data_range=dr).mean(dim=1)  # (b,)
+        # Channel-first layout, no copies: the clip MSE is over all of (3, t, h, w) whatever
+        # their order, and a frame's SSIM is the mean of its channel-images' SSIMs.
+        psnr_clip = clip_psnr(pred, video, data_range=2 * dr)  # (b,)
+        channel_ssim = ssim_of_mapped(
+            pred.unsqueeze(-3), video.unsqueeze(-3), scale=dr / 2, offset=dr / 2, data_range=dr
+        )  # (b, 3, t)
+        ssim_clip = channel_ssim.mean(dim=1).mean(dim=1)  # per frame, then over the clip
         lpips_clip = None
         if self._lpips is not None:
-            b, t = pred.shape[:2]
-            lpips_clip = self._lpips(pred.flatten(0, 1), ref.flatten(0, 1)).view(b, t).mean(1)
-        self._save_examples(samples, pred, ref, psnr_clip)
+            b, t = pred.shape[0], pred.shape[2]
+            frames_p = pred.transpose(1, 2).flatten(0, 1).add(1).mul_(0.5)  # (b·t, 3, h, w)
+            frames_r = video.transpose(1, 2).flatten(0, 1).add(1).mul_(0.5)
+            lpips_clip = self._lpips(frames_p, frames_r).view(b, t).mean(1)
+        self._save_examples(samples, pred, video, psnr_clip)
         n = len(samples)
         records = []
         for i in range(n):
@@ -161,3 +184,9 @@ class ReconstructionFamily(TaskFamily):
                 rec["lpips"] = float(lpips_clip[i])
             records.append(rec)
         return records
+
+
+def _write_png(path, pixels) -> None:
+    from PIL import Image
+
+    Image.fromarray(pixels).save(path, compress_level=1)  # fast, still lossless

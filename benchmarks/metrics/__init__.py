@@ -19,7 +19,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.metrics.functional.psnr import clip_psnr, mse, psnr, psnr_from_mse
-from benchmarks.metrics.functional.ssim import ssim
+from benchmarks.metrics.functional.ssim import ssim, ssim_of_mapped
 from benchmarks.metrics.lpips import LPIPS, LpipsUnavailable, load_lpips, lpips_unavailable_reason
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ __all__ = [
     "psnr",
     "psnr_from_mse",
     "ssim",
+    "ssim_of_mapped",
 ]
 
 

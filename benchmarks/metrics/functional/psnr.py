@@ -32,13 +32,14 @@ def _check_pair(pred: Tensor, target: Tensor, *, min_ndim: int, layout: str) -> 
 def _mean_squared_error(pred: Tensor, target: Tensor, dims: int) -> Tensor:
     """Float64 mean of the squared difference over the last ``dims`` dimensions.
 
-    The difference and its square are taken in the inputs' precision (relative error
-    2^-24 for float32, far below what PSNR can show; identical inputs still give exactly
-    0), and summed in float64 so long clips do not lose precision.
+    The difference, its square and the sum of each row are taken in the inputs' precision
+    (relative error ~1e-7 for float32, far below what PSNR can show; identical inputs still
+    give exactly 0); rows are summed in float64 so long clips do not lose precision.
     """
     diff = pred - target
-    total = diff.square_().sum(dim=tuple(range(-dims, 0)), dtype=torch.float64)
-    return total / math.prod(diff.shape[-dims:])
+    rows = diff.square_().sum(dim=-1)  # rows of w values in the input precision: fast
+    total = rows.sum(dim=tuple(range(-(dims - 1), 0)), dtype=torch.float64) if dims > 1 else rows
+    return total.to(torch.float64) / math.prod(diff.shape[-dims:])
 
 
 def mse(pred: Tensor, target: Tensor) -> Tensor:

@@ -213,6 +213,22 @@ def ssim(pred: Tensor, target: Tensor, data_range: float = 1.0) -> Tensor:
         border of its reflect-padded SSIM map (see the module docstring).
     """
     _check_pair(pred, target, min_ndim=3, layout="(..., c, h, w)")
+    return _ssim(pred, target, data_range=data_range, scale=1.0, offset=0.0)
+
+
+def ssim_of_mapped(
+    pred: Tensor, target: Tensor, *, scale: float, offset: float, data_range: float = 1.0
+) -> Tensor:
+    """``ssim(scale · pred + offset, scale · target + offset)`` without materialising the map.
+
+    The harness compares tokenizer outputs in [-1, 1] as [0, 1] frames with
+    ``scale = offset = 0.5``; on the CPU kernel the map costs nothing.
+    """
+    _check_pair(pred, target, min_ndim=3, layout="(..., c, h, w)")
+    return _ssim(pred, target, data_range=data_range, scale=scale, offset=offset)
+
+
+def _ssim(pred: Tensor, target: Tensor, *, data_range: float, scale: float, offset: float):
     if data_range <= 0:
         raise ValueError(f"data_range must be positive, got {data_range}")
     *lead, c, h, w = pred.shape
@@ -221,8 +237,10 @@ def ssim(pred: Tensor, target: Tensor, data_range: float = 1.0) -> Tensor:
         raise ValueError(f"SSIM needs frames of at least {win}x{win}, got {h}x{w}")
     x, y = pred.reshape(-1, h, w), target.reshape(-1, h, w)
     if _use_cpu_kernel(x):
-        per_channel = _mean_ssim_cpu(x, y, data_range)
+        per_channel = _mean_ssim_cpu(x, y, data_range, scale=scale, offset=offset)
     else:
+        if (scale, offset) != (1.0, 0.0):
+            x, y = x * scale + offset, y * scale + offset
         per_channel = _mean_ssim(x, y, data_range)
     return per_channel.view(*lead, c).mean(dim=-1)
 
@@ -239,7 +257,9 @@ def _use_cpu_kernel(x: Tensor) -> bool:
 
 
 @torch.no_grad()
-def _mean_ssim_cpu(x: Tensor, y: Tensor, data_range: float) -> Tensor:
+def _mean_ssim_cpu(
+    x: Tensor, y: Tensor, data_range: float, *, scale: float = 1.0, offset: float = 0.0
+) -> Tensor:
     import numpy as np
 
     from benchmarks.metrics.functional.ssim_cpu import mean_ssim_images
@@ -248,4 +268,5 @@ def _mean_ssim_cpu(x: Tensor, y: Tensor, data_range: float) -> Tensor:
     c1, c2 = np.float32((K1 * data_range) ** 2), np.float32((K2 * data_range) ** 2)
     xs = x.detach().to(torch.float32).contiguous().numpy()
     ys = y.detach().to(torch.float32).contiguous().numpy()
-    return torch.from_numpy(mean_ssim_images(xs, ys, win, c1, c2))
+    affine = np.float32(scale), np.float32(offset)
+    return torch.from_numpy(mean_ssim_images(xs, ys, win, c1, c2, *affine))

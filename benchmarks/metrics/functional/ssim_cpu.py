@@ -29,14 +29,22 @@ def _identical(a: np.ndarray, b: np.ndarray) -> bool:  # pragma: no cover - comp
 
 @njit(parallel=True, fastmath=True, cache=True)
 def mean_ssim_images(
-    x: np.ndarray, y: np.ndarray, win: np.ndarray, c1: np.float32, c2: np.float32
+    x: np.ndarray,
+    y: np.ndarray,
+    win: np.ndarray,
+    c1: np.float32,
+    c2: np.float32,
+    scale: np.float32,
+    offset: np.float32,
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """Mean SSIM of each image pair.
+    """Mean SSIM of each image pair, as images ``scale · x + offset``.
 
     Args:
         x, y: ``(n, h, w)`` float32, C-contiguous; ``h, w >= win.size``.
         win: the normalised 1-D Gaussian, float32.
         c1, c2: ``(K1·L)²`` and ``(K2·L)²``.
+        scale, offset: the affine map applied to both images first (1, 0 for none;
+            0.5, 0.5 compares [-1, 1] inputs as [0, 1] images without a pass over them).
 
     Returns:
         ``(n,)`` float64.
@@ -50,12 +58,13 @@ def mean_ssim_images(
         if _identical(x[i], y[i]):  # SSIM(x, x) = 1 exactly, whatever the float rounding
             out[i] = 1.0
             continue
-        c = np.float32(0.5 * (x[i].mean() + y[i].mean()))
+        raw_c = np.float32(0.5 * (x[i].mean() + y[i].mean()))
+        c = scale * raw_c + offset  # the centre of the mapped images
         maps = np.empty((4, h, w), np.float32)
         for yy in range(h):
             for xx in range(w):
-                a = x[i, yy, xx] - c
-                b = y[i, yy, xx] - c
+                a = scale * (x[i, yy, xx] - raw_c)
+                b = scale * (y[i, yy, xx] - raw_c)
                 maps[0, yy, xx] = a
                 maps[1, yy, xx] = b
                 maps[2, yy, xx] = a * a + b * b
