@@ -49,6 +49,7 @@ class PyraTokConfig:
     rvq_depth: int = 4  # RVQ: residual stages
     entropy_temperature: float = 1.0  # LFQ soft assignment p(c|z) ~ exp(-|z-c|^2 / T)
     entropy_group_bits: int = 8  # codebook entropy exact within groups of 8 bits (256 codes)
+    entropy_shuffle_groups: bool = True  # random bit-to-group assignment per step (lfq.py)
     center_codes: bool = True  # centre z over each latent frame's tokens (see lapq.py)
     # --- text -----------------------------------------------------------------------
     text_encoder: str = "minilm"  # pyratok.text.create_text_encoder name (frozen)
@@ -96,8 +97,15 @@ class TrainConfig:
     frames: int = 9  # 1 + 8k frames (the causal VAE's temporal convention)
     size: int = 64
     n_objects: int | None = None  # demo generator default (random count) when None
+    # Zero-shot classification is over single-object clips, and a caption naming three
+    # motions is an ambiguous target for a clip embedding: draw one object this often.
+    single_object_fraction: float = 0.0
+    caption_augment: float = 0.0  # replace a caption by demo.caption_variant this often
     train_seed_max: int = 1_000_000  # clips are drawn from seeds [0, train_seed_max)
     threads: int = 0  # torch.set_num_threads; 0 = leave torch's default
+    # Fine-tune: start from a saved PyraTok's weights (tensors matched by name and shape;
+    # the rest keep their fresh init). Ignored when the run resumes from its checkpoint.
+    init_from: str | None = None
     # --- optimisation ---------------------------------------------------------------
     lr: float = 2e-3  # small model, short run: a high LR with cosine decay to lr_min
     lr_min: float = 1e-4

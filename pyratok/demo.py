@@ -78,6 +78,9 @@ _CAPTION_TEMPLATES = (
     "{objects}, seen against a {background} background",
     "a clip showing {objects} over a {background} background",
 )
+# Background-free templates for `caption_variant` (the zero-shot prompt wording "a video of
+# {objects}" is deliberately not among them).
+_SHORT_TEMPLATES = ("{objects}", "a clip showing {objects}", "footage of {objects}")
 
 
 # --- outputs ------------------------------------------------------------------------------
@@ -275,6 +278,28 @@ def _join(phrases: list[str]) -> str:
     if len(phrases) == 1:
         return phrases[0]
     return ", ".join(phrases[:-1]) + " and " + phrases[-1]
+
+
+def caption_variant(video: DemoVideo, rng: np.random.Generator) -> str:
+    """A randomly shortened caption of `video`, for caption augmentation in training.
+
+    Every object keeps its shape and motion; each clip's colours are named or dropped
+    together (p = 1/2), and the background is named (one of the full templates) or dropped
+    (a short template) with p = 1/2. Full captions spend most of their words on colours and
+    backgrounds, so a text embedding of them varies mostly with those; dropping them half
+    of the time makes shape and motion carry more of the caption's identity.
+    """
+    colour = rng.random() < 0.5
+    phrases = [
+        f"{_article(o.colour)} {o.colour} {o.shape} {o.motion}" if colour
+        else f"{_article(o.shape)} {o.shape} {o.motion}"
+        for o in video.objects
+    ]
+    if rng.random() < 0.5:
+        template = _CAPTION_TEMPLATES[int(rng.integers(len(_CAPTION_TEMPLATES)))]
+        return template.format(objects=_join(phrases), background=video.background)
+    return _SHORT_TEMPLATES[int(rng.integers(len(_SHORT_TEMPLATES)))].format(
+        objects=_join(phrases))
 
 
 def class_prompt(cls: str) -> str:

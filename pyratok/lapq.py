@@ -10,7 +10,8 @@ One `QuantizationBlock` per level l = 1 (shallowest, finest grid) ... L (deepest
     a   = MultiHeadAttention(query=LN(x), key=value=text(e_t))   visual tokens -> text tokens
     z   = LayerNorm_noBias(fuse([x, a]))                fuse: D+D -> D -> d (an MLP)
     q^(l) = Quantizer(z)                               the ONE quantizer shared by all levels
-    features^(l) = normalize(W_l q^(l) + g_l(q^(l)))   the text-aligned features, (b, d_sem, ...)
+    features^(l) = normalize(W_l q^(l) + g_l(q^(l)))   text-aligned features, (b, d_sem, ...);
+                                                   g_l a causal conv head over the code map
 
 q^(0) does not exist (block 1 has no `prev` input). Resampling q^(l-1) to level l's grid
 is average pooling in space and causal pooling in time (step j of the coarser grid averages
@@ -39,6 +40,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import Tensor, nn
 
+from pyratok.backbones.causal_vae import CausalTemporalConv, SpatialConv
 from pyratok.lfq import QuantizerOutput
 
 # outputs
@@ -96,6 +98,29 @@ def resample_codes(x: Tensor, size: tuple[int, int, int]) -> Tensor:
 
 
 # blocks
+
+
+class SemanticHead(nn.Module):
+    """g_l: (b, d, t, h, w) codes -> (b, d_sem, t, h, w), causal in time.
+
+    Two factorised layers (3x3 spatial conv per frame, then a kernel-3 temporal conv that
+    pads the past only), as in the backbone: token (t, h, w) sees codes at steps <= t
+    within a 5x5 spatial window, so features stay causal like the codes themselves.
+    """
+
+    def __init__(self, code_dim: int, sem_dim: int, width: int = 64):
+        super().__init__()
+        self.layers = nn.ModuleList([
+            SpatialConv(code_dim, width), CausalTemporalConv(width, width),
+            SpatialConv(width, width), CausalTemporalConv(width, width),
+        ])
+        self.out = nn.Conv3d(width, sem_dim, 1)
+
+    def forward(self, codes: Tensor) -> Tensor:
+        x = codes
+        for layer in self.layers:
+            x = F.gelu(layer(x))
+        return self.out(x)
 
 
 class QuantizationBlock(nn.Module):
@@ -187,15 +212,18 @@ class LaPQ(nn.Module):
                 )
                 for i, c in enumerate(in_channels)
             ])
-        # Text-aligned features of each level: f(c) = normalize(W_l c + g_l(c)). W_l is the
+        # Text-aligned features of each level: f(q) = normalize(W_l q + g_l(q)). W_l is the
         # codewords' linear semantic embedding (the text-codebook term of Eq. 2 uses it,
-        # exactly, over all 2^d codewords); g_l is a small MLP because with frame-centred
-        # codes the token mean of W_l c is nearly the same for every clip: a bag of codes
-        # needs a non-linear code embedding to be told apart.
+        # exactly, over all 2^d codewords); g_l is a small causal convolutional head over
+        # the level's code map (`SemanticHead`). A per-token function of the codes is not
+        # enough: in a probe on our CPU checkpoint, a per-token MLP over frozen codes
+        # classified shape x motion at chance even with labels, while a head that sees
+        # neighbouring tokens in space and time read motion at 75-84% (motion lives in how
+        # codes change, not in one code). The features stay a function of the level's codes
+        # only, so anyone holding the tokens can compute them.
         self.semantic = nn.ModuleList([nn.Linear(code_dim, sem_dim) for _ in in_channels])
-        self.semantic_mlp = nn.ModuleList([nn.Sequential(
-            nn.Linear(code_dim, 2 * sem_dim), nn.GELU(), nn.Linear(2 * sem_dim, sem_dim))
-            for _ in in_channels])
+        self.semantic_head = nn.ModuleList([
+            SemanticHead(code_dim, sem_dim) for _ in in_channels])
 
     @property
     def num_levels(self) -> int:
@@ -203,9 +231,9 @@ class LaPQ(nn.Module):
 
     def features_from_codes(self, codes: Tensor, level: int) -> Tensor:
         """(b, d, t, h, w) codes -> (b, d_sem, t, h, w) L2-normalised features."""
-        tokens = rearrange(codes, "b d t h w -> b t h w d")
-        feats = self.semantic[level](tokens) + self.semantic_mlp[level](tokens)
-        return rearrange(F.normalize(feats, dim=-1), "b t h w e -> b e t h w")
+        linear = rearrange(self.semantic[level](rearrange(codes, "b d t h w -> b t h w d")),
+                           "b t h w e -> b e t h w")
+        return F.normalize(linear + self.semantic_head[level](codes), dim=1)
 
     def forward(
         self,

@@ -218,6 +218,7 @@ def create_quantizer(config: PyraTokConfig) -> nn.Module:
             dim=config.code_dim,
             entropy_temperature=config.entropy_temperature,
             group_bits=min(config.entropy_group_bits, config.code_dim),
+            shuffle_groups=config.entropy_shuffle_groups,
         )
     if config.quantizer == "vq":
         return VQ(dim=config.code_dim, codebook_size=config.codebook_size)

@@ -82,13 +82,39 @@ def learning_rate(step: int, prog: float, cfg: TrainConfig) -> float:
 
 
 def demo_batch(rng: np.random.Generator, cfg: TrainConfig) -> tuple[torch.Tensor, list[str]]:
-    """(b, 3, t, h, w) clips in [-1, 1] from random training seeds, and their captions."""
-    from pyratok.demo import frames_to_tensor, make_video
+    """(b, 3, t, h, w) clips in [-1, 1] from random training seeds, and their captions.
+
+    A clip has one object with probability `single_object_fraction` (else the generator's
+    own count, or `n_objects`); its caption is replaced by `pyratok.demo.caption_variant`
+    with probability `caption_augment`.
+    """
+    from pyratok.demo import caption_variant, frames_to_tensor, make_video
 
     seeds = rng.integers(0, cfg.train_seed_max, size=cfg.batch_size)
-    clips = [make_video(int(s), frames=cfg.frames, size=cfg.size, n_objects=cfg.n_objects)
-             for s in seeds]
-    return torch.stack([frames_to_tensor(c.frames) for c in clips]), [c.caption for c in clips]
+    single = rng.random(cfg.batch_size) < cfg.single_object_fraction
+    clips = [make_video(int(s), frames=cfg.frames, size=cfg.size,
+                        n_objects=1 if one else cfg.n_objects)
+             for s, one in zip(seeds, single, strict=True)]
+    augment = rng.random(cfg.batch_size) < cfg.caption_augment
+    texts = [caption_variant(c, rng) if a else c.caption
+             for c, a in zip(clips, augment, strict=True)]
+    return torch.stack([frames_to_tensor(c.frames) for c in clips]), texts
+
+
+def init_weights(model: PyraTok, path: str | Path) -> dict[str, list[str]]:
+    """Fine-tuning start: copy every tensor of a saved PyraTok whose name and shape match.
+
+    Returns {"loaded", "new", "skipped"} name lists (new: in the model, not in the file or
+    of another shape; skipped: in the file, not in the model).
+    """
+    from safetensors.torch import load_file
+
+    saved = load_file(str(Path(path) / "model.safetensors"))
+    own = model.state_dict()
+    loaded = [k for k, v in saved.items() if k in own and own[k].shape == v.shape]
+    model.load_state_dict({k: saved[k] for k in loaded}, strict=False)
+    return {"loaded": loaded, "new": sorted(set(own) - set(loaded)),
+            "skipped": sorted(set(saved) - set(loaded))}
 
 
 # train state (safetensors + JSON metadata; no pickle)
@@ -214,6 +240,11 @@ def train(model: PyraTok, objective: PyraTokObjective, cfg: TrainConfig, *,
         step, elapsed = load_checkpoint(ckpt, model=model, objective=objective,
                                         optimizer=optimizer, rng=rng, generator=generator)
         log.info("resumed from %s at step %d (%.1f min)", ckpt, step, elapsed / 60)
+    elif cfg.init_from:
+        report = init_weights(model, cfg.init_from)
+        log.info("initialised from %s: %d tensors loaded; new: %s; not used: %s",
+                 cfg.init_from, len(report["loaded"]), report["new"] or "none",
+                 report["skipped"] or "none")
 
     stop = {"now": False}
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))

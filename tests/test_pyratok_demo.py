@@ -268,3 +268,23 @@ def test_frames_to_tensor_layout_and_range() -> None:
     assert video.min() >= -1.0 and video.max() <= 1.0
     back = ((video.permute(1, 2, 3, 0) + 1.0) * 127.5).round().numpy().astype(np.uint8)
     np.testing.assert_array_equal(back, clip.frames)
+
+
+def test_caption_variant_keeps_every_shape_and_motion():
+    import numpy as np
+
+    from pyratok.demo import caption_variant, make_video
+
+    rng = np.random.default_rng(0)
+    seen = set()
+    for seed in range(40):
+        video = make_video(seed, frames=5, size=32)
+        text = caption_variant(video, rng)
+        for obj in video.objects:
+            assert f"{obj.shape} {obj.motion}" in text
+        seen.add((video.objects[0].colour in text, video.background in text))
+        assert not text.startswith("a video of") or video.background in text
+    assert seen == {(True, True), (True, False), (False, True), (False, False)}
+    again = np.random.default_rng(0)
+    assert caption_variant(make_video(0, frames=5, size=32), again) == caption_variant(
+        make_video(0, frames=5, size=32), np.random.default_rng(0))

@@ -100,3 +100,22 @@ def test_encoder_is_causal_in_time():
 def test_pad_frames_reaches_one_plus_eight_k(frames):
     padded = pad_frames(random_video(b=1, t=frames, size=16))
     assert (padded.shape[2] - 1) % 8 == 0 and padded.shape[2] >= frames
+
+
+def test_semantic_features_are_causal_and_see_neighbouring_tokens():
+    lapq = _lapq()
+    gen = torch.Generator().manual_seed(0)
+    codes = torch.randint(0, 2, (1, 8, 5, 8, 8), generator=gen).float() * 2 - 1
+    base = lapq.features_from_codes(codes, 0)
+    assert base.shape == (1, 16, 5, 8, 8)
+    assert torch.allclose(base.norm(dim=1), torch.ones(1, 5, 8, 8), atol=1e-5)
+    later = codes.clone()
+    later[:, :, 3:] *= -1  # change steps 3, 4 only
+    changed = lapq.features_from_codes(later, 0)
+    assert torch.allclose(changed[:, :, :3], base[:, :, :3], atol=1e-6)
+    assert not torch.allclose(changed[:, :, 3:], base[:, :, 3:])
+    one = codes.clone()
+    one[:, :, 1, 4, 4] *= -1  # one token: its spatial neighbours' features move too
+    moved = (lapq.features_from_codes(one, 0) - base).abs().amax(1)[0]  # (t, h, w)
+    assert moved[1, 4, 5] > 0 and moved[1, 3, 4] > 0 and moved[2, 4, 4] > 0
+    assert moved[0].max() == 0  # ... but never an earlier step

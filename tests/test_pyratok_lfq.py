@@ -122,3 +122,34 @@ def test_codebook_quantizers_round_trip_and_shapes(quantizer):
     assert torch.isfinite(quantizer.kl(out.soft, out.soft.detach())).all()
     prior = quantizer.text_prior(torch.randn(2, 6))
     assert torch.isfinite(quantizer.kl(out.soft.mean(1), prior)).all()
+
+
+def test_shuffled_groups_see_dependence_across_fixed_groups():
+    # bits 0-3 copy bits 4-7: the fixed grouping (0-3 | 4-7) sees two independent uniform
+    # groups, a grouping that pairs copies sees the dependence (lower entropy)
+    torch.manual_seed(0)
+    half = torch.randint(0, 2, (1, 4096, 4)).float() * 2 - 1
+    z = 8 * torch.cat([half, half], -1)  # confident bits
+    lfq = LFQ(dim=8, group_bits=4)
+    fixed = lfq._codebook_entropy(4 * z)
+    paired = lfq._codebook_entropy(4 * z, torch.tensor([0, 4, 1, 5, 2, 6, 3, 7]))
+    assert float(fixed) == pytest.approx(2 * math.log(16), rel=1e-2)
+    assert float(paired) == pytest.approx(math.log(16), rel=1e-2)
+
+
+def test_group_shuffle_only_in_training_and_reproducible_by_generator():
+    torch.manual_seed(0)
+    z = torch.randn(2, 64, 8)
+    lfq = LFQ(dim=8, group_bits=4)
+    fixed = LFQ(dim=8, group_bits=4, shuffle_groups=False)
+    lfq.eval()
+    assert torch.equal(lfq(z, generator=torch.Generator().manual_seed(3)).codebook_entropy,
+                       fixed(z).codebook_entropy)
+    lfq.train()
+    a = lfq(z, generator=torch.Generator().manual_seed(3)).codebook_entropy
+    b = lfq(z, generator=torch.Generator().manual_seed(3)).codebook_entropy
+    assert torch.equal(a, b)
+    draws = {float(lfq(z, generator=torch.Generator().manual_seed(s)).codebook_entropy)
+             for s in range(8)}
+    assert len(draws) > 1  # different permutations measure different groupings
+    assert torch.equal(lfq(z).codebook_entropy, fixed(z).codebook_entropy)  # no generator

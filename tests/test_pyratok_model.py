@@ -198,3 +198,19 @@ def test_demo_eval_reports_every_metric(model):
     assert 0 < result["codebook"]["utilization"] <= 1
     assert result["zero_shot"]["chance"] == pytest.approx(1 / len(CLASSES))
     assert np.isfinite(result["psnr"]) and -1 <= result["ssim"] <= 1
+    z = result["zero_shot"]
+    assert (z["shape_chance"], z["motion_chance"]) == (pytest.approx(1 / 5), pytest.approx(0.1))
+    # a right class has the right shape and motion
+    assert z["shape_accuracy_deepest"] >= z["top1_deepest"]
+    assert z["motion_accuracy_deepest"] >= z["top1_deepest"]
+
+
+def test_class_attributes_split_every_class_name():
+    from pyratok.demo import CLASSES
+    from pyratok.demo_eval import _attributes
+    from pyratok.demo_motion import MOTIONS
+    from pyratok.demo_raster import SHAPES
+
+    shape, motion = _attributes()
+    for i, name in enumerate(CLASSES):
+        assert name == f"{SHAPES[int(shape[i])]} {MOTIONS[int(motion[i])]}"

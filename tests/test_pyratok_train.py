@@ -145,3 +145,50 @@ def test_cli_dry_run_prints_components(capsys, tmp_path):
     text = capsys.readouterr().out
     assert "λ_ar=0 (off)" in text and "quantizer: LFQ vocab=65,536 dim=16" in text
     assert "objective.ar" not in text
+
+
+def test_init_from_copies_matching_tensors_and_reports_the_rest(tmp_path):
+    from pyratok.train import init_weights
+
+    torch.manual_seed(0)
+    source = PyraTok(tiny_model_config())
+    source.save_pretrained(tmp_path / "src")
+    torch.manual_seed(1)
+    target = PyraTok(tiny_model_config(sem_dim=8))  # semantic parts change shape
+    report = init_weights(target, tmp_path / "src")
+    own, saved = target.state_dict(), source.state_dict()
+    for name in report["loaded"]:
+        assert torch.equal(own[name], saved[name])
+    assert report["new"] and all("semantic" in n or "text_to_sem" in n for n in report["new"])
+    assert set(report["loaded"]) | set(report["new"]) == set(own)
+
+
+def test_init_from_is_used_by_a_fresh_run(tmp_path):
+    model, _ = _build(tiny_model_config(), tiny_train_config(tmp_path / "a"))
+    model.save_pretrained(tmp_path / "src")
+    tcfg = tiny_train_config(tmp_path / "b", steps=0, init_from=str(tmp_path / "src"))
+    fresh, objective = _build(tiny_model_config(), replace_seed(tcfg, 5))
+    train(fresh, objective, tcfg, progress_bar=False)
+    for name, value in model.state_dict().items():
+        assert torch.equal(fresh.state_dict()[name], value)
+
+
+def replace_seed(cfg: TrainConfig, seed: int) -> TrainConfig:
+    import dataclasses
+
+    return dataclasses.replace(cfg, seed=seed)
+
+
+def test_demo_batch_single_objects_and_caption_augmentation(tmp_path):
+    import numpy as np
+
+    from pyratok.train import demo_batch
+
+    cfg = tiny_train_config(tmp_path, batch_size=6, single_object_fraction=1.0,
+                            caption_augment=1.0)
+    video, texts = demo_batch(np.random.default_rng(0), cfg)
+    assert video.shape == (6, 3, 9, 32, 32)
+    assert all(" and " not in t for t in texts)  # one object: no joined phrases
+    plain = tiny_train_config(tmp_path, batch_size=6)
+    _, captions = demo_batch(np.random.default_rng(0), plain)
+    assert all(" background" in c for c in captions)  # generator captions name it
