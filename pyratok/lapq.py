@@ -224,6 +224,13 @@ class LaPQ(nn.Module):
         self.semantic = nn.ModuleList([nn.Linear(code_dim, sem_dim) for _ in in_channels])
         self.semantic_head = nn.ModuleList([
             SemanticHead(code_dim, sem_dim) for _ in in_channels])
+        # Clip embedding of a level: attention pooling over its tokens (`pool`). An object
+        # covers a few percent of the finest level's tokens; a plain mean lets the
+        # background set the direction. The scores start at zero (= the plain mean); no
+        # bias, since a softmax ignores a constant shift.
+        self.pool_score = nn.ModuleList([nn.Linear(sem_dim, 1, bias=False) for _ in in_channels])
+        for score in self.pool_score:
+            nn.init.zeros_(score.weight)
 
     @property
     def num_levels(self) -> int:
@@ -234,6 +241,13 @@ class LaPQ(nn.Module):
         linear = rearrange(self.semantic[level](rearrange(codes, "b d t h w -> b t h w d")),
                            "b t h w e -> b e t h w")
         return F.normalize(linear + self.semantic_head[level](codes), dim=1)
+
+    def pool(self, features: Tensor, level: int) -> Tensor:
+        """(b, d_sem, t, h, w) aligned features -> (b, d_sem) L2-normalised clip embedding:
+        sum_n softmax_n(w_l . f_n) f_n over the level's tokens n (a function of the codes)."""
+        tokens = rearrange(features, "b e t h w -> b (t h w) e")
+        weights = self.pool_score[level](tokens).softmax(1)  # (b, n, 1)
+        return F.normalize((weights * tokens).sum(1), dim=-1)
 
     def forward(
         self,

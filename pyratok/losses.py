@@ -21,15 +21,16 @@ L_codebook (Eq. 2) = Σ_l [ w_commit C_l + w_entropy E_l + w_hier H_l + w_tc T_l
        not the reverse.
   T_l  text-conditioned alignment, KL(P_target || P_l): the paper leaves both
        distributions open. P_l(j | video) = softmax_j(s <v_l, u_j>) over the texts j of the
-       batch plus a bank of recent captions, v_l = normalize(mean over the level's tokens
-       of its aligned features), u_j = normalize(W_text e_j) (= `embed_text`), s a learned
-       logit scale (CLIP init 1/0.07). P_target(j) = softmax_j(cos(e_i, e_j) / τ_t) is
-       derived from the frozen text embeddings (τ_t = `text_target_temperature`, 0.05):
-       captions that share shape / motion words with the clip's own caption keep some
-       mass, so the clip embedding learns the text space's geometry, not only which
-       caption is its own (τ_t = 0: uniform over identical captions). The mean over
-       tokens sits inside the KL (a token-level KL would force background tokens to name
-       the caption); zero-shot classification uses the same pooled feature.
+       batch plus a bank of recent captions, v_l = the level's clip embedding (attention
+       pooling of its aligned features over its tokens, `LaPQ.pool`),
+       u_j = normalize(W_text e_j) (= `embed_text`), s a learned logit scale (CLIP init
+       1/0.07). P_target(j) = softmax_j(cos(e_i, e_j) / τ_t) is derived from the frozen
+       text embeddings (τ_t = `text_target_temperature`, 0.05): captions that share
+       shape / motion words with the clip's own caption keep some mass, so the clip
+       embedding learns the text space's geometry, not only which caption is its own
+       (τ_t = 0: uniform over identical captions). The pooling over tokens sits inside
+       the KL (a token-level KL would force background tokens to name the caption);
+       zero-shot classification uses the same pooled embedding.
   B_l  text-codebook alignment, KL(ū_l || π(sg(e_t))): ū_l is the clip's average soft
        assignment at level l (its codebook usage), π the distribution over the codebook
        that the text induces through the level's linear codeword embedding W_l (the
@@ -259,8 +260,8 @@ class PyraTokObjective(nn.Module):
             target = same / same.sum(-1, keepdim=True)
         scale = self.logit_scale.clamp(max=math.log(100)).exp()
         loss = 0.0
-        for level in out.levels:
-            v = F.normalize(level.features.mean((2, 3, 4)), dim=-1)  # (b, d_sem)
+        for i, level in enumerate(out.levels):
+            v = model.lapq.pool(level.features, i)  # (b, d_sem) clip embedding
             log_p = F.log_softmax(scale * v @ u.T, -1)
             loss = loss + (target * (target.clamp_min(1e-12).log() - log_p)).sum(-1).mean()
         return loss

@@ -320,6 +320,15 @@ class PyraTok(nn.Module):
                                          features=self.lapq.features_from_codes(codes, i)))
         return PyraTokEncoding(levels=levels, num_frames=t, frame_size=(h, w))
 
+    def clip_embeddings(self, encoding: PyraTokEncoding) -> list[Tensor]:
+        """Per level l = 1 .. L, the (b, d_sem) clip embedding (attention-pooled aligned
+        features, L2-normalised), comparable with `embed_text` by a dot product."""
+        return [self.lapq.pool(level.features, i) for i, level in enumerate(encoding.levels)]
+
+    def clip_embedding(self, encoding: PyraTokEncoding) -> Tensor:
+        """(b, d_sem) embedding of the whole pyramid: the normalised mean of the levels'."""
+        return F.normalize(torch.stack(self.clip_embeddings(encoding)).mean(0), dim=-1)
+
     def _decode_codes(self, codes: list[Tensor], *, num_frames: int,
                       frame_size: tuple[int, int]) -> Tensor:
         if len(codes) != self.lapq.num_levels:

@@ -119,3 +119,18 @@ def test_semantic_features_are_causal_and_see_neighbouring_tokens():
     moved = (lapq.features_from_codes(one, 0) - base).abs().amax(1)[0]  # (t, h, w)
     assert moved[1, 4, 5] > 0 and moved[1, 3, 4] > 0 and moved[2, 4, 4] > 0
     assert moved[0].max() == 0  # ... but never an earlier step
+
+
+def test_attention_pool_starts_as_the_mean_and_can_single_out_tokens():
+    import torch.nn.functional as F
+
+    lapq = _lapq()
+    gen = torch.Generator().manual_seed(1)
+    feats = F.normalize(torch.randn(2, 16, 3, 4, 4, generator=gen), dim=1)
+    mean = F.normalize(feats.mean((2, 3, 4)), dim=-1)
+    assert torch.allclose(lapq.pool(feats, 0), mean, atol=1e-6)  # zero-initialised scores
+    target = feats[:, :, 2, 1, 3]  # make one token's direction score far above the rest
+    with torch.no_grad():
+        lapq.pool_score[0].weight.copy_(100 * target[:1])
+    pooled = lapq.pool(feats, 0)
+    assert torch.allclose(pooled[0], target[0], atol=1e-3)
