@@ -109,7 +109,11 @@ def init_weights(model: PyraTok, path: str | Path) -> dict[str, list[str]]:
     """
     from safetensors.torch import load_file
 
-    saved = load_file(str(Path(path) / "model.safetensors"))
+    weights = Path(path) / "model.safetensors"
+    if not weights.is_file():
+        raise FileNotFoundError(f"init_from={str(path)!r}: no {weights} (a folder written by "
+                                "PyraTok.save_pretrained, e.g. an earlier run's final/)")
+    saved = load_file(str(weights))
     own = model.state_dict()
     loaded = [k for k, v in saved.items() if k in own and own[k].shape == v.shape]
     model.load_state_dict({k: saved[k] for k in loaded}, strict=False)

@@ -159,8 +159,16 @@ def test_init_from_copies_matching_tensors_and_reports_the_rest(tmp_path):
     own, saved = target.state_dict(), source.state_dict()
     for name in report["loaded"]:
         assert torch.equal(own[name], saved[name])
-    assert report["new"] and all("semantic" in n or "text_to_sem" in n for n in report["new"])
+    assert report["new"] and all(
+        any(part in n for part in ("semantic", "text_to_sem", "pool_score")) for n in report["new"])
     assert set(report["loaded"]) | set(report["new"]) == set(own)
+
+
+def test_init_from_a_missing_folder_says_what_is_expected(tmp_path):
+    from pyratok.train import init_weights
+
+    with pytest.raises(FileNotFoundError, match="init_from=.*save_pretrained"):
+        init_weights(PyraTok(tiny_model_config()), tmp_path / "nowhere")
 
 
 def test_init_from_is_used_by_a_fresh_run(tmp_path):
