@@ -32,12 +32,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 import torch
 
-DEFAULT_CHECKPOINT = Path(__file__).parent / "checkpoints" / "pyratok-demo"
+from pyratok.model import DEMO_CHECKPOINT
+
 TARGETS = {"psnr": 26.0, "utilization": 0.30, "zero_shot_over_chance": 5.0}
 
 
@@ -167,7 +167,7 @@ def _usage_dict(usage) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pyratok.demo_eval", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
+    parser.add_argument("--checkpoint", default=str(DEMO_CHECKPOINT))
     parser.add_argument("--seed-start", type=int, default=10_000_000)
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--frames", type=int, default=17)

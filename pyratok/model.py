@@ -43,6 +43,8 @@ from pyratok.quantizers import create_quantizer
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
+# The small checkpoint shipped with the package (its TRAINING.md says how it was made).
+DEMO_CHECKPOINT = Path(__file__).parent / "checkpoints" / "pyratok-demo"
 
 # Which causal-VAE stages (0 = S1 finest .. 3 = S4 deepest) carry a LaPQ level for L levels.
 # The deepest stage (the bottleneck) is always quantized; shallower ones are added first

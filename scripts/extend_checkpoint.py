@@ -20,16 +20,16 @@ from safetensors.torch import load_file, save_file
 from pyratok.config import PyraTokConfig, TrainConfig
 from pyratok.losses import PyraTokObjective
 from pyratok.model import PyraTok
-from pyratok.train import STATE_NAME
+from pyratok.train import STATE_NAME, init_weights
 
 
 def main(path: str) -> int:
     ckpt = Path(path)
     model = PyraTok(PyraTokConfig.from_json(ckpt / "config.json"))
-    saved = load_file(str(ckpt / "model.safetensors"))
-    missing, unexpected = model.load_state_dict(saved, strict=False)
-    if unexpected:
-        raise SystemExit(f"checkpoint has tensors the code lacks: {unexpected}")
+    report = init_weights(model, ckpt)
+    if report["skipped"]:
+        raise SystemExit(f"checkpoint has tensors the code lacks: {report['skipped']}")
+    missing = report["new"]
     with safe_open(str(ckpt / STATE_NAME), framework="pt") as f:
         meta = f.metadata()
     state = load_file(str(ckpt / STATE_NAME))

@@ -222,11 +222,12 @@ def test_bundled_checkpoint_loads_and_reconstructs_a_held_out_clip():
     import numpy as np
 
     from pyratok.demo import frames_to_tensor, make_video
-    from pyratok.demo_eval import DEFAULT_CHECKPOINT, psnr
+    from pyratok.demo_eval import psnr
+    from pyratok.model import DEMO_CHECKPOINT
 
-    size = (DEFAULT_CHECKPOINT / "model.safetensors").stat().st_size
+    size = (DEMO_CHECKPOINT / "model.safetensors").stat().st_size
     assert size <= 25 * 2**20  # the limit for the bundled safetensors
-    model = PyraTok.from_pretrained(DEFAULT_CHECKPOINT)
+    model = PyraTok.from_pretrained(DEMO_CHECKPOINT)
     clip = make_video(10_000_000, frames=9, size=64)
     video = frames_to_tensor(clip.frames)[None]
     enc = model.encode(video)

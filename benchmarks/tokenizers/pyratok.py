@@ -20,12 +20,6 @@ from torch import Tensor
 from benchmarks.tokenizers.base import Encoded, TokenizerSpec, VideoTokenizer, check_video
 
 
-def _default_checkpoint() -> Path:
-    import pyratok
-
-    return Path(pyratok.__file__).resolve().parent / "checkpoints" / "pyratok-demo"
-
-
 class PyraTokTokenizer(VideoTokenizer):
     """Adapter around :class:`pyratok.model.PyraTok`.
 
@@ -86,9 +80,9 @@ def create_pyratok(
     *, path: str | None = None, text_conditioned: bool = False, device: str = "cpu"
 ) -> PyraTokTokenizer:
     """Load PyraTok from ``path`` (default: the bundled demo checkpoint)."""
-    from pyratok.model import PyraTok
+    from pyratok.model import DEMO_CHECKPOINT, PyraTok
 
-    folder = Path(path).expanduser() if path else _default_checkpoint()
+    folder = Path(path).expanduser() if path else DEMO_CHECKPOINT
     if not folder.is_dir():
         raise FileNotFoundError(
             f"PyraTok checkpoint folder {folder} not found: expected a folder with "
