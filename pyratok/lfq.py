@@ -192,7 +192,9 @@ class LFQ(nn.Module):
             raise ValueError(f"LFQ expects (b, n, {self.dim}) tokens, got {tuple(z.shape)}")
         z = z.float()
         hard = torch.where(z >= 0, 1.0, -1.0)
-        codes = z + (hard - z).detach()  # straight-through
+        # straight-through: the value is exactly `hard` (z - sg(z) is exactly 0), the
+        # gradient that of z
+        codes = hard + (z - z.detach())
         if quantize_fraction < 1.0:
             draw = torch.rand(z.shape[:-1] + (1,), generator=generator, device=z.device)
             codes = torch.where(draw < quantize_fraction, codes, z)

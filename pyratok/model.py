@@ -313,14 +313,10 @@ class PyraTok(nn.Module):
         b, _, t, h, w = video.shape
         video = self._check_video(video, pad=True)
         context, _, _ = self.text_context(texts, b)
+        # the quantizers' straight-through codes carry the exact codeword values, so the
+        # levels (and their features) are used as LaPQ computed them
         out = self.lapq(self.encoder_features(video), context)
-        levels = []
-        for i, level in enumerate(out.levels):
-            codes = rearrange(self.quantizer.indices_to_codes(level.indices),
-                              "b t h w d -> b d t h w")  # exact codewords, no STE round-off
-            levels.append(QuantizedLevel(codes=codes, indices=level.indices,
-                                         features=self.lapq.features_from_codes(codes, i)))
-        return PyraTokEncoding(levels=levels, num_frames=t, frame_size=(h, w))
+        return PyraTokEncoding(levels=out.levels, num_frames=t, frame_size=(h, w))
 
     def clip_embeddings(self, encoding: PyraTokEncoding) -> list[Tensor]:
         """Per level l = 1 .. L, the (b, d_sem) clip embedding (attention-pooled aligned

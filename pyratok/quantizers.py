@@ -183,7 +183,8 @@ class RVQ(nn.Module):
 
 
 def _straight_through(z, quantized, fraction, generator, *, ste: bool = True) -> Tensor:
-    codes = z + (quantized - z).detach() if ste else quantized
+    # value exactly `quantized` (so encode's codes are the codewords), gradient that of z
+    codes = quantized.detach() + (z - z.detach()) if ste else quantized
     if fraction < 1.0:
         draw = torch.rand(z.shape[:-1] + (1,), generator=generator, device=z.device)
         codes = torch.where(draw < fraction, codes, z)
