@@ -50,6 +50,7 @@ class PyraTokConfig:
     entropy_temperature: float = 1.0  # LFQ soft assignment p(c|z) ~ exp(-|z-c|^2 / T)
     entropy_group_bits: int = 8  # codebook entropy exact within groups of 8 bits (256 codes)
     entropy_shuffle_groups: bool = True  # random bit-to-group assignment per step (lfq.py)
+    entropy_pair_groups: bool = False  # entropy over pairs of groups: exact for 16 = 2 x 8
     center_codes: bool = True  # centre z over each latent frame's tokens (see lapq.py)
     # --- text -----------------------------------------------------------------------
     text_encoder: str = "minilm"  # pyratok.text.create_text_encoder name (frozen)

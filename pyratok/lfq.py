@@ -29,6 +29,17 @@ a joint perplexity of only 1,210, i.e. the groups were strongly dependent. So in
 training (`shuffle_groups`, when a generator is given) the bits are dealt into groups by a
 fresh random permutation at each call, and over many steps every pair of bits is measured.
 
+Pairs of groups (`pair_groups`): the mean distribution over two groups' joint codes is
+M = A^T B / N, where A, B are the tokens' (N, 2^g) sub-code distributions: one matrix
+product gives a (2^g, 2^g) table, so with d = 2g (16 bits = two bytes, the default) the
+codebook entropy H(E_tokens[p(c | z)]) is computed exactly over all 65,536 codes (N·2^16
+multiply-adds; 4 MB for the table instead of N·2^16 floats). Measured on the second CPU
+checkpoint's finest level (40 clips): every bit balanced (marginal entropies sum to 16.0
+bits), pairwise |correlation| 0.07 on average, yet a joint entropy of 11.2 bits — the
+dependence is of high order, which per-group sums barely see (their gradient vanishes once
+each group is near uniform) and the exact joint entropy does. Pairs are taken after the
+shuffle; with more than two groups each pair is exact and the pairs are summed.
+
 Shapes: tokens are (b, n, d): b batch, n tokens, d code bits.
 """
 
@@ -115,10 +126,13 @@ class LFQ(nn.Module):
         group_bits: bits per group for the exact codebook-entropy computation.
         shuffle_groups: in training, deal the bits into groups by a random permutation
             drawn from the forward pass's generator (fixed groups otherwise).
+        pair_groups: codebook entropy over the joint codes of consecutive pairs of groups
+            (exact over the whole codebook when dim == 2 * group_bits) instead of a sum
+            over single groups.
     """
 
     def __init__(self, *, dim: int = 16, entropy_temperature: float = 1.0, group_bits: int = 8,
-                 shuffle_groups: bool = True):
+                 shuffle_groups: bool = True, pair_groups: bool = False):
         super().__init__()
         if dim > 62:
             raise ValueError(f"dim={dim}: indices must fit in int64")
@@ -128,6 +142,7 @@ class LFQ(nn.Module):
         self.entropy_temperature = entropy_temperature
         self.group_bits = group_bits
         self.shuffle_groups = shuffle_groups
+        self.pair_groups = pair_groups
         # bit k has weight 2^(d-1-k): channel 0 is the most significant bit
         self.register_buffer("bit_weights", 2 ** torch.arange(dim - 1, -1, -1), persistent=False)
         # all 2^g sub-codes of one group as {0, 1} rows: (2^g, g)
@@ -218,18 +233,25 @@ class LFQ(nn.Module):
         )
 
     def _codebook_entropy(self, logits: Tensor, order: Tensor | None = None) -> Tensor:
-        """Σ_groups H(mean_tokens p(sub-code | z)), exact within each group of bits;
-        `order` (a permutation of the d bits) deals them into groups, identity if None."""
+        """Σ_groups H(mean_tokens p(sub-code | z)), exact within each group of bits (or
+        each pair of groups, `pair_groups`); `order` (a permutation of the d bits) deals
+        them into groups, identity if None."""
         flat = logits.reshape(-1, self.dim)  # (N, d)
         if order is not None:
             flat = flat[:, order]
         log_on, log_off = F.logsigmoid(flat), F.logsigmoid(-flat)
-        total = flat.new_zeros(())
         table = self.group_codebook  # (2^g, g)
+        probs = []  # per group: (N, 2^g) p(sub-code | z)
         for start in range(0, self.dim, self.group_bits):
             on = log_on[:, start : start + self.group_bits]
             off = log_off[:, start : start + self.group_bits]
-            log_p = on @ table.T + off @ (1 - table).T  # (N, 2^g) log p(sub-code)
-            mean_p = log_p.exp().mean(0)
+            probs.append((on @ table.T + off @ (1 - table).T).exp())
+        total = flat.new_zeros(())
+        step = 2 if self.pair_groups else 1
+        for k in range(0, len(probs), step):
+            if k + 1 < len(probs) and self.pair_groups:
+                mean_p = probs[k].T @ probs[k + 1] / flat.shape[0]  # (2^g, 2^g) joint
+            else:
+                mean_p = probs[k].mean(0)
             total = total - (mean_p * mean_p.clamp_min(1e-12).log()).sum()
         return total

@@ -220,6 +220,7 @@ def create_quantizer(config: PyraTokConfig) -> nn.Module:
             entropy_temperature=config.entropy_temperature,
             group_bits=min(config.entropy_group_bits, config.code_dim),
             shuffle_groups=config.entropy_shuffle_groups,
+            pair_groups=config.entropy_pair_groups,
         )
     if config.quantizer == "vq":
         return VQ(dim=config.code_dim, codebook_size=config.codebook_size)

@@ -7,6 +7,7 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from pyratok.lfq import LFQ, bernoulli_kl, codebook_usage
 from pyratok.quantizers import GVQ, RVQ, VQ
@@ -153,3 +154,41 @@ def test_group_shuffle_only_in_training_and_reproducible_by_generator():
              for s in range(8)}
     assert len(draws) > 1  # different permutations measure different groupings
     assert torch.equal(lfq(z).codebook_entropy, fixed(z).codebook_entropy)  # no generator
+
+
+def test_paired_groups_give_the_exact_codebook_entropy():
+    # d = 2 x group_bits: the pair's joint table is the whole codebook; compare with the
+    # batch-mean distribution built over all 2^d codes by brute force
+    torch.manual_seed(0)
+    z = torch.randn(1, 300, 8)
+    lfq = LFQ(dim=8, group_bits=4, pair_groups=True, shuffle_groups=False)
+    logits = 4 * z
+    codes = lfq.codebook  # (256, 8) in {-1, 1}
+    log_p = (F.logsigmoid(logits.reshape(-1, 1, 8) * codes)).sum(-1)  # (N, 256)
+    mean_p = log_p.exp().mean(0)
+    brute = -(mean_p * mean_p.log()).sum()
+    assert float(lfq._codebook_entropy(logits)) == pytest.approx(float(brute), rel=1e-5)
+    assert float(lfq(z).codebook_entropy) == pytest.approx(float(brute), rel=1e-5)
+
+
+def test_paired_groups_see_dependence_no_grouping_of_bits_shows():
+    # bit 7 = parity of bits 0-6: every pair of bits (and every group of 4 but the ones
+    # holding all eight) is independent and uniform, so single groups report the maximum;
+    # only the joint sees that half of the 256 codes never occur
+    torch.manual_seed(0)
+    free = torch.randint(0, 2, (4096, 7))
+    parity = free.sum(-1, keepdim=True) % 2
+    z = 8 * (torch.cat([free, parity], -1).float() * 2 - 1)
+    single = LFQ(dim=8, group_bits=4, shuffle_groups=False)._codebook_entropy(4 * z)
+    paired = LFQ(dim=8, group_bits=4, pair_groups=True)._codebook_entropy(4 * z)
+    assert float(single) == pytest.approx(8 * math.log(2), rel=1e-2)
+    assert float(paired) == pytest.approx(7 * math.log(2), rel=1e-2)
+
+
+def test_paired_groups_pass_gradients_and_stay_finite():
+    z = torch.randn(2, 64, 16, requires_grad=True)
+    out = LFQ(dim=16, group_bits=8, pair_groups=True)(
+        z, generator=torch.Generator().manual_seed(0))
+    out.entropy_loss.backward()
+    assert torch.isfinite(out.entropy_loss) and z.grad is not None
+    assert float(z.grad.abs().sum()) > 0
