@@ -203,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{z['shape_chance']:.2f}), motion right {z['motion_accuracy_' + name]:.2f} "
                   f"(chance {z['motion_chance']:.2f})")
         print("targets:", result["targets"])
+        if args.count != 100:
+            print(f"note: utilization counts distinct codes among the {args.count} clips' "
+                  "tokens, so it grows with --count; the 30% target is stated at --count 100")
     return 0
 
 
