@@ -42,12 +42,14 @@ if TYPE_CHECKING:
 BACKGROUND_LABEL = "background"
 # A rotating circle looks static, so the combination is never generated nor classified.
 EXCLUDED_COMBINATIONS: frozenset[tuple[str, str]] = frozenset({("circle", "rotating")})
-CLASSES: list[str] = [
-    f"{shape} {motion}"
+# (shape, motion) of each zero-shot class, in `CLASSES` order
+CLASS_PARTS: list[tuple[str, str]] = [
+    (shape, motion)
     for shape in SHAPES
     for motion in MOTIONS
     if (shape, motion) not in EXCLUDED_COMBINATIONS
 ]
+CLASSES: list[str] = [f"{shape} {motion}" for shape, motion in CLASS_PARTS]
 
 PALETTE: dict[str, tuple[int, int, int]] = {
     "red": (220, 40, 40),

@@ -150,14 +150,12 @@ def evaluate(model, *, seed_start: int, count: int, frames: int = 17, size: int 
 
 def _attributes() -> tuple[torch.Tensor, torch.Tensor]:
     """(K,) shape id and (K,) motion id of every class of `CLASSES`."""
-    from pyratok.demo import CLASSES
+    from pyratok.demo import CLASS_PARTS
     from pyratok.demo_motion import MOTIONS
     from pyratok.demo_raster import SHAPES
 
-    shape = [next(s for s in SHAPES if c.startswith(s + " ")) for c in CLASSES]
-    motion = [c[len(s) + 1:] for c, s in zip(CLASSES, shape, strict=True)]
-    return (torch.tensor([SHAPES.index(s) for s in shape]),
-            torch.tensor([MOTIONS.index(m) for m in motion]))
+    return (torch.tensor([SHAPES.index(shape) for shape, _ in CLASS_PARTS]),
+            torch.tensor([MOTIONS.index(motion) for _, motion in CLASS_PARTS]))
 
 
 def _usage_dict(usage) -> dict:

@@ -29,7 +29,7 @@ def main(path: str) -> int:
     report = init_weights(model, ckpt)
     if report["skipped"]:
         raise SystemExit(f"checkpoint has tensors the code lacks: {report['skipped']}")
-    missing = report["new"]
+    missing = set(report["new"])
     with safe_open(str(ckpt / STATE_NAME), framework="pt") as f:
         meta = f.metadata()
     state = load_file(str(ckpt / STATE_NAME))
@@ -37,7 +37,7 @@ def main(path: str) -> int:
     named = [(f"model.{n}", p) for n, p in model.named_parameters() if p.requires_grad] + [
         (f"objective.{n}", p) for n, p in objective.named_parameters() if p.requires_grad]
     new_names = [n for n, _ in named]
-    old_names = [n for n in new_names if n[len("model."):] not in set(missing)]
+    old_names = [n for n in new_names if n[len("model."):] not in missing]
     remapped = {}
     for key, value in state.items():
         if key.startswith("optim."):
