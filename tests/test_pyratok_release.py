@@ -198,8 +198,12 @@ def test_model_side_does_not_import_benchmarks():
 def test_spec(tokenizer: PyraTokReleaseTokenizer, folder: Path, reference):
     spec = tokenizer.spec
     assert spec.name == "pyratok-release"
-    assert spec.vocab_size == 2**16 and spec.bits_per_token == 64
-    assert spec.latent_channels == 16
+    # one token index = one level's 16 sign bits; the 4 levels are 4 indices per cell
+    assert spec.vocab_size == 2**16 and spec.bits_per_token == 16
+    assert spec.latent_channels == 16 and spec.feature_dim == 16
+    assert spec.capabilities == {"decode", "features", "bits"} and not spec.text_aligned
+    assert spec.level_strides == ((4, 8, 8),) * 4 and spec.num_levels == 4
+    assert spec.causal and spec.window_frames == 17
     assert (spec.spatial_compression, spec.temporal_compression) == (8, 4)
     assert spec.frame_convention == "causal" and spec.usable_num_frames(20) == 17
     assert spec.weights == str(folder)
@@ -220,6 +224,8 @@ def test_encode_is_the_quantized_raw_posterior_mean(tokenizer, reference):
     assert torch.equal(encoded.latent, expected.latent)
     assert encoded.bits.dtype == torch.float64
     assert encoded.bits.tolist() == [4 * 5 * 2 * 3 * 16]
+    total_indices = sum(idx[0].numel() for idx in encoded.indices)
+    assert encoded.bits.tolist() == [tokenizer.spec.bits_per_token * total_indices]
 
 
 def test_indices_give_back_the_latent_and_the_video(tokenizer, reference):

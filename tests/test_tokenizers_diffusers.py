@@ -147,13 +147,15 @@ def test_spec_is_read_from_the_config(case: Case, folders, loaded):
     assert type(tok.vae).__name__ == case.class_name
     assert spec.name == case.name
     assert spec.vocab_size is None and spec.bits_per_token is None
-    assert spec.latent_channels == case.latent_channels
+    assert spec.latent_channels == spec.feature_dim == case.latent_channels
     assert spec.spatial_compression == case.spatial
     assert spec.temporal_compression == case.temporal
     assert spec.frame_convention == case.convention
     assert spec.weights == str(folders[case.name])
     assert case.license_word in spec.license
-    assert spec.text_aligned is False
+    assert spec.capabilities == {"decode", "features"} and spec.text_aligned is False
+    assert spec.level_strides == ((case.temporal, case.spatial, case.spatial),)
+    assert spec.causal is (case.convention == "causal") and spec.window_frames is None
     assert spec.n_params == sum(p.numel() for p in case.build().parameters()) > 0
     assert spec.valid_num_frames(case.clip[0])
 

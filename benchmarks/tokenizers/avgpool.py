@@ -31,11 +31,13 @@ class AvgPoolTokenizer(VideoTokenizer):
             vocab_size=None,
             bits_per_token=None,
             latent_channels=3,
+            feature_dim=3,
             spatial_compression=factor,
             temporal_compression=temporal,
             frame_convention="any" if temporal == 1 else "blocks",
             weights="none (no learned weights)",
             license="n/a",
+            capabilities=frozenset({"decode", "features"}),
         )
 
     def encode(self, video: Tensor, texts: list[str] | None = None) -> Encoded:

@@ -21,7 +21,8 @@ raw latent; no ``scaling_factor`` / ``latents_mean`` normalisation is applied si
 decoder takes the raw latent back. Inputs are padded by edge replication to a frame size that
 is a multiple of the spatial compression and to a clip length the model handles (``4k + 1``
 for Wan, ``8k + 1`` for CogVideoX, whose decoder works in pairs of latent steps after the
-first, ``6k + 1`` for Mochi); ``decode`` crops and trims back to the encoded size.
+first, ``6k + 1`` for Mochi); ``decode`` crops and trims back to the encoded size, and
+``features()`` (the latent, ``feature_dim`` = latent channels) crops the padded cells away.
 
 Large frames are tiled by ``benchmarks.tokenizers.tiling`` (``tile_size`` / ``tile_overlap``,
 in pixels), never by diffusers' own tiling. Adapters keep no state between calls (diffusers'
@@ -236,11 +237,13 @@ class DiffusersVideoVAE(VideoTokenizer):
             vocab_size=None,
             bits_per_token=None,
             latent_channels=self.geometry.latent_channels,
+            feature_dim=self.geometry.latent_channels,
             spatial_compression=self.geometry.spatial_compression,
             temporal_compression=self.geometry.temporal_compression,
             frame_convention=family.frame_convention,
             weights=weights,
             license=family.license,
+            capabilities=frozenset({"decode", "features"}),
         )
 
     @property

@@ -18,11 +18,13 @@ class IdentityTokenizer(VideoTokenizer):
             vocab_size=None,
             bits_per_token=None,
             latent_channels=3,
+            feature_dim=3,
             spatial_compression=1,
             temporal_compression=1,
             frame_convention="any",
             weights="none",
             license="n/a",
+            capabilities=frozenset({"decode", "features"}),
         )
 
     def encode(self, video: Tensor, texts: list[str] | None = None) -> Encoded:

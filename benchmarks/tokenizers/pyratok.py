@@ -4,9 +4,17 @@ Default weights: the small checkpoint bundled in ``pyratok/checkpoints/pyratok-d
 (trained here on procedural demo videos, see its ``TRAINING.md``); any other folder
 written by ``PyraTok.save_pretrained`` loads with ``--tokenizer-arg path=DIR``.
 
-Levels are ordered l = 1 (finest, shallowest) … L (deepest). ``Encoded.features[l]`` are
-the text-aligned features of level l's quantized tokens (L2-normalised per token), in the
-space of ``embed_text``; ``Encoded.indices[l]`` are its LFQ token indices.
+Levels are ordered 0 (PyraTok's l = 1, finest, shallowest) … L − 1 (deepest).
+``Encoded.features[l]`` are the text-aligned features of level l's quantized tokens
+(``sem_dim`` channels, L2-normalised per token), in the space of ``embed_text``;
+``Encoded.indices[l]`` are its LFQ token indices (``log2(vocab_size)`` bits each). The
+decoder reads the codes (``code_dim`` channels = ``latent_channels``).
+
+The model pads frames to a multiple of its deepest stride (16) and clips to ``1 + 8k``
+frames; ``features()`` crops that padding away, and ``embed_video`` applies the model's
+trained attention pooling (``LaPQ.pool``) to the cropped features, so padding never leaks
+into an embedding. On an unpadded clip ``embed_video(video)`` is
+``PyraTok.clip_embedding(PyraTok.encode(video))``.
 """
 
 from __future__ import annotations
@@ -17,7 +25,13 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from benchmarks.tokenizers.base import Encoded, TokenizerSpec, VideoTokenizer, check_video
+from benchmarks.tokenizers.base import (
+    Encoded,
+    LevelFeatures,
+    TokenizerSpec,
+    VideoTokenizer,
+    check_video,
+)
 
 
 class PyraTokTokenizer(VideoTokenizer):
@@ -40,22 +54,25 @@ class PyraTokTokenizer(VideoTokenizer):
             n_params=model.n_params,
             vocab_size=model.vocab_size,
             bits_per_token=math.log2(model.vocab_size),
-            latent_channels=model.config.sem_dim,
+            latent_channels=model.config.code_dim,
+            feature_dim=model.config.sem_dim,
             spatial_compression=s_stride,
             temporal_compression=t_stride,
             # the model pads a clip to its causal length itself and crops on decode
             frame_convention="any",
             weights=weights,
             license="Apache-2.0 (this repository)",
-            text_aligned=True,
+            capabilities=frozenset({"decode", "features", "text", "bits"}),
+            level_strides=tuple((int(t), int(s), int(s)) for t, s in model.level_strides),
+            causal=True,  # latent step 0 codes frame 0 alone, at every level
         )
 
     def encode(self, video: Tensor, texts: list[str] | None = None) -> Encoded:
         check_video(video)
         enc = self.model.encode(video, texts if self.text_conditioned else None)
-        bits_per_token = math.log2(self.model.vocab_size)
+        # every index the decoder needs, padded cells included
         tokens = sum(int(lvl.indices[0].numel()) for lvl in enc.levels)
-        bits = torch.full((video.shape[0],), tokens * bits_per_token, dtype=torch.float64)
+        bits = torch.full((video.shape[0],), tokens * self.spec.bits_per_token, dtype=torch.float64)
         return Encoded(
             features=[lvl.features for lvl in enc.levels],
             indices=[lvl.indices for lvl in enc.levels],
@@ -70,6 +87,10 @@ class PyraTokTokenizer(VideoTokenizer):
         video = self.model.decode_indices(encoded.indices, num_frames=encoded.num_frames)
         h, w = encoded.frame_size
         return video[..., :h, :w].clamp(-1, 1)
+
+    def pool_features(self, features: LevelFeatures) -> Tensor:
+        """``(b, sem_dim)``: the model's trained attention pooling of the valid features."""
+        return self.model.lapq.pool(features.features, features.level)
 
     def embed_text(self, texts: list[str]) -> Tensor:
         with torch.no_grad():

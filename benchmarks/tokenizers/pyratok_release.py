@@ -6,8 +6,13 @@ and the ``Encoded`` bookkeeping:
 
 - ``features``: one tensor per level, the scaled codes ``±2^-i``, ``(b, 16, t', h', w')``;
 - ``indices``: one int64 tensor per level, ``(b, t', h', w')`` in ``[0, 2^16)``;
-- ``bits``: ``sum over levels of t' * h' * w' * 16`` per clip;
+- ``bits``: ``16 × (sum over levels of t' * h' * w')`` per clip; ``bits_per_token`` is 16,
+  the bits of one token index (one level's 16 sign bits), like every other tokenizer's;
 - ``latent``: the decoder input, the sum of the levels.
+
+All 4 levels share the latent grid (stride 4 × 8 × 8). The encoder restarts its causal
+state every 17 frames (``window_frames``), so latent step 5k codes frame 17k alone;
+``features()`` follows that layout and crops the padded cells away.
 
 With tiling on, tiles of the continuous posterior mean are blended first and the blended
 latent is quantized once, so tiling never changes the token grid.
@@ -28,6 +33,7 @@ from pyratok.release import (
     LATENT_CHANNELS,
     SPATIAL_COMPRESSION,
     TEMPORAL_COMPRESSION,
+    WINDOW_FRAMES,
     PyraTokRelease,
     indices_to_latent,
 )
@@ -60,13 +66,18 @@ class PyraTokReleaseTokenizer(VideoTokenizer):
             name="pyratok-release",
             n_params=sum(p.numel() for p in model.parameters()),
             vocab_size=2**LATENT_CHANNELS,
-            bits_per_token=float(LATENT_CHANNELS * model.num_levels),
+            bits_per_token=float(LATENT_CHANNELS),  # one index = one level's sign bits
             latent_channels=LATENT_CHANNELS,
+            feature_dim=LATENT_CHANNELS,
             spatial_compression=SPATIAL_COMPRESSION,
             temporal_compression=TEMPORAL_COMPRESSION,
             frame_convention="causal",
             weights=weights,
             license=LICENSE,
+            capabilities=frozenset({"decode", "features", "bits"}),
+            level_strides=((TEMPORAL_COMPRESSION, SPATIAL_COMPRESSION, SPATIAL_COMPRESSION),)
+            * model.num_levels,
+            window_frames=WINDOW_FRAMES,
         )
 
     @torch.no_grad()
@@ -89,7 +100,7 @@ class PyraTokReleaseTokenizer(VideoTokenizer):
             )
         codes = self.model.quantize(latent)
         cells_per_clip = sum(idx[0].numel() for idx in codes.indices)
-        bits = torch.full((b,), float(cells_per_clip * LATENT_CHANNELS), dtype=torch.float64)
+        bits = torch.full((b,), cells_per_clip * self.spec.bits_per_token, dtype=torch.float64)
         return Encoded(
             features=codes.codes,
             indices=codes.indices,
