@@ -8,5 +8,6 @@ DATASETS: Registry = Registry("dataset", entry_point_group="pyratok.datasets")
 
 DATASETS.add_lazy("webvid", "benchmarks.data.webvid:WebVidDataset")
 DATASETS.add_lazy("coco", "benchmarks.data.coco:CocoCaptionsDataset")
+DATASETS.add_lazy("kinetics", "benchmarks.data.kinetics:KineticsDataset")
 
 __all__ = ["DATASETS"]

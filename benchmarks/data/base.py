@@ -74,6 +74,34 @@ class SampleError(Exception):
         return {"sample_id": self.sample_id, "path": self.path, "reason": self.reason}
 
 
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What a task family may know about a dataset before the loop (``TaskFamily.setup``).
+
+    Attributes:
+        name: the reader's registry name (``"kinetics"``, ``"webvid"`` ...).
+        root: the folder holding the official layout.
+        split: the split being evaluated (``"val"``), ``None`` where a dataset has one.
+        annotation_file: the index / annotation file read, ``None`` if there is none.
+        version: dataset version (``"400"`` for Kinetics-400, a demo set's version ...).
+        classes: the class vocabulary in a fixed order, ``None`` for unlabelled data.
+        extra: reader-specific facts (JSON-able), recorded in the summary.
+    """
+
+    name: str
+    root: str
+    split: str | None = None
+    annotation_file: str | None = None
+    version: str | None = None
+    classes: tuple[str, ...] | None = None
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in self.__dict__.items() if k != "classes"}
+        d["n_classes"] = None if self.classes is None else len(self.classes)
+        return d
+
+
 @runtime_checkable
 class Dataset(Protocol):
     """A dataset in its official on-disk layout.
@@ -100,6 +128,10 @@ class Dataset(Protocol):
         Raises:
             SampleError: missing, corrupt or too short media.
         """
+        ...
+
+    def info(self) -> DatasetInfo:
+        """Split, annotation file, version and class list (see :class:`DatasetInfo`)."""
         ...
 
 

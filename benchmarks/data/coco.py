@@ -20,10 +20,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
-from benchmarks.data.base import DatasetError, Sample, SampleError, SampleRef, load_image_clip
+from benchmarks.data.base import (
+    DatasetError,
+    DatasetInfo,
+    Sample,
+    SampleError,
+    SampleRef,
+    load_image_clip,
+)
+from benchmarks.data.demo import demo_version
 from benchmarks.io.sampling import FrameSampling
 
 
@@ -68,6 +77,19 @@ class CocoCaptionsDataset:
             SampleError: missing, corrupt or too small image.
         """
         return load_image_clip(ref, self.sampling)
+
+    def info(self) -> DatasetInfo:
+        """Split without its year (``"val"`` for ``val2017``, which is kept in
+        ``extra["coco_split"]``) and the captions file; no classes. ``version`` is ``None``
+        (``"demo-v1"`` on the demo set)."""
+        return DatasetInfo(
+            name=self.name,
+            root=str(self.root),
+            split=re.sub(r"\d{4}$", "", self.split),
+            annotation_file=str(self.annotation_path),
+            version=demo_version(self.root),
+            extra={"coco_split": self.split},
+        )
 
     def _parse(self) -> tuple[list[SampleRef], list[SampleError]]:
         if self._parsed is None:

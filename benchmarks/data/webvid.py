@@ -22,7 +22,15 @@ import csv
 import os
 from pathlib import Path
 
-from benchmarks.data.base import DatasetError, Sample, SampleError, SampleRef, load_video_clip
+from benchmarks.data.base import (
+    DatasetError,
+    DatasetInfo,
+    Sample,
+    SampleError,
+    SampleRef,
+    load_video_clip,
+)
+from benchmarks.data.demo import demo_version
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import Backend
 
@@ -105,6 +113,17 @@ class WebVidDataset:
             SampleError: missing, corrupt or too short video.
         """
         return load_video_clip(ref, self.sampling, num_frames=num_frames, backend=self.backend)
+
+    def info(self) -> DatasetInfo:
+        """The validation split and its CSV; no classes. ``version`` is ``None``
+        (``"demo-v1"`` on the demo set)."""
+        return DatasetInfo(
+            name=self.name,
+            root=str(self.root),
+            split="val",
+            annotation_file=str(self.csv_path),
+            version=demo_version(self.root),
+        )
 
     def _parse(self) -> tuple[list[SampleRef], list[SampleError]]:
         if self._parsed is None:

@@ -3,6 +3,12 @@
 The defaults follow the reconstruction protocol of the PyraTok paper (Table 1): clips of
 17 consecutive frames (4k+1, the causal-VAE length) from the start of each WebVid-10M
 validation video, resized so the shorter side is 256 and center-cropped to 256x256.
+
+``start="uniform"`` is the test-time sampling of video classification instead: one frame
+at the centre of each of ``frames_per_clip`` equal segments spanning the whole video:
+TSN's test-time sampling (Wang et al., "Temporal Segment Networks", ECCV 2016; offsets
+``int(tick / 2 + tick * x)``), mmaction2's ``SampleFrames(clip_len=1, test_mode=True)``,
+and MVBench's ``get_index`` (Li et al., CVPR 2024) up to its rounding.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-ClipStart = Literal["first", "center"]
+ClipStart = Literal["first", "center", "uniform"]
 
 
 @dataclass(frozen=True)
@@ -24,9 +30,12 @@ class FrameSampling:
     Attributes:
         frames_per_clip: frames in a clip. 17 = WebVid reconstruction protocol (Table 1);
             the runner may ask for fewer (16 for a tokenizer that takes 4k frames).
-        frame_stride: step between sampled frames (1 = consecutive, as in Table 1).
+        frame_stride: step between sampled frames (1 = consecutive, as in Table 1);
+            ignored by ``start="uniform"``, whose step follows from the video's length.
         start: ``"first"`` takes the clip from frame 0 (WebVid protocol: the first 17
-            frames); ``"center"`` takes it from the middle of the video.
+            frames); ``"center"`` takes it from the middle of the video; ``"uniform"``
+            spreads it over the whole video (classification protocol, see
+            :meth:`indices`).
         resize_shorter: shorter side after resizing, ``None`` keeps the size. 256 =
             Table 1. Resizing is bilinear with antialiasing, done on uint8 like PIL and
             torchvision's ``Resize`` on uint8 tensors; the long side is
@@ -46,8 +55,8 @@ class FrameSampling:
             raise ValueError(f"frames_per_clip must be >= 1, got {self.frames_per_clip}")
         if self.frame_stride < 1:
             raise ValueError(f"frame_stride must be >= 1, got {self.frame_stride}")
-        if self.start not in ("first", "center"):
-            raise ValueError(f"start must be 'first' or 'center', got {self.start!r}")
+        if self.start not in ("first", "center", "uniform"):
+            raise ValueError(f"start must be 'first', 'center' or 'uniform', got {self.start!r}")
         if self.resize_shorter is not None and self.resize_shorter < 1:
             raise ValueError(f"resize_shorter must be >= 1 or None, got {self.resize_shorter}")
         if self.crop is not None and min(self.crop_size) < 1:
@@ -66,20 +75,36 @@ class FrameSampling:
     def indices(self, num_frames_available: int, num_frames: int | None = None) -> list[int]:
         """Frame indices of the clip.
 
+        ``"first"`` / ``"center"``: ``num_frames`` increasing indices, ``frame_stride``
+        apart; a video shorter than that span is an error.
+
+        ``"uniform"``: with ``seg = num_frames_available / num_frames``, index ``i`` is
+        ``int(seg * (i + 0.5))``, the centre of segment ``i`` (``frame_stride`` is
+        ignored). A video with fewer frames than ``num_frames`` gets repeated frames
+        (indices non-decreasing, e.g. 3 frames, 5 wanted: ``[0, 0, 1, 2, 2]``) instead of
+        failing. TSN and mmaction2 do the same, and it is what zero-shot
+        classification needs: accuracy is over every validation video, so dropping the
+        short ones would change the test set, and a clip of repeated frames still shows
+        the content while keeping the clip length the tokenizer expects.
+
         Args:
             num_frames_available: frames in the video.
             num_frames: clip length overriding ``frames_per_clip``.
 
         Returns:
-            ``num_frames`` increasing indices, ``frame_stride`` apart.
+            ``num_frames`` indices in ``[0, num_frames_available)``, non-decreasing
+            (strictly increasing except for ``"uniform"`` on a short video).
 
         Raises:
-            ValueError: the video is too short; the message reads as a ``DecodeError``
-                reason (``"too short: 9 frames, 17 at stride 1 need 17"``).
+            ValueError: the video is too short (``"uniform"``: has no frames); the message
+                reads as a ``DecodeError`` reason (``"too short: 9 frames, 17 at stride 1
+                need 17"``).
         """
         length = self.frames_per_clip if num_frames is None else num_frames
         if length < 1:
             raise ValueError(f"num_frames must be >= 1, got {length}")
+        if self.start == "uniform":
+            return _uniform_indices(num_frames_available, length)
         span = (length - 1) * self.frame_stride + 1
         if span > num_frames_available:
             raise ValueError(
@@ -133,6 +158,20 @@ class FrameSampling:
         # decoding worker, on uint8) so every full-clip op downstream runs on dense memory
         # (3x faster for the metrics than channels-last strides).
         return video.permute(1, 0, 2, 3).contiguous().float().div_(255.0)
+
+
+def _uniform_indices(available: int, length: int) -> list[int]:
+    """Centres of ``length`` equal segments of ``range(available)`` (TSN test sampling).
+
+    ``int(seg * (i + 0.5))`` with ``seg = available / length``, computed in integers: in
+    floats an exact centre such as 6 * 7 / 14 = 3 can come out as 2.999... and drop a
+    frame (TSN's float formula does so for 7 segments of 6 frames).
+    """
+    if available < 1:
+        raise ValueError(f"too short: {available} frames, uniform sampling needs 1")
+    # floor(available * (2i + 1) / (2 length)) is in [0, available): every index is a frame;
+    # for available < length consecutive indices repeat.
+    return [available * (2 * i + 1) // (2 * length) for i in range(length)]
 
 
 def _center_crop(video: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
