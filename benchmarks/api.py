@@ -34,6 +34,7 @@ def evaluate(
     *,
     data_root: str | Path | None = None,
     output: str | Path | None = None,
+    run_name: str | None = None,
     limit: int | None = None,
     seed: int = 0,
     tokenizer_args: dict[str, Any] | None = None,
@@ -52,6 +53,8 @@ def evaluate(
         tokenizer: a registered name or a ready ``VideoTokenizer`` instance.
         data_root: the dataset in its official layout; ``None`` runs the bundled demo set.
         output: results folder (default ``results/runs``).
+        run_name: run folder under ``<output>/<task>/`` (default: tokenizer name plus a
+            short hash of ``tokenizer_args`` when there are any).
         limit: score only the first ``limit`` samples (sorted by id).
         seed: seeds torch before each sample (per-sample seeds derive from it).
         tokenizer_args: keyword arguments for the tokenizer factory.
@@ -70,6 +73,7 @@ def evaluate(
         task_args=task_args,
         data_root=data_root,
         output=output,
+        run_name=run_name,
         limit=limit,
         seed=seed,
         device=device,

@@ -42,6 +42,9 @@ class TaskConfig:
             protocol, see :class:`benchmarks.io.sampling.FrameSampling`.
         batch_size: clips per tokenizer call (1 keeps latency per clip).
         num_workers: background decoding processes.
+        dataset_args: keyword arguments for the dataset reader (``split``, ``version`` ...).
+        demo_overrides: keys replaced when the task runs on its bundled demo set (its
+            resolution, prompt templates ...); recorded in the config like any other key.
     """
 
     task: str
@@ -57,6 +60,8 @@ class TaskConfig:
     crop: int | None = 256
     batch_size: int = 1
     num_workers: int = 2
+    dataset_args: dict[str, Any] | None = None
+    demo_overrides: dict[str, Any] | None = None
     source: str = field(default="", compare=False)
 
     @property
@@ -130,7 +135,11 @@ def parse_key_values(items: list[str] | None, *, flag: str) -> dict[str, Any]:
 
 
 def load_task(
-    path: Path, *, params_cls: type | None, overrides: dict[str, Any] | None = None
+    path: Path,
+    *,
+    params_cls: type | None,
+    overrides: dict[str, Any] | None = None,
+    demo: bool = False,
 ) -> tuple[TaskConfig, Any]:
     """Read ``path`` into a :class:`TaskConfig` and the family's params dataclass.
 
@@ -138,10 +147,18 @@ def load_task(
         path: the task YAML.
         params_cls: the family's ``Params`` dataclass (``None`` if it has none).
         overrides: ``--task-arg`` values; same key rules as the file.
+        demo: the run is on the bundled demo set: the file's ``demo_overrides`` apply
+            (before ``overrides``, which always win).
     """
-    raw = {**_read_yaml(path), **(overrides or {})}
+    raw = _read_yaml(path)
+    demo_keys = raw.get("demo_overrides") or {}
+    if not isinstance(demo_keys, dict):
+        raise ConfigError(f"{path}: demo_overrides must be a mapping of keys to values")
+    if "demo_overrides" in demo_keys:
+        raise ConfigError(f"{path}: demo_overrides cannot override itself")
+    raw = {**raw, **(demo_keys if demo else {}), **(overrides or {})}
     param_keys = {f.name for f in dataclasses.fields(params_cls)} if params_cls else set()
-    unknown = sorted(set(raw) - COMMON_KEYS - param_keys)
+    unknown = sorted((set(raw) | set(demo_keys)) - COMMON_KEYS - param_keys)
     if unknown:
         allowed = ", ".join(sorted(COMMON_KEYS | param_keys))
         raise ConfigError(f"{path}: unknown key {unknown[0]!r} (allowed keys: {allowed})")

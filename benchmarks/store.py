@@ -1,18 +1,26 @@
-"""Result store: ``<output>/<task>/<tokenizer>/`` with three files.
+"""Result store: ``<output>/<task>/<run name>/`` with three files and a side folder.
 
-- ``samples.jsonl`` — one JSON record per scored sample, written with a single
-  ``os.write`` on an ``O_APPEND`` descriptor as each sample completes, so a run killed
-  with SIGKILL loses at most the samples in flight and ranks of a distributed run can
-  append to the same file without interleaving lines.
+- ``samples.jsonl`` — one JSON record per scored sample, written with checked
+  ``os.write`` calls on an ``O_APPEND`` descriptor as each sample completes, so a run
+  killed with SIGKILL loses at most the samples in flight and ranks of a distributed run
+  can append to the same file without interleaving lines. A record is
+  ``{sample_id, path, metrics: {...}, prediction, group, arrays, config_hash}``: a family's
+  metric names live under ``metrics`` and can never collide with the record's own keys.
+- ``arrays/`` — large per-sample arrays (``.npz``, written atomically *before* the record
+  that names them, so a record never points at a missing file).
 - ``failures.jsonl`` — one record per sample that could not be scored (file + reason).
 - ``summary.json`` — written atomically (temporary file + ``os.replace``).
 
 Every record carries the run's ``config_hash``; on resume, only records with the current
-hash count as done, so changing the protocol never mixes results.
+hash count as done, so changing the protocol never mixes results. A record cut by a crash
+(the file's last line) is skipped with one warning, and the next writer starts on a fresh
+line, so the sample is recomputed and nothing after it is lost.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import logging
 import os
@@ -21,42 +29,82 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 log = logging.getLogger(__name__)
 
 SAMPLES = "samples.jsonl"
 FAILURES = "failures.jsonl"
 SUMMARY = "summary.json"
+ARRAYS = "arrays"
 
 
-def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """Records of a JSONL file; malformed lines (a crash's cut record) are skipped."""
     if not path.exists():
         return
+    bad = 0
     with path.open("rb") as f:
-        for lineno, line in enumerate(f, 1):
+        for line in f:
             if not line.strip():
                 continue
             try:
-                yield json.loads(line)
-            except json.JSONDecodeError:
-                # Only a line cut by a crash can be malformed; it is recomputed.
-                log.warning("%s:%d: skipping an incomplete record", path, lineno)
+                record = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                bad += 1
+                continue
+            if isinstance(record, dict):
+                yield record
+            else:
+                bad += 1
+    if bad:
+        log.warning("%s: skipped %d incomplete record(s) (cut by a crash); they are "
+                    "recomputed", path, bad)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte is written (a short write is not an error)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(f"os.write wrote {written} bytes")
+        view = view[written:]
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        write_all(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
 
 
 def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w") as f:
-        json.dump(payload, f, indent=2, sort_keys=False)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_bytes_atomic(path, (json.dumps(payload, indent=2) + "\n").encode())
+
+
+def _ends_mid_line(path: Path) -> bool:
+    """Whether a non-empty file's last byte is not a newline (a record cut by a crash)."""
+    try:
+        with path.open("rb") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell() == 0:
+                return False
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) != b"\n"
+    except FileNotFoundError:
+        return False
 
 
 class ResultStore:
     """Append-only per-run storage with resume.
 
     Args:
-        run_dir: ``<output>/<task>/<tokenizer>``.
+        run_dir: ``<output>/<task>/<run name>``.
         config_hash: hash of everything that changes the numbers.
     """
 
@@ -71,9 +119,9 @@ class ResultStore:
         """Remove a previous run's files (``--no-resume``)."""
         for name in (SAMPLES, FAILURES, SUMMARY):
             (Path(run_dir) / name).unlink(missing_ok=True)
-        plots = Path(run_dir) / "plots"
-        if plots.is_dir():
-            shutil.rmtree(plots)
+        for folder in ("plots", ARRAYS):
+            if (Path(run_dir) / folder).is_dir():
+                shutil.rmtree(Path(run_dir) / folder)
 
     # reading ----------------------------------------------------------------------
 
@@ -81,28 +129,52 @@ class ResultStore:
         """Records of the current config, keyed by sample id (last one wins)."""
         return {
             r["sample_id"]: r
-            for r in _read_jsonl(self.run_dir / SAMPLES)
-            if r.get("config_hash") == self.config_hash
+            for r in read_jsonl(self.run_dir / SAMPLES)
+            if r.get("config_hash") == self.config_hash and "sample_id" in r
         }
 
     def failures(self) -> dict[str, dict[str, Any]]:
         return {
             r["sample_id"]: r
-            for r in _read_jsonl(self.run_dir / FAILURES)
-            if r.get("config_hash") == self.config_hash
+            for r in read_jsonl(self.run_dir / FAILURES)
+            if r.get("config_hash") == self.config_hash and "sample_id" in r
         }
+
+    def load_arrays(self, record: dict[str, Any]) -> dict[str, np.ndarray]:
+        """The side-file arrays a record names (``{}`` if none)."""
+        name = record.get("arrays")
+        if not name:
+            return {}
+        with np.load(self.run_dir / name, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
 
     # writing ----------------------------------------------------------------------
 
     def _append(self, name: str, record: dict[str, Any]) -> None:
         fd = self._fds.get(name)
         if fd is None:
-            fd = os.open(self.run_dir / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            path = self.run_dir / name
+            repair = _ends_mid_line(path)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             self._fds[name] = fd
-        line = json.dumps({**record, "config_hash": self.config_hash}) + "\n"
-        os.write(fd, line.encode())
+            if repair:  # start after a crash's cut record, never glued onto it
+                log.warning("%s: the last record was cut by a crash; it is recomputed", path)
+                write_all(fd, b"\n")
+        line = json.dumps({**record, "config_hash": self.config_hash}, allow_nan=True) + "\n"
+        write_all(fd, line.encode())
 
-    def add_sample(self, record: dict[str, Any]) -> None:
+    def add_sample(
+        self, record: dict[str, Any], arrays: dict[str, np.ndarray] | None = None
+    ) -> None:
+        """Append a sample record; ``arrays`` first go to ``arrays/<key>.npz``."""
+        if arrays:
+            key = hashlib.sha256(f"{record['sample_id']}:{self.config_hash}".encode())
+            rel = f"{ARRAYS}/{key.hexdigest()[:20]}.npz"
+            (self.run_dir / ARRAYS).mkdir(exist_ok=True)
+            buf = io.BytesIO()
+            np.savez(buf, **arrays)
+            write_bytes_atomic(self.run_dir / rel, buf.getvalue())
+            record = {**record, "arrays": rel}
         self._append(SAMPLES, record)
 
     def add_failure(self, record: dict[str, Any]) -> None:

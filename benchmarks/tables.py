@@ -1,4 +1,8 @@
-"""``python -m benchmarks tables``: one row per tokenizer, one column per task metric.
+"""``python -m benchmarks tables``: one row per run, one column per task metric.
+
+A row is a run name (``<tokenizer>`` or ``<tokenizer>-<hash of its arguments>``, or the
+``--run-name`` given) with its tokenizer and arguments, so two checkpoints or two sweep
+points of one tokenizer are two rows.
 
 Cells read ``mean ± 95% CI half-width``; headers carry ↑ (higher is better) or ↓.
 Runs on demo data are marked, so they are never mistaken for benchmark numbers. With
@@ -15,13 +19,24 @@ from typing import Any
 
 
 def load_summaries(runs: Path, *, tasks: list[str] | None = None) -> list[dict[str, Any]]:
+    """Every ``<runs>/<task>/<run>/summary.json`` (of ``tasks`` if given)."""
     out = []
     for path in sorted(runs.glob("*/*/summary.json")):
         summary = json.loads(path.read_text())
         if tasks and summary.get("task") not in tasks:
             continue
+        summary.setdefault("run_name", path.parent.name)
         out.append(summary)
     return out
+
+
+def run_label(summary: dict[str, Any]) -> str:
+    return str(summary.get("run_name") or summary["tokenizer"])
+
+
+def args_text(summary: dict[str, Any]) -> str:
+    args = summary.get("tokenizer_args") or {}
+    return " ".join(f"{k}={v}" for k, v in sorted(args.items()))
 
 
 CLAIMS_DIR = Path(__file__).resolve().parent / "paper_claims"
@@ -52,8 +67,9 @@ def paper_claims(tasks: list[str], *, include_paths: list[str] | None = None) ->
                 except (IndexError, ValueError):
                     continue
             if metrics:
+                name = f"{row[0]} (paper)"
                 out.append(
-                    {"task": task, "tokenizer": f"{row[0]} (paper)", "metrics": metrics,
+                    {"task": task, "tokenizer": name, "run_name": name, "metrics": metrics,
                      "claim": True}
                 )
     return out
@@ -82,19 +98,21 @@ def build_rows(summaries: list[dict[str, Any]]) -> tuple[list[str], list[list[st
             if key not in seen:
                 seen.add(key)
                 columns.append((s["task"], name, hib.get(name)))
-    measured = sorted({s["tokenizer"] for s in summaries if not s.get("claim")})
-    claimed = [s["tokenizer"] for s in summaries if s.get("claim")]
-    tokenizers = measured + list(dict.fromkeys(claimed))
-    by_key = {(s["tokenizer"], s["task"]): s for s in summaries}
-    header = ["tokenizer"]
+    measured = sorted({run_label(s) for s in summaries if not s.get("claim")})
+    claimed = [run_label(s) for s in summaries if s.get("claim")]
+    labels = measured + list(dict.fromkeys(claimed))
+    by_key = {(run_label(s), s["task"]): s for s in summaries}
+    header = ["run", "tokenizer", "args"]
     for task, name, hib in columns:
         arrow = "" if hib is None else (" ↑" if hib else " ↓")
         header.append(f"{task} {name}{arrow}")
     rows = []
-    for tok in tokenizers:
-        row = [tok]
+    for label in labels:
+        first = next(s for s in summaries if run_label(s) == label)
+        tokenizer = "" if first.get("claim") else first["tokenizer"]
+        row = [label, tokenizer, args_text(first)]
         for task, name, _ in columns:
-            s = by_key.get((tok, task))
+            s = by_key.get((label, task))
             if s is None:
                 row.append("")
             elif name in s.get("unavailable", {}):

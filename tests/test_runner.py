@@ -207,5 +207,5 @@ def test_tables_show_paper_claims_as_claims(webvid_root, tmp_path, capsys):
                         progress=False, **SMALL)
     assert main(["tables", "--runs", str(tmp_path), "--paper"]) == 0
     out = capsys.readouterr().out
-    assert "| PyraTok (Ours) (paper) | 35.72 (reported) | 0.8790 (reported) |" in out
-    assert "| identity | inf |" in out  # measured rows carry no "(reported)"
+    assert "| PyraTok (Ours) (paper) |  |  | 35.72 (reported) | 0.8790 (reported) |" in out
+    assert "| identity | identity |  | inf |" in out  # measured rows carry no "(reported)"

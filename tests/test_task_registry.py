@@ -29,7 +29,11 @@ def test_every_task_parses_and_runs_one_demo_sample(task, tmp_path):
     assert config.task == task and family.name == config.family
     if config.dataset not in DEMO_TASKS:
         pytest.skip(f"{task}: no bundled demo set for dataset {config.dataset!r}")
-    summary = benchmarks.evaluate(task, "identity", limit=1, output=tmp_path, progress=False)
+    # the weight-free identity where the family takes it, else the bundled text-aligned PyraTok
+    _, params, _ = resolve_task(task, include_paths=[], overrides={}, demo=True)
+    identity = benchmarks.create_tokenizer("identity")
+    tokenizer = "identity" if family.check_tokenizer(identity, params) is None else "pyratok"
+    summary = benchmarks.evaluate(task, tokenizer, limit=1, output=tmp_path, progress=False)
     assert summary["n_samples"] == 1 and summary["n_failed"] == 0 and summary["demo_data"]
     names = {m.name for m in family.metrics}
     assert set(summary["metrics"]) | set(summary["unavailable"]) <= names

@@ -13,5 +13,8 @@ TASK_FAMILIES: Registry = Registry("task family", entry_point_group="pyratok.tas
 TASK_FAMILIES.add_lazy(
     "reconstruction", "benchmarks.families.reconstruction:ReconstructionFamily"
 )
+TASK_FAMILIES.add_lazy(
+    "classification", "benchmarks.families.classification:ClassificationFamily"
+)
 
 __all__ = ["TASK_FAMILIES"]

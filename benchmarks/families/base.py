@@ -1,16 +1,39 @@
-"""The task-family interface the runner drives."""
+"""The task-family interface the runner drives, and what a family hands back.
+
+A family is called in three stages (see ``docs/architecture.md``):
+
+1. ``setup(dataset, info)`` once, before the loop, with the dataset's metadata (class list,
+   annotation file, version): text embeddings of class prompts, a probe, ground truth.
+2. ``score(samples)`` per batch: one :class:`SampleResult` per sample — per-sample
+   ``metrics`` (averaged with a 95% CI), a JSON ``prediction`` (top-k labels, segments,
+   an answer letter …), an optional ``group`` (sub-task, video id) and optional large
+   ``arrays`` that go to a side file, never into the JSONL.
+3. ``finalize(records)`` once, after resume and after the torchrun gather, over every
+   stored record of the run: the dataset-level evaluation (mAP, top-k over a vocabulary,
+   Fréchet distances …). The default is the mean/CI of each per-sample metric, per group
+   and overall.
+
+A family that can score an official prediction file without a tokenizer (``python -m
+benchmarks score``) implements the three ``score_*`` class methods.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 
 from benchmarks.config import TaskConfig
-from benchmarks.data.base import Sample
+from benchmarks.data.base import Dataset, DatasetInfo, Sample
 from benchmarks.tokenizers.base import VideoTokenizer
+
+# Keys of a stored record that the store itself writes: a family's names live under
+# "metrics" / "prediction", so they can never collide with these.
+RECORD_KEYS = ("sample_id", "path", "metrics", "prediction", "group", "arrays", "config_hash")
 
 
 @dataclass(frozen=True)
@@ -22,11 +45,73 @@ class MetricInfo:
     unit: str = ""
 
 
+@dataclass
+class SampleResult:
+    """What ``score`` returns for one sample.
+
+    Attributes:
+        metrics: per-sample scalars, averaged over samples (mean, 95% CI) unless
+            ``finalize`` says otherwise. Names must be declared in the family's ``metrics``.
+        prediction: JSON-able output kept per sample (labels, segments, tracks ...).
+        group: optional group key (sub-task, video id) for grouped aggregation.
+        arrays: optional named numpy arrays (features, masks): written to a per-run side
+            file, loaded back by ``finalize`` through :meth:`StoredRecord.arrays`.
+    """
+
+    metrics: dict[str, float] = field(default_factory=dict)
+    prediction: Any = None
+    group: str | None = None
+    arrays: dict[str, np.ndarray] | None = None
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """One scored sample as read back from the store (fresh and resumed alike)."""
+
+    sample_id: str
+    path: str
+    metrics: Mapping[str, float]
+    prediction: Any
+    group: str | None
+    load_arrays: Callable[[], dict[str, np.ndarray]] | None = field(default=None, repr=False)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The sample's side-file arrays (``{}`` if it stored none)."""
+        return self.load_arrays() if self.load_arrays is not None else {}
+
+
+@dataclass
+class Evaluation:
+    """What ``finalize`` (and ``score`` mode) returns.
+
+    Attributes:
+        metrics: dataset-level values (name → value; ``None`` where undefined).
+        ci95: 95% CI half-widths where the family can give one.
+        groups: per-group metrics (group → name → value), ``{}`` if ungrouped.
+        extra: further JSON-able facts for the summary (counts, per-split numbers ...).
+        files: run-folder files the evaluation wrote (name → relative path).
+    """
+
+    metrics: dict[str, float | None]
+    ci95: dict[str, float | None] = field(default_factory=dict)
+    groups: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+
+class ScoreInputError(ValueError):
+    """A ground-truth or prediction file is malformed: names the file and the entry."""
+
+    def __init__(self, path: str | Path, entry: str, reason: str) -> None:
+        super().__init__(f"{path}: {entry}: {reason}")
+
+
 class TaskFamily:
-    """Scores batches of samples with a tokenizer.
+    """Scores a dataset with a tokenizer.
 
     Subclasses declare ``name``, ``metrics`` and optionally a ``Params`` dataclass for
-    their own YAML keys, and implement :meth:`score`.
+    their own YAML keys, and implement :meth:`score`; whole-dataset tasks also implement
+    :meth:`setup` and :meth:`finalize`.
 
     Args:
         config: the task's common configuration.
@@ -41,6 +126,9 @@ class TaskFamily:
     aggregation: ClassVar[str] = "mean over samples, 95% CI from Student's t"
     # Params keys that change no score (pictures, logging): kept out of the config hash.
     unhashed_params: ClassVar[tuple[str, ...]] = ()
+    # Tokenizer capabilities (TokenizerSpec.capabilities) the family needs, and the fix to
+    # name when one is missing.
+    requires: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -54,16 +142,81 @@ class TaskFamily:
         self.params = params
         self.tokenizer = tokenizer
         self.device = device
-        # where a family may write pictures (example reconstructions ...); set by the runner
+        # where a family may write files (pictures, per-split tables ...); set by the runner
         self.artifacts_dir: Path | None = None
+        self.run_dir: Path | None = None
+
+    @classmethod
+    def check_tokenizer(cls, tokenizer: VideoTokenizer, params: Any) -> str | None:
+        """Why ``tokenizer`` cannot run this task with ``params`` (``None``: it can)."""
+        missing = [c for c in cls.requires if c not in tokenizer.spec.capabilities]
+        if missing:
+            return (
+                f"tokenizer {tokenizer.spec.name!r} lacks {', '.join(missing)} "
+                f"(it has: {', '.join(sorted(tokenizer.spec.capabilities)) or 'none'})"
+            )
+        return None
+
+    def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
+        """Prepare with the dataset's metadata before the loop (once per rank)."""
 
     def unavailable(self) -> dict[str, str]:
         """Metrics this run cannot compute honestly, with the reason for each."""
         return {}
 
-    def score(self, samples: list[Sample]) -> list[dict[str, float]]:
-        """One flat ``{metric: value}`` record per sample, in order."""
+    def score(self, samples: list[Sample]) -> list[SampleResult]:
+        """One :class:`SampleResult` per sample, in order."""
         raise NotImplementedError
+
+    def finalize(self, records: list[StoredRecord], info: DatasetInfo) -> Evaluation:
+        """The dataset-level evaluation over every stored record of the run."""
+        return mean_evaluation(records, [m.name for m in self.metrics], self.unavailable())
 
     def close(self) -> None:
         """Finish background work (pictures being written ...); called once per run."""
+
+    # score mode (no tokenizer) ------------------------------------------------------------
+
+    @classmethod
+    def score_ground_truth(cls, path: Path, params: Any) -> Any:
+        """Read an official ground-truth file; raise :class:`ScoreInputError` on bad input."""
+        raise NotImplementedError
+
+    @classmethod
+    def score_predictions(cls, path: Path, ground_truth: Any, params: Any) -> Any:
+        """Read an official prediction file against ``ground_truth``."""
+        raise NotImplementedError
+
+    @classmethod
+    def score_evaluate(cls, ground_truth: Any, predictions: Any, params: Any) -> Evaluation:
+        """Evaluate ``predictions`` against ``ground_truth``."""
+        raise NotImplementedError
+
+    @classmethod
+    def supports_score(cls) -> bool:
+        return cls.score_evaluate.__func__ is not TaskFamily.score_evaluate.__func__
+
+
+def mean_evaluation(
+    records: list[StoredRecord], names: list[str], unavailable: Mapping[str, str]
+) -> Evaluation:
+    """Mean and Student-t 95% CI of each per-sample metric, overall and per group."""
+    from benchmarks.metrics.mean_ci import mean_ci
+
+    def summarise(rows: list[StoredRecord]) -> tuple[dict, dict]:
+        means, cis = {}, {}
+        for name in names:
+            if name in unavailable:
+                continue
+            values = [r.metrics[name] for r in rows if name in r.metrics]
+            if values:
+                stats = mean_ci(values)
+                means[name], cis[name] = stats.mean, stats.ci95
+        return means, cis
+
+    metrics, ci95 = summarise(records)
+    groups: dict[str, dict[str, float | None]] = {}
+    keys = sorted({r.group for r in records if r.group is not None})
+    for key in keys:
+        groups[key] = summarise([r for r in records if r.group == key])[0]
+    return Evaluation(metrics=metrics, ci95=ci95, groups=groups)

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 
 from benchmarks.data.base import Sample
-from benchmarks.families.base import MetricInfo, TaskFamily
+from benchmarks.families.base import MetricInfo, SampleResult, TaskFamily
 from benchmarks.metrics import LpipsUnavailable, clip_psnr, load_lpips, ssim_of_mapped
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ class ReconstructionFamily(TaskFamily):
         return recon, (t1 - t0) * 1e3, (t2 - t1) * 1e3
 
     @torch.inference_mode()
-    def score(self, samples: list[Sample]) -> list[dict[str, float]]:
+    def score(self, samples: list[Sample]) -> list[SampleResult]:
         if len(samples) == 1:  # a view, no copy
             target = samples[0].video.unsqueeze(0)
         else:
@@ -182,7 +182,7 @@ class ReconstructionFamily(TaskFamily):
             }
             if lpips_clip is not None:
                 rec["lpips"] = float(lpips_clip[i])
-            records.append(rec)
+            records.append(SampleResult(metrics=rec))
         return records
 
 

@@ -95,3 +95,13 @@ class MeanCI(SummableMetric):
 
     def compute(self) -> MeanCIResult:
         return _mean_ci_compute(*(float(getattr(self, name)) for name in _STATES))
+
+
+def mean_ci(values: Tensor | Sequence[float]) -> MeanCIResult:
+    """Mean and 95% Student-t half-width of ``values`` in one call (functional form).
+
+    Sums run in float64 in the order given: callers that need bit-identical results across
+    resumed or sharded runs pass the values in a fixed order (the runner sorts by id).
+    """
+    stats = _mean_ci_update(torch.as_tensor(values, dtype=torch.float64))
+    return _mean_ci_compute(*(float(stats[name]) for name in _STATES))

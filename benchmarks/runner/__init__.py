@@ -1,0 +1,101 @@
+"""The evaluation behind ``benchmarks.evaluate`` and ``python -m benchmarks run``.
+
+Three separate pieces, driven by :func:`run`:
+
+- :mod:`~benchmarks.runner.plan` — task file, demo policy, tokenizer, dataset and its
+  metadata, run folder ``<output>/<task>/<run name>``, config hash;
+- :mod:`~benchmarks.runner.execute` — this rank's shard minus what is already stored,
+  decoded in DataLoader workers, scored by the family, appended to the store;
+- :mod:`~benchmarks.runner.aggregate` — every rank's records gathered, the family's
+  dataset-level ``finalize``, ``summary.json``.
+
+Exit codes: see :mod:`benchmarks.runner.options`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from benchmarks import distributed
+from benchmarks.runner.aggregate import aggregate
+from benchmarks.runner.execute import MIN_SAMPLES_FOR_WORKERS, Executor, make_shard
+from benchmarks.runner.options import (
+    DEFAULT_OUTPUT,
+    EXIT_FAILURES,
+    EXIT_OK,
+    EXIT_STRICT,
+    EXIT_USAGE,
+    RunOptions,
+    RunResult,
+    StrictStop,
+)
+from benchmarks.runner.plan import RunPlan, default_run_name, plan_run, resolve_task
+from benchmarks.store import ResultStore
+
+log = logging.getLogger("benchmarks")
+
+__all__ = [
+    "DEFAULT_OUTPUT",
+    "EXIT_FAILURES",
+    "EXIT_OK",
+    "EXIT_STRICT",
+    "EXIT_USAGE",
+    "MIN_SAMPLES_FOR_WORKERS",
+    "RunOptions",
+    "RunPlan",
+    "RunResult",
+    "default_run_name",
+    "plan_run",
+    "resolve_task",
+    "run",
+]
+
+
+def run(opts: RunOptions) -> RunResult:
+    """Run one task with one tokenizer; see :class:`RunOptions`."""
+    plan = plan_run(opts)
+    info = plan.dist
+    if not opts.resume and info.is_main:
+        ResultStore.clear(plan.run_dir)
+    distributed.barrier(info)
+    store = ResultStore(plan.run_dir, config_hash=plan.config_hash)
+    family = plan.family_cls(plan.config, plan.params, plan.tokenizer, device=plan.device)
+    family.run_dir, family.artifacts_dir = plan.run_dir, plan.run_dir / "plots"
+    if plan.is_demo and info.is_main:
+        log.warning(
+            "no --data-root given: running on the bundled DEMO set at %s, not the real %s "
+            "benchmark",
+            plan.data_root,
+            plan.config.dataset,
+        )
+    shard = make_shard(plan)
+    if info.is_main:
+        done = store.samples() if opts.resume else {}
+        log.info(
+            "%s × %s: %d samples (%d already done), %d frames per clip, device %s, output %s",
+            plan.config.task,
+            plan.run_name,
+            len(shard.refs),
+            len({r.sample_id for r in shard.refs} & set(done)),
+            plan.num_frames,
+            plan.device,
+            plan.run_dir,
+        )
+    stopped = None
+    try:
+        family.setup(plan.dataset, plan.info)
+        Executor(plan, family, store).run(shard)
+    except StrictStop as stop:
+        stopped = str(stop)
+    finally:
+        family.close()
+    stopped_any = distributed.any_true(stopped is not None, info)
+    summary = aggregate(plan, family, store, shard, stopped)
+    store.close()
+    if stopped_any:
+        code = EXIT_STRICT
+    elif summary["n_failed"]:
+        code = EXIT_FAILURES
+    else:
+        code = EXIT_OK
+    return RunResult(summary=summary, run_dir=plan.run_dir, exit_code=code)

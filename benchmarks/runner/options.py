@@ -1,0 +1,52 @@
+"""What a run takes (``RunOptions``) and gives back (``RunResult``), and its exit codes.
+
+Exit codes (``RunResult.exit_code``, also the CLI's):
+    0  every sample was scored;
+    1  the run finished, but one or more samples failed (see ``failures.jsonl``);
+    2  bad usage: unknown task/tokenizer, bad task file or argument, missing data;
+    3  ``--strict`` stopped the run at the first failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.tokenizers.base import VideoTokenizer
+
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_STRICT = 0, 1, 2, 3
+DEFAULT_OUTPUT = Path("results") / "runs"
+
+
+class StrictStop(RuntimeError):
+    """``--strict`` and a sample failed."""
+
+
+@dataclass
+class RunOptions:
+    """Everything a run depends on; see ``python -m benchmarks run --help``."""
+
+    task: str
+    tokenizer: str | VideoTokenizer
+    tokenizer_args: dict[str, Any] = field(default_factory=dict)
+    task_args: dict[str, Any] = field(default_factory=dict)
+    data_root: str | Path | None = None
+    output: str | Path | None = None
+    run_name: str | None = None
+    limit: int | None = None
+    seed: int = 0
+    device: str | None = None
+    batch_size: int | None = None
+    num_workers: int | None = None
+    resume: bool = True
+    strict: bool = False
+    include_paths: list[str] = field(default_factory=list)
+    progress: bool = True
+
+
+@dataclass
+class RunResult:
+    summary: dict[str, Any]
+    run_dir: Path
+    exit_code: int

@@ -1,0 +1,195 @@
+"""Planning a run: task file, demo policy, tokenizer, dataset, run folder, config hash.
+
+Everything here happens before a single sample is touched; a user's mistake (bad name,
+path, value) surfaces as a :class:`~benchmarks.config.ConfigError` (exit 2).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from benchmarks import distributed
+from benchmarks.config import ConfigError, TaskConfig, config_hash, discover_tasks, load_task
+from benchmarks.data import DATASETS
+from benchmarks.data.base import Dataset, DatasetError, DatasetInfo
+from benchmarks.families import TASK_FAMILIES
+from benchmarks.families.base import TaskFamily
+from benchmarks.runner.options import DEFAULT_OUTPUT, RunOptions
+from benchmarks.tokenizers import TOKENIZERS
+from benchmarks.tokenizers.base import VideoTokenizer
+
+# Bumped when the stored record layout changes: old records then never count as done.
+RECORD_FORMAT = 2
+# Keys that change no score: speed settings and descriptions stay out of the hash.
+UNHASHED_TASK_KEYS = (
+    "batch_size", "num_workers", "description", "paper_table", "paper_columns", "demo_overrides"
+)
+_RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=@-]*")
+
+
+def resolve_task(
+    name: str, *, include_paths: list[str], overrides: dict[str, Any], demo: bool = False
+) -> tuple[TaskConfig, Any, type[TaskFamily]]:
+    """The task's config, its family's params and the family class."""
+    tasks = discover_tasks(include_paths)
+    if name not in tasks:
+        close = difflib.get_close_matches(name, tasks, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ConfigError(f"unknown task {name!r}{hint} (known: {', '.join(sorted(tasks))})")
+    path = tasks[name]
+    import yaml
+
+    family_name = (yaml.safe_load(path.read_text()) or {}).get("family")
+    if family_name is None:
+        raise ConfigError(f"{path}: missing required key 'family'")
+    family_cls = TASK_FAMILIES.get(str(family_name))
+    config, params = load_task(path, params_cls=family_cls.Params, overrides=overrides, demo=demo)
+    return config, params, family_cls
+
+
+def resolve_data_root(config: TaskConfig, data_root: str | Path | None) -> tuple[Path, bool]:
+    """``(root, is_demo)``: the user's folder, or the task's demo set built on first use."""
+    if data_root is not None:
+        root = Path(data_root).expanduser().resolve()
+        if not root.is_dir():
+            raise ConfigError(f"--data-root {root}: no such folder")
+        return root, False
+    from benchmarks.data.demo import DEMO_TASKS, demo_root
+
+    if config.dataset not in DEMO_TASKS:
+        raise ConfigError(
+            f"task {config.task!r} has no bundled demo set: pass --data-root pointing at "
+            f"the {config.dataset} data in its official layout"
+        )
+    return demo_root(config.dataset), True
+
+
+def open_dataset(config: TaskConfig, root: Path) -> tuple[Dataset, DatasetInfo]:
+    """The task's reader on ``root`` and its metadata."""
+    try:
+        dataset = DATASETS.get(config.dataset)(
+            root, sampling=config.sampling, **(config.dataset_args or {})
+        )
+        info = dataset.info()
+    except DatasetError as err:
+        raise ConfigError(str(err)) from err
+    except TypeError as err:  # a dataset_args key the reader does not take
+        raise ConfigError(f"{config.source}: dataset_args: {err}") from err
+    return dataset, info
+
+
+def default_run_name(tokenizer_name: str, tokenizer_args: dict[str, Any]) -> str:
+    """``<tokenizer>``, or ``<tokenizer>-<hash of its arguments>`` when it has any, so two
+    checkpoints or sweep points of one tokenizer never share a folder."""
+    if not tokenizer_args:
+        return tokenizer_name
+    return f"{tokenizer_name}-{config_hash(tokenizer_args)[:8]}"
+
+
+def _create_tokenizer(opts: RunOptions, device: torch.device) -> VideoTokenizer:
+    if isinstance(opts.tokenizer, VideoTokenizer):
+        tok = opts.tokenizer
+    else:
+        tok = TOKENIZERS.get(opts.tokenizer)(**opts.tokenizer_args)
+    return tok.to(device).eval()
+
+
+@dataclass
+class RunPlan:
+    """A run, resolved: what it scores, with what, and where it writes."""
+
+    opts: RunOptions
+    dist: distributed.DistInfo
+    device: torch.device
+    config: TaskConfig
+    params: Any
+    family_cls: type[TaskFamily]
+    data_root: Path
+    is_demo: bool
+    tokenizer: VideoTokenizer
+    tokenizer_name: str
+    num_frames: int
+    dataset: Dataset
+    info: DatasetInfo
+    run_name: str
+    run_dir: Path
+    hash_payload: dict[str, Any]
+    config_hash: str
+
+
+def plan_run(opts: RunOptions) -> RunPlan:
+    """Resolve ``opts`` into a :class:`RunPlan` (raises ``ConfigError`` on bad usage)."""
+    if opts.limit is not None and opts.limit < 1:
+        raise ConfigError(f"--limit {opts.limit}: must be at least 1")
+    if opts.run_name is not None and not _RUN_NAME.fullmatch(opts.run_name):
+        raise ConfigError(
+            f"--run-name {opts.run_name!r}: use letters, digits and . _ + = @ - only "
+            "(it names a folder)"
+        )
+    info_dist, device = distributed.setup(opts.device)
+    overrides = dict(opts.task_args)
+    if opts.batch_size is not None:
+        overrides["batch_size"] = opts.batch_size
+    if opts.num_workers is not None:
+        overrides["num_workers"] = opts.num_workers
+    is_demo = opts.data_root is None
+    config, params, family_cls = resolve_task(
+        opts.task, include_paths=opts.include_paths, overrides=overrides, demo=is_demo
+    )
+    data_root, is_demo = resolve_data_root(config, opts.data_root)
+    torch.manual_seed(opts.seed)
+    tokenizer = _create_tokenizer(opts, device)
+    name = tokenizer.spec.name
+    problem = family_cls.check_tokenizer(tokenizer, params)
+    if problem:
+        raise ConfigError(f"task {config.task!r}: {problem}")
+    num_frames = tokenizer.spec.usable_num_frames(config.frames_per_clip)
+    if num_frames == 0:
+        raise ConfigError(
+            f"tokenizer {name!r} accepts no clip of at most {config.frames_per_clip} frames"
+        )
+    dataset, info = open_dataset(config, data_root)
+    run_name = opts.run_name or default_run_name(name, opts.tokenizer_args)
+    output = Path(opts.output).expanduser() if opts.output else DEFAULT_OUTPUT
+    task_dict = config.to_dict()
+    for key in UNHASHED_TASK_KEYS:
+        task_dict.pop(key)
+    hash_payload = {
+        "record_format": RECORD_FORMAT,
+        "task": task_dict,
+        "params": {
+            k: v for k, v in vars(params).items() if k not in family_cls.unhashed_params
+        }
+        if params is not None
+        else None,
+        "tokenizer": name,
+        "tokenizer_args": opts.tokenizer_args,
+        "data_root": str(data_root),
+        "num_frames": num_frames,
+        "seed": opts.seed,
+    }
+    return RunPlan(
+        opts=opts,
+        dist=info_dist,
+        device=device,
+        config=config,
+        params=params,
+        family_cls=family_cls,
+        data_root=data_root,
+        is_demo=is_demo,
+        tokenizer=tokenizer,
+        tokenizer_name=name,
+        num_frames=num_frames,
+        dataset=dataset,
+        info=info,
+        run_name=run_name,
+        run_dir=output / config.task / run_name,
+        hash_payload=hash_payload,
+        config_hash=config_hash(hash_payload),
+    )

@@ -1,0 +1,84 @@
+"""``python -m benchmarks score``: a family's evaluator on an official prediction file.
+
+No tokenizer is built and no video is read: the task's ground-truth reader and its
+dataset-level evaluator run on the two files. Malformed files, unknown labels or ids and
+wrong types raise :class:`~benchmarks.families.base.ScoreInputError` naming the file and
+the entry (exit 2 in the CLI).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from benchmarks.config import ConfigError
+from benchmarks.families.base import Evaluation
+
+
+def _file(path: str | Path, flag: str) -> Path:
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise ConfigError(f"{flag} {p}: no such file")
+    return p
+
+
+def score_files(
+    task: str,
+    *,
+    annotations: str | Path,
+    predictions: str | Path,
+    include_paths: list[str] | None = None,
+    task_args: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Evaluate ``predictions`` against ``annotations`` with ``task``'s evaluator.
+
+    Returns:
+        A summary: ``metrics``, ``metrics_ci95``, ``groups``, ``evaluation`` (counts ...),
+        the two files with their sha256, and provenance.
+    """
+    from benchmarks.runner.aggregate import git_commit, package_version
+    from benchmarks.runner.plan import resolve_task
+
+    config, params, family_cls = resolve_task(
+        task, include_paths=list(include_paths or []), overrides=dict(task_args or {})
+    )
+    if not family_cls.supports_score():
+        raise ConfigError(
+            f"task {task!r} (family {family_cls.name!r}) has no score mode: its metrics need "
+            "the tokenizer's output; use 'run'"
+        )
+    gt_path = _file(annotations, "--annotations")
+    pred_path = _file(predictions, "--predictions")
+    ground_truth = family_cls.score_ground_truth(gt_path, params)
+    preds = family_cls.score_predictions(pred_path, ground_truth, params)
+    evaluation: Evaluation = family_cls.score_evaluate(ground_truth, preds, params)
+    return {
+        "task": config.task,
+        "mode": "score",
+        "metrics": evaluation.metrics,
+        "metrics_ci95": evaluation.ci95,
+        "higher_is_better": {m.name: m.higher_is_better for m in family_cls.metrics},
+        "groups": evaluation.groups,
+        "evaluation": evaluation.extra,
+        "annotations": {"path": str(gt_path.resolve()), "sha256": _sha256(gt_path)},
+        "predictions": {"path": str(pred_path.resolve()), "sha256": _sha256(pred_path)},
+        "aggregation": family_cls.aggregation,
+        "version": package_version(),
+        "git_commit": git_commit(),
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def flat_result(summary: dict[str, Any]) -> dict[str, Any]:
+    """The one JSON object ``score --json`` prints: metrics, then counts."""
+    return {**summary["metrics"], **summary["evaluation"]}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
