@@ -21,77 +21,143 @@ from benchmarks.registry import RegistryError
 log = logging.getLogger("benchmarks")
 
 
+EXIT_CODES = """exit codes:
+  0    every sample was scored
+  1    the run finished, but some samples failed (each named in failures.jsonl), or none
+       was scored
+  2    bad usage: unknown name, bad task file, argument, path, file or device
+  3    --strict stopped the run at the first failure
+  130  interrupted (Ctrl-C); rerunning the same command resumes"""
+
+RUN_EXAMPLES = """examples:
+  python -m benchmarks run --task kinetics400 --tokenizer pyratok
+      (no --data-root: the bundled demo set, and the output says so)
+  python -m benchmarks run --task webvid --tokenizer wan2.1 \\
+      --tokenizer-arg path=~/ckpt/wan2.1-vae --data-root ~/data/webvid --limit 500
+"""
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
+    """The command line; every option has help, ``run --help`` adds examples and exit codes."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an error (default: one line)")
+    common.add_argument("--include-path", action="append", default=[], metavar="DIR",
+                        help="also read task YAMLs from DIR (repeatable; overrides built-ins)")
+    fmt = argparse.RawDescriptionHelpFormatter
     p = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Evaluate video tokenizers on reconstruction and video-language tasks.",
+        description="Measure video tokenizers on reconstruction and video-language "
+        "benchmarks (PyraTok's evaluation harness). 'list' shows what exists.",
+        epilog=EXIT_CODES,
+        formatter_class=fmt,
     )
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    ls = sub.add_parser("list", help="list tasks and tokenizers")
-    ls.add_argument("--include-path", action="append", default=[], metavar="DIR")
+    sub.add_parser("list", parents=[common], help="tasks (and whether they have a demo set) "
+                   "and tokenizers (and what they need)")
 
-    r = sub.add_parser("run", help="run one task with one tokenizer")
-    r.add_argument("--task", required=True)
-    r.add_argument("--tokenizer", required=True)
-    r.add_argument("--data-root", help="dataset in its official layout (default: demo set)")
-    r.add_argument("--limit", type=int, help="score only the first N samples (sorted by id)")
-    r.add_argument("--output", help="results folder (default: results/runs)")
+    r = sub.add_parser("run", parents=[common], help="run one task with one tokenizer",
+                       description="Score a tokenizer on a task. Results are written per "
+                       "sample as they complete; rerunning the same command resumes.",
+                       epilog=RUN_EXAMPLES + "\n" + EXIT_CODES, formatter_class=fmt)
+    r.add_argument("--task", required=True, help="task name (see 'list'), e.g. kinetics400")
+    r.add_argument("--tokenizer", required=True,
+                   help="tokenizer name (see 'list'), e.g. pyratok, wan2.1, identity")
+    r.add_argument("--tokenizer-arg", action="append", default=[], metavar="K=V",
+                   help="argument for the tokenizer factory, value typed as YAML "
+                   "(repeatable), e.g. path=~/ckpt/wan2.1-vae dtype=bfloat16")
+    r.add_argument("--task-arg", action="append", default=[], metavar="K=V",
+                   help="override a task YAML key (repeatable), e.g. frames_per_clip=33")
+    r.add_argument("--data-root", metavar="DIR",
+                   help="the dataset in its official layout (default: the task's demo set)")
+    r.add_argument("--limit", type=_positive_int, metavar="N",
+                   help="score only the first N samples (sorted by id)")
+    r.add_argument("--output", metavar="DIR", help="results folder (default: results/runs)")
     r.add_argument(
-        "--run-name",
-        help="run folder name under <output>/<task>/ (default: the tokenizer name, plus a "
+        "--run-name", metavar="NAME",
+        help="run folder under <output>/<task>/ (default: the tokenizer name, plus a "
         "short hash of the --tokenizer-arg values when there are any)",
     )
     r.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: cuda if available)")
-    r.add_argument("--batch-size", type=int)
-    r.add_argument("--num-workers", type=int, help="background decoding workers")
-    r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--tokenizer-arg", action="append", default=[], metavar="K=V")
-    r.add_argument("--task-arg", action="append", default=[], metavar="K=V")
-    r.add_argument("--include-path", action="append", default=[], metavar="DIR")
-    r.add_argument("--no-resume", action="store_true", help="discard earlier results")
-    r.add_argument("--strict", action="store_true", help="stop at the first failure")
-    r.add_argument("--no-progress", action="store_true")
-    r.add_argument("-v", "--verbose", action="store_true")
+    r.add_argument("--batch-size", type=_positive_int, metavar="B",
+                   help="clips per tokenizer call (default: the task's)")
+    r.add_argument("--num-workers", type=_non_negative_int, metavar="W",
+                   help="background decoding processes, 0 = decode in-process "
+                   "(default: the task's)")
+    r.add_argument("--seed", type=int, default=0,
+                   help="seed of per-sample randomness (default: 0)")
+    r.add_argument("--no-resume", action="store_true",
+                   help="discard this run folder's earlier results and start afresh")
+    r.add_argument("--strict", action="store_true",
+                   help="stop at the first sample that fails (exit 3)")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("-v", "--verbose", action="store_true", help="debug logging")
 
     sc = sub.add_parser(
-        "score",
+        "score", parents=[common],
         help="score an official prediction file (no tokenizer)",
         description="Run a task's ground-truth reader and dataset-level evaluator on a "
         "prediction file. Exit 2 on a malformed file, an unknown label or id.",
+        epilog="example:\n  python -m benchmarks score --task kinetics400 "
+        "--annotations val.csv --predictions pred.json --json\n\n" + EXIT_CODES,
+        formatter_class=fmt,
     )
-    sc.add_argument("--task", required=True)
+    sc.add_argument("--task", required=True, help="task name (see 'list')")
     sc.add_argument("--annotations", required=True, metavar="GT",
                     help="ground truth in the task's official format")
     sc.add_argument("--predictions", required=True, metavar="P", help="predictions (JSON)")
     sc.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     sc.add_argument("--output", metavar="DIR", help="also write DIR/summary.json")
-    sc.add_argument("--task-arg", action="append", default=[], metavar="K=V")
-    sc.add_argument("--include-path", action="append", default=[], metavar="DIR")
+    sc.add_argument("--task-arg", action="append", default=[], metavar="K=V",
+                    help="override a task YAML key (repeatable)")
 
-    t = sub.add_parser("tables", help="result tables from finished runs")
-    t.add_argument("--runs", default="results/runs", help="folder of runs (default: %(default)s)")
-    t.add_argument("--format", choices=["md", "csv", "latex"], default="md")
-    t.add_argument("--task", action="append", help="only these tasks")
-    t.add_argument("--paper", action="store_true", help="add the paper's reported numbers")
-    t.add_argument("--include-path", action="append", default=[], metavar="DIR")
+    t = sub.add_parser("tables", parents=[common], help="result tables from finished runs",
+                       description="One row per run, one column per task metric.")
+    t.add_argument("--runs", default="results/runs", metavar="DIR",
+                   help="folder of runs (default: %(default)s)")
+    t.add_argument("--format", choices=["md", "csv", "latex"], default="md",
+                   help="output format (default: md)")
+    t.add_argument("--task", action="append", help="only these tasks (repeatable)")
+    t.add_argument("--paper", action="store_true",
+                   help="add the paper's reported numbers, marked as claims")
     return p
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
     from benchmarks.api import list_tasks, list_tokenizers
-    from benchmarks.config import discover_tasks
+    from benchmarks.config import discover_tasks, read_yaml
+    from benchmarks.data.demo import DEMO_TASKS
+    from benchmarks.tokenizers import TOKENIZERS
+    from benchmarks.tokenizers.arguments import required_arguments
 
     paths = discover_tasks(args.include_path)
-    print("tasks:")
-    import yaml
-
+    print("tasks (demo: runs without --data-root on a bundled demo set):")
     for name in list_tasks(args.include_path):
-        raw = yaml.safe_load(paths[name].read_text()) or {}
-        print(f"  {name:<14} {raw.get('family', '?'):<16} {raw.get('description', '')}")
-    print("tokenizers:")
+        raw = read_yaml(paths[name])
+        demo = "demo" if raw.get("dataset") in DEMO_TASKS else "    "
+        print(f"  {name:<14} {raw.get('family', '?'):<16} {demo}  {raw.get('description', '')}")
+    print("tokenizers (needs: the --tokenizer-arg values without a default):")
     for name in list_tokenizers():
-        print(f"  {name}")
+        try:
+            needs = ", ".join(f"{k}=..." for k in required_arguments(TOKENIZERS.get(name)))
+        except Exception as err:  # a broken plug-in is listed, not fatal
+            needs = f"(cannot be loaded: {err})"
+        print(f"  {name:<16} {('needs ' + needs) if needs else ''}")
     return 0
 
 
@@ -129,6 +195,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if int(os.environ.get("RANK", 0)) != 0:  # torchrun: rank 0 reports
         return result.exit_code
     header = f"{s['task']} × {s['run_name']}: {s['n_samples']} scored, {s['n_failed']} failed"
+    if s.get("stopped"):
+        print(f"stopped: {s['stopped']} (--strict; {s['n_failed']} failure(s) in "
+              f"{result.run_dir / 'failures.jsonl'})", file=sys.stderr)
+    if not s["n_samples"]:
+        print(f"no sample was scored: all {s['n_listed']} listed failed; the reasons are in "
+              f"{result.run_dir / 'failures.jsonl'}", file=sys.stderr)
     if s["demo_data"]:
         header += "  [DEMO DATA — not the real benchmark]"
     print(header)
@@ -179,7 +251,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
 def _cmd_tables(args: argparse.Namespace) -> int:
     from benchmarks.tables import load_summaries, paper_claims, render
 
-    summaries = load_summaries(Path(args.runs), tasks=args.task)
+    summaries, unreadable = load_summaries(Path(args.runs), tasks=args.task, skipped=True)
+    for path, reason in unreadable:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
     if not summaries:
         print(f"no summary.json under {args.runs}", file=sys.stderr)
         return 2
@@ -196,16 +270,20 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    commands = {"list": _cmd_list, "run": _cmd_run, "score": _cmd_score, "tables": _cmd_tables}
     try:
-        if args.command == "list":
-            return _cmd_list(args)
-        if args.command == "run":
-            return _cmd_run(args)
-        if args.command == "score":
-            return _cmd_score(args)
-        return _cmd_tables(args)
-    except (ConfigError, RegistryError, FileNotFoundError, ValueError, DatasetError) as err:
-        if getattr(args, "verbose", False):
+        return commands[args.command](args)
+    except KeyboardInterrupt as err:
+        if args.debug:
             raise
-        print(f"error: {err}", file=sys.stderr)
+        from benchmarks.runner import Interrupted
+
+        text = str(err) if isinstance(err, Interrupted) else "interrupted"
+        print(text, file=sys.stderr)
+        return 130
+    except (ConfigError, RegistryError, FileNotFoundError, ValueError, DatasetError) as err:
+        if args.debug:
+            raise
+        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        print(f"error: {message}", file=sys.stderr)
         return 2

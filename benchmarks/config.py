@@ -82,6 +82,8 @@ class TaskConfig:
         return d
 
 
+# Lower bounds of the common integer keys (a 0-frame clip or batch is nonsense).
+MINIMUM = {"frames_per_clip": 1, "frame_stride": 1, "batch_size": 1, "num_workers": 0}
 COMMON_KEYS = frozenset(f.name for f in dataclasses.fields(TaskConfig)) - {"source"}
 
 
@@ -99,17 +101,24 @@ def discover_tasks(include_paths: list[str | Path] | None = None) -> dict[str, P
         if not d.is_dir():
             raise ConfigError(f"--include-path {d}: not a folder")
         for path in sorted(d.glob("*.yaml")) + sorted(d.glob("*.yml")):
-            raw = _read_yaml(path)
+            raw = read_yaml(path)
             name = raw.get("task", path.stem)
             found[str(name)] = path
     return found
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A task file as a mapping (size- and alias-capped, see :mod:`benchmarks.safe_yaml`)."""
+    from benchmarks import safe_yaml
+
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = safe_yaml.load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+        raise ConfigError(f"{path}: not valid YAML: {' '.join(str(err).split())}") from err
+    except safe_yaml.YamlTooLarge as err:
+        raise ConfigError(f"{path}: not a usable task file: {err}") from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot be read: {err}") from err
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of keys to values, got {type(raw).__name__}")
     return raw
@@ -150,7 +159,7 @@ def load_task(
         demo: the run is on the bundled demo set: the file's ``demo_overrides`` apply
             (before ``overrides``, which always win).
     """
-    raw = _read_yaml(path)
+    raw = read_yaml(path)
     demo_keys = raw.get("demo_overrides") or {}
     if not isinstance(demo_keys, dict):
         raise ConfigError(f"{path}: demo_overrides must be a mapping of keys to values")
@@ -167,6 +176,16 @@ def load_task(
             raise ConfigError(f"{path}: missing required key {required!r}")
     common = {k: v for k, v in raw.items() if k in COMMON_KEYS}
     params = {k: v for k, v in raw.items() if k in param_keys}
+    from benchmarks.typecheck import type_problem
+
+    problem = type_problem(TaskConfig, common) or (
+        type_problem(params_cls, params) if params_cls else None
+    )
+    if problem:
+        raise ConfigError(f"{path}: {problem}")
+    for key, low in MINIMUM.items():
+        if key in common and common[key] < low:
+            raise ConfigError(f"{path}: {key}: must be at least {low}, got {common[key]}")
     try:
         config = TaskConfig(**common, source=str(path))
         config.sampling  # noqa: B018  (validates the sampling values)

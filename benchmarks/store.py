@@ -115,13 +115,16 @@ class ResultStore:
         self._fds: dict[str, int] = {}
 
     @staticmethod
-    def clear(run_dir: Path) -> None:
-        """Remove a previous run's files (``--no-resume``)."""
-        for name in (SAMPLES, FAILURES, SUMMARY):
-            (Path(run_dir) / name).unlink(missing_ok=True)
-        for folder in ("plots", ARRAYS):
-            if (Path(run_dir) / folder).is_dir():
-                shutil.rmtree(Path(run_dir) / folder)
+    def clear(run_dir: Path, *, keep: tuple[str, ...] = (".lock",)) -> None:
+        """Remove a previous run's files and folders (``--no-resume``), except ``keep``
+        (the lock the caller holds)."""
+        for path in Path(run_dir).iterdir() if Path(run_dir).is_dir() else ():
+            if path.name in keep:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
 
     # reading ----------------------------------------------------------------------
 

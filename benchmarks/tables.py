@@ -18,16 +18,29 @@ from pathlib import Path
 from typing import Any
 
 
-def load_summaries(runs: Path, *, tasks: list[str] | None = None) -> list[dict[str, Any]]:
-    """Every ``<runs>/<task>/<run>/summary.json`` (of ``tasks`` if given)."""
-    out = []
+def load_summaries(
+    runs: Path, *, tasks: list[str] | None = None, skipped: bool = False
+) -> Any:
+    """Every ``<runs>/<task>/<run>/summary.json`` (of ``tasks`` if given).
+
+    A file that is not a readable summary is left out; with ``skipped=True`` the return is
+    ``(summaries, [(path, reason), ...])`` so the caller can say which were left out.
+    """
+    out, bad = [], []
     for path in sorted(runs.glob("*/*/summary.json")):
-        summary = json.loads(path.read_text())
+        try:
+            summary = json.loads(path.read_text())
+            if not isinstance(summary, dict) or not isinstance(summary.get("metrics"), dict):
+                raise ValueError("not a run summary (no 'metrics' mapping)")
+            summary["task"], summary["tokenizer"]  # noqa: B018  (required keys)
+        except (OSError, UnicodeDecodeError, ValueError, KeyError) as err:
+            bad.append((path, f"{type(err).__name__}: {err}"))
+            continue
         if tasks and summary.get("task") not in tasks:
             continue
         summary.setdefault("run_name", path.parent.name)
         out.append(summary)
-    return out
+    return (out, bad) if skipped else out
 
 
 def run_label(summary: dict[str, Any]) -> str:

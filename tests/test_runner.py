@@ -9,6 +9,7 @@ import pytest
 
 import benchmarks
 from benchmarks.cli import main
+from benchmarks.config import ConfigError
 from tests.helpers.datasets import webvid_video_path, write_coco, write_webvid
 
 SMALL = {"resize_shorter": 32, "crop": 32, "num_workers": 0}
@@ -101,7 +102,10 @@ def test_resume_skips_finished_samples(webvid_root, tmp_path, monkeypatch):
 def test_changed_protocol_is_not_resumed(webvid_root, tmp_path):
     kwargs = dict(data_root=webvid_root, output=tmp_path, progress=False, num_workers=0)
     a = benchmarks.evaluate("webvid", "avgpool", resize_shorter=32, crop=32, **kwargs)
-    b = benchmarks.evaluate("webvid", "avgpool", resize_shorter=64, crop=64, **kwargs)
+    with pytest.raises(ConfigError, match=r"another configuration \(task.crop: 32 -> 64"):
+        benchmarks.evaluate("webvid", "avgpool", resize_shorter=64, crop=64, **kwargs)
+    b = benchmarks.evaluate("webvid", "avgpool", resize_shorter=64, crop=64, resume=False,
+                            **kwargs)
     assert a["config_hash"] != b["config_hash"]
     assert b["n_samples"] == 4 and a["metrics"]["psnr"] != b["metrics"]["psnr"]
 

@@ -17,14 +17,18 @@ from __future__ import annotations
 import logging
 
 from benchmarks import distributed
+from benchmarks.config import ConfigError
 from benchmarks.runner.aggregate import aggregate
 from benchmarks.runner.execute import MIN_SAMPLES_FOR_WORKERS, Executor, make_shard
+from benchmarks.runner.guard import check_same_config, write_run_config
+from benchmarks.runner.lock import RunLock
 from benchmarks.runner.options import (
     DEFAULT_OUTPUT,
     EXIT_FAILURES,
     EXIT_OK,
     EXIT_STRICT,
     EXIT_USAGE,
+    Interrupted,
     RunOptions,
     RunResult,
     StrictStop,
@@ -55,9 +59,31 @@ def run(opts: RunOptions) -> RunResult:
     """Run one task with one tokenizer; see :class:`RunOptions`."""
     plan = plan_run(opts)
     info = plan.dist
-    if not opts.resume and info.is_main:
-        ResultStore.clear(plan.run_dir)
-    distributed.barrier(info)
+    lock, problem = None, None
+    if info.is_main:  # rank 0 owns the folder; the other ranks write through its lock
+        try:
+            lock = RunLock(plan.run_dir).acquire()
+            if opts.resume:
+                check_same_config(plan)
+            else:
+                ResultStore.clear(plan.run_dir)
+            write_run_config(plan)
+        except ConfigError as err:
+            if lock is not None:
+                lock.release()
+            problem = str(err)
+    problem = distributed.all_gather_objects(problem, info)[0]
+    if problem:
+        raise ConfigError(problem)
+    try:
+        return _run_locked(plan)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _run_locked(plan: RunPlan) -> RunResult:
+    opts, info = plan.opts, plan.dist
     store = ResultStore(plan.run_dir, config_hash=plan.config_hash)
     family = plan.family_cls(plan.config, plan.params, plan.tokenizer, device=plan.device)
     family.run_dir, family.artifacts_dir = plan.run_dir, plan.run_dir / "plots"
@@ -81,12 +107,21 @@ def run(opts: RunOptions) -> RunResult:
             plan.device,
             plan.run_dir,
         )
+    if not shard.refs and not shard.bad_rows:
+        raise ConfigError(
+            f"{plan.info.annotation_file or plan.data_root}: the dataset lists no samples "
+            f"(is --data-root the {plan.config.dataset} folder in its official layout?)"
+        )
     stopped = None
     try:
         family.setup(plan.dataset, plan.info)
         Executor(plan, family, store).run(shard)
     except StrictStop as stop:
         stopped = str(stop)
+    except KeyboardInterrupt:
+        saved = len({r.sample_id for r in shard.refs} & set(store.samples()))
+        store.close()
+        raise Interrupted(plan.run_dir, saved, len(shard.refs)) from None
     finally:
         family.close()
     stopped_any = distributed.any_true(stopped is not None, info)
@@ -94,7 +129,7 @@ def run(opts: RunOptions) -> RunResult:
     store.close()
     if stopped_any:
         code = EXIT_STRICT
-    elif summary["n_failed"]:
+    elif summary["n_failed"] or not summary["n_samples"]:
         code = EXIT_FAILURES
     else:
         code = EXIT_OK

@@ -2,9 +2,11 @@
 
 Exit codes (``RunResult.exit_code``, also the CLI's):
     0  every sample was scored;
-    1  the run finished, but one or more samples failed (see ``failures.jsonl``);
+    1  the run finished, but one or more samples failed (see ``failures.jsonl``), or
+       no sample was scored;
     2  bad usage: unknown task/tokenizer, bad task file or argument, missing data;
-    3  ``--strict`` stopped the run at the first failure.
+    3  ``--strict`` stopped the run at the first failure;
+    130  interrupted (Ctrl-C): what was scored is saved, rerunning resumes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,18 @@ DEFAULT_OUTPUT = Path("results") / "runs"
 
 class StrictStop(RuntimeError):
     """``--strict`` and a sample failed."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: what is saved, and where."""
+
+    def __init__(self, run_dir: Path, saved: int, total: int) -> None:
+        super().__init__(run_dir, saved, total)
+        self.run_dir, self.saved, self.total = run_dir, saved, total
+
+    def __str__(self) -> str:
+        return (f"interrupted: {self.saved} of {self.total} samples are saved in "
+                f"{self.run_dir}; rerun the same command to resume")
 
 
 @dataclass

@@ -15,7 +15,14 @@ from typing import Any
 import torch
 
 from benchmarks import distributed
-from benchmarks.config import ConfigError, TaskConfig, config_hash, discover_tasks, load_task
+from benchmarks.config import (
+    ConfigError,
+    TaskConfig,
+    config_hash,
+    discover_tasks,
+    load_task,
+    read_yaml,
+)
 from benchmarks.data import DATASETS
 from benchmarks.data.base import Dataset, DatasetError, DatasetInfo
 from benchmarks.families import TASK_FAMILIES
@@ -43,9 +50,7 @@ def resolve_task(
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         raise ConfigError(f"unknown task {name!r}{hint} (known: {', '.join(sorted(tasks))})")
     path = tasks[name]
-    import yaml
-
-    family_name = (yaml.safe_load(path.read_text()) or {}).get("family")
+    family_name = read_yaml(path).get("family")
     if family_name is None:
         raise ConfigError(f"{path}: missing required key 'family'")
     family_cls = TASK_FAMILIES.get(str(family_name))
@@ -92,11 +97,31 @@ def default_run_name(tokenizer_name: str, tokenizer_args: dict[str, Any]) -> str
     return f"{tokenizer_name}-{config_hash(tokenizer_args)[:8]}"
 
 
+def create_checked_tokenizer(name: str, args: dict[str, Any]) -> VideoTokenizer:
+    """Build a registered tokenizer; a bad argument or an unloadable checkpoint is a
+    ``ConfigError`` naming the tokenizer, the argument or the path."""
+    from benchmarks.tokenizers.arguments import check_arguments
+
+    factory = TOKENIZERS.get(name)
+    problem = check_arguments(name, factory, args)
+    if problem:
+        raise ConfigError(problem)
+    try:
+        return factory(**args)
+    except (ConfigError, KeyboardInterrupt):
+        raise
+    except Exception as err:  # unreadable weights, a wrong config.json ...
+        where = f" from {args['path']}" if "path" in args else ""
+        raise ConfigError(
+            f"tokenizer {name!r} could not be loaded{where}: {type(err).__name__}: {err}"
+        ) from err
+
+
 def _create_tokenizer(opts: RunOptions, device: torch.device) -> VideoTokenizer:
     if isinstance(opts.tokenizer, VideoTokenizer):
         tok = opts.tokenizer
     else:
-        tok = TOKENIZERS.get(opts.tokenizer)(**opts.tokenizer_args)
+        tok = create_checked_tokenizer(opts.tokenizer, opts.tokenizer_args)
     return tok.to(device).eval()
 
 

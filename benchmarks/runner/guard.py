@@ -1,0 +1,66 @@
+"""A run folder holds one configuration: a rerun with another one is stopped, not mixed.
+
+``<run>/config.json`` records the hashed configuration when a run starts. Resuming into a
+folder whose records or summary carry another config hash would silently replace that
+run's summary, so it is refused, naming what differs and the two ways out
+(``--run-name`` to keep both, ``--no-resume`` to replace it).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from benchmarks.config import ConfigError
+from benchmarks.runner.plan import RunPlan
+from benchmarks.store import SAMPLES, SUMMARY, read_jsonl, write_json_atomic
+
+RUN_CONFIG = "config.json"
+
+
+def write_run_config(plan: RunPlan) -> None:
+    write_json_atomic(plan.run_dir / RUN_CONFIG,
+                      {"config_hash": plan.config_hash, "config": plan.hash_payload})
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: value}
+
+
+def _recorded(run_dir: Path) -> tuple[str | None, dict[str, Any] | None]:
+    """The config hash (and payload, if known) of what the folder already holds."""
+    for name in (RUN_CONFIG, SUMMARY):
+        try:
+            data = json.loads((run_dir / name).read_text())
+            return data["config_hash"], data.get("config")
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    for record in read_jsonl(run_dir / SAMPLES):
+        if "config_hash" in record:
+            return record["config_hash"], None
+    return None, None
+
+
+def check_same_config(plan: RunPlan) -> None:
+    """Raise ``ConfigError`` if ``plan.run_dir`` holds a run of another configuration."""
+    old_hash, old_config = _recorded(plan.run_dir)
+    if old_hash is None or old_hash == plan.config_hash:
+        return
+    what = "another configuration"
+    if old_config is not None:
+        old, new = _flatten(old_config), _flatten(plan.hash_payload)
+        changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+        if changed:
+            shown = ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in changed[:3])
+            more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+            what = f"another configuration ({shown}{more})"
+    raise ConfigError(
+        f"{plan.run_dir} holds a run with {what}: keep both with --run-name NAME, or "
+        "replace it with --no-resume"
+    )
