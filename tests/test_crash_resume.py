@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.store import ResultStore
 from tests.helpers.datasets import write_webvid
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,6 +22,10 @@ def _run_args(root: Path, out: Path) -> list[str]:
         "--output", str(out), "--no-progress", "--num-workers", "0",
         "--task-arg", "resize_shorter=32", "--task-arg", "crop=32",
     ]
+
+
+def _hash(samples: Path) -> str:
+    return json.loads((samples.parent / "config.json").read_text())["config_hash"]
 
 
 def _records(run_dir: Path) -> list[dict]:
@@ -60,3 +65,28 @@ def test_sigkill_then_resume(tmp_path):
         assert resumed["metrics"][name] == clean["metrics"][name]
         assert resumed["metrics_ci95"][name] == clean["metrics_ci95"][name]
     assert resumed["n_samples"] == clean["n_samples"] == 8
+
+
+def test_a_record_cut_mid_line_is_recomputed_and_nothing_else_is_lost(tmp_path):
+    """Issue 13, item 1: the rerun used to glue its first record onto the cut bytes."""
+    import random
+
+    from benchmarks.cli import main
+
+    root = tmp_path / "data"
+    write_webvid(root, n=8)
+    args = [a if a != "slow-avgpool" else "avgpool" for a in _run_args(root, tmp_path / "o")]
+    assert main(args) == 0
+    path = tmp_path / "o" / "webvid" / "avgpool" / "samples.jsonl"
+    full = path.read_bytes()
+    every_id = sorted(r["sample_id"] for r in _records(path.parent))
+    rng = random.Random(0)
+    for _ in range(4):
+        cut = rng.randrange(1, len(full) - 1)
+        path.write_bytes(full[:cut])
+        (tmp_path / "o" / "webvid" / "avgpool" / "summary.json").unlink(missing_ok=True)
+        assert main(args) == 0
+        assert sorted(ResultStore(path.parent, config_hash=_hash(path)).samples()) == every_id
+        summary = json.loads((path.parent / "summary.json").read_text())
+        assert summary["n_samples"] == 8 and summary["n_failed"] == 0
+        full = path.read_bytes()

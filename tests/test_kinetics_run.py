@@ -156,3 +156,24 @@ def test_missing_and_broken_videos_are_reported_never_dropped(tmp_path, capsys):
     assert "not found" in missing["gone1234567"]
     assert summary["evaluated_ids"]["count"] == 2
     assert "2 listed sample(s) not scored" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_ctrl_c_with_decoding_workers_is_one_line(tmp_path):
+    """Ctrl-C in a terminal reaches the whole process group, DataLoader workers too."""
+    cmd = [sys.executable, "-m", "benchmarks", "run", "--task", "kinetics400", "--tokenizer",
+           "pyratok", "--output", str(tmp_path), "--no-progress", "--num-workers", "2"]
+    samples = tmp_path / "kinetics400" / "pyratok" / "samples.jsonl"
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # 100 clips >= 32: decoded in worker processes
+        if samples.exists() and len(samples.read_text().splitlines()) >= 8:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert sum(line.startswith("interrupted: ") for line in err.splitlines()) == 1
