@@ -38,6 +38,8 @@ class TaskConfig:
         description: one line for ``benchmarks list``.
         paper_table: CSV in ``benchmarks/paper_claims/`` with the paper's numbers.
         paper_columns: metric → column index of that CSV's data rows (``tables --paper``).
+        paper_header_rows: header rows of that CSV (the transcriptions keep the paper's
+            one- or two-row headers).
         frames_per_clip, frame_stride, start, resize_shorter, crop: the frame-sampling
             protocol, see :class:`benchmarks.io.sampling.FrameSampling`.
         batch_size: clips per tokenizer call (1 keeps latency per clip).
@@ -53,6 +55,7 @@ class TaskConfig:
     description: str = ""
     paper_table: str = ""
     paper_columns: dict[str, int] | None = None
+    paper_header_rows: int = 2
     frames_per_clip: int = 17
     frame_stride: int = 1
     start: str = "first"
@@ -167,7 +170,7 @@ def load_task(
         raise ConfigError(f"{path}: demo_overrides cannot override itself")
     raw = {**raw, **(demo_keys if demo else {}), **(overrides or {})}
     param_keys = {f.name for f in dataclasses.fields(params_cls)} if params_cls else set()
-    unknown = sorted((set(raw) | set(demo_keys)) - COMMON_KEYS - param_keys)
+    unknown = sorted((set(raw) | set(demo_keys)) - COMMON_KEYS - param_keys, key=repr)
     if unknown:
         allowed = ", ".join(sorted(COMMON_KEYS | param_keys))
         raise ConfigError(f"{path}: unknown key {unknown[0]!r} (allowed keys: {allowed})")

@@ -45,6 +45,13 @@ def load(text: str) -> Any:
     """``yaml.safe_load(text)``, refusing oversized or alias-bomb documents."""
     if len(text.encode()) > MAX_BYTES:
         raise YamlTooLarge(f"larger than {MAX_BYTES} bytes")
+    try:
+        return _load(text)
+    except RecursionError:  # the composer and the size count recurse per nesting level
+        raise YamlTooLarge("nested too deeply") from None
+
+
+def _load(text: str) -> Any:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()

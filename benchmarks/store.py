@@ -50,7 +50,7 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 continue
             try:
                 record = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except (ValueError, RecursionError):  # cut, garbled, absurdly nested or long
                 bad += 1
                 continue
             if isinstance(record, dict):

@@ -71,7 +71,7 @@ def paper_claims(tasks: list[str], *, include_paths: list[str] | None = None) ->
         if not config.paper_table or not config.paper_columns:
             continue
         with (CLAIMS_DIR / config.paper_table).open(newline="") as f:
-            rows = list(csv.reader(f))[2:]  # two header rows
+            rows = list(csv.reader(f))[config.paper_header_rows :]
         for row in rows:
             metrics = {}
             for name, col in config.paper_columns.items():

@@ -146,6 +146,8 @@ def _summary(
         "dataset": plan.info.to_dict(),
         "frames_per_clip": plan.num_frames,
         "config": plan.hash_payload,
+        # every family key, the unhashed ones too (tau grids, plots ...), as run
+        "params": dict(vars(plan.params)) if plan.params is not None else None,
         "config_hash": plan.config_hash,
         "tokenizer_spec": plan.tokenizer.spec.to_dict(),
         "version": package_version(),
