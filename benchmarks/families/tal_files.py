@@ -1,0 +1,165 @@
+"""The ActivityNet-format files ``python -m benchmarks score`` reads for action detection.
+
+Ground truth (ActivityNet v1.3; the THUMOS14 conversions use the same layout)::
+
+    {"version": ..., "taxonomy": [...],             # optional, not read
+     "database": {video_id: {"subset": "validation", "duration": 123.4,
+                             "annotations": [{"segment": [s, e], "label": "..."}]}}}
+
+Results (the ActivityNet challenge submission)::
+
+    {"version": ..., "external_data": {...},        # optional, not read
+     "results": {video_id: [{"label": L, "score": p, "segment": [s, e]}]}}
+
+Every malformed entry is a :class:`ScoreInputError` naming the file, the video id and the
+annotation / result index. Segments are seconds with ``0 <= start <= end``; ``duration``
+is optional (a video without one is absent from ``durations``). The class vocabulary is
+every label of the database, all subsets, so a result of a class that the chosen subset
+happens not to annotate is accepted (that class is then skipped by the mAP, which the
+toolkit, knowing only the subset's labels, would have never seen). Results on a video
+outside the chosen ground truth are an error (the toolkit would count them as false
+positives, which usually means the wrong subset or file).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.families.base import ScoreInputError
+
+
+@dataclass(frozen=True)
+class TalGroundTruth:
+    """Attributes:
+    videos: video id → ``(label, start, end)`` segments in seconds, file order (a video
+        of the subset without annotations has ``[]``).
+    durations: video id → duration in seconds, for the videos that give one.
+    classes: sorted labels of the whole database.
+    subset: the subset read (``None``: all videos).
+    """
+
+    videos: dict[str, list[tuple[str, float, float]]]
+    durations: dict[str, float]
+    classes: tuple[str, ...]
+    subset: str | None = None
+
+
+def _load_object(path: Path) -> dict:
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ScoreInputError(path, "file", f"not valid JSON: {err}") from err
+    if not isinstance(raw, dict):
+        raise ScoreInputError(path, "file", f"expected a JSON object, got {type(raw).__name__}")
+    return raw
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _segment(path: Path, entry: str, value: Any) -> tuple[float, float]:
+    """``[start, end]`` → floats with ``0 <= start <= end``."""
+    if not isinstance(value, list | tuple) or len(value) != 2 or not all(map(_is_number, value)):
+        raise ScoreInputError(path, entry, f"'segment' must be two finite numbers, got {value!r}")
+    start, end = float(value[0]), float(value[1])
+    if start < 0:
+        raise ScoreInputError(path, entry, f"segment {value!r} starts before 0")
+    if end < start:
+        raise ScoreInputError(path, entry, f"segment {value!r} is reversed (end < start)")
+    return start, end
+
+
+def _label(path: Path, entry: str, item: dict) -> str:
+    label = item.get("label")
+    if not isinstance(label, str) or not label:
+        raise ScoreInputError(path, entry, f"'label' must be a non-empty string, got {label!r}")
+    return label
+
+
+def read_activitynet_ground_truth(path: Path, *, subset: str | None) -> TalGroundTruth:
+    """ActivityNet ground-truth JSON → :class:`TalGroundTruth` of the videos of ``subset``
+    (``None``: every video); any malformed entry, in any subset, is an error."""
+    path = Path(path)
+    database = _load_object(path).get("database")
+    if not isinstance(database, dict):
+        raise ScoreInputError(path, "database", "missing, or not an object of video id → entry")
+    videos: dict[str, list[tuple[str, float, float]]] = {}
+    durations: dict[str, float] = {}
+    labels: set[str] = set()
+    for vid, info in database.items():
+        entry = f"database[{vid!r}]"
+        if not isinstance(info, dict):
+            raise ScoreInputError(path, entry, f"expected an object, got {type(info).__name__}")
+        video_subset = info.get("subset")
+        if not isinstance(video_subset, str):
+            raise ScoreInputError(path, entry, f"'subset' must be a string, got {video_subset!r}")
+        duration = info.get("duration")
+        if duration is not None and not (_is_number(duration) and duration >= 0):
+            raise ScoreInputError(path, entry, f"'duration' must be a number >= 0, got "
+                                  f"{duration!r}")
+        annotations = info.get("annotations")
+        if not isinstance(annotations, list):
+            raise ScoreInputError(path, entry, f"'annotations' must be a list, got "
+                                  f"{annotations!r}")
+        segments = []
+        for i, ann in enumerate(annotations):
+            where = f"{entry} annotation {i}"
+            if not isinstance(ann, dict):
+                raise ScoreInputError(path, where, f"expected an object, got {ann!r}")
+            label = _label(path, where, ann)
+            if "segment" not in ann:
+                raise ScoreInputError(path, where, "no 'segment'")
+            segments.append((label, *_segment(path, where, ann["segment"])))
+        labels.update(s[0] for s in segments)
+        if subset is None or video_subset == subset:
+            videos[vid] = segments
+            if duration is not None:
+                durations[vid] = float(duration)
+    if not any(videos.values()):
+        which = "the file" if subset is None else f"subset {subset!r}"
+        raise ScoreInputError(path, "database", f"no annotated video in {which}")
+    return TalGroundTruth(videos=videos, durations=durations, classes=tuple(sorted(labels)),
+                          subset=subset)
+
+
+def read_detection_results(
+    path: Path, gt: TalGroundTruth
+) -> dict[str, list[tuple[str, float, float, float]]]:
+    """ActivityNet results JSON → video id → ``(label, start, end, score)``, in file
+    order, checked against ``gt`` (ids, labels) as the module docstring says."""
+    path = Path(path)
+    results = _load_object(path).get("results")
+    if not isinstance(results, dict):
+        raise ScoreInputError(path, "results", "missing, or not an object of video id → list")
+    classes = set(gt.classes)
+    out: dict[str, list[tuple[str, float, float, float]]] = {}
+    for vid, found in results.items():
+        entry = f"results[{vid!r}]"
+        if vid not in gt.videos:
+            where = "the ground truth" if gt.subset is None else f"subset {gt.subset!r}"
+            raise ScoreInputError(path, entry, f"video id not in {where} of the ground truth")
+        if not isinstance(found, list):
+            raise ScoreInputError(path, entry, f"expected a list of results, got "
+                                  f"{type(found).__name__}")
+        rows = []
+        for i, item in enumerate(found):
+            where = f"{entry}[{i}]"
+            if not isinstance(item, dict):
+                raise ScoreInputError(path, where, f"expected an object, got {item!r}")
+            label = _label(path, where, item)
+            if label not in classes:
+                raise ScoreInputError(path, where, f"unknown label {label!r}")
+            score = item.get("score")
+            if not _is_number(score):
+                raise ScoreInputError(path, where, f"'score' must be a finite number, got "
+                                      f"{score!r}")
+            if "segment" not in item:
+                raise ScoreInputError(path, where, "no 'segment'")
+            rows.append((label, *_segment(path, where, item["segment"]), float(score)))
+        out[vid] = rows
+    return out
