@@ -9,5 +9,7 @@ DATASETS: Registry = Registry("dataset", entry_point_group="pyratok.datasets")
 DATASETS.add_lazy("webvid", "benchmarks.data.webvid:WebVidDataset")
 DATASETS.add_lazy("coco", "benchmarks.data.coco:CocoCaptionsDataset")
 DATASETS.add_lazy("kinetics", "benchmarks.data.kinetics:KineticsDataset")
+DATASETS.add_lazy("thumos14", "benchmarks.data.thumos14:Thumos14Dataset")
+DATASETS.add_lazy("activitynet", "benchmarks.data.activitynet:ActivityNetDataset")
 
 __all__ = ["DATASETS"]

@@ -9,6 +9,9 @@ documents what it contains and where the data comes from:
 - ``coco``: :mod:`benchmarks.data.coco_demo` (photos from ``skimage.data``);
 - ``kinetics``: :mod:`benchmarks.data.kinetics_demo` (procedural clips of
   :mod:`pyratok.demo`, the held-out seeds of the bundled checkpoint).
+- ``thumos14``, ``activitynet``: :mod:`benchmarks.data.thumos14_demo`,
+  :mod:`benchmarks.data.activitynet_demo` (untrimmed procedural videos of
+  :mod:`pyratok.demo` with 1-2 action segments each, held-out seeds).
 
 A set is built into ``$PYRATOK_CACHE`` (default ``~/.cache/pyratok``)
 ``/demo/<name>-v<version>``: written into a temporary sibling folder, then renamed into
@@ -58,6 +61,14 @@ DEMO_SETS: dict[str, DemoSet] = {
     "coco": DemoSet(1, "benchmarks.data.coco_demo:build", "photos from skimage.data"),
     "kinetics": DemoSet(
         1, "benchmarks.data.kinetics_demo:build", "procedural clips of pyratok.demo"
+    ),
+    "thumos14": DemoSet(
+        1, "benchmarks.data.thumos14_demo:build", "untrimmed procedural videos of pyratok.demo"
+    ),
+    "activitynet": DemoSet(
+        1,
+        "benchmarks.data.activitynet_demo:build",
+        "untrimmed procedural videos of pyratok.demo",
     ),
 }
 DEMO_TASKS: frozenset[str] = frozenset(DEMO_SETS)

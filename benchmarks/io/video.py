@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import av
 import numpy as np
@@ -276,6 +276,48 @@ def frame_rate(path: str | os.PathLike[str]) -> Fraction:
     if not rate:
         raise DecodeError(path, "no frame rate in the container")
     return Fraction(rate)
+
+
+class VideoProbe(NamedTuple):
+    """What :func:`probe_video` reads from a container's header, without decoding.
+
+    Attributes:
+        num_frames: frames the stream declares (packets counted where it declares none).
+        fps: average frame rate, frames per second.
+        height: frame height in pixels.
+        width: frame width in pixels.
+    """
+
+    num_frames: int
+    fps: float
+    height: int
+    width: int
+
+
+def probe_video(path: str | os.PathLike[str]) -> VideoProbe:
+    """Frame count, frame rate and size of the video at ``path``, read with PyAV from the
+    container (nothing decoded; a container without a frame count has its packets counted).
+
+    Raises:
+        DecodeError: missing or unopenable file, no video stream, no frame rate or no frames.
+    """
+    path = str(path)
+    _check_file(path)
+    with _pyav_open(path) as container:
+        stream = container.streams.video[0]
+        rate = stream.average_rate or stream.guessed_rate
+        height, width = int(stream.codec_context.height), int(stream.codec_context.width)
+        num_frames = int(stream.frames)
+        if num_frames <= 0:  # mkv, webm: count packets, as _pyav_count does
+            try:
+                num_frames = sum(1 for packet in container.demux(stream) if packet.size > 0)
+            except av.error.FFmpegError as error:
+                raise DecodeError(path, f"cannot open: {_first_line(error)}") from error
+    if not rate:
+        raise DecodeError(path, "no frame rate in the container")
+    if num_frames < 1:
+        raise DecodeError(path, "cannot open: no frames in the video stream")
+    return VideoProbe(num_frames=num_frames, fps=float(rate), height=height, width=width)
 
 
 def read_frames(
