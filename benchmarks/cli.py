@@ -218,6 +218,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for key, value in s.get("evaluation", {}).items():
         if isinstance(value, bool | int | float | str):
             print(f"  {key:<12} {value}")
+        elif isinstance(value, dict) and all(
+            isinstance(v, int | float | type(None)) for v in value.values()
+        ):  # e.g. mAP per tIoU threshold
+            for sub, v in value.items():
+                print(f"  {key + '@' + str(sub):<12} {_fmt(v)}")
     print(f"results: {result.run_dir}")
     return result.exit_code
 

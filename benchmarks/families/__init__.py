@@ -16,5 +16,6 @@ TASK_FAMILIES.add_lazy(
 TASK_FAMILIES.add_lazy(
     "classification", "benchmarks.families.classification:ClassificationFamily"
 )
+TASK_FAMILIES.add_lazy("localization", "benchmarks.families.localization:LocalizationFamily")
 
 __all__ = ["TASK_FAMILIES"]

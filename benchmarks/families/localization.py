@@ -1,0 +1,238 @@
+"""Zero-shot temporal action localization (paper §4.2, Table 4; method Appendix B.3).
+
+Per video (streamed in bounded memory, :mod:`benchmarks.families.frame_stream`): frames
+sampled at ``sample_fps``, per-frame features of level q^(1) (``level: 0``), mean-pooled
+over space and mapped back to frames with the level's causal time map; the cosine
+similarity ``s_t`` of each frame with the L2-normalised text embedding of every class
+prompt. The per-class similarities (and the frame features) are stored in the run's side
+files, so a τ sweep or a resumed run never re-encodes.
+
+Dataset level (``finalize``): :func:`decode_segments` (B.3's sliding window, K = 25, and
+connected runs above τ) turns each similarity into segments; detection mAP over tIoU
+thresholds (:mod:`benchmarks.families.detection_map`, the ActivityNet algorithm), under
+Table 4's 50% seen / 50% unseen protocol (:mod:`benchmarks.families.tal_protocol`) or all
+classes at a fixed τ.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import torch
+
+from benchmarks.data.base import Dataset, DatasetInfo, Sample
+from benchmarks.families.base import (
+    Evaluation,
+    MetricInfo,
+    SampleResult,
+    StoredRecord,
+    TaskFamily,
+)
+from benchmarks.families.detection_map import THUMOS14_THRESHOLDS
+from benchmarks.families.frame_stream import sampled_indices, stream_frame_features
+from benchmarks.families.segments import decode_segments
+from benchmarks.store import write_json_atomic
+
+__all__ = ["LocalizationFamily", "LocalizationParams", "decode_segments"]
+
+log = logging.getLogger(__name__)
+
+
+
+@dataclass(frozen=True)
+class LocalizationParams:
+    """Family-specific YAML keys (the task YAMLs cite each value's source).
+
+    Attributes:
+        level: pyramid level of the frame features (0 = q^(1), B.3).
+        templates: prompt templates with one ``{}`` for the class phrase (ensembled).
+        sample_fps: frames per second read from the video (``null``: every frame).
+        clip_frames: sampled frames scored per tokenizer call (streaming).
+        context: frames of the previous clip re-encoded before each clip.
+        window: K of the sliding window, in sampled frames (B.3: 25).
+        protocol: ``seen_unseen`` (Table 4) or ``all_classes`` (fixed ``tau``).
+        split_seeds: one seed per class split (``seen_unseen``).
+        seen_fraction: the share of classes that is seen (Table 4: 50%).
+        tau_grid: τ candidates chosen from on the seen classes.
+        tau: the fixed τ of ``all_classes``.
+        max_instances: segments kept per class and video.
+        thresholds: tIoU thresholds of the mAP.
+        plot: write ``<run>/plots/<video>.png`` (similarity, τ, predicted and GT segments).
+        shuffle_prompts: seed of a permutation of the prompts across classes (a control).
+        score_subset: ActivityNet-JSON subset the ``score`` command evaluates (null: all).
+    """
+
+    level: int = 0
+    templates: tuple[str, ...] = ("a video of a person {}.",)
+    sample_fps: float | None = 10.0
+    clip_frames: int = 32
+    context: int = 8
+    window: int = 25
+    protocol: Literal["seen_unseen", "all_classes"] = "seen_unseen"
+    split_seeds: tuple[int, ...] = tuple(range(10))
+    seen_fraction: float = 0.5
+    tau_grid: tuple[float, ...] = tuple(round(0.05 * i, 2) for i in range(-4, 17))
+    tau: float = 0.2
+    max_instances: int = 5
+    thresholds: tuple[float, ...] = THUMOS14_THRESHOLDS
+    plot: bool = False
+    shuffle_prompts: int | None = None
+    score_subset: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("templates", "split_seeds", "tau_grid", "thresholds"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if not self.templates or any(t.count("{}") != 1 for t in self.templates):
+            raise ValueError("templates: each template needs exactly one '{}'")
+        if self.protocol not in ("seen_unseen", "all_classes"):
+            raise ValueError(f"protocol must be seen_unseen or all_classes, got {self.protocol!r}")
+        if min(self.clip_frames, self.window, self.max_instances) < 1 or self.context < 0:
+            raise ValueError("clip_frames, window, max_instances must be >= 1, context >= 0")
+        if not 0 < self.seen_fraction < 1:
+            raise ValueError(f"seen_fraction must be in (0, 1), got {self.seen_fraction}")
+        if not self.split_seeds or not self.tau_grid or not self.thresholds:
+            raise ValueError("split_seeds, tau_grid and thresholds must not be empty")
+        if self.sample_fps is not None and self.sample_fps <= 0:
+            raise ValueError(f"sample_fps must be > 0 or null, got {self.sample_fps}")
+
+
+class LocalizationFamily(TaskFamily):
+    name = "localization"
+    Params = LocalizationParams
+    requires = ("features", "text")
+    # Only what the stored similarities depend on is hashed: τ, the protocol and the
+    # evaluation change no stored record, so a sweep over them resumes every video.
+    unhashed_params = ("window", "protocol", "split_seeds", "seen_fraction", "tau_grid",
+                       "tau", "max_instances", "thresholds", "plot", "score_subset")
+    metrics: ClassVar[tuple[MetricInfo, ...]] = (MetricInfo("average_mAP", True, "%"),)
+    aggregation = (
+        "detection mAP (ActivityNet algorithm, VOC-interpolated AP per class) at each tIoU "
+        "threshold, in percent, averaged over thresholds; seen_unseen: tau chosen on the "
+        "seen half of each class split, mAP on the unseen half, averaged over splits"
+    )
+
+    def __init__(self, config, params, tokenizer, *, device) -> None:
+        super().__init__(config, params or LocalizationParams(), tokenizer, device=device)
+        self.classes: tuple[str, ...] = ()
+        self._text: torch.Tensor | None = None
+        self._gt: dict[str, list[tuple[str, float, float]]] = {}
+
+    def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
+        from pyratok.zero_shot import class_text_embeddings
+
+        if not info.classes:
+            raise ValueError(f"{info.annotation_file}: the dataset lists no classes")
+        self.classes = tuple(info.classes)
+        prompts = dict(info.extra.get("prompts") or {})
+        phrases = [prompts.get(c, c) for c in self.classes]
+        if self.params.shuffle_prompts is not None:
+            order = np.random.default_rng(self.params.shuffle_prompts).permutation(len(phrases))
+            phrases = [phrases[i] for i in order]
+        self._phrases = phrases
+        self._gt = {r.sample_id: list(r.extra["segments"]) for r in dataset.refs()}
+        with torch.no_grad():
+            self._text = class_text_embeddings(
+                self.tokenizer.embed_text, phrases, list(self.params.templates)
+            ).to(self.device, torch.float32)  # (C, d)
+
+    # per video ----------------------------------------------------------------------------
+
+    def score(self, samples: list[Sample]) -> list[SampleResult]:
+        return [self._score_video(s) for s in samples]
+
+    def _score_video(self, sample: Sample) -> SampleResult:
+        extra = sample.ref.extra
+        native_fps, num_frames = float(extra["fps"]), int(extra["num_frames"])
+        indices = sampled_indices(num_frames, native_fps, self.params.sample_fps)
+        features = stream_frame_features(
+            self.tokenizer, sample.ref.path, indices, self.config.sampling,
+            level=self.params.level, clip_frames=self.params.clip_frames,
+            context=self.params.context, device=self.device,
+        )  # (N, d)
+        similarity = (self._text.cpu() @ torch.from_numpy(features).T).numpy()  # (C, N)
+        times = np.append(indices / native_fps, num_frames / native_fps)
+        return SampleResult(
+            prediction={"sampled_frames": len(indices), "native_fps": native_fps,
+                        "sample_fps": self.params.sample_fps},
+            arrays={"similarity": similarity.astype(np.float32), "times": times,
+                    "features": features.astype(np.float16)},
+        )
+
+    # dataset level ------------------------------------------------------------------------
+
+    def finalize(self, records: list[StoredRecord], info: DatasetInfo) -> Evaluation:
+        from benchmarks.families.tal_protocol import VideoScores, evaluate_classes, seen_unseen
+
+        p = self.params
+        videos = {}
+        for r in records:
+            arrays = r.arrays()
+            videos[r.sample_id] = VideoScores(arrays["similarity"], arrays["times"])
+        gt = {vid: self._gt.get(vid, []) for vid in videos}
+        kw = dict(window=p.window, max_instances=p.max_instances, thresholds=p.thresholds)
+        files: dict[str, str] = {}
+        if p.protocol == "seen_unseen":
+            mean, per_split = seen_unseen(gt, videos, self.classes, seeds=p.split_seeds,
+                                          seen_fraction=p.seen_fraction, tau_grid=p.tau_grid,
+                                          **kw)
+            if self.run_dir is not None:
+                write_json_atomic(self.run_dir / "splits.json", {"splits": per_split})
+                files["splits"] = "splits.json"
+            average = mean.pop("average")
+            defined = mean.pop("n_splits_defined")
+            extra = {"protocol": "seen_unseen", "n_splits": len(per_split),
+                     "n_splits_with_ground_truth": defined, "mAP": mean,
+                     "tau_per_split": [s["tau"] for s in per_split]}
+            plot_tau = float(np.median([s["tau"] for s in per_split]))
+        else:
+            result = evaluate_classes(gt, videos, self.classes, range(len(self.classes)),
+                                      tau=p.tau, **kw)
+            average, mean = result.average_map, dict(result.map_per_threshold)
+            extra = {"protocol": "all_classes", "tau": p.tau, "mAP": mean}
+            plot_tau = p.tau
+        extra.update(n_videos=len(videos), n_classes=len(self.classes),
+                     sample_fps=p.sample_fps, window=p.window, level=p.level,
+                     **({"shuffled_prompts": True} if p.shuffle_prompts is not None else {}))
+        if p.plot and self.artifacts_dir is not None:
+            from benchmarks.families.tal_plots import plot_video
+
+            self.artifacts_dir.mkdir(parents=True, exist_ok=True)
+            for vid, scores in videos.items():
+                plot_video(self.artifacts_dir / f"{vid}.png", vid, scores, gt[vid],
+                           self.classes, tau=plot_tau, window=p.window,
+                           max_instances=p.max_instances)
+        # per-threshold mAP lives in evaluation.mAP; the declared metric is the average
+        # (None, not NaN, where no evaluated class has ground truth)
+        if average is not None and np.isnan(average):
+            average = None
+        extra["mAP"] = {k: None if v is None or np.isnan(v) else v for k, v in mean.items()}
+        return Evaluation(metrics={"average_mAP": average}, extra=extra, files=files)
+
+    # score mode ---------------------------------------------------------------------------
+
+    @classmethod
+    def score_ground_truth(cls, path: Path, params: Any):
+        from benchmarks.families.tal_files import read_activitynet_ground_truth
+
+        return read_activitynet_ground_truth(path, subset=params.score_subset)
+
+    @classmethod
+    def score_predictions(cls, path: Path, ground_truth: Any, params: Any):
+        from benchmarks.families.tal_files import read_detection_results
+
+        return read_detection_results(path, ground_truth)
+
+    @classmethod
+    def score_evaluate(cls, ground_truth: Any, predictions: Any, params: Any) -> Evaluation:
+        from benchmarks.families.detection_map import detection_evaluation, detection_map
+
+        evaluation = detection_evaluation(detection_map(
+            ground_truth.videos, predictions, ground_truth.classes, params.thresholds
+        ))
+        # {"average_mAP", "mAP": {threshold: value}, counts}: per threshold only once
+        evaluation.metrics = {"average_mAP": evaluation.metrics["average_mAP"]}
+        return evaluation

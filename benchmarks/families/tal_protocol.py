@@ -1,0 +1,127 @@
+"""Zero-shot localization protocols over stored per-frame similarities (paper Table 4).
+
+- ``all_classes``: every class, one fixed threshold τ.
+- ``seen_unseen`` (Table 4's "50% Seen / 50% Unseen"): ``n_splits`` random class splits,
+  each from a recorded seed; τ is chosen on the seen half of each split (the τ of the
+  grid with the best average mAP there; ties: the smaller τ) and the score is reported on
+  the unseen half with that τ; the numbers are averaged over splits. Nothing is trained:
+  the seen half only picks τ, as a validation set would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from benchmarks.families.detection_map import detection_map
+from benchmarks.families.segments import decode_segments
+
+Segment = tuple[str, float, float]  # label, start s, end s
+Detection = tuple[str, float, float, float]  # label, start s, end s, score
+
+
+@dataclass(frozen=True)
+class VideoScores:
+    """One video's per-class, per-frame similarity ``(C, N)``, and ``times (N + 1,)``:
+    sampled frame ``k`` covers ``[times[k], times[k + 1])`` seconds of the video."""
+
+    similarity: np.ndarray
+    times: np.ndarray
+
+
+def detect(
+    videos: Mapping[str, VideoScores],
+    classes: Sequence[str],
+    class_ids: Sequence[int],
+    *,
+    tau: float,
+    window: int,
+    max_instances: int,
+) -> dict[str, list[Detection]]:
+    """Segments of the classes ``class_ids`` in every video, in seconds."""
+    out: dict[str, list[Detection]] = {}
+    for vid, scores in videos.items():
+        found: list[Detection] = []
+        for c in class_ids:
+            for start, stop, score in decode_segments(
+                scores.similarity[c], window, tau, max_instances
+            ):
+                found.append((classes[c], float(scores.times[start]),
+                              float(scores.times[stop]), score))
+        out[vid] = found
+    return out
+
+
+def split_classes(n_classes: int, seed: int, seen_fraction: float) -> tuple[list[int], list[int]]:
+    """``(seen, unseen)`` class indices of one split (numpy's default_rng(seed))."""
+    order = np.random.default_rng(seed).permutation(n_classes)
+    n_seen = int(round(seen_fraction * n_classes))
+    return sorted(order[:n_seen].tolist()), sorted(order[n_seen:].tolist())
+
+
+def evaluate_classes(
+    ground_truth: Mapping[str, list[Segment]],
+    videos: Mapping[str, VideoScores],
+    classes: Sequence[str],
+    class_ids: Sequence[int],
+    *,
+    tau: float,
+    window: int,
+    max_instances: int,
+    thresholds: Sequence[float],
+):
+    """Detection mAP of ``class_ids`` at threshold ``tau``."""
+    preds = detect(videos, classes, class_ids, tau=tau, window=window,
+                   max_instances=max_instances)
+    subset = [classes[c] for c in class_ids]
+    return detection_map(ground_truth, preds, subset, thresholds)
+
+
+def seen_unseen(
+    ground_truth: Mapping[str, list[Segment]],
+    videos: Mapping[str, VideoScores],
+    classes: Sequence[str],
+    *,
+    seeds: Sequence[int],
+    seen_fraction: float,
+    tau_grid: Sequence[float],
+    window: int,
+    max_instances: int,
+    thresholds: Sequence[float],
+) -> tuple[dict[str, float], list[dict]]:
+    """Average over splits of the unseen classes' mAP (percent), and each split's record."""
+    per_split = []
+    for seed in seeds:
+        seen, unseen = split_classes(len(classes), seed, seen_fraction)
+        kw = dict(window=window, max_instances=max_instances, thresholds=thresholds)
+        on_seen = [
+            (evaluate_classes(ground_truth, videos, classes, seen, tau=t, **kw).average_map, t)
+            for t in tau_grid
+        ]
+        # NaN (no seen class has ground truth among these videos) never wins
+        best = max(on_seen, key=lambda x: (-np.inf if np.isnan(x[0]) else x[0], -x[1]))
+        result = evaluate_classes(ground_truth, videos, classes, unseen, tau=best[1], **kw)
+        per_split.append({
+            "seed": seed,
+            "seen_classes": [classes[c] for c in seen],
+            "unseen_classes": [classes[c] for c in unseen],
+            "tau": best[1],
+            "seen_average_mAP": best[0],
+            "tau_grid_seen_average_mAP": {str(t): m for m, t in on_seen},
+            "unseen_mAP": dict(result.map_per_threshold),
+            "unseen_average_mAP": result.average_map,
+        })
+    # a split whose unseen classes have no ground truth among the videos has no mAP: it is
+    # left out of the average (and None when no split has one)
+    defined = [s for s in per_split if not np.isnan(s["unseen_average_mAP"])]
+    keys = list(per_split[0]["unseen_mAP"])
+    mean: dict[str, float | None] = {
+        k: float(np.mean([s["unseen_mAP"][k] for s in defined])) if defined else None
+        for k in keys
+    }
+    mean["average"] = (float(np.mean([s["unseen_average_mAP"] for s in defined]))
+                       if defined else None)
+    mean["n_splits_defined"] = len(defined)
+    return mean, per_split
