@@ -41,9 +41,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.data.base import DatasetError, DatasetInfo, Sample, SampleError, SampleRef
+from benchmarks.data.base import (
+    DatasetError,
+    DatasetInfo,
+    Sample,
+    SampleError,
+    SampleRef,
+    load_untrimmed,
+)
 from benchmarks.data.demo import demo_version
-from benchmarks.data.thumos14 import load_untrimmed
 from benchmarks.io.sampling import FrameSampling
 
 VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm")  # in order of preference

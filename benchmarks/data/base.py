@@ -9,7 +9,7 @@ runner can record the failure and go on.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -17,7 +17,7 @@ import torch
 
 from benchmarks.io.image import read_image
 from benchmarks.io.sampling import FrameSampling
-from benchmarks.io.video import Backend, DecodeError, read_clip
+from benchmarks.io.video import Backend, DecodeError, probe_video, read_clip
 
 
 @dataclass(frozen=True)
@@ -195,3 +195,22 @@ def load_image_clip(ref: SampleRef, sampling: FrameSampling) -> Sample:
     except ValueError as error:
         raise SampleError(ref.sample_id, ref.path, str(error)) from error
     return Sample(ref=ref, video=video)
+
+
+def load_untrimmed(ref: SampleRef) -> Sample:
+    """Probe an untrimmed video without decoding it (THUMOS14, ActivityNet).
+
+    Returns:
+        ``Sample`` whose ``ref.extra`` gains ``num_frames``, ``fps``, ``height``, ``width``
+        and whose ``video`` is ``torch.zeros(3, 0, 1, 1)``: the task family streams the
+        frames from ``ref.path`` itself.
+
+    Raises:
+        SampleError: missing or unreadable file.
+    """
+    try:
+        probe = probe_video(ref.path)
+    except DecodeError as error:
+        raise SampleError(ref.sample_id, ref.path, error.reason) from error
+    probed = replace(ref, extra={**ref.extra, **probe._asdict()})
+    return Sample(ref=probed, video=torch.zeros(3, 0, 1, 1))

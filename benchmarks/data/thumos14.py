@@ -61,15 +61,19 @@ import math
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
-
-from benchmarks.data.base import DatasetError, DatasetInfo, Sample, SampleError, SampleRef
+from benchmarks.data.base import (
+    DatasetError,
+    DatasetInfo,
+    Sample,
+    SampleError,
+    SampleRef,
+    load_untrimmed,
+)
 from benchmarks.data.demo import demo_version
 from benchmarks.io.sampling import FrameSampling
-from benchmarks.io.video import DecodeError, probe_video
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mkv")  # in order of preference
 SPLITS = {"test": "test", "val": "val", "validation": "val"}  # argument -> file suffix
@@ -97,7 +101,6 @@ __all__ = [
     "Thumos14Dataset",
     "annotation_dir_candidates",
     "class_phrase",
-    "load_untrimmed",
 ]
 
 
@@ -110,25 +113,6 @@ def class_phrase(name: str) -> str:
     """
     words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)
     return " ".join(word.lower() for word in words) or name
-
-
-def load_untrimmed(ref: SampleRef) -> Sample:
-    """Probe an untrimmed video without decoding it (shared by the untrimmed readers).
-
-    Returns:
-        ``Sample`` whose ``ref.extra`` gains ``num_frames``, ``fps``, ``height``, ``width``
-        and whose ``video`` is ``torch.zeros(3, 0, 1, 1)``: the task family streams the
-        frames from ``ref.path`` itself.
-
-    Raises:
-        SampleError: missing or unreadable file.
-    """
-    try:
-        probe = probe_video(ref.path)
-    except DecodeError as error:
-        raise SampleError(ref.sample_id, ref.path, error.reason) from error
-    probed = replace(ref, extra={**ref.extra, **probe._asdict()})
-    return Sample(ref=probed, video=torch.zeros(3, 0, 1, 1))
 
 
 def annotation_dir_candidates(root: Path, split: str = "test") -> list[Path]:
