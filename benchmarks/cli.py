@@ -13,6 +13,7 @@ import math
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from benchmarks.config import ConfigError, parse_key_values
 from benchmarks.data.base import DatasetError
@@ -292,3 +293,23 @@ def main(argv: list[str] | None = None) -> int:
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         print(f"error: {message}", file=sys.stderr)
         return 2
+
+
+def finish(code: int) -> NoReturn:
+    """Leave the process with ``code`` (the ``python -m benchmarks`` entry point).
+
+    Ctrl-C (130): everything scored is on disk; leave at once, without the noise of
+    DataLoader helper threads torn down mid-accept. Under torchrun, close the process
+    group first: left to interpreter shutdown, gloo's threads can abort the process
+    ("terminate called without an active exception") after a successful run.
+    """
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    if "torch.distributed" in sys.modules:
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
+    raise SystemExit(code)

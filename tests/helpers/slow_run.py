@@ -11,7 +11,7 @@ import dataclasses
 import sys
 import time
 
-from benchmarks.cli import main
+from benchmarks.cli import finish, main
 from benchmarks.tokenizers import TOKENIZERS
 from benchmarks.tokenizers.avgpool import AvgPoolTokenizer
 
@@ -49,4 +49,4 @@ if "slow-pyratok" not in TOKENIZERS:
     TOKENIZERS.register("slow-pyratok")(create_slow_pyratok)
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    finish(main(sys.argv[1:]))
