@@ -311,5 +311,8 @@ def finish(code: int) -> NoReturn:
         import torch.distributed as dist
 
         if dist.is_available() and dist.is_initialized():
-            dist.destroy_process_group()
+            try:  # every rank alive until all are done: rank 0 hosts the rendezvous store
+                dist.barrier()
+            finally:
+                dist.destroy_process_group()
     raise SystemExit(code)

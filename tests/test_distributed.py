@@ -38,8 +38,9 @@ def test_torchrun_two_processes_match_one(tmp_path):
         sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
         "--master-port", str(_free_port()),
     ]
-    subprocess.run([*torchrun, *args, "--output", str(tmp_path / "two")], env=env, check=True,
-                   cwd=REPO)
+    done = subprocess.run([*torchrun, *args, "--output", str(tmp_path / "two")], env=env,
+                          cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
     one = json.loads((tmp_path / "one/webvid/avgpool/summary.json").read_text())
     two = json.loads((tmp_path / "two/webvid/avgpool/summary.json").read_text())
     assert two["world_size"] == 2 and one["world_size"] == 1

@@ -124,8 +124,9 @@ def test_sigkill_resume_and_torchrun_match_one_uninterrupted_process(tmp_path):
         port = s.getsockname()[1]
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
                 "--master-port", str(port), "-m", "tests.helpers.slow_run"]
-    subprocess.run(torchrun + _cli_args(tmp_path / "two", "slow-pyratok"), cwd=REPO, env=env,
-                   check=True, capture_output=True)
+    done = subprocess.run(torchrun + _cli_args(tmp_path / "two", "slow-pyratok"), cwd=REPO,
+                          env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
     one, resumed, two = (_summary(tmp_path / d) for d in ("one", "killed", "two"))
     assert two["world_size"] == 2
     for key in SAME:
