@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import difflib
 import inspect
-import types
 import typing
 from collections.abc import Callable
 from typing import Any
+
+from benchmarks.typecheck import fits
 
 
 def required_arguments(factory: Callable[..., Any]) -> list[str]:
@@ -21,26 +22,6 @@ def required_arguments(factory: Callable[..., Any]) -> list[str]:
         if p.default is inspect.Parameter.empty
         and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
     ]
-
-
-def _accepts(annotation: Any, value: Any) -> bool:
-    """Whether ``value`` fits a simple annotation (unknown annotations accept anything)."""
-    if annotation is inspect.Parameter.empty or annotation is Any:
-        return True
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        return any(_accepts(a, value) for a in typing.get_args(annotation))
-    if annotation is type(None):
-        return value is None
-    if annotation is bool:
-        return isinstance(value, bool)
-    if annotation is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if annotation is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if annotation is str:
-        return isinstance(value, str | int | float) and not isinstance(value, bool)
-    return True
 
 
 def check_arguments(name: str, factory: Callable[..., Any], args: dict[str, Any]) -> str | None:
@@ -65,7 +46,7 @@ def check_arguments(name: str, factory: Callable[..., Any], args: dict[str, Any]
             return f"tokenizer {name!r} needs {key}=...: pass --tokenizer-arg {key}=VALUE"
     for key, value in args.items():
         annotation = hints.get(key, params[key].annotation)
-        if not _accepts(annotation, value):
+        if annotation is not inspect.Parameter.empty and not fits(annotation, value):
             shown = getattr(annotation, "__name__", None) or str(annotation)
             return (f"tokenizer {name!r}: argument {key}={value!r} should be {shown}, "
                     f"got {type(value).__name__}")
