@@ -44,6 +44,7 @@ from typing import Any
 from benchmarks.data.base import (
     DatasetError,
     DatasetInfo,
+    IndexedDataset,
     Sample,
     SampleError,
     SampleRef,
@@ -144,7 +145,7 @@ class _Parsed:
 # reader
 
 
-class ActivityNetDataset:
+class ActivityNetDataset(IndexedDataset):
     """ActivityNet v1.3 untrimmed videos of one subset with their action segments.
 
     Args:
@@ -187,15 +188,6 @@ class ActivityNetDataset:
         self.annotation_path = found
         self.video_dirs = [self.root / "videos", self.root]
         self._parsed: _Parsed | None = None
-
-    def refs(self) -> list[SampleRef]:
-        """Videos of the subset that exist, in JSON order (videos are not opened)."""
-        return list(self._parse().refs)
-
-    def bad_rows(self) -> list[SampleError]:
-        """Malformed entries (``row-<file>:<n>``), then videos without a file."""
-        parsed = self._parse()
-        return parsed.malformed + parsed.missing
 
     def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
         """Probe the video; ``video`` is empty ``(3, 0, 1, 1)``, the probe is in

@@ -135,6 +135,24 @@ class Dataset(Protocol):
         ...
 
 
+class IndexedDataset:
+    """``refs()`` and ``bad_rows()`` for a reader whose cached ``_parse()`` returns an
+    object with ``refs`` (usable samples, in index order), ``malformed`` (index rows that
+    could not be read) and ``missing`` (rows whose media file is absent)."""
+
+    def _parse(self) -> Any:
+        raise NotImplementedError
+
+    def refs(self) -> list[SampleRef]:
+        """Usable samples, in index order (media is not opened)."""
+        return list(self._parse().refs)
+
+    def bad_rows(self) -> list[SampleError]:
+        """Malformed index rows first, then rows whose media file is missing."""
+        parsed = self._parse()
+        return parsed.malformed + parsed.missing
+
+
 class DatasetError(Exception):
     """A dataset as a whole cannot be read (missing root or index file, wrong columns).
 

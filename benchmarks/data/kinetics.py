@@ -41,6 +41,7 @@ from pathlib import Path
 from benchmarks.data.base import (
     DatasetError,
     DatasetInfo,
+    IndexedDataset,
     Sample,
     SampleError,
     SampleRef,
@@ -138,7 +139,7 @@ class _VideoFiles:
 # reader
 
 
-class KineticsDataset:
+class KineticsDataset(IndexedDataset):
     """Kinetics clips of one split with their labels.
 
     Args:
@@ -185,15 +186,6 @@ class KineticsDataset:
         self.video_dir = self._find_video_dir()
         self._parsed: _Parsed | None = None
         self._info: DatasetInfo | None = None
-
-    def refs(self) -> list[SampleRef]:
-        """Rows of this split whose video exists, in CSV order (videos are not opened)."""
-        return list(self._parse().refs)
-
-    def bad_rows(self) -> list[SampleError]:
-        """Malformed rows (``row-<line>``), then rows without a video (``youtube_id``)."""
-        parsed = self._parse()
-        return parsed.malformed + parsed.missing
 
     def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
         """Decode the clip: ``video`` ``(3, t, H, W)`` float32 in [0, 1].

@@ -67,6 +67,7 @@ from pathlib import Path
 from benchmarks.data.base import (
     DatasetError,
     DatasetInfo,
+    IndexedDataset,
     Sample,
     SampleError,
     SampleRef,
@@ -178,7 +179,7 @@ def _parse_line(line: str, where: str, path: Path) -> tuple[str, float, float] |
 # reader
 
 
-class Thumos14Dataset:
+class Thumos14Dataset(IndexedDataset):
     """THUMOS14 untrimmed videos of one split with their action segments.
 
     Args:
@@ -221,15 +222,6 @@ class Thumos14Dataset:
         self.class_files = self._class_files()
         self.video_dirs = [self.root / "videos", self.root]
         self._parsed: _Parsed | None = None
-
-    def refs(self) -> list[SampleRef]:
-        """Annotated videos that exist, sorted by name (videos are not opened)."""
-        return list(self._parse().refs)
-
-    def bad_rows(self) -> list[SampleError]:
-        """Malformed lines (``row-<file>:<line>``), then videos without a file."""
-        parsed = self._parse()
-        return parsed.malformed + parsed.missing
 
     def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
         """Probe the video; ``video`` is empty ``(3, 0, 1, 1)``, the probe is in
