@@ -11,5 +11,7 @@ DATASETS.add_lazy("coco", "benchmarks.data.coco:CocoCaptionsDataset")
 DATASETS.add_lazy("kinetics", "benchmarks.data.kinetics:KineticsDataset")
 DATASETS.add_lazy("thumos14", "benchmarks.data.thumos14:Thumos14Dataset")
 DATASETS.add_lazy("activitynet", "benchmarks.data.activitynet:ActivityNetDataset")
+DATASETS.add_lazy("ytvis2021", "benchmarks.data.ytvis:YouTubeVISDataset")
+DATASETS.add_lazy("ovis", "benchmarks.data.ytvis:OVISDataset")
 
 __all__ = ["DATASETS"]

@@ -70,6 +70,14 @@ DEMO_SETS: dict[str, DemoSet] = {
         "benchmarks.data.activitynet_demo:build",
         "untrimmed procedural videos of pyratok.demo",
     ),
+    "ytvis2021": DemoSet(
+        1, "benchmarks.data.ytvis_demo:build", "procedural clips of pyratok.demo with masks"
+    ),
+    "ovis": DemoSet(
+        1,
+        "benchmarks.data.ytvis_demo:build_occluded",
+        "procedural clips of pyratok.demo with occluding shapes",
+    ),
 }
 DEMO_TASKS: frozenset[str] = frozenset(DEMO_SETS)
 

@@ -1,0 +1,274 @@
+"""Zero-shot video instance segmentation (paper Table 3; method Appendix B.1; data E.2).
+
+Per video (:mod:`benchmarks.families.vis_masks`): relevance of every token of level
+q^(L) (``level: -1``) with every category name's text embedding; softmax over the units
+plus a background of constant score; probabilities upsampled to a pixel grid following the
+level's strides (the frames resized, never cropped; the grid's longer side capped at
+``crf_max_side``); a fully connected 3D CRF over (t, y, x)
+(:mod:`benchmarks.families.crf3d`; ``crf: false`` keeps the raw probabilities); per-unit
+masks split into spatio-temporal connected components, each an instance with a score,
+RLE-encoded at the original frame size. The instances are the record's ``prediction``.
+
+Dataset level (``finalize``): YTVOSeval's AP / AR and DAVIS J
+(:mod:`benchmarks.families.vis_eval`) over the evaluated videos; the results are also
+written in the official format (``results.json``), which ``score`` reads back.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from benchmarks.data.base import Dataset, DatasetInfo, Sample
+from benchmarks.families.base import (
+    Evaluation,
+    MetricInfo,
+    SampleResult,
+    StoredRecord,
+    TaskFamily,
+)
+from benchmarks.families.crf3d import INSTALL_HINT, CrfParams, crf_available
+from benchmarks.families.vis_eval import METRIC_NAMES, Track
+from benchmarks.store import write_json_atomic
+
+__all__ = ["SegmentationFamily", "SegmentationParams", "crf_grid"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SegmentationParams:
+    """Family-specific YAML keys (the task YAMLs cite each value's source).
+
+    Attributes:
+        level: pyramid level of the features (-1 = q^(L), B.1).
+        templates: prompt templates with one ``{}`` for the category name (ensembled).
+        clip_frames: frames per tokenizer call.
+        background_score: the background's constant score (cosine units) in the softmax.
+        temperature: softmax temperature over the scores.
+        max_units: units (categories) kept as CRF labels per video (null: all).
+        upsample: ``bilinear`` or ``nearest`` token-to-pixel upsampling.
+        crf: run the 3D CRF (``false``: argmax of the raw probabilities).
+        crf_max_side: the CRF grid's longer side (null: the model input's size).
+        crf_iterations, crf_*: :class:`~benchmarks.families.crf3d.CrfParams`.
+        min_voxels: smallest component (grid voxels) kept as an instance.
+        max_instances: instances kept per video (YTVOSeval reads at most 100).
+        plot: write ``<run>/plots/<video>.png`` overlays of predicted and GT masks.
+        shuffle_class_names: seed of a permutation of the names given to the text encoder
+            (a control: the category ids stay, their names move).
+    """
+
+    level: int = -1
+    templates: tuple[str, ...] = ("a video of a {}.",)
+    clip_frames: int = 17
+    background_score: float = 0.2
+    temperature: float = 0.05
+    max_units: int | None = 5
+    upsample: Literal["bilinear", "nearest"] = "bilinear"
+    crf: bool = True
+    crf_max_side: int | None = 320
+    crf_iterations: int = 5
+    crf_gaussian_sxy: float = 3.0
+    crf_gaussian_st: float = 1.0
+    crf_gaussian_weight: float = 3.0
+    crf_bilateral_sxy: float = 40.0
+    crf_bilateral_st: float = 2.0
+    crf_bilateral_srgb: float = 13.0
+    crf_bilateral_weight: float = 10.0
+    min_voxels: int = 8
+    max_instances: int = 10
+    plot: bool = False
+    shuffle_class_names: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "templates", tuple(self.templates))
+        if not self.templates or any(t.count("{}") != 1 for t in self.templates):
+            raise ValueError("templates: each template needs exactly one '{}'")
+        if self.upsample not in ("bilinear", "nearest"):
+            raise ValueError(f"upsample must be bilinear or nearest, got {self.upsample!r}")
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        if min(self.clip_frames, self.min_voxels, self.max_instances, self.crf_iterations) < 1:
+            raise ValueError("clip_frames, min_voxels, max_instances, crf_iterations must be >= 1")
+        if self.max_units is not None and self.max_units < 1:
+            raise ValueError(f"max_units must be >= 1 or null, got {self.max_units}")
+        if self.crf_max_side is not None and self.crf_max_side < 8:
+            raise ValueError(f"crf_max_side must be >= 8 or null, got {self.crf_max_side}")
+
+    @property
+    def crf_params(self) -> CrfParams:
+        return CrfParams(
+            iterations=self.crf_iterations, gaussian_sxy=self.crf_gaussian_sxy,
+            gaussian_st=self.crf_gaussian_st, gaussian_weight=self.crf_gaussian_weight,
+            bilateral_sxy=self.crf_bilateral_sxy, bilateral_st=self.crf_bilateral_st,
+            bilateral_srgb=self.crf_bilateral_srgb, bilateral_weight=self.crf_bilateral_weight,
+        )
+
+
+def crf_grid(size: tuple[int, int], max_side: int | None) -> tuple[int, int]:
+    """The CRF grid for frames of ``size``: the same aspect, longer side <= ``max_side``."""
+    h, w = size
+    if max_side is None or max(h, w) <= max_side:
+        return h, w
+    scale = max_side / max(h, w)
+    return max(1, round(h * scale)), max(1, round(w * scale))
+
+
+class SegmentationFamily(TaskFamily):
+    name = "segmentation"
+    Params = SegmentationParams
+    requires = ("features", "text")
+    unhashed_params = ("plot",)
+    metrics: ClassVar[tuple[MetricInfo, ...]] = tuple(
+        MetricInfo(m, True, "%") for m in METRIC_NAMES)
+    aggregation = (
+        "YTVOSeval (YouTube-VIS cocoapi): AP over IoU 0.5:0.05:0.95 with track IoU "
+        "sum(intersection)/sum(union) over frames, 101-point precision, max detections "
+        "1/10/100, areas split at 128^2 and 256^2, in percent; J: DAVIS region similarity "
+        "of each ground-truth track with its best-IoU result of the same category"
+    )
+
+    def __init__(self, config, params, tokenizer, *, device) -> None:
+        super().__init__(config, params or SegmentationParams(), tokenizer, device=device)
+        self._text: torch.Tensor | None = None
+        self._category_ids: list[int] = []
+        self._gt: dict[str, list[dict[str, Any]]] = {}
+
+    @classmethod
+    def check_tokenizer(cls, tokenizer, params) -> str | None:
+        if params is not None and params.crf and not crf_available():
+            return INSTALL_HINT
+        return super().check_tokenizer(tokenizer, params)
+
+    def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
+        from pyratok.zero_shot import class_text_embeddings
+
+        if not info.classes:
+            raise ValueError(f"{info.annotation_file}: the dataset lists no categories")
+        self._category_ids = list(info.extra["category_ids"])
+        names = list(info.classes)
+        if self.params.shuffle_class_names is not None:
+            order = np.random.default_rng(self.params.shuffle_class_names).permutation(len(names))
+            names = [names[i] for i in order]
+        self._names = names
+        self._gt = {r.sample_id: r.extra["tracks"] for r in dataset.refs()}
+        self._video_ids = {r.sample_id: r.extra["video_id"] for r in dataset.refs()}
+        with torch.no_grad():
+            self._text = class_text_embeddings(
+                self.tokenizer.embed_text, names, list(self.params.templates)
+            ).to(self.device, torch.float32)  # (K, d)
+
+    # per video ----------------------------------------------------------------------------
+
+    def score(self, samples: list[Sample]) -> list[SampleResult]:
+        return [self._score_video(s) for s in samples]
+
+    def _score_video(self, sample: Sample) -> SampleResult:
+        from benchmarks.families.crf3d import refine
+        from benchmarks.families.vis_masks import (
+            extract_instances,
+            to_grid,
+            token_relevance,
+            unit_probabilities,
+        )
+
+        p = self.params
+        extra = sample.ref.extra
+        video = sample.video  # (3, t, h, w) in [0, 1], resized
+        input_size = (int(video.shape[2]), int(video.shape[3]))
+        output_size = (int(extra["height"]), int(extra["width"]))
+        relevance, stride = token_relevance(self.tokenizer, video, self._text, level=p.level,
+                                            clip_frames=p.clip_frames, device=self.device)
+        units = unit_probabilities(relevance, background_score=p.background_score,
+                                   temperature=p.temperature, max_units=p.max_units)
+        grid = crf_grid(input_size, p.crf_max_side)
+        probs = to_grid(units.probabilities, stride=stride, input_size=input_size, grid=grid,
+                        mode=p.upsample)
+        frames = _grid_frames(video, grid)  # (t, gh, gw, 3) uint8
+        marginals = refine(probs, frames, p.crf_params) if p.crf else probs
+        instances = extract_instances(marginals, units.units, output_size=output_size,
+                                      min_voxels=p.min_voxels, max_instances=p.max_instances)
+        prediction = {
+            "video_id": extra["video_id"],
+            "grid": list(grid),
+            "units": [self._category_ids[u] for u in units.units],
+            "instances": [{"category_id": self._category_ids[i.unit], "score": i.score,
+                           "segmentations": i.segmentations} for i in instances],
+        }
+        if p.plot and self.artifacts_dir is not None:
+            from benchmarks.families.vis_plots import plot_overlays
+
+            self.artifacts_dir.mkdir(parents=True, exist_ok=True)
+            names = dict(zip(self._category_ids, self._names, strict=True))
+            plot_overlays(self.artifacts_dir / f"{sample.ref.sample_id}.png", video,
+                          prediction["instances"], self._gt.get(sample.ref.sample_id, []),
+                          names)
+        return SampleResult(prediction=prediction)
+
+    # dataset level ------------------------------------------------------------------------
+
+    def finalize(self, records: list[StoredRecord], info: DatasetInfo) -> Evaluation:
+        from benchmarks.families.vis_eval import evaluate_vis
+        from benchmarks.families.vis_files import ground_truth_tracks
+
+        gts: list[Track] = []
+        dts: list[Track] = []
+        results: list[dict[str, Any]] = []
+        video_ids = []
+        for r in records:
+            vid = int(r.prediction["video_id"])
+            video_ids.append(vid)
+            gts += ground_truth_tracks(vid, self._gt.get(r.sample_id, []))
+            for inst in r.prediction["instances"]:
+                dts.append(Track(vid, inst["category_id"], inst["segmentations"],
+                                 float(inst["score"])))
+                results.append({"video_id": vid, **inst})
+        result = evaluate_vis(gts, dts, video_ids=video_ids,
+                              category_ids=list(info.extra["category_ids"]))
+        files = {}
+        if self.run_dir is not None:
+            write_json_atomic(self.run_dir / "results.json", results)
+            files["results"] = "results.json"
+        extra = {**result.counts, "AR100": result.metrics.pop("AR100"), "crf": self.params.crf,
+                 "level": self.params.level,
+                 **({"shuffled_class_names": True}
+                    if self.params.shuffle_class_names is not None else {})}
+        return Evaluation(metrics=result.metrics, extra=extra, files=files)
+
+    # score mode ---------------------------------------------------------------------------
+
+    @classmethod
+    def score_ground_truth(cls, path: Path, params: Any):
+        from benchmarks.families.vis_files import read_ground_truth
+
+        return read_ground_truth(path)
+
+    @classmethod
+    def score_predictions(cls, path: Path, ground_truth: Any, params: Any):
+        from benchmarks.families.vis_files import read_results
+
+        return read_results(path, ground_truth)
+
+    @classmethod
+    def score_evaluate(cls, ground_truth: Any, predictions: Any, params: Any) -> Evaluation:
+        from benchmarks.families.vis_eval import evaluate_vis
+
+        result = evaluate_vis(ground_truth.tracks, predictions,
+                              video_ids=ground_truth.video_ids,
+                              category_ids=ground_truth.category_ids)
+        return Evaluation(metrics={k: result.metrics[k] for k in METRIC_NAMES},
+                          extra={**result.counts, "AR100": result.metrics["AR100"]})
+
+
+def _grid_frames(video: torch.Tensor, grid: tuple[int, int]) -> np.ndarray:
+    """``(3, t, h, w)`` [0, 1] -> ``(t, gh, gw, 3)`` uint8 on the CRF grid."""
+    x = video.permute(1, 0, 2, 3).float()  # (t, 3, h, w)
+    if tuple(x.shape[-2:]) != grid:
+        x = F.interpolate(x, size=grid, mode="bilinear", antialias=True, align_corners=False)
+    return (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy().copy()
