@@ -26,7 +26,8 @@ of the video of the per-frame IoU, a frame where both masks are empty counting 1
 
 Masks are pycocotools RLE (``{"size": [h, w], "counts": str}``), one per frame or ``None``.
 Per frame, ``pycocotools.mask.iou`` gives IoU ``r`` and areas ``a_d, a_g``; the intersection
-is ``r (a_d + a_g) / (1 + r)``, so no mask is ever decoded.
+is ``r (a_d + a_g) / (1 + r)`` rounded to an integer (it is a pixel count, so the track IoU
+is exactly the ratio of integer sums, as ytvoseval computes it), so no mask is decoded.
 """
 
 from __future__ import annotations
@@ -140,7 +141,9 @@ def _pair_stats(
                                           [0] * len(g_in)), dtype=np.float64)
             r = r.reshape(len(d_in), len(g_in))
             total = a_d[d_in][:, None] + a_g[g_in][None, :]
-            frame_inter[np.ix_(d_in, g_in)] = r * total / (1.0 + r)
+            # pixel counts are integers: rounding makes Σ∩ / Σ∪ bit-exact (a track IoU
+            # of exactly 0.6 must not come out as 0.5999... against the 0.6 threshold)
+            frame_inter[np.ix_(d_in, g_in)] = np.rint(r * total / (1.0 + r))
         frame_union = a_d[:, None] + a_g[None, :] - frame_inter
         inter += frame_inter
         union += frame_union
