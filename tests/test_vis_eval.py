@@ -114,11 +114,11 @@ def _avg_area(masks: np.ndarray) -> float:
 def reference(gts, dts, gt_masks, dt_masks, videos, cats):
     masks = {}
     gt_anns, dt_anns = [], []
-    for n, (g, m) in enumerate(zip(gts, gt_masks), start=1):
+    for n, (g, m) in enumerate(zip(gts, gt_masks, strict=True), start=1):
         gt_anns.append({"id": n, "image_id": g.video_id, "category_id": g.category_id,
                         "iscrowd": int(g.iscrowd), "area": _avg_area(m), "bbox": [0, 0, 1, 1]})
         masks["g", n] = m
-    for n, (d, m) in enumerate(zip(dts, dt_masks), start=1):
+    for n, (d, m) in enumerate(zip(dts, dt_masks, strict=True), start=1):
         dt_anns.append({"id": n, "image_id": d.video_id, "category_id": d.category_id,
                         "iscrowd": 0, "area": _avg_area(m), "score": d.score,
                         "bbox": [0, 0, 1, 1]})
@@ -138,7 +138,7 @@ def reference(gts, dts, gt_masks, dt_masks, videos, cats):
         ev.summarize()
     s = ev.stats
     values = [s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]
-    return {k: (None if v == -1 else 100 * v) for k, v in zip(KEYS, values)}
+    return {k: (None if v == -1 else 100 * v) for k, v in zip(KEYS, values, strict=True)}
 
 
 @pytest.mark.parametrize("seed", range(12))

@@ -100,7 +100,8 @@ def _write(root: Path, annotation: Path, frames_dir: Path, count: int, *,
                 "id": len(annotations) + 1, "video_id": number,
                 "category_id": SHAPES.index(obj.shape) + 1, "iscrowd": 0,
                 "segmentations": segs,
-                "areas": [None if s is None else int(m.sum()) for s, m in zip(segs, masks)],
+                "areas": [None if s is None else int(m.sum())
+                          for s, m in zip(segs, masks, strict=True)],
                 "bboxes": [None] * FRAMES, "height": SIZE, "width": SIZE, "length": 1,
             })
     data = {"info": {"description": "PyraTok demo set (NOT the real benchmark)"},

@@ -250,8 +250,9 @@ def evaluate_vis(
                             if dt_all else 0.0)
         keep = min(len(dt_all), max_dets[-1])
         iou = stats.iou[:keep]
-        dt_area = np.array([average_area(d, a) for d, a in zip(dt_all[:keep], d_areas[:keep])])
-        gt_area = np.array([average_area(g, a) for g, a in zip(gt, g_areas)])
+        dt_area = np.array([average_area(d, a)
+                            for d, a in zip(dt_all[:keep], d_areas[:keep], strict=True)])
+        gt_area = np.array([average_area(g, a) for g, a in zip(gt, g_areas, strict=True)])
         crowd = np.array([g.iscrowd for g in gt], dtype=bool)
         matched = np.zeros((len(thresholds), len(ranges), keep), dtype=bool)
         ignored = np.zeros_like(matched)

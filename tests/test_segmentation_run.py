@@ -1,0 +1,33 @@
+"""Zero-shot VIS end to end on the YouTube-VIS 2021 demo set, and score on its results."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import benchmarks
+from benchmarks.cli import main
+from benchmarks.families.crf3d import crf_available
+
+pytestmark = pytest.mark.skipif(not crf_available(), reason="pydensecrf2 not installed")
+
+
+def test_demo_run_writes_official_results_that_score_reads_back(tmp_path, capsys):
+    summary = benchmarks.evaluate("ytvis2021", "pyratok", output=tmp_path, progress=False,
+                                  plot=True, limit=4)
+    assert summary["demo_data"] and summary["n_samples"] == 4 and summary["n_failed"] == 0
+    assert set(summary["metrics"]) >= {"AP", "AP50", "AP75", "AR1", "AR10", "J"}
+    run = tmp_path / "ytvis2021" / "pyratok"
+    results = json.loads((run / "results.json").read_text())
+    assert all(len(r["segmentations"]) == 17 for r in results)
+    assert len(list((run / "plots").glob("*.png"))) == 4
+    ann = summary["dataset"]["annotation_file"]
+    assert main(["score", "--task", "ytvis2021", "--annotations", ann,
+                 "--predictions", str(run / "results.json"), "--json"]) == 0
+    scored = json.loads(capsys.readouterr().out)
+    for key in ("AP", "AP50", "AR10", "J"):
+        if summary["metrics"][key] is None:
+            assert scored[key] is None
+        else:
+            assert scored[key] == pytest.approx(summary["metrics"][key], abs=1e-9)
