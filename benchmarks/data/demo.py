@@ -71,10 +71,10 @@ DEMO_SETS: dict[str, DemoSet] = {
         "untrimmed procedural videos of pyratok.demo",
     ),
     "ytvis2021": DemoSet(
-        1, "benchmarks.data.ytvis2021_demo:build", "procedural clips of pyratok.demo with masks"
+        2, "benchmarks.data.ytvis2021_demo:build", "procedural clips of pyratok.demo with masks"
     ),
     "ovis": DemoSet(
-        1,
+        2,
         "benchmarks.data.ovis_demo:build",
         "procedural clips of pyratok.demo with occluding shapes",
     ),

@@ -58,7 +58,10 @@ class SegmentationParams:
         level: pyramid level of the features (-1 = q^(L), B.1).
         templates: prompt templates with one ``{}`` for the category name (ensembled).
         clip_frames: frames per tokenizer call.
-        background_score: the background's constant score (cosine units) in the softmax.
+        background_score: the background's constant score (cosine units) in the softmax;
+            with ``background_prompt``, a margin added to that prompt's relevance.
+        background_prompt: a text (used as is, no template) whose per-token relevance,
+            plus ``background_score``, is the background's score (null: a constant).
         temperature: softmax temperature over the scores.
         max_units: units (categories) kept as CRF labels per video (null: all).
         upsample: ``bilinear`` or ``nearest`` token-to-pixel upsampling.
@@ -76,6 +79,7 @@ class SegmentationParams:
     templates: tuple[str, ...] = ("a video of a {}.",)
     clip_frames: int = 17
     background_score: float = 0.2
+    background_prompt: str | None = None
     temperature: float = 0.05
     max_units: int | None = 5
     upsample: Literal["bilinear", "nearest"] = "bilinear"
@@ -171,6 +175,10 @@ class SegmentationFamily(TaskFamily):
             self._text = class_text_embeddings(
                 self.tokenizer.embed_text, names, list(self.params.templates)
             ).to(self.device, torch.float32)  # (K, d)
+            if self.params.background_prompt is not None:
+                background = self.tokenizer.embed_text([self.params.background_prompt])
+                background = F.normalize(background.to(self.device, torch.float32), dim=-1)
+                self._text = torch.cat([self._text, background])  # (K + 1, d)
 
     # per video ----------------------------------------------------------------------------
 
@@ -193,7 +201,10 @@ class SegmentationFamily(TaskFamily):
         output_size = (int(extra["height"]), int(extra["width"]))
         relevance, stride = token_relevance(self.tokenizer, video, self._text, level=p.level,
                                             clip_frames=p.clip_frames, device=self.device)
-        units = unit_probabilities(relevance, background_score=p.background_score,
+        background: np.ndarray | float = p.background_score
+        if p.background_prompt is not None:  # the last row is the background prompt's
+            relevance, background = relevance[:-1], relevance[-1] + p.background_score
+        units = unit_probabilities(relevance, background_score=background,
                                    temperature=p.temperature, max_units=p.max_units)
         grid = crf_grid(input_size, p.crf_max_side)
         probs = to_grid(units.probabilities, stride=stride, input_size=input_size, grid=grid,

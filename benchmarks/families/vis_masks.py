@@ -81,12 +81,17 @@ class UnitProbabilities:
     units: tuple[int, ...]
 
 
-def unit_probabilities(relevance: np.ndarray, *, background_score: float,
+def unit_probabilities(relevance: np.ndarray, *, background_score: float | np.ndarray,
                        temperature: float, max_units: int | None) -> UnitProbabilities:
-    """Softmax over ``[background_score, relevance_1 .. relevance_K] / temperature``."""
+    """Softmax over ``[background_score, relevance_1 .. relevance_K] / temperature``.
+
+    ``background_score`` is a constant or a ``(t, h', w')`` map (a background prompt's
+    relevance plus a margin).
+    """
     k = relevance.shape[0]
-    logits = np.concatenate([np.full((1, *relevance.shape[1:]), background_score,
-                                     dtype=np.float32), relevance]) / temperature
+    background = np.broadcast_to(np.asarray(background_score, dtype=np.float32),
+                                 relevance.shape[1:])
+    logits = np.concatenate([background[None], relevance]) / temperature
     logits -= logits.max(axis=0, keepdims=True)
     p = np.exp(logits)
     p /= p.sum(axis=0, keepdims=True)
