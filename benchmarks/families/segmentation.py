@@ -13,13 +13,13 @@ Dataset level (``finalize``): YTVOSeval's AP / AR and DAVIS J
 (:mod:`benchmarks.families.vis_eval`) over the evaluated videos; the results are also
 written in the official format (``results.json``), which ``score`` reads back.
 
-On the demo sets the bundled checkpoint (``pyratok/checkpoints/pyratok-demo``) scores near
-zero, and the method is not at fault: its tokens are not text-aligned per location. Over
-20 demo clips, the cosine of a shape's name ("a video of a circle") with the tokens on the
-shape is *lower* than with the background tokens at every level (by 0.10-0.21), and the
-best-scoring name is the object's shape for 3-7 of 36 objects (chance 7.2); its clip-level
-shape accuracy is 21-26% (chance 20%, ``demo_eval.json``). A checkpoint trained with a
-per-token alignment loss is what this task needs.
+On the demo sets the bundled checkpoint (``pyratok/checkpoints/pyratok-demo``) does not
+name shapes: over 20 demo clips, the cosine of a shape's name ("a video of a circle") with
+the tokens on the shape is *lower* than with the background tokens at every level (by
+0.10-0.21), and the best-scoring name is the object's shape for 3-7 of 36 objects (chance
+7.2). Its tokens do name colours (84% of the finest level's object tokens pick the
+object's colour among 8), so the demo sets' categories are colours, and their task
+overrides use level 0 and a background prompt (the task YAMLs say why and what each gives).
 """
 
 from __future__ import annotations
