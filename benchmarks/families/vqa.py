@@ -99,6 +99,17 @@ class VQAParams:
             raise ValueError("candidate_template needs exactly one '{}'")
         if self.vision not in ("vlm", "tokenizer"):
             raise ValueError(f"vision must be 'vlm' or 'tokenizer', got {self.vision!r}")
+        if self.answerer == "qwen2.5-vl":
+            if not self.qwen_path or not Path(self.qwen_path).expanduser().is_dir():
+                raise ValueError(f"answerer 'qwen2.5-vl': qwen_path {self.qwen_path!r} is not "
+                                 "a folder; pass --task-arg qwen_path=DIR (a local Qwen2.5-VL "
+                                 "folder with its tokenizer)")
+            if self.vision == "tokenizer" and (
+                    not self.projector
+                    or not (Path(self.projector).expanduser() / "projector.json").is_file()):
+                raise ValueError(f"vision 'tokenizer': projector {self.projector!r} is not a "
+                                 "projector folder; train one with python -m "
+                                 "benchmarks.vqa_train_projector and pass projector=DIR")
         if self.max_new_tokens < 1:
             raise ValueError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
 
