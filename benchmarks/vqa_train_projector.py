@@ -58,8 +58,12 @@ def train(args: argparse.Namespace) -> dict:
         tokenizer_levels,
     )
     from benchmarks.families.vqa_qwen import load_qwen
-    from benchmarks.runner.plan import create_checked_tokenizer, open_dataset, resolve_data_root
-    from benchmarks.runner.plan import resolve_task
+    from benchmarks.runner.plan import (
+        create_checked_tokenizer,
+        open_dataset,
+        resolve_data_root,
+        resolve_task,
+    )
 
     if args.steps < 1 or (args.limit is not None and args.limit < 1) or min(args.grid) < 1:
         raise ConfigError("--steps, --limit and --grid must be at least 1")

@@ -84,7 +84,8 @@ class VideoPatching:
             w = max(factor, math.floor(width / beta / factor) * factor)
         elif h * w < self.min_pixels:
             beta = math.sqrt(self.min_pixels / (height * width))
-            h, w = math.ceil(height * beta / factor) * factor, math.ceil(width * beta / factor) * factor
+            h = math.ceil(height * beta / factor) * factor
+            w = math.ceil(width * beta / factor) * factor
         return h, w
 
     def patches(self, video: Tensor) -> tuple[Tensor, Tensor]:
