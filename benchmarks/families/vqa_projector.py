@@ -76,10 +76,6 @@ class TokenProjector(nn.Module):
         x = self.norm(torch.cat(tokens, dim=1))  # (b, n, d)
         return self.fc2(F.gelu(self.fc1(x)))  # (b, n, hidden)
 
-    def n_tokens(self, levels: list[Tensor]) -> int:
-        return sum(math_prod(min(g, s) for g, s in zip(self.config.grid, f.shape[2:],
-                                                        strict=True)) for f in levels)
-
     # checkpoint -----------------------------------------------------------------------------
 
     def save(self, folder: Path) -> None:
@@ -117,13 +113,6 @@ class TokenProjector(nn.Module):
         except (OSError, RuntimeError) as err:
             raise ValueError(f"{folder / 'projector.safetensors'}: {err}") from err
         return module
-
-
-def math_prod(values) -> int:
-    out = 1
-    for v in values:
-        out *= int(v)
-    return out
 
 
 @torch.no_grad()
