@@ -17,10 +17,10 @@ from benchmarks.config import ConfigError
 from benchmarks.families.base import Evaluation
 
 
-def _file(path: str | Path, flag: str) -> Path:
+def _file(path: str | Path, flag: str, *, folder_ok: bool = False) -> Path:
     p = Path(path).expanduser()
-    if not p.is_file():
-        raise ConfigError(f"{flag} {p}: no such file")
+    if not (p.is_file() or (folder_ok and p.is_dir())):
+        raise ConfigError(f"{flag} {p}: no such file{' or folder' if folder_ok else ''}")
     return p
 
 
@@ -49,7 +49,9 @@ def score_files(
             f"task {task!r} (family {family_cls.name!r}) has no score mode: its metrics need "
             "the tokenizer's output; use 'run'"
         )
-    gt_path = _file(annotations, "--annotations")
+    # a family whose ground truth is a folder (MVBench's json/) says so
+    folder_ok = bool(getattr(family_cls, "score_annotations_folder", False))
+    gt_path = _file(annotations, "--annotations", folder_ok=folder_ok)
     pred_path = _file(predictions, "--predictions")
     ground_truth = family_cls.score_ground_truth(gt_path, params)
     preds = family_cls.score_predictions(pred_path, ground_truth, params)
@@ -77,6 +79,11 @@ def flat_result(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sha256(path: Path) -> str:
+    if path.is_dir():  # over the folder's JSON files (never its videos), by relative path
+        digest = hashlib.sha256()
+        for file in sorted(p for p in path.rglob("*.json") if p.is_file()):
+            digest.update(f"{file.relative_to(path).as_posix()}\0{_sha256(file)}\n".encode())
+        return digest.hexdigest()
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):

@@ -124,6 +124,13 @@ def test_unknown_task_and_non_demo_folders(tmp_path: Path):
     assert not demo.is_demo_root(tmp_path) and demo.demo_version(tmp_path) is None
     assert {"webvid", "coco", "kinetics", "thumos14", "activitynet", "ytvis2021",
             "ovis"} == demo.DEMO_TASKS
+        match="no demo set for 'ucf101'; available: activitynet, coco, kinetics, mvbench, "
+        "thumos14, webvid",
+    ):
+        demo.demo_root("ucf101")
+    assert not demo.is_demo_root(tmp_path) and demo.demo_version(tmp_path) is None
+    assert {"webvid", "coco", "kinetics", "thumos14", "activitynet",
+            "mvbench"} == demo.DEMO_TASKS
 
 
 @pytest.mark.parametrize("name", sorted(demo.DEMO_SETS))

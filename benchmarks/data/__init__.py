@@ -13,5 +13,6 @@ DATASETS.add_lazy("thumos14", "benchmarks.data.thumos14:Thumos14Dataset")
 DATASETS.add_lazy("activitynet", "benchmarks.data.activitynet:ActivityNetDataset")
 DATASETS.add_lazy("ytvis2021", "benchmarks.data.ytvis:YouTubeVISDataset")
 DATASETS.add_lazy("ovis", "benchmarks.data.ytvis:OVISDataset")
+DATASETS.add_lazy("mvbench", "benchmarks.data.mvbench:MVBenchDataset")
 
 __all__ = ["DATASETS"]

@@ -12,6 +12,8 @@ documents what it contains and where the data comes from:
 - ``thumos14``, ``activitynet``: :mod:`benchmarks.data.thumos14_demo`,
   :mod:`benchmarks.data.activitynet_demo` (untrimmed procedural videos of
   :mod:`pyratok.demo` with 1-2 action segments each, held-out seeds).
+- ``mvbench``: :mod:`benchmarks.data.mvbench_demo` (procedural clips of :mod:`pyratok.demo`
+  with templated multiple-choice questions in six sub-task files, held-out seeds).
 
 A set is built into ``$PYRATOK_CACHE`` (default ``~/.cache/pyratok``)
 ``/demo/<name>-v<version>``: written into a temporary sibling folder, then renamed into
@@ -77,6 +79,9 @@ DEMO_SETS: dict[str, DemoSet] = {
         2,
         "benchmarks.data.ovis_demo:build",
         "procedural clips of pyratok.demo with occluding shapes",
+    "mvbench": DemoSet(
+        1, "benchmarks.data.mvbench_demo:build",
+        "procedural clips of pyratok.demo with templated questions",
     ),
 }
 DEMO_TASKS: frozenset[str] = frozenset(DEMO_SETS)

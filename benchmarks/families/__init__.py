@@ -18,5 +18,6 @@ TASK_FAMILIES.add_lazy(
 )
 TASK_FAMILIES.add_lazy("localization", "benchmarks.families.localization:LocalizationFamily")
 TASK_FAMILIES.add_lazy("segmentation", "benchmarks.families.segmentation:SegmentationFamily")
+TASK_FAMILIES.add_lazy("vqa", "benchmarks.families.vqa:VQAFamily")
 
 __all__ = ["TASK_FAMILIES"]
