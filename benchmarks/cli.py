@@ -136,7 +136,34 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--task", action="append", help="only these tasks (repeatable)")
     t.add_argument("--paper", action="store_true",
                    help="add the paper's reported numbers, marked as claims")
+    ck = sub.add_parser(
+        "check", parents=[common], help="compare run summaries with a committed baseline",
+        description="Per metric: baseline, now, delta, tolerance (max(abs, rel*|baseline|)) "
+        "and verdict by the metric's direction. Exit 1 on a regression (named), 0 otherwise "
+        "(improvements are reported). Baseline format: see benchmarks/check.py.",
+    )
+    ck.add_argument("--baseline", required=True, metavar="FILE",
+                    help="baseline JSON, e.g. results/baselines/demo.json")
+    ck.add_argument("--runs", default="results/runs", metavar="DIR",
+                    help="folder of runs (default: %(default)s)")
+    ck.add_argument("--tolerances", metavar="FILE",
+                    help="JSON/YAML tolerances (default/metrics/tasks) over the baseline's")
+    ck.add_argument("--update", action="store_true",
+                    help="rewrite the baseline from the runs (tolerances kept)")
+    ck.add_argument("--all", action="store_true", help="list unchanged metrics too")
     return p
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from benchmarks.check import run_check
+
+    code, text = run_check(
+        Path(args.baseline), Path(args.runs),
+        tolerances_path=Path(args.tolerances) if args.tolerances else None,
+        update=args.update, show_all=args.all,
+    )
+    print(text)
+    return code
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -277,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     commands = {"list": _cmd_list, "run": _cmd_run, "score": _cmd_score, "tables": _cmd_tables}
+    commands["check"] = _cmd_check
     try:
         return commands[args.command](args)
     except KeyboardInterrupt as err:
