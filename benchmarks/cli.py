@@ -151,7 +151,36 @@ def _parser() -> argparse.ArgumentParser:
     ck.add_argument("--update", action="store_true",
                     help="rewrite the baseline from the runs (tolerances kept)")
     ck.add_argument("--all", action="store_true", help="list unchanged metrics too")
+
+    cp = sub.add_parser(
+        "compare", parents=[common], help="paired comparison of two runs of one task",
+        description="B - A per metric: mean difference, paired bootstrap 95%% CI (dataset-"
+        "level metrics: the family's finalize on resampled samples), sign and Wilcoxon "
+        "tests; markdown, PNG and JSON in --out. Refuses (exit 2) runs of different tasks, "
+        "sample sets or protocols.",
+    )
+    cp.add_argument("run_a", metavar="RUN_A", help="run folder <output>/<task>/<run>")
+    cp.add_argument("run_b", metavar="RUN_B", help="run folder of the same task")
+    cp.add_argument("--metric", action="append", help="only this metric (repeatable)")
+    cp.add_argument("--out", metavar="DIR",
+                    help="output folder (default: results/compare/<task>/<A>_vs_<B>)")
+    cp.add_argument("--resamples", type=_positive_int, default=1000,
+                    help="bootstrap draws (default: %(default)s)")
+    cp.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
     return p
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from benchmarks.compare import run_compare
+
+    text, out = run_compare(
+        Path(args.run_a), Path(args.run_b), metrics=args.metric,
+        out=Path(args.out) if args.out else None, resamples=args.resamples, seed=args.seed,
+        include_paths=args.include_path,
+    )
+    print(text)
+    print(f"written: {out}/compare.md, compare.png, compare.json")
+    return 0
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -305,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands = {"list": _cmd_list, "run": _cmd_run, "score": _cmd_score, "tables": _cmd_tables}
     commands["check"] = _cmd_check
+    commands["compare"] = _cmd_compare
     try:
         return commands[args.command](args)
     except KeyboardInterrupt as err:
