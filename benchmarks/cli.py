@@ -108,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="stop at the first sample that fails (exit 3)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    r.add_argument("--shard", metavar="i/N",
+                   help="score only shard i of N (0 <= i < N; e.g. $SLURM_ARRAY_TASK_ID/N) "
+                   "into <run>/shards/i-of-N/; join them with 'merge'")
 
     sc = sub.add_parser(
         "score", parents=[common],
@@ -167,7 +170,26 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--resamples", type=_positive_int, default=1000,
                     help="bootstrap draws (default: %(default)s)")
     cp.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
+
+    mg = sub.add_parser("merge", parents=[common], help="merge a run's --shard parts",
+                        description="Join the finished shards of RUN_DIR into one summary, "
+                        "identical to an unsharded run's.")
+    mg.add_argument("run_dir", metavar="RUN_DIR", help="run folder <output>/<task>/<run>")
+    mg.add_argument("--device", help="cpu, cuda ... (default: cuda if available)")
     return p
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from benchmarks.runner.shards import merge
+
+    result = merge(Path(args.run_dir), device=args.device)
+    s = result.summary
+    print(f"{s['task']} × {s['run_name']}: merged {s['merged_shards']} shards, "
+          f"{s['n_samples']} scored, {s['n_failed']} failed")
+    for name, value in s["metrics"].items():
+        print(f"  {name:<12} {_fmt(value)}")
+    print(f"results: {result.run_dir}")
+    return result.exit_code
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -247,9 +269,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
         include_paths=args.include_path,
         progress=not args.no_progress,
     )
+    if args.shard:
+        from benchmarks.runner.shards import parse_shard
+
+        opts.shard = parse_shard(args.shard)
     result = run(opts)
     s = result.summary
     if int(os.environ.get("RANK", 0)) != 0:  # torchrun: rank 0 reports
+        return result.exit_code
+    if opts.shard is not None:
+        print(f"shard {opts.shard[0]}/{opts.shard[1]}: {s['n_samples']} scored, "
+              f"{s['n_failed']} failed in {result.run_dir}; when all are done: "
+              f"python -m benchmarks merge {result.run_dir.parent.parent}")
         return result.exit_code
     header = f"{s['task']} × {s['run_name']}: {s['n_samples']} scored, {s['n_failed']} failed"
     if s.get("stopped"):
@@ -335,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"list": _cmd_list, "run": _cmd_run, "score": _cmd_score, "tables": _cmd_tables}
     commands["check"] = _cmd_check
     commands["compare"] = _cmd_compare
+    commands["merge"] = _cmd_merge
     try:
         return commands[args.command](args)
     except KeyboardInterrupt as err:
