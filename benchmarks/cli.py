@@ -108,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="stop at the first sample that fails (exit 3)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    r.add_argument("--shard", metavar="i/N",
+                   help="score only shard i of N (0 <= i < N; e.g. $SLURM_ARRAY_TASK_ID/N) "
+                   "into <run>/shards/i-of-N/; join them with 'merge'")
 
     sc = sub.add_parser(
         "score", parents=[common],
@@ -136,7 +139,82 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--task", action="append", help="only these tasks (repeatable)")
     t.add_argument("--paper", action="store_true",
                    help="add the paper's reported numbers, marked as claims")
+    ck = sub.add_parser(
+        "check", parents=[common], help="compare run summaries with a committed baseline",
+        description="Per metric: baseline, now, delta, tolerance (max(abs, rel*|baseline|)) "
+        "and verdict by the metric's direction. Exit 1 on a regression (named), 0 otherwise "
+        "(improvements are reported). Baseline format: see benchmarks/check.py.",
+    )
+    ck.add_argument("--baseline", required=True, metavar="FILE",
+                    help="baseline JSON, e.g. results/baselines/demo.json")
+    ck.add_argument("--runs", default="results/runs", metavar="DIR",
+                    help="folder of runs (default: %(default)s)")
+    ck.add_argument("--tolerances", metavar="FILE",
+                    help="JSON/YAML tolerances (default/metrics/tasks) over the baseline's")
+    ck.add_argument("--update", action="store_true",
+                    help="rewrite the baseline from the runs (tolerances kept)")
+    ck.add_argument("--all", action="store_true", help="list unchanged metrics too")
+
+    cp = sub.add_parser(
+        "compare", parents=[common], help="paired comparison of two runs of one task",
+        description="B - A per metric: mean difference, paired bootstrap 95%% CI (dataset-"
+        "level metrics: the family's finalize on resampled samples), sign and Wilcoxon "
+        "tests; markdown, PNG and JSON in --out. Refuses (exit 2) runs of different tasks, "
+        "sample sets or protocols.",
+    )
+    cp.add_argument("run_a", metavar="RUN_A", help="run folder <output>/<task>/<run>")
+    cp.add_argument("run_b", metavar="RUN_B", help="run folder of the same task")
+    cp.add_argument("--metric", action="append", help="only this metric (repeatable)")
+    cp.add_argument("--out", metavar="DIR",
+                    help="output folder (default: results/compare/<task>/<A>_vs_<B>)")
+    cp.add_argument("--resamples", type=_positive_int, default=1000,
+                    help="bootstrap draws (default: %(default)s)")
+    cp.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
+
+    mg = sub.add_parser("merge", parents=[common], help="merge a run's --shard parts",
+                        description="Join the finished shards of RUN_DIR into one summary, "
+                        "identical to an unsharded run's.")
+    mg.add_argument("run_dir", metavar="RUN_DIR", help="run folder <output>/<task>/<run>")
+    mg.add_argument("--device", help="cpu, cuda ... (default: cuda if available)")
     return p
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from benchmarks.runner.shards import merge
+
+    result = merge(Path(args.run_dir), device=args.device)
+    s = result.summary
+    print(f"{s['task']} × {s['run_name']}: merged {s['merged_shards']} shards, "
+          f"{s['n_samples']} scored, {s['n_failed']} failed")
+    for name, value in s["metrics"].items():
+        print(f"  {name:<12} {_fmt(value)}")
+    print(f"results: {result.run_dir}")
+    return result.exit_code
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from benchmarks.compare import run_compare
+
+    text, out = run_compare(
+        Path(args.run_a), Path(args.run_b), metrics=args.metric,
+        out=Path(args.out) if args.out else None, resamples=args.resamples, seed=args.seed,
+        include_paths=args.include_path,
+    )
+    print(text)
+    print(f"written: {out}/compare.md, compare.png, compare.json")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from benchmarks.check import run_check
+
+    code, text = run_check(
+        Path(args.baseline), Path(args.runs),
+        tolerances_path=Path(args.tolerances) if args.tolerances else None,
+        update=args.update, show_all=args.all,
+    )
+    print(text)
+    return code
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -191,9 +269,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
         include_paths=args.include_path,
         progress=not args.no_progress,
     )
+    if args.shard:
+        from benchmarks.runner.shards import parse_shard
+
+        opts.shard = parse_shard(args.shard)
     result = run(opts)
     s = result.summary
     if int(os.environ.get("RANK", 0)) != 0:  # torchrun: rank 0 reports
+        return result.exit_code
+    if opts.shard is not None:
+        print(f"shard {opts.shard[0]}/{opts.shard[1]}: {s['n_samples']} scored, "
+              f"{s['n_failed']} failed in {result.run_dir}; when all are done: "
+              f"python -m benchmarks merge {result.run_dir.parent.parent}")
         return result.exit_code
     header = f"{s['task']} × {s['run_name']}: {s['n_samples']} scored, {s['n_failed']} failed"
     if s.get("stopped"):
@@ -277,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     commands = {"list": _cmd_list, "run": _cmd_run, "score": _cmd_score, "tables": _cmd_tables}
+    commands["check"] = _cmd_check
+    commands["compare"] = _cmd_compare
+    commands["merge"] = _cmd_merge
     try:
         return commands[args.command](args)
     except KeyboardInterrupt as err:

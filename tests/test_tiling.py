@@ -192,3 +192,24 @@ def test_tiled_tiny_wan_round_trip_is_close_to_untiled():
     assert 0 < video_err < 0.08, errors
     # blending over an overlap beats butting tiles against each other
     assert latent_err < errors[0][0] and video_err < errors[0][1], errors
+
+
+def test_large_frames_tile_by_themselves(tmp_path):
+    from benchmarks.tokenizers.diffusers_vae import WAN21, DiffusersVideoVAE
+    from benchmarks.tokenizers.tiling import AUTO_TILE_SIZE, DEFAULT_MAX_UNTILED_PIXELS
+
+    vae = tiny_wan()
+    auto = DiffusersVideoVAE(vae, family=WAN21, weights="tiny", max_untiled_pixels=32 * 32)
+    off = DiffusersVideoVAE(vae, family=WAN21, weights="tiny", max_untiled_pixels=None)
+    default = DiffusersVideoVAE(vae, family=WAN21, weights="tiny")
+    assert default.tiling_for(2160, 3840) == (AUTO_TILE_SIZE, AUTO_TILE_SIZE // 4)
+    assert default.tiling_for(1024, 1024) is None  # at the budget: one pass
+    assert DEFAULT_MAX_UNTILED_PIXELS == 1024 * 1024
+    assert off.tiling_for(2160, 3840) is None
+    assert auto.tiling_for(32, 32) is None and auto.tiling_for(32, 40) is not None
+    video = torch.rand(1, 3, 1, 32, 40) * 2 - 1
+    with torch.no_grad():
+        # below the auto tile size, the tiled path is one tile: the untiled computation
+        assert torch.equal(auto.decode(auto.encode(video)), off.decode(off.encode(video)))
+    with pytest.raises(ValueError, match="max_untiled_pixels"):
+        DiffusersVideoVAE(vae, family=WAN21, weights="tiny", max_untiled_pixels=0)

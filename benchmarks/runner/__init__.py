@@ -58,6 +58,12 @@ __all__ = [
 def run(opts: RunOptions) -> RunResult:
     """Run one task with one tokenizer; see :class:`RunOptions`."""
     plan = plan_run(opts)
+    if opts.shard is not None:  # a shard writes only inside its own folder
+        import dataclasses
+
+        from benchmarks.runner.shards import shard_dir
+
+        plan = dataclasses.replace(plan, run_dir=shard_dir(plan.run_dir, opts.shard))
     info = plan.dist
     lock, problem = None, None
     if info.is_main:  # rank 0 owns the folder; the other ranks write through its lock
@@ -125,6 +131,15 @@ def _run_locked(plan: RunPlan) -> RunResult:
     finally:
         family.close()
     stopped_any = distributed.any_true(stopped is not None, info)
+    if opts.shard is not None:
+        from benchmarks.runner.shards import write_shard_done
+
+        distributed.all_gather_objects(None, info)  # every rank of the shard is done
+        summary = write_shard_done(plan, store, len(shard.refs)) if info.is_main else {}
+        summary = distributed.all_gather_objects(summary, info)[0]
+        store.close()
+        code = EXIT_STRICT if stopped_any else (EXIT_FAILURES if summary["n_failed"] else EXIT_OK)
+        return RunResult(summary=summary, run_dir=plan.run_dir, exit_code=code)
     summary = aggregate(plan, family, store, shard, stopped)
     store.close()
     if stopped_any:

@@ -56,10 +56,16 @@ def make_shard(plan: RunPlan) -> Shard:
     refs = sorted(plan.dataset.refs(), key=lambda r: r.sample_id)
     if plan.opts.limit is not None:
         refs = refs[: plan.opts.limit]
+    part = refs
+    bad_rows = list(plan.dataset.bad_rows())
+    if plan.opts.shard is not None:  # a job-array shard, then torchrun ranks within it
+        index, count = plan.opts.shard
+        part = refs[index::count]
+        bad_rows = bad_rows if index == 0 else []
     return Shard(
         refs=refs,
-        bad_rows=list(plan.dataset.bad_rows()),
-        mine=refs[plan.dist.rank :: plan.dist.world_size],
+        bad_rows=bad_rows,
+        mine=part[plan.dist.rank :: plan.dist.world_size],
     )
 
 

@@ -57,6 +57,8 @@ class RunOptions:
     strict: bool = False
     include_paths: list[str] = field(default_factory=list)
     progress: bool = True
+    # (i, N): score only shard i of N of the samples (see benchmarks.runner.shards)
+    shard: tuple[int, int] | None = None
 
 
 @dataclass

@@ -25,7 +25,12 @@ first, ``6k + 1`` for Mochi); ``decode`` crops and trims back to the encoded siz
 ``features()`` (the latent, ``feature_dim`` = latent channels) crops the padded cells away.
 
 Large frames are tiled by ``benchmarks.tokenizers.tiling`` (``tile_size`` / ``tile_overlap``,
-in pixels), never by diffusers' own tiling. Adapters keep no state between calls (diffusers'
+in pixels), never by diffusers' own tiling. Without ``tile_size``, tiling switches on by
+itself for frames of more than ``max_untiled_pixels`` pixels (default
+``DEFAULT_MAX_UNTILED_PIXELS``, 1024 × 1024), with ``AUTO_TILE_SIZE`` (512) pixel tiles: an
+untiled 5-frame 2160 × 3840 clip peaks at ~12.5 GiB through even a tiny Wan VAE, a tiled one
+at ~2 GiB. ``max_untiled_pixels=null`` keeps every frame in one pass.
+Adapters keep no state between calls (diffusers'
 Wan resets its internal feature cache inside each ``encode`` / ``decode`` call).
 """
 
@@ -48,7 +53,14 @@ from benchmarks.tokenizers.base import (
     check_video,
 )
 from benchmarks.tokenizers.diffusers_folder import check_vae_folder, load_diffusers_vae, parse_dtype
-from benchmarks.tokenizers.tiling import resolve_tiling, tiled_decode, tiled_encode
+from benchmarks.tokenizers.tiling import (
+    AUTO_TILE_SIZE,
+    DEFAULT_MAX_UNTILED_PIXELS,
+    auto_tiling,
+    resolve_tiling,
+    tiled_decode,
+    tiled_encode,
+)
 
 # fitting clips to the latent grid (also used by the PyraTok release adapter) -------------
 
@@ -213,6 +225,8 @@ class DiffusersVideoVAE(VideoTokenizer):
         tile_size: spatial tile in pixels, or ``None`` for no tiling.
         tile_overlap: overlap between tiles in pixels (default: a quarter of the tile).
         sample: draw from the posterior instead of taking its mean.
+        max_untiled_pixels: without ``tile_size``, frames with more pixels (``h * w``) than
+            this are tiled with ``AUTO_TILE_SIZE`` tiles; ``None``: never tiled by itself.
     """
 
     def __init__(
@@ -224,12 +238,30 @@ class DiffusersVideoVAE(VideoTokenizer):
         tile_size: int | None = None,
         tile_overlap: int | None = None,
         sample: bool = False,
+        max_untiled_pixels: int | None = DEFAULT_MAX_UNTILED_PIXELS,
     ) -> None:
         super().__init__()
         self.vae = vae
         self.family = family
         self.geometry = family.geometry(vae)
         self.tiling = resolve_tiling(tile_size, tile_overlap, self.geometry.spatial_compression)
+        # tiles for frames above max_untiled_pixels when tile_size is not given
+        self.auto_tiling = resolve_tiling(
+            max(AUTO_TILE_SIZE // self.geometry.spatial_compression, 1)
+            * self.geometry.spatial_compression,
+            None,
+            self.geometry.spatial_compression,
+        )
+        if max_untiled_pixels is not None and (
+            isinstance(max_untiled_pixels, bool)
+            or not isinstance(max_untiled_pixels, int)
+            or max_untiled_pixels < 1
+        ):
+            raise ValueError(
+                f"max_untiled_pixels must be a positive number of pixels or null, "
+                f"got {max_untiled_pixels!r}"
+            )
+        self.max_untiled_pixels = max_untiled_pixels
         self.sample = bool(sample)
         self.spec = TokenizerSpec(
             name=family.name,
@@ -244,6 +276,13 @@ class DiffusersVideoVAE(VideoTokenizer):
             weights=weights,
             license=family.license,
             capabilities=frozenset({"decode", "features"}),
+        )
+
+    def tiling_for(self, h: int, w: int) -> tuple[int, int] | None:
+        """``(tile, overlap)`` in pixels for frames of ``h × w`` (padded), or ``None``."""
+        return auto_tiling(
+            self.tiling, self.auto_tiling, pixels=h * w,
+            max_untiled_pixels=self.max_untiled_pixels,
         )
 
     @property
@@ -285,10 +324,11 @@ class DiffusersVideoVAE(VideoTokenizer):
         )
         x = pad_video(video, spatial_multiple=g.spatial_compression, frames_to=frames_to)
         x = x.to(device=self.device, dtype=self.dtype)
-        if self.tiling is None:
+        tiling = self.tiling_for(*x.shape[-2:])
+        if tiling is None:
             moments = self._moments(x)
         else:
-            tile, overlap = self.tiling
+            tile, overlap = tiling
             moments = tiled_encode(
                 self._moments,
                 x,
@@ -307,10 +347,12 @@ class DiffusersVideoVAE(VideoTokenizer):
         """Decode to ``(b, 3, num_frames, h, w)`` float32 in [-1, 1]."""
         latent = encoded.latent if encoded.latent is not None else encoded.features[0]
         z = latent.to(device=self.device, dtype=self.dtype)
-        if self.tiling is None:
+        s = self.geometry.spatial_compression
+        tiling = self.tiling_for(z.shape[-2] * s, z.shape[-1] * s)
+        if tiling is None:
             video = self._decode_latent(z)
         else:
-            tile, overlap = self.tiling
+            tile, overlap = tiling
             video = tiled_decode(
                 self._decode_latent,
                 z,
@@ -345,6 +387,7 @@ def _create(
     tile_size: int | None = None,
     tile_overlap: int | None = None,
     sample: bool = False,
+    max_untiled_pixels: int | None = DEFAULT_MAX_UNTILED_PIXELS,
 ) -> DiffusersVideoVAE:
     if not isinstance(sample, bool):
         raise ValueError(f"sample must be true or false, got {sample!r}")
@@ -357,6 +400,7 @@ def _create(
         tile_size=tile_size,
         tile_overlap=tile_overlap,
         sample=sample,
+        max_untiled_pixels=max_untiled_pixels,
     )
 
 
@@ -367,6 +411,7 @@ def create_wan21(
     tile_size: int | None = None,
     tile_overlap: int | None = None,
     sample: bool = False,
+    max_untiled_pixels: int | None = DEFAULT_MAX_UNTILED_PIXELS,
 ) -> DiffusersVideoVAE:
     """Wan 2.1 VAE from a local diffusers folder.
 
@@ -378,9 +423,17 @@ def create_wan21(
             (``None``: no tiling).
         tile_overlap: tile overlap in pixels (default: a quarter of ``tile_size``).
         sample: draw from the posterior instead of using its mean.
+        max_untiled_pixels: without ``tile_size``, frames of more pixels than this are
+            tiled by themselves (``AUTO_TILE_SIZE`` tiles); ``null``: never.
     """
     return _create(
-        WAN21, path, dtype=dtype, tile_size=tile_size, tile_overlap=tile_overlap, sample=sample
+        WAN21,
+        path,
+        dtype=dtype,
+        tile_size=tile_size,
+        tile_overlap=tile_overlap,
+        sample=sample,
+        max_untiled_pixels=max_untiled_pixels,
     )
 
 
@@ -391,10 +444,17 @@ def create_wan22(
     tile_size: int | None = None,
     tile_overlap: int | None = None,
     sample: bool = False,
+    max_untiled_pixels: int | None = DEFAULT_MAX_UNTILED_PIXELS,
 ) -> DiffusersVideoVAE:
     """Wan 2.2 VAE (officially 48 channels, 16× spatial); arguments as ``create_wan21``."""
     return _create(
-        WAN22, path, dtype=dtype, tile_size=tile_size, tile_overlap=tile_overlap, sample=sample
+        WAN22,
+        path,
+        dtype=dtype,
+        tile_size=tile_size,
+        tile_overlap=tile_overlap,
+        sample=sample,
+        max_untiled_pixels=max_untiled_pixels,
     )
 
 
@@ -405,10 +465,17 @@ def create_cogvideox(
     tile_size: int | None = None,
     tile_overlap: int | None = None,
     sample: bool = False,
+    max_untiled_pixels: int | None = DEFAULT_MAX_UNTILED_PIXELS,
 ) -> DiffusersVideoVAE:
     """CogVideoX VAE; arguments as ``create_wan21``."""
     return _create(
-        COGVIDEOX, path, dtype=dtype, tile_size=tile_size, tile_overlap=tile_overlap, sample=sample
+        COGVIDEOX,
+        path,
+        dtype=dtype,
+        tile_size=tile_size,
+        tile_overlap=tile_overlap,
+        sample=sample,
+        max_untiled_pixels=max_untiled_pixels,
     )
 
 
@@ -419,10 +486,17 @@ def create_mochi(
     tile_size: int | None = None,
     tile_overlap: int | None = None,
     sample: bool = False,
+    max_untiled_pixels: int | None = DEFAULT_MAX_UNTILED_PIXELS,
 ) -> DiffusersVideoVAE:
     """Mochi 1 VAE; arguments as ``create_wan21``."""
     return _create(
-        MOCHI, path, dtype=dtype, tile_size=tile_size, tile_overlap=tile_overlap, sample=sample
+        MOCHI,
+        path,
+        dtype=dtype,
+        tile_size=tile_size,
+        tile_overlap=tile_overlap,
+        sample=sample,
+        max_untiled_pixels=max_untiled_pixels,
     )
 
 
@@ -433,8 +507,15 @@ def create_svd(
     tile_size: int | None = None,
     tile_overlap: int | None = None,
     sample: bool = False,
+    max_untiled_pixels: int | None = DEFAULT_MAX_UNTILED_PIXELS,
 ) -> DiffusersVideoVAE:
     """Stable Video Diffusion VAE (per-frame encoder, temporal decoder); as ``create_wan21``."""
     return _create(
-        SVD, path, dtype=dtype, tile_size=tile_size, tile_overlap=tile_overlap, sample=sample
+        SVD,
+        path,
+        dtype=dtype,
+        tile_size=tile_size,
+        tile_overlap=tile_overlap,
+        sample=sample,
+        max_untiled_pixels=max_untiled_pixels,
     )

@@ -99,6 +99,33 @@ def _blend_into(
 
 # options ---------------------------------------------------------------------------------
 
+# Frames above this many pixels are tiled by themselves when no tile size is given: an
+# untiled 2160x3840 frame needs ~2.5 GiB of activations per frame even in a tiny Wan VAE
+# (12.5 GiB for 5 frames), a 1024x1024 one well under 1 GiB.
+DEFAULT_MAX_UNTILED_PIXELS = 1024 * 1024
+# The automatic tile (pixels, rounded down to whole latent cells): 5 frames of 4K through a
+# tiny Wan VAE peak at ~2 GiB with it.
+AUTO_TILE_SIZE = 512
+
+
+def auto_tiling(
+    tiling: tuple[int, int] | None,
+    automatic: tuple[int, int] | None,
+    *,
+    pixels: int,
+    max_untiled_pixels: int | None,
+) -> tuple[int, int] | None:
+    """The ``(tile, overlap)`` for a frame of ``pixels`` pixels, or ``None`` (one pass).
+
+    An explicit ``tiling`` (from ``tile_size``) always applies; otherwise ``automatic``
+    applies to frames of more than ``max_untiled_pixels`` pixels (``None``: never).
+    """
+    if tiling is not None:
+        return tiling
+    if max_untiled_pixels is None or pixels <= max_untiled_pixels:
+        return None
+    return automatic
+
 
 def resolve_tiling(
     tile_size: int | None, tile_overlap: int | None, spatial_compression: int

@@ -1,0 +1,319 @@
+"""``python -m benchmarks compare RUN_A RUN_B``: a paired comparison of two runs.
+
+Both runs must be of one task, on one sample set (``evaluated_ids.txt``) and under one
+protocol (the hashed configuration of their ``summary.json`` minus the tokenizer's name and
+arguments, which is what is compared); otherwise the comparison is refused (exit 2), saying
+what differs. Differences are ``B - A``.
+
+- A metric every record carries (PSNR, top-1 …) and that the family averages (its
+  ``finalize`` is the default mean): per-sample differences, their mean, a paired
+  bootstrap 95% CI of the mean (percentile, ``resamples`` draws, seeded), the paired sign
+  test (``scipy.stats.binomtest`` on the non-zero differences) and the Wilcoxon
+  signed-rank test (``scipy.stats.wilcoxon``).
+- A dataset-level metric (mAP, top-k over a vocabulary …): a paired bootstrap over samples
+  that re-runs the family's ``finalize(records, info)`` on the same resampled records of
+  both runs. A sample drawn k times enters as k records under distinct aliases
+  (``<id>#<j>``); the family is set up once on the dataset with those aliases listed, so
+  its per-sample state (labels, ground truth) resolves them. The sign and Wilcoxon tests
+  use the per-sample values where records carry the metric, else they are n/a.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.config import ConfigError
+from benchmarks.families.base import StoredRecord, TaskFamily
+
+# keys of the hashed configuration that name the tokenizer (expected to differ) or a path
+NOT_PROTOCOL = ("tokenizer", "tokenizer_args", "data_root")
+
+Finalize = Callable[[list[StoredRecord]], dict[str, float | None]]
+
+
+@dataclass
+class Run:
+    """A finished run folder, read back."""
+
+    path: Path
+    summary: dict[str, Any]
+    records: dict[str, StoredRecord]  # by sample id
+
+    @property
+    def name(self) -> str:
+        return str(self.summary.get("run_name") or self.path.name)
+
+
+@dataclass
+class MetricComparison:
+    metric: str
+    a: float | None
+    b: float | None
+    mean_difference: float | None
+    ci95: tuple[float, float] | None
+    n: int
+    method: str  # "per-sample" or "finalize bootstrap"
+    sign_test_p: float | None
+    wilcoxon_p: float | None
+    differences: np.ndarray  # per-sample differences, or the bootstrap distribution
+    resamples_used: int = 0
+
+
+def read_run(path: Path) -> Run:
+    from benchmarks.runner.aggregate import stored_records
+    from benchmarks.store import ResultStore
+
+    path = Path(path).expanduser()
+    try:
+        summary = json.loads((path / "summary.json").read_text())
+        summary["task"]  # noqa: B018
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ConfigError(f"{path}: not a finished run folder (no readable summary.json)") \
+            from None
+    store = ResultStore(path, config_hash=summary.get("config_hash", ""))
+    raw = sorted(store.samples().values(), key=lambda r: r["sample_id"])
+    return Run(path, summary, {r.sample_id: r for r in stored_records(raw, store)})
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: value}
+
+
+def refusal(a: Run, b: Run) -> str | None:
+    """Why ``a`` and ``b`` cannot be compared pairwise (``None``: they can)."""
+    if a.summary["task"] != b.summary["task"]:
+        return f"different tasks: {a.summary['task']!r} vs {b.summary['task']!r}"
+    ids_a, ids_b = set(a.records), set(b.records)
+    if ids_a != ids_b:
+        only_a, only_b = sorted(ids_a - ids_b), sorted(ids_b - ids_a)
+        return (f"different sample sets: {len(only_a)} only in A (e.g. {only_a[:3]}), "
+                f"{len(only_b)} only in B (e.g. {only_b[:3]}); rerun both with the same "
+                "--limit / data")
+    pa = {k: v for k, v in (a.summary.get("config") or {}).items() if k not in NOT_PROTOCOL}
+    pb = {k: v for k, v in (b.summary.get("config") or {}).items() if k not in NOT_PROTOCOL}
+    fa, fb = _flatten(pa), _flatten(pb)
+    changed = sorted(k for k in fa.keys() | fb.keys() if fa.get(k) != fb.get(k))
+    if changed:
+        shown = ", ".join(f"{k}: {fa.get(k)!r} vs {fb.get(k)!r}" for k in changed[:3])
+        more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+        return f"different protocols ({shown}{more})"
+    return None
+
+
+def _percentile_ci(values: np.ndarray) -> tuple[float, float] | None:
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return None
+    lo, hi = np.percentile(values, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def _tests(diff: np.ndarray) -> tuple[float | None, float | None]:
+    from scipy import stats
+
+    nonzero = diff[diff != 0]
+    if not len(nonzero):
+        return None, None
+    sign = stats.binomtest(int((nonzero > 0).sum()), len(nonzero), 0.5).pvalue
+    try:
+        wilcoxon = stats.wilcoxon(nonzero).pvalue
+    except ValueError:
+        wilcoxon = None
+    return float(sign), None if wilcoxon is None else float(wilcoxon)
+
+
+def _per_sample_values(run: Run, ids: list[str], metric: str) -> np.ndarray | None:
+    if not all(metric in run.records[i].metrics for i in ids):
+        return None
+    return np.array([float(run.records[i].metrics[metric]) for i in ids])
+
+
+def draws(n: int, resamples: int, seed: int) -> np.ndarray:
+    """``(resamples, n)`` sample indices, drawn with replacement (seeded)."""
+    return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+
+
+def aliased(records: list[StoredRecord], picks: np.ndarray) -> list[StoredRecord]:
+    """The picked records, the j-th repeat of a sample renamed ``<id>#<j>`` (j >= 1)."""
+    seen: dict[int, int] = {}
+    out = []
+    for i in picks.tolist():
+        j = seen.get(i, 0)
+        seen[i] = j + 1
+        r = records[i]
+        out.append(r if j == 0 else dataclasses.replace(r, sample_id=f"{r.sample_id}#{j}"))
+    return sorted(out, key=lambda r: r.sample_id)
+
+
+def compare_metric(
+    a: Run, b: Run, metric: str, *, resamples: int, seed: int,
+    finalize_a: Finalize | None = None, finalize_b: Finalize | None = None,
+) -> MetricComparison:
+    """Compare ``metric`` of ``b`` against ``a`` (``finalize_*``: the families' finalize,
+    needed for dataset-level metrics)."""
+    ids = sorted(a.records)
+    va, vb = _per_sample_values(a, ids, metric), _per_sample_values(b, ids, metric)
+    point_a, point_b = a.summary["metrics"].get(metric), b.summary["metrics"].get(metric)
+    sign = wilcoxon = None
+    if va is not None and vb is not None:
+        sign, wilcoxon = _tests(vb - va)
+    picks = draws(len(ids), resamples, seed)
+    if finalize_a is None or finalize_b is None:
+        if va is None or vb is None:
+            raise ConfigError(f"metric {metric!r} is not per sample: comparing it needs the "
+                              "family's finalize (rebuilt from the run folders)")
+        diff = vb - va
+        boot = diff[picks].mean(axis=1)
+        return MetricComparison(metric, point_a, point_b, float(diff.mean()),
+                                _percentile_ci(boot), len(ids), "per-sample", sign, wilcoxon,
+                                diff, resamples)
+    recs_a = [a.records[i] for i in ids]
+    recs_b = [b.records[i] for i in ids]
+    boot = []
+    from tqdm import tqdm
+
+    for row in tqdm(picks, desc=f"bootstrap {metric}", unit="draw", leave=False):
+        ma = finalize_a(aliased(recs_a, row)).get(metric)
+        mb = finalize_b(aliased(recs_b, row)).get(metric)
+        boot.append(math.nan if ma is None or mb is None else mb - ma)
+    boot_arr = np.array(boot, dtype=float)
+    delta = None if point_a is None or point_b is None else float(point_b) - float(point_a)
+    return MetricComparison(metric, point_a, point_b, delta, _percentile_ci(boot_arr),
+                            len(ids), "finalize bootstrap", sign, wilcoxon, boot_arr,
+                            int(np.isfinite(boot_arr).sum()))
+
+
+# rebuilding a family from a run folder -------------------------------------------------------
+
+
+class _AliasedDataset:
+    """A dataset whose ``refs()`` also lists ``<id>#<j>`` aliases, ``j < copies``."""
+
+    def __init__(self, dataset: Any, copies: int) -> None:
+        self._dataset, self._copies = dataset, copies
+
+    def refs(self):
+        for ref in self._dataset.refs():
+            yield ref
+            for j in range(1, self._copies):
+                yield dataclasses.replace(ref, sample_id=f"{ref.sample_id}#{j}")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._dataset, name)
+
+
+def family_finalize(run: Run, copies: int, *, include_paths: list[str]) -> Finalize | None:
+    """The run's family's ``finalize`` (``None`` when it is the default mean), set up as the
+    run was, on the run's dataset with ``copies`` aliases per sample."""
+    from benchmarks.config import TaskConfig
+    from benchmarks.families import TASK_FAMILIES
+    from benchmarks.runner.plan import create_checked_tokenizer, open_dataset
+
+    s = run.summary
+    family_cls = TASK_FAMILIES.get(str(s["config"]["task"]["family"]))
+    if family_cls.finalize is TaskFamily.finalize:
+        return None
+    import torch
+
+    config = TaskConfig(**{k: v for k, v in s["config"]["task"].items()
+                           if k in {f.name for f in dataclasses.fields(TaskConfig)}})
+    params = family_cls.Params(**s["params"]) if family_cls.Params and s.get("params") else None
+    tokenizer = create_checked_tokenizer(s["tokenizer"], s.get("tokenizer_args") or {}).eval()
+    dataset, info = open_dataset(config, Path(s["data_root"]))
+    family = family_cls(config, params, tokenizer, device=torch.device("cpu"))
+    family.setup(_AliasedDataset(dataset, copies), info)  # run_dir None: finalize writes nothing
+
+    def finalize(records: list[StoredRecord]) -> dict[str, float | None]:
+        return family.finalize(records, info).metrics
+
+    return finalize
+
+
+# output -----------------------------------------------------------------------------------
+
+
+def _f(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.4g}"
+
+
+def render(a: Run, b: Run, results: list[MetricComparison]) -> str:
+    lines = [f"# {a.summary['task']}: {b.name} (B) − {a.name} (A), paired over "
+             f"{results[0].n if results else 0} samples", "",
+             "| metric | A | B | B − A | 95% CI (bootstrap) | method | sign test p | "
+             "Wilcoxon p |", "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        ci = "n/a" if r.ci95 is None else f"[{r.ci95[0]:.4g}, {r.ci95[1]:.4g}]"
+        lines.append(f"| {r.metric} | {_f(r.a)} | {_f(r.b)} | {_f(r.mean_difference)} | {ci} "
+                     f"| {r.method} ({r.resamples_used} draws) | {_f(r.sign_test_p)} | "
+                     f"{_f(r.wilcoxon_p)} |")
+    if a.summary.get("demo_data") or b.summary.get("demo_data"):
+        lines += ["", "DEMO DATA — not the real benchmark."]
+    return "\n".join(lines)
+
+
+def plot(path: Path, results: list[MetricComparison]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(results), figsize=(4 * len(results), 3), squeeze=False)
+    for ax, r in zip(axes[0], results, strict=True):
+        values = r.differences[np.isfinite(r.differences)]
+        ax.hist(values, bins=min(30, max(5, len(values) // 3)), color="#7a9cc6")
+        if r.ci95 is not None:
+            ax.axvspan(*r.ci95, color="orange", alpha=0.3, label="95% CI")
+        if r.mean_difference is not None:
+            ax.axvline(r.mean_difference, color="red", label="B − A")
+        ax.axvline(0, color="black", lw=0.8)
+        kind = "per-sample B − A" if r.method == "per-sample" else "bootstrap B − A"
+        ax.set_title(f"{r.metric}: {kind}", fontsize=9)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def run_compare(
+    path_a: Path, path_b: Path, *, metrics: list[str] | None = None, out: Path | None = None,
+    resamples: int = 1000, seed: int = 0, include_paths: list[str] | None = None,
+) -> tuple[str, Path]:
+    """Compare two run folders; returns the markdown and the output folder."""
+    a, b = read_run(path_a), read_run(path_b)
+    problem = refusal(a, b)
+    if problem:
+        raise ConfigError(f"cannot compare {a.path} and {b.path}: {problem}")
+    available = [m for m in a.summary["metrics"] if m in b.summary["metrics"]]
+    names = metrics or available
+    for m in names:
+        if m not in available:
+            raise ConfigError(f"--metric {m!r}: not in both runs (they have: "
+                              f"{', '.join(available) or 'none'})")
+    picks = draws(len(a.records), resamples, seed)
+    copies = max((np.bincount(row).max() for row in picks), default=1) if len(a.records) else 1
+    fa = family_finalize(a, int(copies), include_paths=include_paths or [])
+    fb = family_finalize(b, int(copies), include_paths=include_paths or []) if fa else None
+    results = [compare_metric(a, b, m, resamples=resamples, seed=seed, finalize_a=fa,
+                              finalize_b=fb) for m in names]
+    out = out or Path("results/compare") / a.summary["task"] / f"{a.name}_vs_{b.name}"
+    out.mkdir(parents=True, exist_ok=True)
+    text = render(a, b, results)
+    (out / "compare.md").write_text(text + "\n")
+    plot(out / "compare.png", results)
+    (out / "compare.json").write_text(json.dumps([
+        {**{k: v for k, v in dataclasses.asdict(r).items() if k != "differences"}}
+        for r in results], indent=2) + "\n")
+    return text, out

@@ -1,0 +1,141 @@
+"""Job arrays: ``run --shard i/N`` scores one part of a run, ``merge`` joins the parts.
+
+Shard ``i`` of ``N`` (``0 <= i < N``, as ``$SLURM_ARRAY_TASK_ID`` with ``--array=0-(N-1)``)
+takes ``sorted_refs[i::N]`` (then ``[rank::world_size]`` under torchrun inside the shard),
+a deterministic partition of the run's sample ids. It writes only inside
+``<run>/shards/<i>-of-<N>/``: its own ``.lock``, ``config.json``, ``samples.jsonl``,
+``arrays/``, ``failures.jsonl`` and, once finished, ``shard.json`` (the run's options and
+counts), so concurrent jobs never write one file. No shard finalizes.
+
+``python -m benchmarks merge RUN_DIR`` checks that all N shards finished under one config
+hash, re-plans the run from the recorded options (the same config hash, or it refuses),
+takes the run folder's lock, imports the shards' records and side files into the run's own
+store, and aggregates as an unsharded run does: the same ``finalize`` over the same records
+sorted by id, so the summary (metrics, ``evaluated_ids`` sha256) is the unsharded one's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from benchmarks.config import ConfigError
+from benchmarks.store import ARRAYS, FAILURES, SAMPLES, ResultStore, read_jsonl, write_json_atomic
+
+SHARDS = "shards"
+SHARD_DONE = "shard.json"
+_SHARD = re.compile(r"^(\d+)/(\d+)$")
+_FOLDER = re.compile(r"^(\d+)-of-(\d+)$")
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"i/N"`` → ``(i, N)``; a bad value is a ``ConfigError`` naming it."""
+    match = _SHARD.match(text.strip())
+    if not match or not 0 <= int(match[1]) < int(match[2]):
+        raise ConfigError(f"--shard {text!r}: expected i/N with 0 <= i < N, e.g. 0/4")
+    return int(match[1]), int(match[2])
+
+
+def shard_dir(run_dir: Path, shard: tuple[int, int]) -> Path:
+    return Path(run_dir) / SHARDS / f"{shard[0]}-of-{shard[1]}"
+
+
+def write_shard_done(plan: Any, store: ResultStore, n_listed: int) -> dict[str, Any]:
+    """``shard.json``: the options to re-plan the run from, and what this shard holds."""
+    if not isinstance(plan.opts.tokenizer, str):
+        raise ConfigError("--shard needs a registered tokenizer name (merge re-creates it)")
+    opts = {k: v for k, v in asdict(plan.opts).items() if k not in ("shard", "progress")}
+    for key in ("data_root", "output"):
+        if opts[key] is not None:
+            opts[key] = str(Path(opts[key]).expanduser().resolve())
+    record = {
+        "shard": list(plan.opts.shard),
+        "config_hash": plan.config_hash,
+        "options": opts,
+        "n_samples": len(store.samples()),
+        "n_failed": len(store.failures()),
+        "n_listed": n_listed,
+    }
+    write_json_atomic(plan.run_dir / SHARD_DONE, record)
+    return record
+
+
+def finished_shards(run_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Every shard of ``run_dir``, checked complete and consistent."""
+    folders = sorted((p for p in (run_dir / SHARDS).glob("*-of-*") if _FOLDER.match(p.name)),
+                     key=lambda p: int(_FOLDER.match(p.name)[1]))
+    if not folders:
+        raise ConfigError(f"{run_dir}: no shards (run with --shard i/N first)")
+    counts = {int(_FOLDER.match(p.name)[2]) for p in folders}
+    if len(counts) > 1:
+        raise ConfigError(f"{run_dir}: shards of different N ({sorted(counts)}); remove the "
+                          f"stale ones under {run_dir / SHARDS}")
+    n = counts.pop()
+    have = {int(_FOLDER.match(p.name)[1]): p for p in folders}
+    missing = [i for i in range(n) if i not in have or not (have[i] / SHARD_DONE).is_file()]
+    if missing:
+        raise ConfigError(f"{run_dir}: shard(s) {', '.join(f'{i}/{n}' for i in missing)} "
+                          f"not finished: run them with --shard i/{n}, then merge")
+    out = [(have[i], json.loads((have[i] / SHARD_DONE).read_text())) for i in range(n)]
+    hashes = {d["config_hash"] for _, d in out}
+    if len(hashes) > 1:
+        raise ConfigError(f"{run_dir}: shards ran different configurations ({sorted(hashes)})")
+    return out
+
+
+def merge(run_dir: Path, *, device: str | None = None, progress: bool = True):
+    """Merge the finished shards of ``run_dir`` into its summary; returns a ``RunResult``."""
+    from benchmarks.runner import EXIT_FAILURES, EXIT_OK, RunResult
+    from benchmarks.runner.aggregate import aggregate
+    from benchmarks.runner.execute import make_shard
+    from benchmarks.runner.guard import check_same_config, write_run_config
+    from benchmarks.runner.lock import RunLock
+    from benchmarks.runner.options import RunOptions
+    from benchmarks.runner.plan import plan_run
+
+    run_dir = Path(run_dir).expanduser().resolve()
+    shards = finished_shards(run_dir)
+    opts = RunOptions(**{**shards[0][1]["options"], "device": device, "progress": progress})
+    plan = plan_run(opts)
+    if plan.run_dir.resolve() != run_dir or plan.config_hash != shards[0][1]["config_hash"]:
+        raise ConfigError(f"{run_dir}: the shards' options now plan another run (config hash "
+                          f"{plan.config_hash} vs {shards[0][1]['config_hash']}): the code, "
+                          "task file or data changed since; rerun the shards")
+    with RunLock(run_dir):
+        check_same_config(plan)
+        write_run_config(plan)
+        store = ResultStore(run_dir, config_hash=plan.config_hash)
+        done = store.samples()
+        failed = store.failures()
+        for folder, _ in shards:
+            for record in read_jsonl(folder / SAMPLES):
+                if record.get("config_hash") != plan.config_hash or record["sample_id"] in done:
+                    continue
+                if record.get("arrays"):
+                    (run_dir / ARRAYS).mkdir(exist_ok=True)
+                    shutil.copyfile(folder / record["arrays"], run_dir / record["arrays"])
+                store._append(SAMPLES, {k: v for k, v in record.items() if k != "config_hash"})
+                done[record["sample_id"]] = record
+            for record in read_jsonl(folder / FAILURES):
+                sid = record.get("sample_id")
+                if record.get("config_hash") == plan.config_hash and sid not in failed:
+                    store._append(FAILURES, {k: v for k, v in record.items()
+                                             if k != "config_hash"})
+                    failed[sid] = record
+        store.close()
+        family = plan.family_cls(plan.config, plan.params, plan.tokenizer, device=plan.device)
+        family.run_dir, family.artifacts_dir = run_dir, run_dir / "plots"
+        try:
+            family.setup(plan.dataset, plan.info)
+            summary = aggregate(plan, family, store, make_shard(plan), None)
+        finally:
+            family.close()
+        summary["merged_shards"] = len(shards)
+        store.write_summary(summary)
+        store.close()
+    code = EXIT_FAILURES if summary["n_failed"] or not summary["n_samples"] else EXIT_OK
+    return RunResult(summary=summary, run_dir=run_dir, exit_code=code)

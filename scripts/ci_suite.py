@@ -1,0 +1,74 @@
+"""CI's demo suite: every task with a demo set, a few samples each, checked against a baseline.
+
+    python scripts/ci_suite.py [--out DIR] [--baseline results/baselines/demo.json] [--update]
+
+Runs each entry of ``SUITE`` with the bundled ``pyratok`` checkpoint on its demo set into
+``DIR`` (default: a temporary folder), then ``python -m benchmarks check`` against the
+committed baseline (tolerances in the baseline file). A new task family with a demo set
+gets one line in ``SUITE``, then ``--update`` once to record its values. Tasks with a demo
+set that the suite does not run are listed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# (task, --limit): the one list to extend. Limits keep the whole suite to ~2 CPU minutes.
+SUITE: list[tuple[str, int]] = [
+    ("webvid", 2),
+    ("coco", 3),
+    ("kinetics400", 12),
+    ("thumos14", 4),
+    ("activitynet", 3),
+]
+TOKENIZER = "pyratok"
+
+
+def main() -> int:
+    from benchmarks.check import run_check
+    from benchmarks.runner import RunOptions, run
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", help="runs folder (default: a temporary one)")
+    p.add_argument("--baseline", default=str(ROOT / "results/baselines/demo.json"))
+    p.add_argument("--update", action="store_true", help="rewrite the baseline")
+    args = p.parse_args()
+    out = Path(args.out or tempfile.mkdtemp(prefix="ci-suite-"))
+    total = time.perf_counter()
+    for task, limit in SUITE:
+        start = time.perf_counter()
+        result = run(RunOptions(task=task, tokenizer=TOKENIZER, limit=limit, output=out,
+                                resume=False, progress=False, device="cpu"))
+        print(f"ci-suite: {task} ({limit} samples) exit {result.exit_code} in "
+              f"{time.perf_counter() - start:.1f} s", flush=True)
+        if result.exit_code:
+            return result.exit_code
+    print(f"ci-suite: {len(SUITE)} runs in {time.perf_counter() - total:.1f} s ({out})")
+    code, text = run_check(Path(args.baseline), out, update=args.update)
+    print(text)
+    _uncovered()
+    return code
+
+
+def _uncovered() -> None:
+    from benchmarks.config import discover_tasks, read_yaml
+    from benchmarks.data.demo import DEMO_TASKS
+
+    ran = {task for task, _ in SUITE}
+    families = {read_yaml(discover_tasks()[t]).get("family") for t in ran}
+    for name, path in sorted(discover_tasks().items()):
+        raw = read_yaml(path)
+        if raw.get("dataset") in DEMO_TASKS and raw.get("family") not in families:
+            print(f"ci-suite: family {raw.get('family')!r} (task {name}) has a demo set but "
+                  "is not in SUITE: add it to scripts/ci_suite.py")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""``python -m benchmarks compare``: paired differences, bootstrap CI, tests, refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks.cli import main
+from benchmarks.compare import compare_metric, read_run, run_compare
+
+CONFIG = {"record_format": 2, "task": {"task": "webvid", "family": "reconstruction"},
+          "params": {"data_range": 1.0}, "tokenizer": "x", "tokenizer_args": {},
+          "data_root": "/d", "num_frames": 17, "seed": 0}
+
+
+def write_run(root: Path, name: str, values: dict[str, np.ndarray], *, task: str = "webvid",
+              config: dict | None = None, ids: list[str] | None = None) -> Path:
+    folder = root / task / name
+    folder.mkdir(parents=True)
+    n = len(next(iter(values.values())))
+    ids = ids or [f"v{i:03d}" for i in range(n)]
+    with (folder / "samples.jsonl").open("w") as f:
+        for i, sid in enumerate(ids):
+            f.write(json.dumps({"sample_id": sid, "path": "", "config_hash": "h",
+                                "metrics": {k: float(v[i]) for k, v in values.items()},
+                                "prediction": None, "group": None}) + "\n")
+    cfg = json.loads(json.dumps(config or CONFIG))
+    cfg["task"]["task"] = task
+    (folder / "summary.json").write_text(json.dumps({
+        "task": task, "tokenizer": name, "run_name": name, "config_hash": "h", "config": cfg,
+        "metrics": {k: float(np.mean(v)) for k, v in values.items()}}))
+    return folder
+
+
+def test_known_difference_is_recovered_and_covered(tmp_path: Path):
+    rng = np.random.default_rng(0)
+    a = rng.normal(20, 2, 200)
+    truth = 0.5
+    b = a + truth + rng.normal(0, 1, 200)  # paired: per-sample noise around +0.5
+    run_a = write_run(tmp_path, "a", {"psnr": a})
+    run_b = write_run(tmp_path, "b", {"psnr": b})
+    text, out = run_compare(run_a, run_b, out=tmp_path / "out", resamples=2000)
+    result = json.loads((out / "compare.json").read_text())[0]
+    lo, hi = result["ci95"]
+    assert lo < truth < hi and hi - lo < 0.4
+    assert result["mean_difference"] == pytest.approx(float(np.mean(b - a)))
+    assert result["sign_test_p"] < 1e-3 and result["wilcoxon_p"] < 1e-3
+    assert (out / "compare.png").stat().st_size > 1000 and "| psnr |" in text
+
+
+def test_no_difference_gives_a_ci_around_zero_and_large_p(tmp_path: Path):
+    rng = np.random.default_rng(1)
+    a = rng.normal(0, 1, 300)
+    b = a + rng.normal(0, 1, 300)
+    res = compare_metric(read_run(write_run(tmp_path, "a", {"m": a})),
+                         read_run(write_run(tmp_path, "b", {"m": b})), "m",
+                         resamples=1000, seed=0)
+    assert res.ci95[0] < 0 < res.ci95[1] and res.wilcoxon_p > 0.05
+
+
+def test_dataset_level_metric_bootstraps_through_finalize(tmp_path: Path):
+    # finalize = share of correct samples (a dataset-level count); B is right on 70%, A 50%
+    rng = np.random.default_rng(2)
+    n = 400
+    ca = (rng.random(n) < 0.5).astype(float)
+    cb = (rng.random(n) < 0.7).astype(float)
+    run_a = read_run(write_run(tmp_path, "a", {"acc": ca}))
+    run_b = read_run(write_run(tmp_path, "b", {"acc": cb}))
+
+    def finalize_of(run):
+        def finalize(records):
+            ids = [r.sample_id for r in records]
+            assert len(set(ids)) == len(ids)  # repeats are aliased, never collapsed
+            base = [run.records[i.split("#")[0]].metrics["acc"] for i in ids]
+            return {"acc": float(np.mean(base))}
+        return finalize
+
+    res = compare_metric(run_a, run_b, "acc", resamples=300, seed=0,
+                         finalize_a=finalize_of(run_a), finalize_b=finalize_of(run_b))
+    assert res.method == "finalize bootstrap" and res.resamples_used == 300
+    assert res.ci95[0] < 0.2 < res.ci95[1]
+    assert res.mean_difference == pytest.approx(cb.mean() - ca.mean())
+
+
+def test_refusals_are_one_line_exit_2(tmp_path: Path, capsys):
+    a = write_run(tmp_path, "a", {"psnr": np.ones(5)})
+    other_task = write_run(tmp_path, "t", {"psnr": np.ones(5)}, task="coco")
+    other_ids = write_run(tmp_path, "i", {"psnr": np.ones(5)},
+                          ids=["v000", "v001", "v002", "x1", "x2"])
+    cfg = json.loads(json.dumps(CONFIG))
+    cfg["num_frames"] = 16
+    cfg["params"]["data_range"] = 2.0
+    other_protocol = write_run(tmp_path, "p", {"psnr": np.ones(5)}, config=cfg)
+    for other, words in [(other_task, "different tasks"),
+                         (other_ids, "2 only in A (e.g. ['v003', 'v004'])"),
+                         (other_protocol, "num_frames: 17 vs 16")]:
+        assert main(["compare", str(a), str(other)]) == 2
+        err = capsys.readouterr().err
+        assert words in err and len(err.strip().splitlines()) == 1, err
+    assert "params.data_range" in str(pytest.raises(
+        ValueError, run_compare, a, other_protocol).value)
