@@ -17,8 +17,8 @@ from benchmarks.report.collect import RunEntry
 PLOTS_SHOWN = 8  # per run; the rest are linked
 
 CSS = """
-body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;
-color:#222}
+body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1500px;padding:0 1em;
+color:#222}.scroll{overflow-x:auto}
 h1{font-size:1.5em}h2{margin-top:2em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5em 0 1em}
 th,td{border:1px solid #ccc;padding:3px 8px;text-align:right;white-space:nowrap}
@@ -96,12 +96,13 @@ def task_table(task: str, entries: list[RunEntry]) -> str:
         s = e.summary
         demo = bool(s.get("demo_data"))
         data = "demo" if demo else str(s.get("data_root") or "")
+        shown = data if len(data) <= 32 else "…" + data[-31:]
         args = " ".join(f"{k}={v}" for k, v in sorted((s.get("tokenizer_args") or {}).items()))
         cells = [
             f'<td class="t" data-sort="{_e(e.name)}">{_e(e.name)}</td>',
             f'<td class="t" data-sort="{_e(s["tokenizer"])}" title="{_e(args)}">'
             f'{_e(s["tokenizer"])}</td>',
-            f'<td class="t" data-sort="{_e(data)}">{_e(data)}</td>',
+            f'<td class="t" data-sort="{_e(data)}" title="{_e(data)}">{_e(shown)}</td>',
             f'<td data-sort="{int(s.get("n_samples") or 0)}">{int(s.get("n_samples") or 0)}</td>',
         ]
         for name, _ in metrics:
@@ -124,8 +125,8 @@ def task_table(task: str, entries: list[RunEntry]) -> str:
                   f'<td class="t" data-sort="{_e(date)}">{_e(date)}</td>',
                   f'<td class="t" data-sort="">{_links(e)}</td>']
         rows.append(f'<tr class="{"demo" if demo else ""}">' + "".join(cells) + "</tr>")
-    return (f'<table class="board" id="table-{_e(task)}"><thead><tr>{"".join(head)}</tr>'
-            f'</thead><tbody>{"".join(rows)}</tbody></table>')
+    return (f'<div class="scroll"><table class="board" id="table-{_e(task)}"><thead><tr>'
+            f'{"".join(head)}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def plots_block(entries: list[RunEntry]) -> str:
