@@ -26,14 +26,15 @@ def short(reason: str) -> str:
 
 def reasons(table: BuiltTable) -> list[str]:
     """Each long reason once, "short: long", for the lines under a md or LaTeX table."""
-    found = [c.missing for r in table.rows for c in r.cells if c.missing]
+    found = [c.missing for r in table.rows if r.kind == "measured" for c in r.cells
+             if c.missing]
     return [r for r in dict.fromkeys(found) if short(r) != r]
 
 
 def _text(cell: Cell, col: Column, kind: str) -> str:
     """A cell as read by a person (md, LaTeX); a reason in full is listed under the table."""
-    if cell.missing:
-        return f"— ({short(cell.missing)})"
+    if cell.missing:  # the paper's own "—" stays a bare dash; ours say why
+        return "—" if kind == "reported" else f"— ({short(cell.missing)})"
     if cell.value is None:
         return cell.text
     text = cell.text if kind == "reported" and cell.text else _number(cell.value)

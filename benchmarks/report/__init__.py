@@ -9,6 +9,7 @@ paper's Fig. 29, measured at demo scale with the bundled PyraTok checkpoint.
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 from pathlib import Path
 
@@ -56,6 +57,8 @@ def build_site(
     if out.resolve() == runs.resolve() or runs.resolve() in out.resolve().parents:
         raise ValueError(f"--out {out}: must not be inside --runs {runs}")
     out.mkdir(parents=True, exist_ok=True)
+    if (out / "index.html").is_file() and (out / "runs").is_dir():
+        shutil.rmtree(out / "runs")  # an earlier build of this site: no stale runs
     entries = collect(runs, out, summaries)
     by_task: dict[str, list[RunEntry]] = {}
     for e in sorted(entries, key=lambda e: (e.task, e.name)):

@@ -8,12 +8,14 @@ folder stands alone: links are relative, nothing points back at the runs folder.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 COPIED = ("summary.json", "config.json", "samples.jsonl", "failures.jsonl")
+log = logging.getLogger("benchmarks")
 SKIP_DIRS = {"arrays"}  # per-sample arrays: large, not for a page
 
 
@@ -48,6 +50,9 @@ def collect(runs: Path, site: Path, summaries: list[dict[str, Any]]) -> list[Run
     entries = []
     for s in summaries:
         run_dir = runs / s["task"] / s["run_name"]
+        if not run_dir.is_dir():  # a folder renamed after its run: the summary alone
+            log.warning("%s: no run folder %s; its files are not on the page", s["task"],
+                        run_dir)
         rel = Path("runs") / s["task"] / s["run_name"]
         dest = site / rel
         dest.mkdir(parents=True, exist_ok=True)
