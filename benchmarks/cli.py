@@ -137,8 +137,26 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--format", choices=["md", "csv", "latex"], default="md",
                    help="output format (default: md)")
     t.add_argument("--task", action="append", help="only these tasks (repeatable)")
-    t.add_argument("--paper", action="store_true",
-                   help="add the paper's reported numbers, marked as claims")
+    t.add_argument("--paper", nargs="?", const=True, default=False, type=_paper_table,
+                   metavar="N",
+                   help="with N (1-10): the paper's Table N in its layout, its rows "
+                   "'reported' beside the runs' rows 'measured'; without N: add the paper's "
+                   "numbers to the run table, marked as claims")
+    t.add_argument("--out", metavar="FILE", help="write the table to FILE (default: stdout)")
+
+    rp = sub.add_parser("report", parents=[common], help="a static leaderboard page of runs",
+                        description="Write a self-contained folder (index.html, no server, "
+                        "no network): a sortable table per task, links to each run's config "
+                        "and samples, the plots the runs wrote, codebook utilization vs "
+                        "resolution.")
+    rp.add_argument("--runs", default="results/runs", metavar="DIR",
+                    help="folder of runs (default: %(default)s)")
+    rp.add_argument("--out", default="site", metavar="DIR",
+                    help="folder to write (default: %(default)s)")
+    rp.add_argument("--no-utilization", action="store_true",
+                    help="skip the codebook utilization vs resolution plot (it encodes "
+                    "demo clips with the bundled PyraTok checkpoint)")
+
     ck = sub.add_parser(
         "check", parents=[common], help="compare run summaries with a committed baseline",
         description="Per metric: baseline, now, delta, tolerance (max(abs, rel*|baseline|)) "
@@ -177,6 +195,16 @@ def _parser() -> argparse.ArgumentParser:
     mg.add_argument("run_dir", metavar="RUN_DIR", help="run folder <output>/<task>/<run>")
     mg.add_argument("--device", help="cpu, cuda ... (default: cuda if available)")
     return p
+
+
+def _paper_table(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 10:
+        raise argparse.ArgumentTypeError(f"expected a table number 1-10, got {text!r}")
+    return number
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:
@@ -347,13 +375,42 @@ def _cmd_tables(args: argparse.Namespace) -> int:
     summaries, unreadable = load_summaries(Path(args.runs), tasks=args.task, skipped=True)
     for path, reason in unreadable:
         print(f"skipped {path}: {reason}", file=sys.stderr)
+    if args.paper is not True and args.paper:
+        from benchmarks.paper_tables import paper_table_text
+
+        if not summaries:
+            print(f"no summary.json under {args.runs}: measured cells say why",
+                  file=sys.stderr)
+        text = paper_table_text(args.paper, summaries, runs=Path(args.runs),
+                                fmt=args.format, include_paths=args.include_path)
+        return _emit(text, args.out)
     if not summaries:
         print(f"no summary.json under {args.runs}", file=sys.stderr)
         return 2
     if args.paper:
         tasks = list(dict.fromkeys(s["task"] for s in summaries))
         summaries += paper_claims(tasks, include_paths=args.include_path)
-    print(render(summaries, fmt=args.format))
+    return _emit(render(summaries, fmt=args.format), args.out)
+
+
+def _emit(text: str, out: str | None) -> int:
+    if out is None:
+        print(text)
+        return 0
+    path = Path(out).expanduser()
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"--out {out}: no folder {path.parent}")
+    path.write_text(text + "\n", encoding="utf-8")
+    print(f"written: {path}", file=sys.stderr)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from benchmarks.report import build_site
+
+    index = build_site(Path(args.runs), Path(args.out), utilization=not args.no_utilization,
+                       include_paths=args.include_path)
+    print(f"report: {index}")
     return 0
 
 
@@ -363,10 +420,9 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    commands = {"list": _cmd_list, "run": _cmd_run, "score": _cmd_score, "tables": _cmd_tables}
-    commands["check"] = _cmd_check
-    commands["compare"] = _cmd_compare
-    commands["merge"] = _cmd_merge
+    commands = {"list": _cmd_list, "run": _cmd_run, "score": _cmd_score, "tables": _cmd_tables,
+                "report": _cmd_report, "check": _cmd_check, "compare": _cmd_compare,
+                "merge": _cmd_merge}
     try:
         return commands[args.command](args)
     except KeyboardInterrupt as err:

@@ -17,4 +17,16 @@ pip install -e ".[$extras]"
 # lpips declares torchvision, which does not import beside torch 2.13 and would pull a
 # CUDA torch: we only need its linear-layer weights, so it goes in without dependencies.
 pip install --no-deps "lpips==0.1.4"
+# Test mode: the report page is tested in headless Chromium (tests/test_report_page.py,
+# skipped without it). Installed where missing and apt-get can (root); never fatal.
+if [ "${1:-}" = "test" ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    { apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 \
+           && apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; }; } \
+      || echo "bootstrap: could not install chromium (the browser test will be skipped)"
+  else
+    echo "bootstrap: no chromium and no root apt-get: the browser test will be skipped"
+  fi
+fi
 echo "bootstrap: .venv ready ($(.venv/bin/python -c 'import torch; print("torch", torch.__version__)'))"

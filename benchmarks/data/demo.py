@@ -79,6 +79,7 @@ DEMO_SETS: dict[str, DemoSet] = {
         2,
         "benchmarks.data.ovis_demo:build",
         "procedural clips of pyratok.demo with occluding shapes",
+    ),
     "mvbench": DemoSet(
         1, "benchmarks.data.mvbench_demo:build",
         "procedural clips of pyratok.demo with templated questions",
