@@ -72,6 +72,15 @@ class CompressionParams:
     lpips: bool = True
     chunk_frames: int = 8
 
+    def __post_init__(self) -> None:
+        if not self.target_bpp > 0:
+            raise ValueError(f"target_bpp: must be positive, got {self.target_bpp}")
+        if not 0 < self.tolerance < 1:
+            raise ValueError(f"tolerance: must be in (0, 1), got {self.tolerance}")
+        for key in ("max_trials", "chunk_frames"):
+            if getattr(self, key) < 1:
+                raise ValueError(f"{key}: must be at least 1, got {getattr(self, key)}")
+
 
 class CompressionFamily(TaskFamily):
     name = "compression"
