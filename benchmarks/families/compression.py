@@ -15,8 +15,10 @@ and LPIPS. Per sequence (the first ``frames_per_clip`` frames):
   itself is not counted), a lower bound for an entropy coder, named as such.
 
 Fidelity (:mod:`benchmarks.families.clip_fidelity`): ``psnr_y`` (luma, whole clip, peak
-255), RGB ``psnr``/``ssim``/``lpips`` as the reconstruction family computes them. Frames
-are streamed in chunks of ``chunk_frames`` (codecs) — memory stays at a chunk.
+255), RGB ``psnr``/``ssim``/``lpips`` as the reconstruction family computes them. For
+codecs, source and decoded frames are streamed in chunks of ``chunk_frames`` (memory stays
+at a chunk whatever the clip length); a learned tokenizer needs the clip it encodes in
+memory (``t × 3 × h × w`` float32), scored in chunks likewise.
 """
 
 from __future__ import annotations
