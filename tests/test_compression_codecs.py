@@ -36,32 +36,70 @@ def root(tmp_path_factory):
 
 def _decode_luma_pyav(path, fmt: str) -> np.ndarray:
     with av.open(str(path), format=fmt) as container:
-        return np.stack([f.reformat(format="yuv420p").to_ndarray()[: f.height] for f in container.decode(video=0)])
+        return np.stack(
+            [
+                f.reformat(format="yuv420p").to_ndarray()[: f.height]
+                for f in container.decode(video=0)
+            ]
+        )
 
 
 def _decode_luma_ffmpeg(path, width: int, height: int) -> np.ndarray:
     raw = subprocess.run(
-        [ffmpeg_with_vvenc(), "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt",
-         "yuv420p10le", "pipe:1"], capture_output=True, check=True,
+        [
+            ffmpeg_with_vvenc(),
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "yuv420p10le",
+            "pipe:1",
+        ],
+        capture_output=True,
+        check=True,
     ).stdout
     frame = width * height * 3 // 2
     data = np.frombuffer(raw, dtype="<u2").reshape(-1, frame)[:, : width * height]
-    return ((data.astype(np.uint32) + 2) >> 2).clip(0, 255).astype(np.uint8).reshape(-1, height, width)
+    return (
+        ((data.astype(np.uint32) + 2) >> 2).clip(0, 255).astype(np.uint8).reshape(-1, height, width)
+    )
 
 
 CODECS = [
     ("h264", "264", "h264"),
     ("hevc", "265", "hevc"),
-    pytest.param("vvc", "266", None, marks=pytest.mark.skipif(
-        not _vvc_available(), reason="imageio-ffmpeg's FFmpeg has no libvvenc")),
+    pytest.param(
+        "vvc",
+        "266",
+        None,
+        marks=pytest.mark.skipif(
+            not _vvc_available(), reason="imageio-ffmpeg's FFmpeg has no libvvenc"
+        ),
+    ),
 ]
 
 
 @pytest.mark.parametrize(("codec", "ext", "demuxer"), CODECS)
 def test_codec_lands_on_target_and_counts_the_stream(root, tmp_path, codec, ext, demuxer):
-    args = ["run", "--task", "mcl-jcv", "--tokenizer", codec, "--data-root", str(root),
-            "--output", str(tmp_path), "--task-arg", f"frames_per_clip={FRAMES}",
-            "--task-arg", "lpips=false", "--no-progress"]
+    args = [
+        "run",
+        "--task",
+        "mcl-jcv",
+        "--tokenizer",
+        codec,
+        "--data-root",
+        str(root),
+        "--output",
+        str(tmp_path),
+        "--task-arg",
+        f"frames_per_clip={FRAMES}",
+        "--task-arg",
+        "lpips=false",
+        "--no-progress",
+    ]
     if codec == "vvc":  # keep the test quick: VVenC's fastest preset
         args += ["--task-arg", 'codecs={vvc: {preset: faster, options: {qpa: "0"}}}']
     assert main(args) == 0
@@ -92,8 +130,20 @@ def test_missing_encoder_is_one_line(monkeypatch, capsys, root, tmp_path):
     from benchmarks.tokenizers.codecs import pyav_codecs
 
     monkeypatch.setattr(pyav_codecs.H264Codec, "encoder", "libnotthere")
-    code = main(["run", "--task", "mcl-jcv", "--tokenizer", "h264", "--data-root", str(root),
-                 "--output", str(tmp_path), "--no-progress"])
+    code = main(
+        [
+            "run",
+            "--task",
+            "mcl-jcv",
+            "--tokenizer",
+            "h264",
+            "--data-root",
+            str(root),
+            "--output",
+            str(tmp_path),
+            "--no-progress",
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
     assert "encoder libnotthere is not in this PyAV build" in err[0]

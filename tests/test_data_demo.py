@@ -117,19 +117,20 @@ def test_a_failed_build_leaves_nothing(tmp_path: Path, monkeypatch):
 def test_unknown_task_and_non_demo_folders(tmp_path: Path):
     with pytest.raises(
         ValueError,
-        match="no demo set for 'ucf101'; available: activitynet, coco, kinetics, thumos14, "
-        "webvid",
+        match="no demo set for 'ucf101'; available: activitynet, coco, kinetics, mcl-jcv, "
+        "thumos14, webvid",
     ):
         demo.demo_root("ucf101")
     assert not demo.is_demo_root(tmp_path) and demo.demo_version(tmp_path) is None
-    assert {"webvid", "coco", "kinetics", "thumos14", "activitynet"} == demo.DEMO_TASKS
+    assert {"webvid", "coco", "kinetics", "thumos14", "activitynet", "mcl-jcv"} == demo.DEMO_TASKS
 
 
 @pytest.mark.parametrize("name", sorted(demo.DEMO_SETS))
 def test_every_demo_set_names_an_importable_builder(name: str):
     entry = demo.DEMO_SETS[name]
     module, _, attr = entry.builder.partition(":")
-    assert module == f"benchmarks.data.{name}_demo" and attr == "build"
+    # a module name cannot hold "-": the mcl-jcv builder is mcljcv_demo
+    assert module == f"benchmarks.data.{name.replace('-', '')}_demo" and attr == "build"
     assert callable(getattr(importlib.import_module(module), attr)) and entry.version >= 1
 
 

@@ -82,33 +82,45 @@ class MclJcvDataset:
         for path in sorted(self.root.glob("*.yuv")):
             parsed = parse_name(path.name)
             if parsed is None:
-                bad.append(SampleError(
-                    f"file-{path.name}", path,
-                    "not in MCL-JCV naming videoSRC<NN>_<W>x<H>_<fps>.yuv",
-                ))
+                bad.append(
+                    SampleError(
+                        f"file-{path.name}",
+                        path,
+                        "not in MCL-JCV naming videoSRC<NN>_<W>x<H>_<fps>.yuv",
+                    )
+                )
                 continue
             if parsed.width % 2 or parsed.height % 2:
                 bad.append(SampleError(parsed.sample_id, path, "yuv420p needs an even size"))
                 continue
             if parsed.sample_id in seen:
-                bad.append(SampleError(
-                    parsed.sample_id, path, f"second file for this sequence ({seen[parsed.sample_id]})"
-                ))
+                bad.append(
+                    SampleError(
+                        parsed.sample_id,
+                        path,
+                        f"second file for this sequence ({seen[parsed.sample_id]})",
+                    )
+                )
                 continue
             size = path.stat().st_size
             if size % frame_bytes(parsed.width, parsed.height):
-                bad.append(SampleError(
-                    parsed.sample_id, path,
-                    f"{size} bytes is not a whole number of {parsed.width}x{parsed.height} "
-                    "yuv420p frames (wrong size in the name?)",
-                ))
+                bad.append(
+                    SampleError(
+                        parsed.sample_id,
+                        path,
+                        f"{size} bytes is not a whole number of {parsed.width}x{parsed.height} "
+                        "yuv420p frames (wrong size in the name?)",
+                    )
+                )
                 continue
             seen[parsed.sample_id] = path.name
-            refs.append(SampleRef(
-                sample_id=parsed.sample_id,
-                path=str(path),
-                extra={"width": parsed.width, "height": parsed.height, "fps": parsed.fps},
-            ))
+            refs.append(
+                SampleRef(
+                    sample_id=parsed.sample_id,
+                    path=str(path),
+                    extra={"width": parsed.width, "height": parsed.height, "fps": parsed.fps},
+                )
+            )
         self._refs, self._bad = refs, bad
         return refs
 
@@ -130,7 +142,8 @@ class MclJcvDataset:
             raise SampleError(ref.sample_id, ref.path, f"cannot read: {err.strerror}") from err
         if available < frames:
             raise SampleError(
-                ref.sample_id, ref.path,
+                ref.sample_id,
+                ref.path,
                 f"has {available} frames, the task scores the first {frames} (frames_per_clip)",
             )
         probed = replace(ref, extra={**ref.extra, "available_frames": available, "frames": frames})

@@ -202,8 +202,11 @@ class CompressionFamily(TaskFamily):
         )
         if p.quality is None:
             search = tok.compress(
-                sequence, target_bpp=p.target_bpp, tolerance=p.tolerance,
-                max_trials=p.max_trials, settings=settings,
+                sequence,
+                target_bpp=p.target_bpp,
+                tolerance=p.tolerance,
+                max_trials=p.max_trials,
+                settings=settings,
             )
             stream, knob, trials = search.stream, search.knob, search.trials
         else:
@@ -236,7 +239,12 @@ class CompressionFamily(TaskFamily):
         if not within:
             log.warning(
                 "%s: %s reached %.4f bpp, not within ±%g%% of %.4f (closest of %d trials)",
-                sample_id, tok.spec.name, bpp, 100 * p.tolerance, p.target_bpp, len(trials),
+                sample_id,
+                tok.spec.name,
+                bpp,
+                100 * p.tolerance,
+                p.target_bpp,
+                len(trials),
             )
         metrics = {"bits": float(bits), "bpp": bpp, **fidelity.result()}
         prediction = {
@@ -257,7 +265,9 @@ class CompressionFamily(TaskFamily):
         y_ref = torch.stack([torch.from_numpy(f.y.astype("float32")) for f in refs])
         y_pred = torch.stack([torch.from_numpy(f.y.astype("float32")) for f in preds])
         if y_pred.shape != y_ref.shape:
-            raise RuntimeError(f"decoded frames are {tuple(y_pred.shape[1:])}, the source {tuple(y_ref.shape[1:])}")
+            raise RuntimeError(
+                f"decoded frames are {tuple(y_pred.shape[1:])}, the source {tuple(y_ref.shape[1:])}"
+            )
         fidelity.add(
             y_pred=y_pred,
             y_ref=y_ref,
@@ -304,7 +314,8 @@ class CompressionFamily(TaskFamily):
                 None if self.params.quality is not None else self.params.target_bpp
             )
             evaluation.extra["off_target"] = sorted(
-                r.sample_id for r in records
+                r.sample_id
+                for r in records
                 if isinstance(r.prediction, dict) and not r.prediction.get("within_tolerance", True)
             )
             evaluation.files["bitstreams"] = BITSTREAMS

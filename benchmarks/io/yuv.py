@@ -44,7 +44,9 @@ class YuvFrame:
         flat = np.asarray(data, dtype=np.uint8).reshape(-1)
         n, c = width * height, (width // 2) * (height // 2)
         if flat.size != n + 2 * c:
-            raise ValueError(f"an I420 {width}x{height} frame has {n + 2 * c} bytes, got {flat.size}")
+            raise ValueError(
+                f"an I420 {width}x{height} frame has {n + 2 * c} bytes, got {flat.size}"
+            )
         y = flat[:n].reshape(height, width)
         u = flat[n : n + c].reshape(height // 2, width // 2)
         v = flat[n + c :].reshape(height // 2, width // 2)

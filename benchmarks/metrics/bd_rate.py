@@ -22,11 +22,15 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def _curve(rate: Sequence[float], quality: Sequence[float], name: str) -> tuple[np.ndarray, np.ndarray]:
+def _curve(
+    rate: Sequence[float], quality: Sequence[float], name: str
+) -> tuple[np.ndarray, np.ndarray]:
     r = np.asarray(rate, dtype=np.float64)
     q = np.asarray(quality, dtype=np.float64)
     if r.shape != q.shape or r.ndim != 1 or r.size < 2:
-        raise ValueError(f"{name}: need at least 2 (rate, quality) points, got {r.size} and {q.size}")
+        raise ValueError(
+            f"{name}: need at least 2 (rate, quality) points, got {r.size} and {q.size}"
+        )
     if not (np.isfinite(r).all() and np.isfinite(q).all()) or (r <= 0).any():
         raise ValueError(f"{name}: rates must be positive and finite, qualities finite")
     order = np.argsort(r)

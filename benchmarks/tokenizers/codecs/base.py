@@ -175,13 +175,15 @@ class CodecTokenizer(VideoTokenizer):
             max_trials=max_trials,
         )
 
-    def encode_at(
-        self, sequence: YuvSequence, *, knob: float, settings: CodecSettings
-    ) -> bytes:
+    def encode_at(self, sequence: YuvSequence, *, knob: float, settings: CodecSettings) -> bytes:
         """One encode of ``sequence`` at a fixed knob (a QP/CRF sweep point)."""
         return self.encode_frames(
-            sequence.read(), width=sequence.width, height=sequence.height, fps=sequence.fps,
-            knob=knob, settings=settings,
+            sequence.read(),
+            width=sequence.width,
+            height=sequence.height,
+            fps=sequence.fps,
+            knob=knob,
+            settings=settings,
         )
 
     # generic tokenizer interface --------------------------------------------------------
@@ -190,20 +192,31 @@ class CodecTokenizer(VideoTokenizer):
         check_video(video)
         b, _, t, h, w = video.shape
         if h % 2 or w % 2:
-            raise ValueError(f"tokenizer {self.registry_name!r}: yuv420p needs an even size, got {h}x{w}")
+            raise ValueError(
+                f"tokenizer {self.registry_name!r}: yuv420p needs an even size, got {h}x{w}"
+            )
         rgb = video.detach().float().cpu().add(1).mul(0.5)  # (b, 3, t, h, w) in [0, 1]
         settings = CodecSettings(preset=self.preset)
         streams = [
             self.encode_frames(
                 (rgb_to_yuv(rgb[i, :, k]) for k in range(t)),
-                width=w, height=h, fps=25.0, knob=self.quality, settings=settings,
+                width=w,
+                height=h,
+                fps=25.0,
+                knob=self.quality,
+                settings=settings,
             )
             for i in range(b)
         ]
         bits = torch.tensor([8.0 * len(s) for s in streams], dtype=torch.float64)
         return CodecEncoded(
-            features=[], indices=None, bits=None, num_frames=t, frame_size=(h, w),
-            streams=streams, stream_bits=bits,
+            features=[],
+            indices=None,
+            bits=None,
+            num_frames=t,
+            frame_size=(h, w),
+            streams=streams,
+            stream_bits=bits,
         )
 
     def decode(self, encoded: Encoded) -> Tensor:
@@ -242,4 +255,3 @@ def read_i420(data: Any, width: int, height: int) -> YuvFrame:
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise EncoderMissing(message)
-

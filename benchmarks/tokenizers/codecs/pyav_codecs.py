@@ -45,7 +45,9 @@ class PyAVCodec(CodecTokenizer):
         try:
             import av
         except ImportError as err:  # pragma: no cover - av is a dependency
-            raise EncoderMissing(f"tokenizer {self.registry_name!r} needs PyAV: pip install av") from err
+            raise EncoderMissing(
+                f"tokenizer {self.registry_name!r} needs PyAV: pip install av"
+            ) from err
         if self.encoder not in av.codecs_available:
             raise EncoderMissing(
                 f"tokenizer {self.registry_name!r}: encoder {self.encoder} is not in this PyAV "

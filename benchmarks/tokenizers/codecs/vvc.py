@@ -76,9 +76,23 @@ class VvcCodec(CodecTokenizer):
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "stream.266"
             command = [
-                exe, "-hide_banner", "-loglevel", "error", "-y",
-                "-f", "rawvideo", "-pix_fmt", "yuv420p10le", "-s", f"{width}x{height}",
-                "-r", f"{fps:g}", "-i", "pipe:0", "-c:v", "libvvenc",
+                exe,
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "yuv420p10le",
+                "-s",
+                f"{width}x{height}",
+                "-r",
+                f"{fps:g}",
+                "-i",
+                "pipe:0",
+                "-c:v",
+                "libvvenc",
             ]
             for key, value in options.items():
                 command += [f"-{key}", str(value)]
@@ -106,7 +120,9 @@ class VvcCodec(CodecTokenizer):
                 if frame.format.name != "yuv420p10le":
                     frame = frame.reformat(format="yuv420p10le")
                 planes = [np.asarray(p, dtype=np.uint16) for p in _planes16(frame)]
-                y, u, v = (((p.astype(np.uint32) + 2) >> 2).clip(0, 255).astype(np.uint8) for p in planes)
+                y, u, v = (
+                    ((p.astype(np.uint32) + 2) >> 2).clip(0, 255).astype(np.uint8) for p in planes
+                )
                 yield YuvFrame(y, u, v)
 
 
