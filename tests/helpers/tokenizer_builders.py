@@ -29,6 +29,9 @@ BUILDERS: dict[str, tuple[Builder, tuple[int, int, int]]] = {
     "svd": (lambda p: {"path": tiny_vaes.save_tiny_svd(p)}, (4, 16, 16)),
     "pyratok-release": (lambda p: {"path": tiny_vaes.save_tiny_release(p)}, (9, 16, 16)),
     "pyratok": (lambda p: {"path": save_tiny_pyratok(p)}, (9, 32, 32)),
+    "h264": (lambda p: {}, (3, 32, 32)),
+    "hevc": (lambda p: {}, (3, 32, 32)),
+    "vvc": (lambda p: {"preset": "faster"}, (3, 32, 32)),
 }
 
 
