@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -22,8 +23,15 @@ def test_demo_run_writes_official_results_that_score_reads_back(tmp_path, capsys
     results = json.loads((run / "results.json").read_text())
     assert all(len(r["segmentations"]) == 17 for r in results)
     assert len(list((run / "plots").glob("*.png"))) == 4
-    ann = summary["dataset"]["annotation_file"]
-    assert main(["score", "--task", "ytvis2021", "--annotations", ann,
+    # the ground truth of the 4 scored videos only (the others would count as misses)
+    full = json.loads(Path(summary["dataset"]["annotation_file"]).read_text())
+    scored_ids = {int(line) for line in (run / "evaluated_ids.txt").read_text().split()}
+    assert len(scored_ids) == 4
+    full["videos"] = [v for v in full["videos"] if v["id"] in scored_ids]
+    full["annotations"] = [a for a in full["annotations"] if a["video_id"] in scored_ids]
+    ann = tmp_path / "gt4.json"
+    ann.write_text(json.dumps(full))
+    assert main(["score", "--task", "ytvis2021", "--annotations", str(ann),
                  "--predictions", str(run / "results.json"), "--json"]) == 0
     scored = json.loads(capsys.readouterr().out)
     for key in ("AP", "AP50", "AR10", "J"):
