@@ -39,3 +39,14 @@ def test_demo_run_writes_official_results_that_score_reads_back(tmp_path, capsys
             assert scored[key] is None
         else:
             assert scored[key] == pytest.approx(summary["metrics"][key], abs=1e-9)
+
+
+def test_demo_ap_is_well_above_the_shuffled_names_control(tmp_path):
+    """The class names carry the signal: permuting them (ids fixed) collapses AP."""
+    runs = {}
+    for name, extra in (("named", {}), ("shuffled", {"shuffle_class_names": 0})):
+        runs[name] = benchmarks.evaluate("ytvis2021", "pyratok", output=tmp_path,
+                                         run_name=name, progress=False, limit=4, **extra)
+    assert runs["shuffled"]["evaluation"]["shuffled_class_names"] is True
+    named, shuffled = runs["named"]["metrics"]["AP"], runs["shuffled"]["metrics"]["AP"]
+    assert named > shuffled + 20, (named, shuffled)
