@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -22,8 +23,15 @@ def test_demo_run_writes_official_results_that_score_reads_back(tmp_path, capsys
     results = json.loads((run / "results.json").read_text())
     assert all(len(r["segmentations"]) == 17 for r in results)
     assert len(list((run / "plots").glob("*.png"))) == 4
-    ann = summary["dataset"]["annotation_file"]
-    assert main(["score", "--task", "ytvis2021", "--annotations", ann,
+    # the ground truth of the 4 scored videos only (the others would count as misses)
+    full = json.loads(Path(summary["dataset"]["annotation_file"]).read_text())
+    scored_ids = {int(line) for line in (run / "evaluated_ids.txt").read_text().split()}
+    assert len(scored_ids) == 4
+    full["videos"] = [v for v in full["videos"] if v["id"] in scored_ids]
+    full["annotations"] = [a for a in full["annotations"] if a["video_id"] in scored_ids]
+    ann = tmp_path / "gt4.json"
+    ann.write_text(json.dumps(full))
+    assert main(["score", "--task", "ytvis2021", "--annotations", str(ann),
                  "--predictions", str(run / "results.json"), "--json"]) == 0
     scored = json.loads(capsys.readouterr().out)
     for key in ("AP", "AP50", "AR10", "J"):
@@ -31,3 +39,14 @@ def test_demo_run_writes_official_results_that_score_reads_back(tmp_path, capsys
             assert scored[key] is None
         else:
             assert scored[key] == pytest.approx(summary["metrics"][key], abs=1e-9)
+
+
+def test_demo_ap_is_well_above_the_shuffled_names_control(tmp_path):
+    """The class names carry the signal: permuting them (ids fixed) collapses AP."""
+    runs = {}
+    for name, extra in (("named", {}), ("shuffled", {"shuffle_class_names": 0})):
+        runs[name] = benchmarks.evaluate("ytvis2021", "pyratok", output=tmp_path,
+                                         run_name=name, progress=False, limit=4, **extra)
+    assert runs["shuffled"]["evaluation"]["shuffled_class_names"] is True
+    named, shuffled = runs["named"]["metrics"]["AP"], runs["shuffled"]["metrics"]["AP"]
+    assert named > shuffled + 20, (named, shuffled)
