@@ -11,5 +11,6 @@ DATASETS.add_lazy("coco", "benchmarks.data.coco:CocoCaptionsDataset")
 DATASETS.add_lazy("kinetics", "benchmarks.data.kinetics:KineticsDataset")
 DATASETS.add_lazy("thumos14", "benchmarks.data.thumos14:Thumos14Dataset")
 DATASETS.add_lazy("activitynet", "benchmarks.data.activitynet:ActivityNetDataset")
+DATASETS.add_lazy("ucf101", "benchmarks.data.ucf101:UCF101Dataset")
 
 __all__ = ["DATASETS"]

@@ -70,6 +70,9 @@ DEMO_SETS: dict[str, DemoSet] = {
         "benchmarks.data.activitynet_demo:build",
         "untrimmed procedural videos of pyratok.demo",
     ),
+    "ucf101": DemoSet(
+        1, "benchmarks.data.ucf101_demo:build", "procedural clips of pyratok.demo, one motion each"
+    ),
 }
 DEMO_TASKS: frozenset[str] = frozenset(DEMO_SETS)
 

@@ -17,5 +17,6 @@ TASK_FAMILIES.add_lazy(
     "classification", "benchmarks.families.classification:ClassificationFamily"
 )
 TASK_FAMILIES.add_lazy("localization", "benchmarks.families.localization:LocalizationFamily")
+TASK_FAMILIES.add_lazy("generation", "benchmarks.families.generation:GenerationFamily")
 
 __all__ = ["TASK_FAMILIES"]
