@@ -83,7 +83,10 @@ def create_ar(context: GeneratorContext, *, checkpoint: str | None = None,
                              "--data-root ... --output DIR)")
     config = TrainConfig()
     folder = default_folder(context, config)
-    if is_complete(folder):
+    rank = _rank()
+    if rank > 0:  # torchrun: rank 0 trains, the others wait for it, then load
+        torch.distributed.barrier()
+    elif is_complete(folder):
         log.warning("generator ar: loading the tiny demo generator from %s", folder)
     else:
         log.warning("generator ar: no checkpoint given; training the tiny demo generator on "
@@ -93,4 +96,11 @@ def create_ar(context: GeneratorContext, *, checkpoint: str | None = None,
               device=context.device, provenance={"data_root": str(context.dataset.root),
                                                   "tokenizer": context.tokenizer.spec.name},
               progress=progress)
+    if rank == 0 and torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
     return ARGenerator(folder, context, temperature=temperature)
+
+
+def _rank() -> int:
+    dist = torch.distributed
+    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0

@@ -29,7 +29,8 @@ STATE = "state.json"
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """The tiny default trains on the 90-clip demo set on 2 CPU cores in a few minutes.
+    """The tiny default trains on the 90-clip demo set on 2 CPU cores in a few minutes
+    (about 0.05 s a step at 172 steps × 64 bits per clip).
 
     Attributes:
         steps: optimiser steps.
@@ -42,11 +43,11 @@ class TrainConfig:
         seed: initialisation and batch order.
     """
 
-    steps: int = 300
+    steps: int = 1000
     batch_size: int = 16
     lr: float = 2e-3
     weight_decay: float = 0.01
-    width: int = 96
+    width: int = 128
     depth: int = 2
     heads: int = 4
     save_every: int = 100
