@@ -38,7 +38,8 @@ def _mp_exact(a: np.ndarray, b: np.ndarray) -> float:
         c = mpmath.matrix(d, d)
         for i in range(d):
             for j in range(d):
-                c[i, j] = mpmath.fsum((m[k, i] - mu[i]) * (m[k, j] - mu[j]) for k in range(n)) / (n - 1)
+                terms = ((m[k, i] - mu[i]) * (m[k, j] - mu[j]) for k in range(n))
+                c[i, j] = mpmath.fsum(terms) / (n - 1)
         return mu, c
     mu1, s1 = stats(a)
     mu2, s2 = stats(b)

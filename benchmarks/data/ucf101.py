@@ -53,7 +53,8 @@ def read_class_index(path: Path) -> list[str]:
             continue
         parts = line.split()
         if len(parts) != 2 or not parts[0].isdigit():
-            raise DatasetError(path, f"line {line_no}: expected '<index> <ClassName>', got {line!r}")
+            raise DatasetError(
+                path, f"line {line_no}: expected '<index> <ClassName>', got {line!r}")
         classes[int(parts[0])] = parts[1]
     if sorted(classes) != list(range(1, len(classes) + 1)):
         raise DatasetError(path, "class indices must be 1 .. N without gaps")
@@ -145,15 +146,18 @@ class UCF101Dataset(IndexedDataset):
             stem = file_name.rsplit(".", 1)[0]
             match = _STEM.match(stem)
             if len(parts) > 2 or (self.split == "test" and len(parts) != 1):
-                problem = f"expected '<Class>/<file>.avi{' <index>' if self.split == 'train' else ''}'"
+                suffix = " <index>" if self.split == "train" else ""
+                problem = f"expected '<Class>/<file>.avi{suffix}'"
             elif folder not in index:
                 problem = f"class folder {folder!r} is not in classInd.txt"
             elif match is None or match["cls"] != folder:
                 problem = f"file name {file_name!r} is not v_{folder}_gXX_cYY.avi"
             elif len(parts) == 2 and (not parts[1].isdigit() or int(parts[1]) != index[folder] + 1):
-                problem = f"class index {parts[1]!r} differs from classInd.txt ({index[folder] + 1})"
+                problem = (f"class index {parts[1]!r} differs from classInd.txt "
+                           f"({index[folder] + 1})")
             if problem:
-                malformed.append(SampleError(f"row-{line_no}", self.list_path, f"{problem}: {line!r}"))
+                malformed.append(
+                    SampleError(f"row-{line_no}", self.list_path, f"{problem}: {line!r}"))
                 continue
             path = self.root / VIDEO_DIR / folder / file_name
             if not path.is_file():
@@ -163,7 +167,8 @@ class UCF101Dataset(IndexedDataset):
                 "label": folder, "class_id": index[folder], "group": int(match["group"])}))
         n_listed = len(refs)
         if self.max_clips is not None and len(refs) > self.max_clips:
-            picked = sorted(random.Random(self.subset_seed).sample(range(len(refs)), self.max_clips))
+            rng = random.Random(self.subset_seed)
+            picked = sorted(rng.sample(range(len(refs)), self.max_clips))
             refs = [refs[i] for i in picked]
         return _Parsed(refs, malformed, missing, n_listed)
 

@@ -211,7 +211,8 @@ class GenerationFamily(TaskFamily):
     # whole run ---------------------------------------------------------------------
 
     def _per_class_features(self) -> tuple[np.ndarray, int]:
-        jobs = [(c, k) for c in range(len(self.classes)) for k in range(self.params.clips_per_class)]
+        per_class = range(self.params.clips_per_class)
+        jobs = [(c, k) for c in range(len(self.classes)) for k in per_class]
         feats = []
         size = self.params.generation_batch
         for start in tqdm(range(0, len(jobs), size), desc="generating", unit="batch"):

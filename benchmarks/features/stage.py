@@ -79,7 +79,8 @@ class ReferenceCache:
         self.misses = 0
 
     def _path(self, sample_id: str) -> Path:
-        name = sample_id if _SAFE.match(sample_id) else hashlib.sha256(sample_id.encode()).hexdigest()
+        name = (sample_id if _SAFE.match(sample_id)
+                else hashlib.sha256(sample_id.encode()).hexdigest())
         return self.folder / "features" / f"{name}.npy"
 
     def features(self, sample_ids: list[str], compute: Callable[[], np.ndarray]) -> np.ndarray:
@@ -93,7 +94,8 @@ class ReferenceCache:
         (self.folder / "features").mkdir(parents=True, exist_ok=True)
         key_file = self.folder / "key.json"
         if not key_file.is_file():
-            _write_atomic(key_file, json.dumps(self.key, indent=1, sort_keys=True, default=str).encode())
+            text = json.dumps(self.key, indent=1, sort_keys=True, default=str)
+            _write_atomic(key_file, text.encode())
         for path, row in zip(paths, values, strict=True):
             tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
             np.save(tmp, row)

@@ -5,7 +5,8 @@ the deepest level first, then each shallower one, ending with level 0 (the fines
 each level in raster order over its ``(t', h', w')`` grid (t slowest, w fastest); the
 class token comes first. For pyratok's 17-frame 32×32 clips: 12 + 20 + 80 + 576 = 688.
 
-``tokens_per_step`` consecutive tokens of that order form one step. A token index has ``bits`` bits (16 for pyratok's 65,536-entry LFQ codebook); bit ``c``
+``tokens_per_step`` consecutive tokens of that order form one step. A token index has
+``bits`` bits (16 for pyratok's 65,536-entry LFQ codebook); bit ``c``
 is ``(index >> (bits − 1 − c)) & 1``. The model reads a token as its ±1 bit vector and
 predicts the next token's bits as independent Bernoulli logits given the prefix (a
 factorised head: 16 outputs instead of a 65,536-way softmax, the way LFQ codes are

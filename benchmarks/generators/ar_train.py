@@ -142,7 +142,7 @@ def train(folder: Path, *, tokenizer, dataset, num_frames: int, num_classes: int
             bar.set_postfix(bits_per_bit=f"{loss.item():.3f}")
             if step % config.save_every == 0 or step == config.steps:
                 _save(folder, model, opt, step, config, ar_cfg, layout, num_frames, frame_size,
-                      float(loss), provenance)
+                      float(loss.detach()), provenance)
     return folder
 
 
@@ -190,7 +190,8 @@ def _save(folder: Path, model, opt, step, config, ar_cfg, layout, num_frames, fr
         os.replace(tmp, folder / name)
     state = {"step": step, "train": asdict(config), "model": ar_cfg.to_dict(),
              "layout": {"shapes": [list(s) for s in layout.shapes], "bits": layout.bits,
-                        "tokens_per_step": layout.tokens_per_step, "order": "deepest level first, raster (t, h, w) within a level"},
+                        "tokens_per_step": layout.tokens_per_step,
+                        "order": "deepest level first, raster (t, h, w) within a level"},
              "num_frames": num_frames, "frame_size": list(frame_size), "last_loss": loss,
              "optimizer": meta, "provenance": provenance}
     tmp = folder / f".{STATE}.tmp"

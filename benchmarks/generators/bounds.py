@@ -45,7 +45,7 @@ class RealCopyGenerator(VideoGenerator):
         self.by_class: dict[int, list] = {}
         for ref in sorted(self.held_out.refs(), key=lambda r: r.sample_id):
             self.by_class.setdefault(int(ref.extra["class_id"]), []).append(ref)
-        missing = [context.classes[c] for c in range(len(context.classes)) if c not in self.by_class]
+        missing = [name for c, name in enumerate(context.classes) if c not in self.by_class]
         if missing:
             raise GeneratorError(f"real-copy: no held-out ({split}) clip of class {missing[0]!r}")
         self.description = f"held-out real clips ({split} list of the same fold; the floor)"
