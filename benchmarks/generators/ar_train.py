@@ -30,7 +30,8 @@ STATE = "state.json"
 @dataclass(frozen=True)
 class TrainConfig:
     """The tiny default trains on the 90-clip demo set on 2 CPU cores in a few minutes
-    (about 0.05 s a step at 172 steps × 64 bits per clip).
+    (about 0.05 s a step at 172 steps × 64 bits per clip on idle cores; 1-2 s on a
+    machine shared by many jobs).
 
     Attributes:
         steps: optimiser steps.
@@ -43,7 +44,7 @@ class TrainConfig:
         seed: initialisation and batch order.
     """
 
-    steps: int = 1000
+    steps: int = 400
     batch_size: int = 16
     lr: float = 2e-3
     weight_decay: float = 0.01
