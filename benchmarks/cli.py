@@ -84,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
                    "(repeatable), e.g. path=~/ckpt/wan2.1-vae dtype=bfloat16")
     r.add_argument("--task-arg", action="append", default=[], metavar="K=V",
                    help="override a task YAML key (repeatable), e.g. frames_per_clip=33")
+    r.add_argument("--generator", metavar="NAME",
+                   help="generation tasks: the generator (ar, real-copy, noise, plug-ins)")
+    r.add_argument("--generator-arg", action="append", default=[], metavar="K=V",
+                   help="argument for the generator factory, value typed as YAML "
+                   "(repeatable), e.g. checkpoint=~/ckpt/ar")
     r.add_argument("--data-root", metavar="DIR",
                    help="the dataset in its official layout (default: the task's demo set)")
     r.add_argument("--limit", type=_positive_int, metavar="N",
@@ -300,11 +305,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if points is not None:
         return max(_cmd_run(point) for point in points)
 
+    task_args = parse_key_values(args.task_arg, flag="--task-arg")
+    if args.generator:
+        task_args["generator"] = args.generator
+    if args.generator_arg:
+        task_args["generator_args"] = parse_key_values(args.generator_arg, flag="--generator-arg")
     opts = RunOptions(
         task=args.task,
         tokenizer=args.tokenizer,
         tokenizer_args=parse_key_values(args.tokenizer_arg, flag="--tokenizer-arg"),
-        task_args=parse_key_values(args.task_arg, flag="--task-arg"),
+        task_args=task_args,
         data_root=args.data_root,
         output=args.output,
         run_name=args.run_name,

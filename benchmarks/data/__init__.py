@@ -15,5 +15,6 @@ DATASETS.add_lazy("ytvis2021", "benchmarks.data.ytvis:YouTubeVISDataset")
 DATASETS.add_lazy("ovis", "benchmarks.data.ytvis:OVISDataset")
 DATASETS.add_lazy("mvbench", "benchmarks.data.mvbench:MVBenchDataset")
 DATASETS.add_lazy("mcl-jcv", "benchmarks.data.mcljcv:MclJcvDataset")
+DATASETS.add_lazy("ucf101", "benchmarks.data.ucf101:UCF101Dataset")
 
 __all__ = ["DATASETS"]

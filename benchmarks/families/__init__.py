@@ -20,5 +20,6 @@ TASK_FAMILIES.add_lazy("localization", "benchmarks.families.localization:Localiz
 TASK_FAMILIES.add_lazy("segmentation", "benchmarks.families.segmentation:SegmentationFamily")
 TASK_FAMILIES.add_lazy("vqa", "benchmarks.families.vqa:VQAFamily")
 TASK_FAMILIES.add_lazy("compression", "benchmarks.families.compression:CompressionFamily")
+TASK_FAMILIES.add_lazy("generation", "benchmarks.families.generation:GenerationFamily")
 
 __all__ = ["TASK_FAMILIES"]

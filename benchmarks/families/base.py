@@ -157,6 +157,11 @@ class TaskFamily:
             )
         return None
 
+    @classmethod
+    def run_name_suffix(cls, params: Any) -> str:
+        """Appended to the default run name (a generation task adds its generator)."""
+        return ""
+
     def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
         """Prepare with the dataset's metadata before the loop (once per rank)."""
 

@@ -22,6 +22,7 @@ from torch import Tensor
 
 from benchmarks.data.base import Sample
 from benchmarks.families.base import MetricInfo, SampleResult, TaskFamily
+from benchmarks.families.rfvd import RfvdStage
 from benchmarks.metrics import LpipsUnavailable, clip_psnr, load_lpips, ssim_of_mapped
 
 log = logging.getLogger(__name__)
@@ -37,24 +38,30 @@ class ReconstructionParams:
         lpips: compute LPIPS (its AlexNet weights must be in the torch hub cache).
         examples: save this many side-by-side pictures (input frames over their
             reconstruction) as ``<run>/plots/<sample_id>.png``.
+        rfvd, features, i3d_path: the optional rFVD (see :mod:`benchmarks.families.rfvd`).
     """
 
     data_range: float = 1.0
     warmup: int = 1
     lpips: bool = True
     examples: int = 4
+    rfvd: bool = False  # rFVD (benchmarks/families/rfvd.py)
+    features: str = "i3d"  # rFVD features: i3d (rfvd) or effnet_lite0 (rfd_effnet_lite0)
+    i3d_path: str | None = None
 
 
 class ReconstructionFamily(TaskFamily):
     name = "reconstruction"
     Params = ReconstructionParams
-    unhashed_params = ("examples",)
+    unhashed_params = ("examples", "i3d_path")
     metrics: ClassVar[tuple[MetricInfo, ...]] = (
         MetricInfo("psnr", True, "dB"),
         MetricInfo("ssim", True),
         MetricInfo("lpips", False),
         MetricInfo("encode_ms", False, "ms"),
         MetricInfo("decode_ms", False, "ms"),
+        MetricInfo("rfvd", False),
+        MetricInfo("rfd_effnet_lite0", False),
     )
     aggregation = (
         "frames in [0, 1] (data range 1.0); PSNR per clip from the mean squared error over "
@@ -71,6 +78,8 @@ class ReconstructionFamily(TaskFamily):
         self._pending: list = []
         self._lpips = None
         self._lpips_reason: str | None = None
+        self._rfvd = RfvdStage(enabled=self.params.rfvd, features=self.params.features,
+                               i3d_path=self.params.i3d_path, device=device)
         if not self.params.lpips:
             self._lpips_reason = "disabled by the task config (lpips: false)"
         else:
@@ -81,7 +90,18 @@ class ReconstructionFamily(TaskFamily):
                 log.debug("LPIPS unavailable: %s", err)
 
     def unavailable(self) -> dict[str, str]:
-        return {"lpips": self._lpips_reason} if self._lpips_reason else {}
+        out = {"lpips": self._lpips_reason} if self._lpips_reason else {}
+        return {**out, **self._rfvd.unavailable()}
+
+    def setup(self, dataset, info) -> None:
+        self._rfvd.setup(info, self.config.sampling)
+
+    def finalize(self, records, info):
+        evaluation = super().finalize(records, info)
+        metrics, extra = self._rfvd.finalize(records)
+        evaluation.metrics.update(metrics)
+        evaluation.extra.update(extra)
+        return evaluation
 
     def _save_examples(
         self, samples: list[Sample], pred: Tensor, ref: Tensor, psnr_clip: Tensor
@@ -172,6 +192,7 @@ class ReconstructionFamily(TaskFamily):
             lpips_clip = self._lpips(frames_p, frames_r).view(b, t).mean(1)
         self._save_examples(samples, pred, video, psnr_clip)
         n = len(samples)
+        side = self._rfvd.arrays([s.ref.sample_id for s in samples], video, pred)
         records = []
         for i in range(n):
             rec = {
@@ -182,7 +203,7 @@ class ReconstructionFamily(TaskFamily):
             }
             if lpips_clip is not None:
                 rec["lpips"] = float(lpips_clip[i])
-            records.append(SampleResult(metrics=rec))
+            records.append(SampleResult(metrics=rec, arrays=side[i] or None))
         return records
 
 

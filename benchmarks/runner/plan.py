@@ -181,7 +181,9 @@ def plan_run(opts: RunOptions) -> RunPlan:
             f"tokenizer {name!r} accepts no clip of at most {config.frames_per_clip} frames"
         )
     dataset, info = open_dataset(config, data_root)
-    run_name = opts.run_name or default_run_name(name, opts.tokenizer_args)
+    run_name = opts.run_name or (
+        default_run_name(name, opts.tokenizer_args) + family_cls.run_name_suffix(params)
+    )
     output = Path(opts.output).expanduser() if opts.output else DEFAULT_OUTPUT
     task_dict = config.to_dict()
     for key in UNHASHED_TASK_KEYS:

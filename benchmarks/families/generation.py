@@ -1,0 +1,272 @@
+"""Class-conditional video generation: gFVD on UCF-101 (paper Table 8, Appendix C.2, E.2).
+
+Per real clip (the reference split, train split 1 by default): its features (cached per
+reference key, :mod:`benchmarks.features.stage`), and — with ``generated: match_real``,
+the default — one generated clip of the same class, seeded by the run seed and the real
+clip's id, so the generated set has the real set's class frequencies and a sharded or
+resumed run generates the same clips. With ``generated: per_class``, ``clips_per_class``
+clips of every class are generated in ``finalize`` instead. Generated clips come from a
+generator of the ``--generator`` registry (:mod:`benchmarks.generators`): pixels, or a
+tokenizer's codes that are decoded with the tokenizer under test.
+
+``finalize``: the Fréchet distance between the Gaussians of the real and generated
+features, summed in sample-id order (:class:`~benchmarks.metrics.frechet.FeatureStats`),
+named by the extractor: ``fvd`` (I3D, StyleGAN-V's protocol) or ``fd_effnet_lite0``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from benchmarks.data.base import Dataset, DatasetInfo, Sample
+from benchmarks.data.demo import demo_version
+from benchmarks.families.base import Evaluation, MetricInfo, SampleResult, StoredRecord, TaskFamily
+from benchmarks.features.stage import (
+    ReferenceCache,
+    key_hash,
+    metric_name,
+    open_extractor,
+    reference_key,
+    stats_of,
+)
+
+log = logging.getLogger(__name__)
+
+GRID_FILE = "generated_per_class.png"
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    """Family-specific YAML keys (``--generator`` / ``--generator-arg`` set the first two).
+
+    Attributes:
+        generator: generator registry name (``ar``, ``real-copy``, ``noise`` ...).
+        generator_args: keyword arguments of its factory.
+        features: feature extractor: ``i3d`` (FVD) or ``effnet_lite0`` (``fd_effnet_lite0``).
+        i3d_path: the TorchScript I3D file (default: ``$PYRATOK_I3D``, the torch hub cache).
+        fvd_frames: frames per clip the extractor sees (the first ones; FVD: 16).
+        generated: ``match_real`` (one generated clip per real clip, same class) or
+            ``per_class`` (``clips_per_class`` clips of every class).
+        clips_per_class: for ``per_class``.
+        generation_batch: clips per generator call in ``per_class`` mode and the grid.
+        grid_clips_per_class: clips per class in the picture (0: no picture).
+    """
+
+    generator: str = ""
+    generator_args: dict[str, Any] | None = None
+    features: str = "i3d"
+    i3d_path: str | None = None
+    fvd_frames: int = 16
+    generated: str = "match_real"
+    clips_per_class: int = 0
+    generation_batch: int = 16
+    grid_clips_per_class: int = 3
+
+    def __post_init__(self) -> None:
+        if self.generated not in ("match_real", "per_class"):
+            raise ValueError(f"generated: {self.generated!r}, expected match_real or per_class")
+        if self.generated == "per_class" and self.clips_per_class < 1:
+            raise ValueError("generated: per_class needs clips_per_class >= 1")
+
+
+def _seed(run_seed: int, key: str) -> int:
+    from benchmarks.runner.execute import sample_seed
+
+    return sample_seed(run_seed, f"generate:{key}")
+
+
+class GenerationFamily(TaskFamily):
+    name = "generation"
+    Params = GenerationParams
+    unhashed_params = ("generation_batch", "grid_clips_per_class", "i3d_path")
+    metrics: ClassVar[tuple[MetricInfo, ...]] = (
+        MetricInfo("fvd", False),
+        MetricInfo("fd_effnet_lite0", False),
+    )
+    aggregation = (
+        "Fréchet distance between Gaussians fitted to the real clips' and the generated "
+        "clips' features (float64 sums in sample-id order; exact PSD square root); "
+        "no per-sample mean, no CI"
+    )
+
+    def __init__(self, config, params, tokenizer, *, device) -> None:
+        super().__init__(config, params or GenerationParams(), tokenizer, device=device)
+        self.extractor, self._reason = open_extractor(
+            self.params.features, device=device, i3d_path=self.params.i3d_path)
+        self.metric = metric_name(self.params.features)
+        self.generator = None
+        self.cache: ReferenceCache | None = None
+        self.run_seed = 0
+
+    # planning ----------------------------------------------------------------------
+
+    @classmethod
+    def check_tokenizer(cls, tokenizer, params) -> str | None:
+        from benchmarks.features import FEATURE_EXTRACTORS
+        from benchmarks.generators import GENERATORS
+
+        if not params.generator:
+            return (f"no generator: pass --generator NAME (one of: "
+                    f"{', '.join(GENERATORS.names())})")
+        for registry, name in ((GENERATORS, params.generator),
+                               (FEATURE_EXTRACTORS, params.features)):
+            if name not in registry:
+                try:
+                    registry.get(name)
+                except KeyError as err:
+                    return str(err)
+        return None
+
+    @classmethod
+    def run_name_suffix(cls, params) -> str:
+        from benchmarks.config import config_hash
+
+        args = params.generator_args or {}
+        return f"+{params.generator}" + (f"-{config_hash(args)[:8]}" if args else "")
+
+    def unavailable(self) -> dict[str, str]:
+        out = {}
+        if self.extractor is None:
+            out[self.metric] = self._reason or "feature extractor unavailable"
+        if self.params.features != "i3d":
+            from benchmarks.features.i3d import missing_reason
+
+            why = missing_reason(self.params.i3d_path)
+            out["fvd"] = (f"not computed: this run uses features={self.params.features} "
+                          f"(reported as {self.metric}, not FVD)"
+                          + (f"; and {why}" if why else "; pass --task-arg features=i3d"))
+        return out
+
+    # setup -------------------------------------------------------------------------
+
+    def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
+        from benchmarks.config import ConfigError
+        from benchmarks.generators import GENERATORS
+        from benchmarks.generators.base import GeneratorContext, GeneratorError
+
+        self.info = info
+        self.classes = info.classes or ()
+        if self.extractor is None:
+            log.warning("%s unavailable: %s", self.metric, self._reason)
+            return
+        self.run_seed = int(torch.initial_seed()) & 0xFFFFFFFF
+        num_frames = self.tokenizer.spec.usable_num_frames(self.config.frames_per_clip)
+        if num_frames < self.params.fvd_frames:
+            raise ConfigError(f"task {self.config.task!r}: clips of {num_frames} frames, the "
+                              f"protocol needs fvd_frames={self.params.fvd_frames}")
+        first = sorted(dataset.refs(), key=lambda r: r.sample_id)[0]
+        frame_size = tuple(dataset.load(first, num_frames=num_frames).video.shape[-2:])
+        base = os.environ.get("PYRATOK_CACHE") or Path.home() / ".cache" / "pyratok"
+        context = GeneratorContext(
+            tokenizer=self.tokenizer, dataset=dataset, classes=tuple(self.classes),
+            num_frames=num_frames, frame_size=frame_size, device=self.device,
+            is_demo=demo_version(info.root) is not None, cache_dir=Path(base).expanduser())
+        try:
+            self.generator = GENERATORS.get(self.params.generator)(
+                context, **(self.params.generator_args or {}))
+        except (GeneratorError, TypeError) as err:
+            raise ConfigError(f"generator {self.params.generator!r}: {err}") from err
+        self.key = reference_key(info, self.extractor, frames_per_clip=num_frames,
+                                 sampling=self.config.sampling.__dict__)
+        self.cache = ReferenceCache(self.key)
+
+    # per batch ---------------------------------------------------------------------
+
+    def _generate_features(self, class_ids: list[int], seeds: list[int]) -> np.ndarray:
+        with torch.inference_mode():
+            video = self.generator.generate(class_ids, seeds).to_video(self.tokenizer)
+            return self.extractor(video.to(self.device))
+
+    def score(self, samples: list[Sample]) -> list[SampleResult]:
+        labels = [s.ref.extra.get("label") for s in samples]
+        if self.extractor is None:
+            return [SampleResult(group=label) for label in labels]
+        ids = [s.ref.sample_id for s in samples]
+
+        def real_features() -> np.ndarray:
+            video = torch.stack([s.video for s in samples]).to(self.device) * 2 - 1
+            return self.extractor(video)
+
+        real = self.cache.features(ids, real_features)  # (b, d)
+        generated = None
+        if self.params.generated == "match_real":
+            class_ids = [int(s.ref.extra["class_id"]) for s in samples]
+            generated = self._generate_features(class_ids, [_seed(self.run_seed, i) for i in ids])
+        out = []
+        for i, label in enumerate(labels):
+            arrays = {"real": real[i].astype(np.float64)}
+            if generated is not None:
+                arrays["generated"] = generated[i].astype(np.float64)
+            out.append(SampleResult(prediction={"class": label}, group=label, arrays=arrays))
+        return out
+
+    # whole run ---------------------------------------------------------------------
+
+    def _per_class_features(self) -> tuple[np.ndarray, int]:
+        per_class = range(self.params.clips_per_class)
+        jobs = [(c, k) for c in range(len(self.classes)) for k in per_class]
+        feats = []
+        size = self.params.generation_batch
+        for start in tqdm(range(0, len(jobs), size), desc="generating", unit="batch"):
+            chunk = jobs[start : start + size]
+            feats.append(self._generate_features(
+                [c for c, _ in chunk], [_seed(self.run_seed, f"{c}:{k}") for c, k in chunk]))
+        return np.concatenate(feats), len(jobs)
+
+    def _grid(self) -> dict[str, str]:
+        n = self.params.grid_clips_per_class
+        if n < 1 or self.run_dir is None or self.generator is None:
+            return {}
+        from benchmarks.families.generation_grid import write_grid
+
+        rows = {}
+        with torch.inference_mode():
+            for c, name in enumerate(self.classes):
+                seeds = [_seed(self.run_seed, f"grid:{c}:{k}") for k in range(n)]
+                rows[name] = list(self.generator.generate([c] * n, seeds).to_video(self.tokenizer))
+        write_grid(self.run_dir / "plots" / GRID_FILE, rows)
+        return {"generated_grid": f"plots/{GRID_FILE}"}
+
+    def finalize(self, records: list[StoredRecord], info: DatasetInfo) -> Evaluation:
+        extra: dict[str, Any] = {"generator": self.params.generator,
+                                 "generator_args": self.params.generator_args or {},
+                                 "split": info.split, "n_real_clips": len(records)}
+        if self.extractor is None:
+            return Evaluation(metrics={}, extra=extra)
+        rows = [r.arrays() for r in records]
+        rows = [(r, a) for r, a in zip(records, rows, strict=True) if "real" in a]
+        real = stats_of((a["real"] for _, a in rows), self.extractor.dim)
+        if self.params.generated == "match_real":
+            gen = stats_of((a["generated"] for _, a in rows), self.extractor.dim)
+            classes_gen = "the real set's class frequencies (one per real clip)"
+        else:
+            feats, _ = self._per_class_features()
+            gen = stats_of(feats, self.extractor.dim)
+            classes_gen = f"{self.params.clips_per_class} per class"
+        value = real.distance(gen) if real.n >= 2 and gen.n >= 2 else None
+        stats_file = self.cache.save_stats(real, [r.sample_id for r, _ in rows]) if real.n else None
+        files = self._grid()
+        extra.update({
+            "metric": self.metric,
+            "n_real_clips": real.n, "n_generated_clips": gen.n,
+            "generated_classes": classes_gen,
+            "frames": self.extractor.protocol.frames,
+            "resolution": self.extractor.protocol.resolution,
+            "generation_seed": self.run_seed,
+            "seeds": "sha256('<run seed>:generate:<real clip id>') per clip (match_real); "
+                     "'<class>:<k>' in place of the id for per_class",
+            "features": self.extractor.describe(),
+            "generator_info": self.generator.describe() if self.generator else None,
+            "reference_key": self.key, "reference_key_hash": key_hash(self.key),
+            "reference_stats": str(stats_file) if stats_file else None,
+            "reference_cache_hits_rank0": self.cache.hits,
+        })
+        return Evaluation(metrics={self.metric: value}, extra=extra, files=files)

@@ -1,0 +1,75 @@
+"""rFVD for the reconstruction family: Fréchet distance of real vs reconstructed clips.
+
+Optional (``--task-arg rfvd=true``). Each clip's features — real (cached per reference
+key, :mod:`benchmarks.features.stage`) and reconstructed — go to the run's side file as
+``rfvd_real`` / ``rfvd_recon``; ``finalize`` sums them in sample-id order and reports
+``rfvd`` (I3D, the FVD protocol) or ``rfd_<extractor>`` (e.g. ``rfd_effnet_lite0``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from benchmarks.features.stage import (
+    ReferenceCache,
+    key_hash,
+    metric_name,
+    open_extractor,
+    reference_key,
+    stats_of,
+)
+
+
+class RfvdStage:
+    """Per-clip features for rFVD and their distance (a no-op when disabled)."""
+
+    def __init__(self, *, enabled: bool, features: str, i3d_path: str | None,
+                 device: torch.device) -> None:
+        self.enabled = enabled
+        self.metric = "r" + metric_name(features)
+        self.extractor, self.reason = (None, None)
+        if enabled:
+            self.extractor, self.reason = open_extractor(features, device=device,
+                                                         i3d_path=i3d_path)
+        self.cache: ReferenceCache | None = None
+        self._too_short: str | None = None
+
+    def setup(self, info: Any, sampling: Any) -> None:
+        if self.extractor is not None:
+            self.key = reference_key(info, self.extractor, sampling=sampling.__dict__)
+            self.cache = ReferenceCache(self.key)
+
+    def unavailable(self) -> dict[str, str]:
+        if not self.enabled:
+            return {}
+        why = self.reason or self._too_short
+        return {self.metric: why} if why else {}
+
+    def arrays(self, ids: list[str], video: Tensor, recon: Tensor) -> list[dict[str, np.ndarray]]:
+        """Side-file arrays per clip (``video``/``recon`` ``(b, 3, t, h, w)`` in [-1, 1])."""
+        if self.extractor is None or self.cache is None:
+            return [{} for _ in ids]
+        frames = self.extractor.protocol.frames
+        if video.shape[2] < frames:
+            self._too_short = (f"clips have {video.shape[2]} frame(s); the protocol needs "
+                               f"{frames}")
+            return [{} for _ in ids]
+        real = self.cache.features(ids, lambda: self.extractor(video))
+        fake = self.extractor(recon)
+        return [{"rfvd_real": real[i], "rfvd_recon": fake[i]} for i in range(len(ids))]
+
+    def finalize(self, records: list) -> tuple[dict[str, float | None], dict[str, Any]]:
+        if self.extractor is None:
+            return {}, {}
+        rows = [a for a in (r.arrays() for r in records) if "rfvd_real" in a]
+        if len(rows) < 2:
+            return {self.metric: None}, {"rfvd_clips": len(rows)}
+        real = stats_of((a["rfvd_real"] for a in rows), self.extractor.dim)
+        recon = stats_of((a["rfvd_recon"] for a in rows), self.extractor.dim)
+        return {self.metric: real.distance(recon)}, {
+            "rfvd_clips": len(rows), "rfvd_features": self.extractor.describe(),
+            "rfvd_reference_key": self.key, "rfvd_reference_key_hash": key_hash(self.key)}

@@ -1,0 +1,71 @@
+"""The bounds of every gFVD table: ``real-copy`` (floor) and ``noise`` (ceiling).
+
+``real-copy`` returns held-out real clips of the requested class — the other split list
+of the same fold (test list for a train reference) — chosen by the seed: the distance a
+perfect generator would get, limited only by the sample size. ``noise`` returns i.i.d.
+uniform noise in [-1, 1]: what no generator should reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from benchmarks.data.base import SampleError
+from benchmarks.generators.base import (
+    GeneratedClips,
+    GeneratorContext,
+    GeneratorError,
+    VideoGenerator,
+)
+
+
+class NoiseGenerator(VideoGenerator):
+    name = "noise"
+    description = "i.i.d. uniform noise in [-1, 1] (the ceiling)"
+
+    def __init__(self, context: GeneratorContext) -> None:
+        self.shape = (3, context.num_frames, *context.frame_size)
+
+    def generate(self, class_ids: Sequence[int], seed: Sequence[int]) -> GeneratedClips:
+        clips = [torch.rand(self.shape, generator=torch.Generator().manual_seed(int(s)))
+                 for s in seed]
+        return GeneratedClips(video=torch.stack(clips).mul_(2).sub_(1))
+
+
+class RealCopyGenerator(VideoGenerator):
+    name = "real-copy"
+
+    def __init__(self, context: GeneratorContext, *, split: str = "test") -> None:
+        if not hasattr(context.dataset, "with_split"):
+            raise GeneratorError("real-copy needs a dataset reader with with_split()")
+        self.held_out = context.dataset.with_split(split)
+        self.num_frames = context.num_frames
+        self.by_class: dict[int, list] = {}
+        for ref in sorted(self.held_out.refs(), key=lambda r: r.sample_id):
+            self.by_class.setdefault(int(ref.extra["class_id"]), []).append(ref)
+        missing = [name for c, name in enumerate(context.classes) if c not in self.by_class]
+        if missing:
+            raise GeneratorError(f"real-copy: no held-out ({split}) clip of class {missing[0]!r}")
+        self.description = f"held-out real clips ({split} list of the same fold; the floor)"
+
+    def generate(self, class_ids: Sequence[int], seed: Sequence[int]) -> GeneratedClips:
+        clips = []
+        for c, s in zip(class_ids, seed, strict=True):
+            refs = self.by_class[int(c)]
+            ref = refs[int(s) % len(refs)]
+            try:
+                video = self.held_out.load(ref, num_frames=self.num_frames).video
+            except SampleError as err:
+                raise GeneratorError(f"real-copy: {err}") from err
+            clips.append(video.mul(2).sub(1))  # [0, 1] -> [-1, 1]
+        return GeneratedClips(video=torch.stack(clips))
+
+
+def create_noise(context: GeneratorContext) -> NoiseGenerator:
+    return NoiseGenerator(context)
+
+
+def create_real_copy(context: GeneratorContext, *, split: str = "test") -> RealCopyGenerator:
+    return RealCopyGenerator(context, split=split)
