@@ -2,11 +2,11 @@
 
     python scripts/ci_suite.py [--out DIR] [--baseline results/baselines/demo.json] [--update]
 
-Runs each entry of ``SUITE`` with the bundled ``pyratok`` checkpoint on its demo set into
-``DIR`` (default: a temporary folder), then ``python -m benchmarks check`` against the
-committed baseline (tolerances in the baseline file). A new task family with a demo set
-gets one line in ``SUITE``, then ``--update`` once to record its values. Tasks with a demo
-set that the suite does not run are listed at the end.
+Runs each entry of ``SUITE`` with its tokenizer (mostly the bundled ``pyratok``
+checkpoint) on its demo set into ``DIR`` (default: a temporary folder), then ``python -m
+benchmarks check`` against the committed baseline (tolerances in the baseline file). A new
+task family with a demo set gets one line in ``SUITE``, then ``--update`` once to record its
+values. Tasks with a demo set that the suite does not run are listed at the end.
 """
 
 from __future__ import annotations
@@ -20,15 +20,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# (task, --limit): the one list to extend. Limits keep the whole suite to ~2 CPU minutes.
-SUITE: list[tuple[str, int]] = [
-    ("webvid", 2),
-    ("coco", 3),
-    ("kinetics400", 12),
-    ("thumos14", 4),
-    ("activitynet", 3),
+# (task, --limit, tokenizer, task args): the one list to extend. Limits keep the whole suite
+# to a few CPU minutes. Generation uses the real-copy generator (the trained `ar` one takes
+# minutes to train on first use); compression runs a codec (its rate search and bitstream).
+SUITE: list[tuple[str, int, str, dict]] = [
+    ("webvid", 2, "pyratok", {}),
+    ("coco", 3, "pyratok", {}),
+    ("kinetics400", 12, "pyratok", {}),
+    ("thumos14", 4, "pyratok", {}),
+    ("activitynet", 3, "pyratok", {}),
+    ("ytvis2021", 2, "pyratok", {}),
+    ("mvbench", 6, "pyratok", {}),
+    ("mcl-jcv", 1, "hevc", {}),
+    ("ucf101-gfvd", 8, "pyratok", {"generator": "real-copy"}),
 ]
-TOKENIZER = "pyratok"
 
 
 def main() -> int:
@@ -42,10 +47,11 @@ def main() -> int:
     args = p.parse_args()
     out = Path(args.out or tempfile.mkdtemp(prefix="ci-suite-"))
     total = time.perf_counter()
-    for task, limit in SUITE:
+    for task, limit, tokenizer, task_args in SUITE:
         start = time.perf_counter()
-        result = run(RunOptions(task=task, tokenizer=TOKENIZER, limit=limit, output=out,
-                                resume=False, progress=False, device="cpu"))
+        result = run(RunOptions(task=task, tokenizer=tokenizer, task_args=dict(task_args),
+                                limit=limit, output=out, resume=False, progress=False,
+                                device="cpu"))
         print(f"ci-suite: {task} ({limit} samples) exit {result.exit_code} in "
               f"{time.perf_counter() - start:.1f} s", flush=True)
         if result.exit_code:
@@ -61,7 +67,7 @@ def _uncovered() -> None:
     from benchmarks.config import discover_tasks, read_yaml
     from benchmarks.data.demo import DEMO_TASKS
 
-    ran = {task for task, _ in SUITE}
+    ran = {entry[0] for entry in SUITE}
     families = {read_yaml(discover_tasks()[t]).get("family") for t in ran}
     for name, path in sorted(discover_tasks().items()):
         raw = read_yaml(path)
