@@ -50,3 +50,18 @@ def test_demo_ap_is_well_above_the_shuffled_names_control(tmp_path):
     assert runs["shuffled"]["evaluation"]["shuffled_class_names"] is True
     named, shuffled = runs["named"]["metrics"]["AP"], runs["shuffled"]["metrics"]["AP"]
     assert named > shuffled + 20, (named, shuffled)
+
+
+def test_free_text_prompt_units_are_segmented_and_matched_names_scored(tmp_path):
+    """App. B.1's free-text mode: a prompt's phrases are the units; a phrase naming a category
+    is scored as it, one naming none is predicted (kept with its phrase) but never scored."""
+    summary = benchmarks.evaluate("ytvis2021", "pyratok", output=tmp_path, progress=False,
+                                  limit=2, prompt="a red shape, the blue shape and a banana")
+    units = summary["evaluation"]["prompt_units"]
+    assert units == {"red shape": True, "blue shape": True, "banana": False}
+    run = tmp_path / "ytvis2021" / "pyratok"
+    records = [json.loads(line) for line in (run / "samples.jsonl").read_text().splitlines()]
+    phrases = {i["phrase"] for r in records for i in r["prediction"]["instances"]}
+    assert phrases <= set(units)
+    results = json.loads((run / "results.json").read_text())
+    assert all(r["category_id"] is not None and "phrase" not in r for r in results)

@@ -33,7 +33,10 @@ def test_every_task_parses_and_runs_one_demo_sample(task, tmp_path):
     _, params, _ = resolve_task(task, include_paths=[], overrides={}, demo=True)
     identity = benchmarks.create_tokenizer("identity")
     tokenizer = "identity" if family.check_tokenizer(identity, params) is None else "pyratok"
-    summary = benchmarks.evaluate(task, tokenizer, limit=1, output=tmp_path, progress=False)
+    # generation tasks also need a generator: the weight-free real-copy one
+    extra = {"generator": "real-copy"} if config.family == "generation" else {}
+    summary = benchmarks.evaluate(task, tokenizer, limit=1, output=tmp_path, progress=False,
+                                  **extra)
     assert summary["n_samples"] == 1 and summary["n_failed"] == 0 and summary["demo_data"]
     names = {m.name for m in family.metrics}
     assert set(summary["metrics"]) | set(summary["unavailable"]) <= names

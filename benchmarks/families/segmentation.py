@@ -73,6 +73,9 @@ class SegmentationParams:
         plot: write ``<run>/plots/<video>.png`` overlays of predicted and GT masks.
         shuffle_class_names: seed of a permutation of the names given to the text encoder
             (a control: the category ids stay, their names move).
+        prompt: a free-text prompt whose words/phrases are the semantic units instead of
+            the category names (:mod:`benchmarks.families.vis_prompt`); a phrase equal to a
+            category name is scored as that category, the others are kept unscored.
     """
 
     level: int = -1
@@ -97,6 +100,7 @@ class SegmentationParams:
     max_instances: int = 10
     plot: bool = False
     shuffle_class_names: int | None = None
+    prompt: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "templates", tuple(self.templates))
@@ -110,6 +114,8 @@ class SegmentationParams:
             raise ValueError("clip_frames, min_voxels, max_instances, crf_iterations must be >= 1")
         if self.max_units is not None and self.max_units < 1:
             raise ValueError(f"max_units must be >= 1 or null, got {self.max_units}")
+        if self.prompt is not None and not self.prompt.strip():
+            raise ValueError("prompt must hold at least one word (or be null)")
         if self.crf_max_side is not None and self.crf_max_side < 8:
             raise ValueError(f"crf_max_side must be >= 8 or null, got {self.crf_max_side}")
 
@@ -165,6 +171,15 @@ class SegmentationFamily(TaskFamily):
             raise ValueError(f"{info.annotation_file}: the dataset lists no categories")
         self._category_ids = list(info.extra["category_ids"])
         names = list(info.classes)
+        self._class_ids, self._class_names = list(self._category_ids), list(names)
+        if self.params.prompt is not None:
+            from benchmarks.families.vis_prompt import prompt_units
+
+            units = prompt_units(self.params.prompt, names)
+            self._prompt_units = units
+            self._category_ids = [None if u.category is None else self._category_ids[u.category]
+                                  for u in units]
+            names = [u.phrase for u in units]
         if self.params.shuffle_class_names is not None:
             order = np.random.default_rng(self.params.shuffle_class_names).permutation(len(names))
             names = [names[i] for i in order]
@@ -220,11 +235,14 @@ class SegmentationFamily(TaskFamily):
             "instances": [{"category_id": self._category_ids[i.unit], "score": i.score,
                            "segmentations": i.segmentations} for i in instances],
         }
+        if p.prompt is not None:  # keep the phrase: unmatched units have no category id
+            for inst, i in zip(prediction["instances"], instances, strict=True):
+                inst["phrase"] = self._names[i.unit]
         if p.plot and self.artifacts_dir is not None:
             from benchmarks.families.vis_plots import plot_overlays
 
             self.artifacts_dir.mkdir(parents=True, exist_ok=True)
-            names = dict(zip(self._category_ids, self._names, strict=True))
+            names = dict(zip(self._class_ids, self._class_names, strict=True))
             plot_overlays(self.artifacts_dir / f"{sample.ref.sample_id}.png", video,
                           prediction["instances"], self._gt.get(sample.ref.sample_id, []),
                           names)
@@ -245,6 +263,9 @@ class SegmentationFamily(TaskFamily):
             video_ids.append(vid)
             gts += ground_truth_tracks(vid, self._gt.get(r.sample_id, []))
             for inst in r.prediction["instances"]:
+                if inst["category_id"] is None:  # a prompt phrase naming no category
+                    continue
+                inst = {k: v for k, v in inst.items() if k != "phrase"}
                 dts.append(Track(vid, inst["category_id"], inst["segmentations"],
                                  float(inst["score"])))
                 results.append({"video_id": vid, **inst})
@@ -257,7 +278,11 @@ class SegmentationFamily(TaskFamily):
         extra = {**result.counts, "AR100": result.metrics.pop("AR100"), "crf": self.params.crf,
                  "level": self.params.level,
                  **({"shuffled_class_names": True}
-                    if self.params.shuffle_class_names is not None else {})}
+                    if self.params.shuffle_class_names is not None else {}),
+                 **({"prompt": self.params.prompt,
+                     "prompt_units": {u.phrase: u.category is not None
+                                      for u in self._prompt_units}}
+                    if self.params.prompt is not None else {})}
         return Evaluation(metrics=result.metrics, extra=extra, files=files)
 
     # score mode ---------------------------------------------------------------------------

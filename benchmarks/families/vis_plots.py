@@ -62,7 +62,8 @@ def plot_overlays(path: Path, video: torch.Tensor, predicted: list[dict[str, Any
                 ax.set_ylabel(label)
             if r == 0:
                 ax.set_title(f"frame {f}", fontsize=8)
-    legend = "; ".join(f"{names.get(p['category_id'], p['category_id'])} {p['score']:.2f}"
+    legend = "; ".join(f"{p.get('phrase') or names.get(p['category_id'], p['category_id'])} "
+                       f"{p['score']:.2f}"
                        for p in predicted[:len(_COLOURS)])
     fig.suptitle(f"{path.stem}: {legend or 'no instances'}", fontsize=8)
     fig.tight_layout()
