@@ -304,8 +304,13 @@ def run_compare(
                               f"{', '.join(available) or 'none'})")
     picks = draws(len(a.records), resamples, seed)
     copies = max((np.bincount(row).max() for row in picks), default=1) if len(a.records) else 1
-    fa = family_finalize(a, int(copies), include_paths=include_paths or [])
-    fb = family_finalize(b, int(copies), include_paths=include_paths or []) if fa else None
+    # the family's finalize is rebuilt only for dataset-level metrics (not stored per sample)
+    ids = sorted(a.records)
+    dataset_level = any(_per_sample_values(a, ids, m) is None for m in names)
+    fa = fb = None
+    if dataset_level:
+        fa = family_finalize(a, int(copies), include_paths=include_paths or [])
+        fb = family_finalize(b, int(copies), include_paths=include_paths or []) if fa else None
     results = [compare_metric(a, b, m, resamples=resamples, seed=seed, finalize_a=fa,
                               finalize_b=fb) for m in names]
     out = out or Path("results/compare") / a.summary["task"] / f"{a.name}_vs_{b.name}"

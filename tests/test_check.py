@@ -104,4 +104,6 @@ def test_committed_demo_baseline_is_complete():
 
     path = Path(__file__).resolve().parents[1] / "results/baselines/demo.json"
     runs = json.loads(path.read_text())["runs"]
-    assert {f"{task}/pyratok" for task, _ in SUITE} == set(runs)
+    # one run per SUITE entry, named <task>/<tokenizer>[+<generator>]
+    assert sorted(f"{task}/{tokenizer}" + (f"+{args['generator']}" if "generator" in args else "")
+                  for task, _, tokenizer, args in SUITE) == sorted(runs)

@@ -113,8 +113,7 @@ def test_missing_cells_say_why(tmp_path, capsys):
     assert "— (not implemented)" in capsys.readouterr().out
     main(["tables", "--runs", str(tmp_path), "--paper", "3"])
     out = capsys.readouterr().out
-    assert "| measured | (no measured run) | zero-shot | — (not implemented) |" in out
-    assert "- not implemented: no task 'ytvis2021' yet" in out
+    assert "| measured | (no measured run) | zero-shot | — (no run of ytvis2021) |" in out
     main(["tables", "--runs", str(tmp_path), "--paper", "1"])
     out = capsys.readouterr().out
     assert "| measured | (wan2.2) | — (no weights) |" in out
