@@ -43,7 +43,7 @@ from benchmarks.families.base import (
 )
 from benchmarks.families.clip_fidelity import ClipFidelity
 from benchmarks.io.yuv import YuvFrame, rgb_to_luma, yuv_to_rgb
-from benchmarks.metrics import LpipsUnavailable, load_lpips
+from benchmarks.metrics import lpips_if_available
 from benchmarks.tokenizers.codecs.base import CodecSettings, CodecTokenizer, YuvSequence
 
 log = logging.getLogger(__name__)
@@ -113,14 +113,7 @@ class CompressionFamily(TaskFamily):
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or CompressionParams(), tokenizer, device=device)
         self.is_codec = isinstance(tokenizer, CodecTokenizer)
-        self._lpips, self._lpips_reason = None, None
-        if not self.params.lpips:
-            self._lpips_reason = "disabled by the task config (lpips: false)"
-        else:
-            try:
-                self._lpips = load_lpips(device=device)
-            except LpipsUnavailable as err:
-                self._lpips_reason = str(err)
+        self._lpips, self._lpips_reason = lpips_if_available(self.params.lpips, device)
 
     @classmethod
     def check_tokenizer(cls, tokenizer, params) -> str | None:

@@ -23,7 +23,7 @@ from torch import Tensor
 from benchmarks.data.base import Sample
 from benchmarks.families.base import MetricInfo, SampleResult, TaskFamily
 from benchmarks.families.rfvd import RfvdStage
-from benchmarks.metrics import LpipsUnavailable, clip_psnr, load_lpips, ssim_of_mapped
+from benchmarks.metrics import clip_psnr, lpips_if_available, ssim_of_mapped
 
 log = logging.getLogger(__name__)
 
@@ -76,18 +76,11 @@ class ReconstructionFamily(TaskFamily):
         self._examples_saved = 0
         self._writer = None  # thread that encodes example pictures
         self._pending: list = []
-        self._lpips = None
-        self._lpips_reason: str | None = None
         self._rfvd = RfvdStage(enabled=self.params.rfvd, features=self.params.features,
                                i3d_path=self.params.i3d_path, device=device)
-        if not self.params.lpips:
-            self._lpips_reason = "disabled by the task config (lpips: false)"
-        else:
-            try:
-                self._lpips = load_lpips(device=device)
-            except LpipsUnavailable as err:
-                self._lpips_reason = str(err)
-                log.debug("LPIPS unavailable: %s", err)
+        self._lpips, self._lpips_reason = lpips_if_available(self.params.lpips, device)
+        if self._lpips_reason:
+            log.debug("LPIPS unavailable: %s", self._lpips_reason)
 
     def unavailable(self) -> dict[str, str]:
         out = {"lpips": self._lpips_reason} if self._lpips_reason else {}

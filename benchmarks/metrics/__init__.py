@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from benchmarks.metrics.functional.psnr import clip_psnr, mse, psnr, psnr_from_mse
 from benchmarks.metrics.functional.ssim import ssim, ssim_of_mapped
-from benchmarks.metrics.lpips import LPIPS, LpipsUnavailable, load_lpips, lpips_unavailable_reason
+from benchmarks.metrics.lpips import (
+    LPIPS,
+    LpipsUnavailable,
+    load_lpips,
+    lpips_if_available,
+    lpips_unavailable_reason,
+)
 
 if TYPE_CHECKING:
     from benchmarks.metrics.accumulators import ClipPSNR, FrameSSIM
@@ -42,6 +48,7 @@ __all__ = [
     "MeanCIResult",
     "clip_psnr",
     "load_lpips",
+    "lpips_if_available",
     "lpips_unavailable_reason",
     "mse",
     "psnr",

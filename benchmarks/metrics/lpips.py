@@ -210,3 +210,16 @@ def load_lpips(device: str | torch.device = "cpu", hub_dir: str | Path | None = 
         LpipsUnavailable: a weight file is missing; the message names the path expected.
     """
     return LPIPS(hub_dir=hub_dir).to(device)
+
+
+def lpips_if_available(
+    enabled: bool, device: str | torch.device = "cpu"
+) -> tuple[LPIPS | None, str | None]:
+    """``(model, None)``, or ``(None, reason)`` when the task disables LPIPS or its weights
+    are missing: what a family reports under ``unavailable``, never a number."""
+    if not enabled:
+        return None, "disabled by the task config (lpips: false)"
+    try:
+        return load_lpips(device=device), None
+    except LpipsUnavailable as err:
+        return None, str(err)
