@@ -32,6 +32,7 @@ import numpy as np
 
 from benchmarks.config import ConfigError
 from benchmarks.families.base import StoredRecord, TaskFamily
+from benchmarks.runner.guard import flatten_config
 
 # keys of the hashed configuration that name the tokenizer (expected to differ) or a path
 NOT_PROTOCOL = ("tokenizer", "tokenizer_args", "data_root")
@@ -83,15 +84,6 @@ def read_run(path: Path) -> Run:
     return Run(path, summary, {r.sample_id: r for r in stored_records(raw, store)})
 
 
-def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            out.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
-        return out
-    return {prefix: value}
-
-
 def refusal(a: Run, b: Run) -> str | None:
     """Why ``a`` and ``b`` cannot be compared pairwise (``None``: they can)."""
     if a.summary["task"] != b.summary["task"]:
@@ -104,7 +96,7 @@ def refusal(a: Run, b: Run) -> str | None:
                 "--limit / data")
     pa = {k: v for k, v in (a.summary.get("config") or {}).items() if k not in NOT_PROTOCOL}
     pb = {k: v for k, v in (b.summary.get("config") or {}).items() if k not in NOT_PROTOCOL}
-    fa, fb = _flatten(pa), _flatten(pb)
+    fa, fb = flatten_config(pa), flatten_config(pb)
     changed = sorted(k for k in fa.keys() | fb.keys() if fa.get(k) != fb.get(k))
     if changed:
         shown = ", ".join(f"{k}: {fa.get(k)!r} vs {fb.get(k)!r}" for k in changed[:3])

@@ -24,11 +24,12 @@ def write_run_config(plan: RunPlan) -> None:
                       {"config_hash": plan.config_hash, "config": plan.hash_payload})
 
 
-def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+def flatten_config(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested config → ``{"a.b.c": leaf}``, so two configs can be diffed key by key."""
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():
-            out.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+            out.update(flatten_config(item, f"{prefix}.{key}" if prefix else str(key)))
         return out
     return {prefix: value}
 
@@ -54,7 +55,7 @@ def check_same_config(plan: RunPlan) -> None:
         return
     what = "another configuration"
     if old_config is not None:
-        old, new = _flatten(old_config), _flatten(plan.hash_payload)
+        old, new = flatten_config(old_config), flatten_config(plan.hash_payload)
         changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
         if changed:
             shown = ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in changed[:3])
