@@ -114,8 +114,10 @@ class SegmentationParams:
             raise ValueError("clip_frames, min_voxels, max_instances, crf_iterations must be >= 1")
         if self.max_units is not None and self.max_units < 1:
             raise ValueError(f"max_units must be >= 1 or null, got {self.max_units}")
-        if self.prompt is not None and not self.prompt.strip():
-            raise ValueError("prompt must hold at least one word (or be null)")
+        if self.prompt is not None:  # fail at config time, before any video is read
+            from benchmarks.families.vis_prompt import prompt_units
+
+            prompt_units(self.prompt, [])
         if self.crf_max_side is not None and self.crf_max_side < 8:
             raise ValueError(f"crf_max_side must be >= 8 or null, got {self.crf_max_side}")
 
