@@ -23,9 +23,10 @@ log = logging.getLogger("benchmarks")
 
 
 EXIT_CODES = """exit codes:
-  0    every sample was scored
+  0    every sample on disk was scored; listed samples absent on disk (a partial
+       download) are counted once (n_missing, missing_ids.txt) with one warning line
   1    the run finished, but some samples failed (each named in failures.jsonl), or none
-       was scored
+       was scored, or --strict and some listed samples are absent on disk
   2    bad usage: unknown name, bad task file, argument, path, file or device
   3    --strict stopped the run at the first failure
   130  interrupted (Ctrl-C); rerunning the same command resumes"""
@@ -110,7 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-resume", action="store_true",
                    help="discard this run folder's earlier results and start afresh")
     r.add_argument("--strict", action="store_true",
-                   help="stop at the first sample that fails (exit 3)")
+                   help="stop at the first sample that fails (exit 3); exit 1 when listed "
+                   "samples are absent on disk")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     r.add_argument("--shard", metavar="i/N",
@@ -346,14 +348,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"stopped: {s['stopped']} (--strict; {s['n_failed']} failure(s) in "
               f"{result.run_dir / 'failures.jsonl'})", file=sys.stderr)
     if not s["n_samples"]:
-        print(f"no sample was scored: all {s['n_listed']} listed failed; the reasons are in "
-              f"{result.run_dir / 'failures.jsonl'}", file=sys.stderr)
+        print(f"no sample was scored: of {s['n_listed']} listed, {s['n_failed']} failed (the "
+              f"reasons are in {result.run_dir / 'failures.jsonl'}) and {s['n_missing']} are "
+              "not on disk", file=sys.stderr)
     if s["demo_data"]:
         header += "  [DEMO DATA — not the real benchmark]"
     print(header)
     if s.get("n_missing"):
-        print(f"  {s['n_missing']} listed sample(s) not scored: see "
-              f"{result.run_dir / s['files']['missing_ids']}")
+        print(f"warning: {s['n_missing']} listed sample(s) not on disk (a partial download?), "
+              f"not scored and not failures: ids in {result.run_dir / s['files']['missing_ids']}"
+              f"{'' if opts.strict else ' (--strict: exit 1)'}", file=sys.stderr)
     for name, value in s["metrics"].items():
         ci = s["metrics_ci95"].get(name)
         ci_txt = f" ± {_fmt(ci)}" if ci is not None and not math.isnan(ci) else ""

@@ -27,6 +27,13 @@ def _write_json(root: Path, payload: dict) -> Path:
     return path
 
 
+def _touch(root: Path, *image_ids: int) -> None:
+    """Empty files where the images belong: listing only checks that they exist."""
+    (root / "val2017").mkdir(parents=True, exist_ok=True)
+    for image_id in image_ids:
+        (root / "val2017" / f"{image_id:012d}.jpg").touch()
+
+
 def _image(image_id: int, file_name: str | None = None) -> dict:
     name = f"{image_id:012d}.jpg" if file_name is None else file_name
     return {"id": image_id, "file_name": name, "height": 40, "width": 56, "license": 1}
@@ -58,6 +65,7 @@ def test_first_caption_is_the_lowest_annotation_id(tmp_path: Path):
         ],
     }
     _write_json(tmp_path, payload)
+    _touch(tmp_path, 3, 5, 7)
     refs = CocoCaptionsDataset(tmp_path, sampling=SMALL).refs()
     assert [(r.sample_id, r.caption) for r in refs] == [
         ("3", "only one"),
@@ -77,8 +85,9 @@ def test_malformed_entries_are_bad_rows(tmp_path: Path):
         ],
     }
     path = _write_json(tmp_path, payload)
+    _touch(tmp_path, 1)
     dataset = CocoCaptionsDataset(tmp_path, sampling=SMALL)
-    assert [r.sample_id for r in dataset.refs()] == ["1"]
+    assert [r.sample_id for r in dataset.refs()] == ["1"] and dataset.absent() == []
     bad = {e.sample_id: e.reason for e in dataset.bad_rows()}
     assert bad == {
         "images[1]": "image 2 has no file_name",

@@ -103,8 +103,10 @@ def test_reader_lists_questions_bad_rows_and_missing_videos(tmp_path):
     assert refs["moving_direction/0"].extra["answer_index"] == 2
     assert refs["moving_direction/1"].extra["start"] == 1.0
     bad = {e.sample_id: e.reason for e in ds.bad_rows()}
+    assert list(bad) == ["row-moving_direction:3"]
     assert "none of the candidates" in bad["row-moving_direction:3"]
-    assert bad["moving_direction/2"] == "video not found"
+    assert [(e.sample_id, e.reason) for e in ds.absent()] == [
+        ("moving_direction/2", "video not found")]
     # every usable question counts, its video present or not
     assert [q.question_id for q in ds.questions()] == [
         "moving_direction/0", "moving_direction/1", "moving_direction/2",

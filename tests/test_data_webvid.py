@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from benchmarks.data.base import Dataset, DatasetError, Sample, SampleError
+from benchmarks.data.base import Dataset, DatasetError, Sample, SampleError, SampleRef
 from benchmarks.data.loader import SampleLoaderDataset, make_loader
 from benchmarks.data.webvid import WebVidDataset
 from benchmarks.io.sampling import FrameSampling
@@ -38,6 +38,13 @@ def _write_csv(path: Path, rows: list[list[str]], header: list[str] = WEBVID_COL
 
 def _row(videoid: str, page_dir: str = "000_000", name: str = "a caption") -> list[str]:
     return [videoid, f"https://example.invalid/{videoid}.mp4", "PT00H00M10S", page_dir, name]
+
+
+def _touch(root: Path, *videoids: str, page_dir: str = "000_000") -> None:
+    """Empty files where rows' videos belong: listing only checks that they exist."""
+    (root / "videos" / page_dir).mkdir(parents=True, exist_ok=True)
+    for videoid in videoids:
+        (root / "videos" / page_dir / f"{videoid}.mp4").touch()
 
 
 # listing
@@ -72,6 +79,7 @@ def test_malformed_rows_are_reported_with_their_line(tmp_path: Path):
         _row("6", name="after the multi-line caption"),
     ]
     _write_csv(tmp_path / "results_10M_val.csv", rows)
+    _touch(tmp_path, "1", "5", "6")
     dataset = WebVidDataset(tmp_path, sampling=SMALL)
     assert [r.sample_id for r in dataset.refs()] == ["1", "5", "6"]
     assert dataset.refs()[1].caption == "a caption, with a comma\nand a newline"
@@ -107,7 +115,7 @@ def test_csv_discovery(tmp_path: Path):
     with pytest.raises(DatasetError, match="several CSV files .*: a_train.csv, b_val.csv"):
         WebVidDataset(tmp_path, sampling=SMALL)
     chosen = WebVidDataset(tmp_path, sampling=SMALL, csv="a_train.csv")
-    assert [r.sample_id for r in chosen.refs()] == ["8"]
+    assert [e.sample_id for e in chosen.absent()] == ["8"]
     with pytest.raises(DatasetError, match="CSV file not found"):
         WebVidDataset(tmp_path, sampling=SMALL, csv="c.csv")
 
@@ -126,14 +134,17 @@ def test_load_gives_the_first_frames_resized_and_cropped(root: Path):
     assert not torch.equal(sample.video[:, 0], sample.video[:, 1])
 
 
-def test_missing_video_fails_at_load_not_at_listing(tmp_path: Path):
+def test_missing_video_is_absent_not_a_sample(tmp_path: Path):
     _write_csv(tmp_path / "results_10M_val.csv", [_row("42")])
     dataset = WebVidDataset(tmp_path, sampling=SMALL)
-    (ref,) = dataset.refs()
+    assert dataset.refs() == [] and dataset.bad_rows() == []
+    (absent,) = dataset.absent()  # a partial download: counted once by the runner
+    assert (absent.sample_id, absent.reason) == ("42", "file not found")
+    assert absent.path == str(tmp_path / "videos" / "000_000" / "42.mp4")
+    # a file deleted after listing still fails at load, with its path
     with pytest.raises(SampleError) as info:
-        dataset.load(ref)
-    assert (info.value.sample_id, info.value.reason) == ("42", "file not found")
-    assert str(info.value) == f"{tmp_path / 'videos' / '000_000' / '42.mp4'}: file not found"
+        dataset.load(SampleRef("42", absent.path))
+    assert str(info.value) == f"{absent.path}: file not found"
 
 
 def test_truncated_and_short_videos_fail_with_reasons(tmp_path: Path):
@@ -180,9 +191,10 @@ def root_with_missing(root: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 @pytest.mark.parametrize("num_workers", [0, 1])
 def test_loader_yields_lists_of_samples_and_errors_in_order(root_with_missing, num_workers):
     dataset = WebVidDataset(root_with_missing, sampling=SMALL)
-    loader = make_loader(
-        dataset, dataset.refs(), num_frames=5, batch_size=2, num_workers=num_workers
-    )
+    (gone,) = dataset.absent()
+    refs = dataset.refs()
+    refs.insert(2, SampleRef(gone.sample_id, gone.path))  # deleted after listing
+    loader = make_loader(dataset, refs, num_frames=5, batch_size=2, num_workers=num_workers)
     batches = list(loader)
     assert [len(b) for b in batches] == [2, 2, 1]
     items = [item for batch in batches for item in batch]

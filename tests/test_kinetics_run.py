@@ -146,17 +146,47 @@ def test_missing_and_broken_videos_are_reported_never_dropped(tmp_path, capsys):
                  str(root), "--output", str(tmp_path / "out"), "--no-progress",
                  "--num-workers", "0", "--task-arg", "resize_shorter=64", "--task-arg",
                  "crop=64", "--task-arg", "dataset_args={split: val}"])
-    assert code == 1  # finished, some samples failed
+    assert code == 1  # finished, the truncated file failed
     run_dir = tmp_path / "out" / "kinetics400" / "pyratok"
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["n_samples"] == 2 and summary["n_missing"] == 2 == summary["n_failed"]
+    # the absent video is a partial download (n_missing), the truncated one a failure
+    assert summary["n_samples"] == 2 and summary["n_missing"] == 1 == summary["n_failed"]
     assert not summary["demo_data"] and summary["n_listed"] == 4
     missing = dict(line.split("\t") for line in
                    (run_dir / "missing_ids.txt").read_text().splitlines())
-    assert set(missing) == {"gone1234567", VAL_CLIPS[2].youtube_id}
-    assert "not found" in missing["gone1234567"]
+    assert list(missing) == ["gone1234567"] and "gone1234567" in missing["gone1234567"]
+    failures = [json.loads(line) for line in (run_dir / "failures.jsonl").read_text().splitlines()]
+    assert [f["sample_id"] for f in failures] == [VAL_CLIPS[2].youtube_id]
     assert summary["evaluated_ids"]["count"] == 2
-    assert "2 listed sample(s) not scored" in capsys.readouterr().out
+    err = capsys.readouterr().err
+    assert "warning: 1 listed sample(s) not on disk" in err and "ERROR" not in err
+
+
+def test_a_partial_download_alone_exits_0_and_1_under_strict(tmp_path, capsys):
+    from tests.helpers.kinetics import VAL_CLIPS, Clip, write_kinetics
+
+    root = tmp_path / "k400"
+    # sorted ids, present P and absent A: P "--nQbRBEz2s" < A "00gone00000" < P "0wR5jVB-WPk"
+    # < A "1gone000000" < P "_5-9hJ9Sj0c" < A "zzgone00000"
+    gone = [Clip("tasting food", i, extension=None)
+            for i in ("00gone00000", "1gone000000", "zzgone00000")]
+    write_kinetics(root, (*VAL_CLIPS[:3], *gone))
+    args = ["run", "--task", "kinetics400", "--tokenizer", "pyratok", "--data-root", str(root),
+            "--output", str(tmp_path / "out"), "--no-progress", "--num-workers", "0",
+            "--task-arg", "resize_shorter=64", "--task-arg", "crop=64",
+            "--task-arg", "dataset_args={split: val}"]
+    assert main(args) == 0
+    summary = json.loads((tmp_path / "out/kinetics400/pyratok/summary.json").read_text())
+    assert (summary["n_samples"], summary["n_failed"], summary["n_missing"]) == (3, 0, 3)
+    assert main([*args, "--strict"]) == 1  # resumed: nothing re-scored, same facts
+    # --limit 2 keeps the first 2 clips on disk; an absent id counts only inside the range
+    # they cover (before "0wR5jVB-WPk"), never beyond it
+    assert main([*args, "--limit", "2", "--run-name", "lim"]) == 0
+    limited = json.loads((tmp_path / "out/kinetics400/lim/summary.json").read_text())
+    assert (limited["n_samples"], limited["n_missing"], limited["n_listed"]) == (2, 1, 3)
+    missing = (tmp_path / "out/kinetics400/lim/missing_ids.txt").read_text().splitlines()
+    assert [line.split("\t")[0] for line in missing] == ["00gone00000"]
+    assert "ERROR" not in capsys.readouterr().err
 
 
 @pytest.mark.slow

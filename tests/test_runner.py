@@ -132,14 +132,16 @@ def test_bad_files_are_recorded_and_run_goes_on(broken_webvid, tmp_path, capsys,
     assert code == 1
     run_dir = tmp_path / "webvid" / "identity"
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["n_failed"] == 2 and summary["n_samples"] == 3
+    # the truncated file fails; the deleted one is a partial download: n_missing, not failed
+    assert summary["n_failed"] == 1 and summary["n_samples"] == 3
+    assert summary["n_missing"] == 1 and summary["n_listed"] == 5
     failures = {f["sample_id"]: f for f in _lines(run_dir / "failures.jsonl")}
-    assert set(failures) == {ids[1], ids[3]}
-    assert failures[ids[3]]["path"].endswith(f"{ids[3]}.mp4")
-    assert "not found" in failures[ids[3]]["reason"]
+    assert set(failures) == {ids[1]}
     assert failures[ids[1]]["path"].endswith(f"{ids[1]}.mp4") and failures[ids[1]]["reason"]
+    (line,) = (run_dir / "missing_ids.txt").read_text().splitlines()
+    assert line.split("\t")[0] == ids[3] and line.endswith(f"{ids[3]}.mp4")
     out = capsys.readouterr().out
-    assert "3 scored, 2 failed" in out
+    assert "3 scored, 1 failed" in out
 
 
 def test_strict_stops_at_first_failure(broken_webvid, tmp_path):

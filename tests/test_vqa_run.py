@@ -29,13 +29,15 @@ def demo_runs(tmp_path_factory):
         shuffled = benchmarks.evaluate("mvbench", "pyratok", output=out, progress=False,
                                        num_workers=0, run_name="shuffled",
                                        shuffle_candidates=0)
+        limited = benchmarks.evaluate("mvbench", "pyratok", output=out, progress=False,
+                                      num_workers=0, run_name="limited", limit=5)
     finally:
         patch.undo()
-    return real, shuffled, out
+    return real, shuffled, out, limited
 
 
 def test_the_demo_run_says_so_and_beats_chance(demo_runs):
-    real, _, _ = demo_runs
+    real, _, _, _ = demo_runs
     assert real["demo_data"] and real["n_samples"] == 18 and real["n_failed"] == 0
     evaluation = real["evaluation"]
     assert evaluation["n_questions"] == 18 and evaluation["n_missing"] == 0
@@ -46,13 +48,13 @@ def test_the_demo_run_says_so_and_beats_chance(demo_runs):
 
 
 def test_shuffled_candidates_lose_what_the_video_gave(demo_runs):
-    real, shuffled, _ = demo_runs
+    real, shuffled, _, _ = demo_runs
     assert shuffled["evaluation"]["shuffled_candidates"]
     assert shuffled["metrics"]["overall"] < real["metrics"]["overall"] - 30
 
 
 def test_score_on_the_run_s_answers_agrees(demo_runs, tmp_path, capsys):
-    real, _, out = demo_runs
+    real, _, out, _ = demo_runs
     records = [json.loads(x) for x in
                (out / "mvbench" / "pyratok" / "samples.jsonl").read_text().splitlines()]
     pred = tmp_path / "pred.json"
@@ -64,3 +66,13 @@ def test_score_on_the_run_s_answers_agrees(demo_runs, tmp_path, capsys):
     assert scored["overall"] == real["metrics"]["overall"]
     assert scored["mean_of_tasks"] == real["metrics"]["mean_of_tasks"]
     assert scored["accuracy"] == real["evaluation"]["accuracy"]
+
+
+def test_limit_counts_only_the_run_s_questions(demo_runs):
+    """--limit 5: accuracy over those 5 questions, not 5 answers among all 18."""
+    _, _, out, limited = demo_runs
+    assert limited["n_samples"] == 5 and limited["evaluation"]["n_questions"] == 5
+    lines = (out / "mvbench" / "limited" / "samples.jsonl").read_text().splitlines()
+    correct = [json.loads(line)["metrics"]["overall"] for line in lines]  # 0 or 100 each
+    assert len(correct) == 5
+    assert limited["metrics"]["overall"] == pytest.approx(sum(correct) / 5)

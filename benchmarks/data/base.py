@@ -122,6 +122,11 @@ class Dataset(Protocol):
         """Index rows that could not be turned into a :class:`SampleRef`."""
         ...
 
+    def absent(self) -> list[SampleError]:
+        """Listed samples whose media is not on disk (a partial download): a fact about
+        the copy, not a failure; the runner counts them once as ``n_missing``."""
+        ...
+
     def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
         """Decode, sample and transform one sample; ``num_frames`` overrides the clip length.
 
@@ -136,9 +141,9 @@ class Dataset(Protocol):
 
 
 class IndexedDataset:
-    """``refs()`` and ``bad_rows()`` for a reader whose cached ``_parse()`` returns an
-    object with ``refs`` (usable samples, in index order), ``malformed`` (index rows that
-    could not be read) and ``missing`` (rows whose media file is absent)."""
+    """``refs()``, ``bad_rows()`` and ``absent()`` for a reader whose cached ``_parse()``
+    returns an object with ``refs`` (usable samples, in index order), ``malformed`` (index
+    rows that could not be read) and ``missing`` (rows whose media file is absent)."""
 
     def _parse(self) -> Any:
         raise NotImplementedError
@@ -148,9 +153,24 @@ class IndexedDataset:
         return list(self._parse().refs)
 
     def bad_rows(self) -> list[SampleError]:
-        """Malformed index rows first, then rows whose media file is missing."""
-        parsed = self._parse()
-        return parsed.malformed + parsed.missing
+        """Malformed index rows (absent media is :meth:`absent`, not a bad row)."""
+        return list(self._parse().malformed)
+
+    def absent(self) -> list[SampleError]:
+        """Listed samples whose media file is not on disk."""
+        return list(self._parse().missing)
+
+
+def split_absent(refs: list[SampleRef]) -> tuple[list[SampleRef], list[SampleError]]:
+    """``(present, absent)``: ``refs`` whose media path exists, and the others as
+    ``SampleError(id, path, "file not found")`` (one ``stat`` per ref, no decoding)."""
+    present, absent = [], []
+    for ref in refs:
+        if os.path.exists(ref.path):
+            present.append(ref)
+        else:
+            absent.append(SampleError(ref.sample_id, ref.path, "file not found"))
+    return present, absent
 
 
 class DatasetError(Exception):

@@ -31,6 +31,7 @@ from benchmarks.data.base import (
     SampleError,
     SampleRef,
     load_image_clip,
+    split_absent,
 )
 from benchmarks.data.demo import demo_version
 from benchmarks.io.sampling import FrameSampling
@@ -58,15 +59,19 @@ class CocoCaptionsDataset:
         self.annotation_path = self.root / "annotations" / f"captions_{split}.json"
         if not self.annotation_path.is_file():
             raise DatasetError(self.annotation_path, "COCO captions file not found")
-        self._parsed: tuple[list[SampleRef], list[SampleError]] | None = None
+        self._parsed: tuple[list[SampleRef], list[SampleError], list[SampleError]] | None = None
 
     def refs(self) -> list[SampleRef]:
-        """Usable images in increasing id (images are not opened)."""
+        """Usable images on disk, in increasing id (images are not opened)."""
         return list(self._parse()[0])
 
     def bad_rows(self) -> list[SampleError]:
         """Entries that could not be used, ids ``images[i]`` / ``annotations[i]``."""
         return list(self._parse()[1])
+
+    def absent(self) -> list[SampleError]:
+        """Listed images not in the image folder (a partial download)."""
+        return list(self._parse()[2])
 
     def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
         """Decode the image: ``video`` ``(3, 1, H, W)`` float32 in [0, 1].
@@ -91,9 +96,11 @@ class CocoCaptionsDataset:
             extra={"coco_split": self.split},
         )
 
-    def _parse(self) -> tuple[list[SampleRef], list[SampleError]]:
+    def _parse(self) -> tuple[list[SampleRef], list[SampleError], list[SampleError]]:
         if self._parsed is None:
-            self._parsed = _parse_captions(self.annotation_path, self.root / self.split)
+            refs, bad = _parse_captions(self.annotation_path, self.root / self.split)
+            present, absent = split_absent(refs)
+            self._parsed = (present, bad, absent)
         return self._parsed
 
 

@@ -24,7 +24,8 @@ Rows that cannot be used are reported by :meth:`KineticsDataset.bad_rows`, never
   official flat path, reason ``"video not found (looked for ...)"``. The video files are
   listed once (one directory listing per folder), so ``refs()`` holds only clips that
   exist and ``--limit N`` evaluates N real clips; a missing YouTube video (several % of
-  every Kinetics copy) is still counted as a failure of the run.
+  every Kinetics copy) is :meth:`~KineticsDataset.absent`: counted once by the runner as
+  ``n_missing``, not a failure of the run.
 
 The CSV itself is parsed by :func:`~benchmarks.data.kinetics_csv.read_kinetics_csv`
 (re-exported here). The class vocabulary (:meth:`KineticsDataset.info`) is the sorted set

@@ -131,6 +131,10 @@ class MclJcvDataset:
         self._scan()
         return list(self._bad)
 
+    def absent(self) -> list[SampleError]:
+        """None: the sequences are the files found in the root (there is no index)."""
+        return []
+
     def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
         """Probe the sequence: ``ref.extra`` gains ``available_frames`` and ``frames`` (the
         clip length scored); ``video`` is empty (the family streams the file)."""

@@ -29,6 +29,7 @@ from benchmarks.data.base import (
     SampleError,
     SampleRef,
     load_video_clip,
+    split_absent,
 )
 from benchmarks.data.demo import demo_version
 from benchmarks.io.sampling import FrameSampling
@@ -96,15 +97,19 @@ class WebVidDataset:
         self.sampling = sampling
         self.backend: Backend = backend
         self.csv_path = find_csv(self.root, csv)
-        self._parsed: tuple[list[SampleRef], list[SampleError]] | None = None
+        self._parsed: tuple[list[SampleRef], list[SampleError], list[SampleError]] | None = None
 
     def refs(self) -> list[SampleRef]:
-        """Usable rows in CSV order (videos are not opened)."""
+        """Usable rows whose video is on disk, in CSV order (videos are not opened)."""
         return list(self._parse()[0])
 
     def bad_rows(self) -> list[SampleError]:
         """Rows that could not be used, with ids ``row-<line>``."""
         return list(self._parse()[1])
+
+    def absent(self) -> list[SampleError]:
+        """Rows whose video is not under ``videos/`` (a partial download)."""
+        return list(self._parse()[2])
 
     def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
         """Decode the clip: ``video`` ``(3, t, H, W)`` float32 in [0, 1].
@@ -125,9 +130,11 @@ class WebVidDataset:
             version=demo_version(self.root),
         )
 
-    def _parse(self) -> tuple[list[SampleRef], list[SampleError]]:
+    def _parse(self) -> tuple[list[SampleRef], list[SampleError], list[SampleError]]:
         if self._parsed is None:
-            self._parsed = _parse_csv(self.csv_path, self.root / "videos")
+            refs, bad = _parse_csv(self.csv_path, self.root / "videos")
+            present, absent = split_absent(refs)
+            self._parsed = (present, bad, absent)
         return self._parsed
 
 

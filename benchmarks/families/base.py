@@ -145,6 +145,10 @@ class TaskFamily:
         # where a family may write files (pictures, per-split tables ...); set by the runner
         self.artifacts_dir: Path | None = None
         self.run_dir: Path | None = None
+        # the ids of the run's samples (on disk, within --limit), set by the runner before
+        # setup: a family counting over the dataset's own list (MVBench's questions) keeps
+        # to these, so a partial download or --limit never counts outside the run
+        self.sample_ids: frozenset[str] | None = None
 
     @classmethod
     def check_tokenizer(cls, tokenizer: VideoTokenizer, params: Any) -> str | None:

@@ -107,8 +107,8 @@ class ClassificationFamily(TaskFamily):
     aggregation = (
         "top-1 / top-5 in percent of the evaluated videos (a video's top-5 = its first 5 "
         "labels; one label is its own top-5); 95% CI from Student's t over per-video 0/100 "
-        "outcomes; listed videos that could not be decoded are counted in n_missing and "
-        "named in missing_ids.txt"
+        "outcomes; listed videos absent on disk are counted in n_missing (ids in "
+        "missing_ids.txt), videos that exist but cannot be decoded in n_failed"
     )
 
     def __init__(self, config, params, tokenizer, *, device) -> None:

@@ -161,9 +161,10 @@ class VQAFamily(TaskFamily):
 
     def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
         listed = getattr(dataset, "questions", None)
-        if listed is not None:  # every question, a missing video included
+        if listed is not None:  # every question of the run, one whose video fails included
             self.questions = [Question(q.question_id, q.sub_task, len(q.candidates),
-                                       q.answer_index) for q in listed()]
+                                       q.answer_index) for q in listed()
+                              if self.sample_ids is None or q.question_id in self.sample_ids]
         else:
             self.questions = [Question(r.sample_id, r.extra["sub_task"],
                                        len(r.extra["candidates"]), r.extra["answer_index"])

@@ -101,6 +101,7 @@ def _run_locked(plan: RunPlan) -> RunResult:
             plan.config.dataset,
         )
     shard = make_shard(plan)
+    family.sample_ids = frozenset(r.sample_id for r in shard.refs)
     if info.is_main:
         done = store.samples() if opts.resume else {}
         log.info(
@@ -113,7 +114,7 @@ def _run_locked(plan: RunPlan) -> RunResult:
             plan.device,
             plan.run_dir,
         )
-    if not shard.refs and not shard.bad_rows:
+    if not shard.refs and not shard.bad_rows and not shard.absent:
         raise ConfigError(
             f"{plan.info.annotation_file or plan.data_root}: the dataset lists no samples "
             f"(is --data-root the {plan.config.dataset} folder in its official layout?)"
@@ -144,7 +145,8 @@ def _run_locked(plan: RunPlan) -> RunResult:
     store.close()
     if stopped_any:
         code = EXIT_STRICT
-    elif summary["n_failed"] or not summary["n_samples"]:
+    elif (summary["n_failed"] or not summary["n_samples"]
+          or (summary["n_missing"] and opts.strict)):  # absent files fail only under --strict
         code = EXIT_FAILURES
     else:
         code = EXIT_OK

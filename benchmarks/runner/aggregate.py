@@ -111,15 +111,14 @@ def _summary(
 ) -> dict[str, Any]:
     evaluation = family.finalize(stored_records(records, store), plan.info)
     scored = [r["sample_id"] for r in records]
-    listed = sorted({r.sample_id for r in shard.refs} | {e.sample_id for e in shard.bad_rows})
-    missing = sorted(set(listed) - set(scored))
+    absent = sorted(shard.absent, key=lambda e: e.sample_id)
+    listed = {r.sample_id for r in shard.refs} | {e.sample_id for e in shard.bad_rows}
+    listed |= {e.sample_id for e in absent}
+    pending = listed - set(scored) - set(failures) - {e.sample_id for e in absent}
     ids_hash = _write_lines(plan.run_dir / EVALUATED_IDS, scored)
     files = {"evaluated_ids": EVALUATED_IDS, **evaluation.files}
-    if missing:
-        _write_lines(
-            plan.run_dir / MISSING_IDS,
-            [f"{sid}\t{failures.get(sid, 'not scored')}" for sid in missing],
-        )
+    if absent:  # a partial download: a fact about the copy, counted once, not a failure
+        _write_lines(plan.run_dir / MISSING_IDS, [f"{e.sample_id}\t{e.path}" for e in absent])
         files["missing_ids"] = MISSING_IDS
     else:
         (plan.run_dir / MISSING_IDS).unlink(missing_ok=True)
@@ -135,8 +134,9 @@ def _summary(
         "groups": evaluation.groups,
         "evaluation": evaluation.extra,
         "n_samples": len(scored),
-        "n_failed": len(failures),
-        "n_missing": len(missing),
+        "n_failed": len(failures),  # media on disk that could not be scored
+        "n_missing": len(absent),  # listed, media not on disk (ids in missing_ids.txt)
+        "n_pending": len(pending),  # listed, not reached (a --strict stop)
         "n_listed": len(listed),
         "evaluated_ids": {"file": EVALUATED_IDS, "sha256": ids_hash, "count": len(scored)},
         "files": files,

@@ -49,13 +49,30 @@ class Shard:
 
     refs: list[SampleRef]  # every sample of the run (after --limit), sorted by id
     bad_rows: list[SampleError]  # index rows that could not be listed
+    absent: list[SampleError]  # listed in the run's id range, media not on disk, by id
     mine: list[SampleRef]  # this rank's shard
 
 
+def limit_refs(
+    refs: list[SampleRef], absent: list[SampleError], limit: int | None
+) -> tuple[list[SampleRef], list[SampleError]]:
+    """``refs`` and ``absent`` sorted by id, cut by ``--limit``.
+
+    ``--limit N`` keeps the first ``N`` samples that are on disk, so a partial download
+    still scores ``N``; an absent sample counts only when its id sorts before the last one
+    kept (inside the range the run covers), never one beyond it.
+    """
+    refs = sorted(refs, key=lambda r: r.sample_id)
+    absent = sorted(absent, key=lambda e: e.sample_id)
+    if limit is None or len(refs) <= limit:
+        return refs, absent
+    refs = refs[:limit]
+    last = refs[-1].sample_id
+    return refs, [e for e in absent if e.sample_id < last]
+
+
 def make_shard(plan: RunPlan) -> Shard:
-    refs = sorted(plan.dataset.refs(), key=lambda r: r.sample_id)
-    if plan.opts.limit is not None:
-        refs = refs[: plan.opts.limit]
+    refs, absent = limit_refs(plan.dataset.refs(), plan.dataset.absent(), plan.opts.limit)
     part = refs
     bad_rows = list(plan.dataset.bad_rows())
     if plan.opts.shard is not None:  # a job-array shard, then torchrun ranks within it
@@ -65,6 +82,7 @@ def make_shard(plan: RunPlan) -> Shard:
     return Shard(
         refs=refs,
         bad_rows=bad_rows,
+        absent=absent,
         mine=part[plan.dist.rank :: plan.dist.world_size],
     )
 

@@ -1,9 +1,10 @@
 """What a run takes (``RunOptions``) and gives back (``RunResult``), and its exit codes.
 
 Exit codes (``RunResult.exit_code``, also the CLI's):
-    0  every sample was scored;
+    0  every sample on disk was scored (samples listed but absent on disk, a partial
+       download, are counted once as ``n_missing`` with one warning line, not failures);
     1  the run finished, but one or more samples failed (see ``failures.jsonl``), or
-       no sample was scored;
+       no sample was scored, or ``--strict`` and some listed samples are absent;
     2  bad usage: unknown task/tokenizer, bad task file or argument, missing data;
     3  ``--strict`` stopped the run at the first failure;
     130  interrupted (Ctrl-C): what was scored is saved, rerunning resumes.

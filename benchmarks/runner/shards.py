@@ -129,9 +129,11 @@ def merge(run_dir: Path, *, device: str | None = None, progress: bool = True):
         store.close()
         family = plan.family_cls(plan.config, plan.params, plan.tokenizer, device=plan.device)
         family.run_dir, family.artifacts_dir = run_dir, run_dir / "plots"
+        shard = make_shard(plan)
+        family.sample_ids = frozenset(r.sample_id for r in shard.refs)
         try:
             family.setup(plan.dataset, plan.info)
-            summary = aggregate(plan, family, store, make_shard(plan), None)
+            summary = aggregate(plan, family, store, shard, None)
         finally:
             family.close()
         summary["merged_shards"] = len(shards)
