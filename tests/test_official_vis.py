@@ -265,3 +265,17 @@ def test_score_of_a_hand_written_results_file_matches_the_hand_computed_ap(tmp_p
     assert scored["AR10"] == pytest.approx(100.0 / 3)
     assert scored["J"] == pytest.approx(100.0 / 3)
     assert scored["n_videos"] == 3 and scored["n_results"] == 3
+
+
+@pytest.mark.parametrize("annotations", ["null", "absent", "empty"])
+def test_a_file_without_annotations_has_no_ground_truth(annotations):
+    from benchmarks.data.ytvis import AnnotationError, parse_annotations
+
+    data = {"videos": [{"id": 1, "file_names": ["v/00000.jpg"], "height": 4, "width": 4}],
+            "categories": [{"id": 1, "name": "person"}]}
+    if annotations != "absent":
+        data["annotations"] = None if annotations == "null" else []
+    parsed = parse_annotations(data)
+    assert parsed.has_ground_truth is False and parsed.tracks == {1: []}
+    with pytest.raises(AnnotationError, match="not a list"):
+        parse_annotations({**data, "annotations": {}})
