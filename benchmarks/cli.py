@@ -362,10 +362,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         ci = s["metrics_ci95"].get(name)
         ci_txt = f" ± {_fmt(ci)}" if ci is not None and not math.isnan(ci) else ""
         print(f"  {name:<12} {_fmt(value)}{ci_txt}")
+    by_reason: dict[str, list[str]] = {}  # metrics sharing a reason share one line
     for name, reason in s["unavailable"].items():
+        by_reason.setdefault(reason, []).append(name)
+    for reason, names in by_reason.items():
         first = reason.split(". ")[0].rstrip(".")
         more = " (how to fix: see 'unavailable' in summary.json)" if first != reason else ""
-        print(f"  {name:<12} unavailable: {first}{more}")
+        print(f"  {', '.join(names):<12} unavailable: {first}{more}")
     for key, value in s.get("evaluation", {}).items():
         if isinstance(value, bool | int | float | str):
             print(f"  {key:<12} {value}")

@@ -53,6 +53,7 @@ def score_files(
     folder_ok = bool(getattr(family_cls, "score_annotations_folder", False))
     gt_path = _file(annotations, "--annotations", folder_ok=folder_ok)
     pred_path = _file(predictions, "--predictions")
+    params = family_cls.score_params(config, params)
     ground_truth = family_cls.score_ground_truth(gt_path, params)
     preds = family_cls.score_predictions(pred_path, ground_truth, params)
     evaluation: Evaluation = family_cls.score_evaluate(ground_truth, preds, params)

@@ -23,10 +23,15 @@ DataLoader worker into ``(3, t, H, W)`` float in [0, 1], resized (shorter side
 ``sampling.resize_shorter``, never cropped); the original size is in ``ref.extra``.
 
 Splits. The ground truth of the official valid/test splits is not public (they are
-scored on the CodaLab servers), so any split whose annotation file the user has is read
-(``annotation_file`` names it), plus ``holdout_videos: N``: a seeded held-out subset of
-the train split, the ``N`` videos at the front of ``numpy.random.default_rng(holdout_seed)
-.permutation`` of the train videos sorted by id, reported in :meth:`info`.
+scored on the CodaLab servers): their files list ``videos`` and ``categories`` with
+``"annotations": null`` (the youtubevos/cocoapi ``YTVOS.createIndex`` and OVIS API readers
+guard exactly that case). Such a file is read as it is, ``VisAnnotations.has_ground_truth``
+false and ``ground_truth: false`` in :meth:`info` (an absent key or an empty list is read
+the same way: no track to score against). Any split whose annotation file the user has is
+read (``annotation_file`` names it), plus ``holdout_videos: N``: a seeded held-out subset,
+:func:`holdout_subset` (the ``N`` videos at the front of
+``numpy.random.default_rng(holdout_seed).permutation`` of the video ids sorted), reported
+in :meth:`info`; ``score`` draws the same subset from the same task defaults.
 """
 
 from __future__ import annotations
@@ -53,7 +58,8 @@ from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import DecodeError
 
 __all__ = ["AnnotationError", "OVISDataset", "VisAnnotations", "VisVideo",
-           "YouTubeVISDataset", "normalise_segmentation", "parse_annotations"]
+           "YouTubeVISDataset", "holdout_subset", "normalise_segmentation",
+           "parse_annotations"]
 
 
 class AnnotationError(ValueError):
@@ -81,11 +87,25 @@ class VisAnnotations:
         categories: id -> name, in file order.
         tracks: per video id, the tracks as dicts ``{id, category_id, iscrowd,
             segmentations: [compressed RLE | None], areas: [float | None] | None}``.
+        has_ground_truth: the file has annotations; false for the official valid/test
+            files (``"annotations": null``: the masks are not public).
     """
 
     videos: dict[int, VisVideo]
     categories: dict[int, str]
     tracks: dict[int, list[dict[str, Any]]]
+    has_ground_truth: bool = True
+
+
+def holdout_subset(video_ids: list[int], count: int | None, seed: int) -> list[int]:
+    """The held-out subset ``holdout_videos: count`` draws: the ``count`` ids at the front
+    of ``default_rng(seed).permutation`` of the ids sorted, returned sorted (all of them
+    when ``count`` is ``None``). ``run`` and ``score`` both draw it with this function."""
+    ids = sorted(video_ids)
+    if count is None:
+        return ids
+    order = np.random.default_rng(seed).permutation(len(ids))
+    return sorted(ids[i] for i in order[:count])
 
 
 def _int(value: Any, entry: str, key: str) -> int:
@@ -178,7 +198,11 @@ def parse_annotations(data: Any, *, with_tracks: bool = True) -> VisAnnotations:
         categories[_int(c.get("id"), entry, "id")] = c["name"]
     tracks: dict[int, list[dict[str, Any]]] = {vid: [] for vid in videos}
     annotations = data.get("annotations")
-    if annotations is None or not with_tracks:
+    if not annotations:  # null (valid/test: masks not public), absent or []
+        if annotations is not None and not isinstance(annotations, list):
+            raise AnnotationError("annotations", "not a list")
+        return VisAnnotations(videos, categories, tracks, has_ground_truth=False)
+    if not with_tracks:
         return VisAnnotations(videos, categories, tracks)
     if not isinstance(annotations, list):
         raise AnnotationError("annotations", "not a list")
@@ -342,6 +366,8 @@ class YouTubeVISDataset(IndexedDataset):
             extra={"category_ids": ids, "n_videos": len(parsed.refs),
                    "n_videos_missing": len(parsed.missing),
                    "n_tracks": sum(len(r.extra["tracks"]) for r in parsed.refs),
+                   "n_videos_in_file": len(parsed.annotations.videos),
+                   "ground_truth": parsed.annotations.has_ground_truth,
                    "holdout_videos": self.holdout_videos,
                    "holdout_seed": self.holdout_seed if self.holdout_videos else None},
         )
@@ -353,10 +379,7 @@ class YouTubeVISDataset(IndexedDataset):
             ann = read_annotation_file(self.annotation_path)
         except AnnotationError as error:
             raise DatasetError(self.annotation_path, str(error)) from None
-        ids = sorted(ann.videos)
-        if self.holdout_videos is not None:
-            order = np.random.default_rng(self.holdout_seed).permutation(len(ids))
-            ids = sorted(ids[i] for i in order[: self.holdout_videos])
+        ids = holdout_subset(list(ann.videos), self.holdout_videos, self.holdout_seed)
         refs, missing = [], []
         for vid in ids:
             video = ann.videos[vid]

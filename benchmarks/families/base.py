@@ -187,6 +187,13 @@ class TaskFamily:
     # score mode (no tokenizer) ------------------------------------------------------------
 
     @classmethod
+    def score_params(cls, config: TaskConfig, params: Any) -> Any:
+        """What the three ``score_*`` methods receive as ``params``: the family's own by
+        default; a family whose evaluated subset comes from the task's ``dataset_args``
+        (a held-out draw) folds them in, so ``score`` evaluates what ``run`` evaluated."""
+        return params
+
+    @classmethod
     def score_ground_truth(cls, path: Path, params: Any) -> Any:
         """Read an official ground-truth file; raise :class:`ScoreInputError` on bad input."""
         raise NotImplementedError

@@ -11,7 +11,13 @@ RLE-encoded at the original frame size. The instances are the record's ``predict
 
 Dataset level (``finalize``): YTVOSeval's AP / AR and DAVIS J
 (:mod:`benchmarks.families.vis_eval`) over the evaluated videos; the results are also
-written in the official format (``results.json``), which ``score`` reads back.
+written in the official format (``results.json``), which ``score`` reads back, and the
+evaluated video ids in ``evaluated_videos.txt`` (with the held-out draw in the summary), so
+``score`` evaluates the same subset (:mod:`benchmarks.families.vis_files`). On a split
+without public masks (the official valid/test files: ``"annotations": null``) no metric
+exists locally: each is listed under ``unavailable`` with that one reason, and
+``submission.zip`` (``results.json`` at its root) is written for the CodaLab server; the
+run is not a failure.
 
 On the demo sets the bundled checkpoint (``pyratok/checkpoints/pyratok-demo``) does not
 name shapes: over 20 demo clips, the cosine of a shape's name ("a video of a circle") with
@@ -76,6 +82,8 @@ class SegmentationParams:
         prompt: a free-text prompt whose words/phrases are the semantic units instead of
             the category names (:mod:`benchmarks.families.vis_prompt`); a phrase equal to a
             category name is scored as that category, the others are kept unscored.
+        evaluated_videos: ``score`` only: a file of video ids (one a line), e.g. a run's
+            ``evaluated_videos.txt``, evaluated instead of the task's held-out draw.
     """
 
     level: int = -1
@@ -101,6 +109,7 @@ class SegmentationParams:
     plot: bool = False
     shuffle_class_names: int | None = None
     prompt: str | None = None
+    evaluated_videos: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "templates", tuple(self.templates))
@@ -144,7 +153,7 @@ class SegmentationFamily(TaskFamily):
     name = "segmentation"
     Params = SegmentationParams
     requires = ("features", "text")
-    unhashed_params = ("plot",)
+    unhashed_params = ("plot", "evaluated_videos")
     metrics: ClassVar[tuple[MetricInfo, ...]] = tuple(
         MetricInfo(m, True, "%") for m in METRIC_NAMES)
     aggregation = (
@@ -156,9 +165,18 @@ class SegmentationFamily(TaskFamily):
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or SegmentationParams(), tokenizer, device=device)
+        if self.params.evaluated_videos is not None:
+            raise ValueError("evaluated_videos is a 'score' option (the videos a finished run "
+                             "evaluated); a run picks its videos with dataset_args "
+                             "holdout_videos/holdout_seed or --limit")
         self._text: torch.Tensor | None = None
         self._category_ids: list[int] = []
         self._gt: dict[str, list[dict[str, Any]]] = {}
+        self._unavailable: dict[str, str] = {}
+
+    def unavailable(self) -> dict[str, str]:
+        """Every metric, on a split without public masks (set by :meth:`finalize`)."""
+        return dict(self._unavailable)
 
     @classmethod
     def check_tokenizer(cls, tokenizer, params) -> str | None:
@@ -254,7 +272,11 @@ class SegmentationFamily(TaskFamily):
 
     def finalize(self, records: list[StoredRecord], info: DatasetInfo) -> Evaluation:
         from benchmarks.families.vis_eval import evaluate_vis
-        from benchmarks.families.vis_files import ground_truth_tracks
+        from benchmarks.families.vis_files import (
+            EVALUATED_VIDEOS,
+            ground_truth_tracks,
+            write_evaluated_videos,
+        )
 
         gts: list[Track] = []
         dts: list[Track] = []
@@ -271,13 +293,20 @@ class SegmentationFamily(TaskFamily):
                 dts.append(Track(vid, inst["category_id"], inst["segmentations"],
                                  float(inst["score"])))
                 results.append({"video_id": vid, **inst})
-        result = evaluate_vis(gts, dts, video_ids=video_ids,
-                              category_ids=list(info.extra["category_ids"]))
         files = {}
         if self.run_dir is not None:
             write_json_atomic(self.run_dir / "results.json", results)
-            files["results"] = "results.json"
-        extra = {**result.counts, "AR100": result.metrics.pop("AR100"), "crf": self.params.crf,
+            write_evaluated_videos(self.run_dir / EVALUATED_VIDEOS, video_ids)
+            files.update(results="results.json", evaluated_videos=EVALUATED_VIDEOS)
+        subset = {"holdout_videos": info.extra.get("holdout_videos"),
+                  "holdout_seed": info.extra.get("holdout_seed"),
+                  "n_videos_in_file": info.extra.get("n_videos_in_file")}
+        if not info.extra.get("ground_truth", True):
+            return self._submission_only(results, video_ids, info, files, subset)
+        result = evaluate_vis(gts, dts, video_ids=video_ids,
+                              category_ids=list(info.extra["category_ids"]))
+        extra = {**result.counts, **subset, "AR100": result.metrics.pop("AR100"),
+                 "crf": self.params.crf,
                  "level": self.params.level,
                  **({"shuffled_class_names": True}
                     if self.params.shuffle_class_names is not None else {}),
@@ -287,13 +316,49 @@ class SegmentationFamily(TaskFamily):
                     if self.params.prompt is not None else {})}
         return Evaluation(metrics=result.metrics, extra=extra, files=files)
 
+    def _submission_only(self, results: list[dict[str, Any]], video_ids: list[int],
+                         info: DatasetInfo, files: dict[str, str],
+                         subset: dict[str, Any]) -> Evaluation:
+        """A split without public masks: no metric, one reason, the server's zip."""
+        from benchmarks.families.vis_files import SUBMISSION, write_submission
+
+        where = f"the run's {SUBMISSION}"
+        if self.run_dir is not None:
+            write_submission(self.run_dir / SUBMISSION, results)
+            files["submission"] = SUBMISSION
+            where = str(self.run_dir / SUBMISSION)
+        # one sentence (no ". "): the CLI prints a reason's first sentence
+        reason = (f"{info.name} {info.split}: the split has no public masks "
+                  f"(annotations: null); the metrics come from the CodaLab server: "
+                  f"upload {where}")
+        total = info.extra.get("n_videos_in_file")
+        if total is not None and len(video_ids) < total:
+            reason += (f" (it holds {len(video_ids)} of the split's {total} videos; the "
+                       "server counts the others' instances as missed)")
+        self._unavailable = {name: reason for name in METRIC_NAMES}
+        extra = {"ground_truth": False, "n_videos": len(video_ids),
+                 "n_results": len(results), **subset, "crf": self.params.crf,
+                 "level": self.params.level}
+        return Evaluation(metrics={}, extra=extra, files=files)
+
     # score mode ---------------------------------------------------------------------------
+
+    @classmethod
+    def score_params(cls, config, params: Any):
+        """The evaluated subset: ``evaluated_videos`` if given, else the task's held-out
+        draw (``dataset_args`` ``holdout_videos`` / ``holdout_seed``), as ``run`` drew it."""
+        from benchmarks.families.vis_files import VisSubset
+
+        args = config.dataset_args or {}
+        return VisSubset(holdout_videos=args.get("holdout_videos"),
+                         holdout_seed=int(args.get("holdout_seed", 0)),
+                         evaluated_videos=params.evaluated_videos)
 
     @classmethod
     def score_ground_truth(cls, path: Path, params: Any):
         from benchmarks.families.vis_files import read_ground_truth
 
-        return read_ground_truth(path)
+        return read_ground_truth(path, params)
 
     @classmethod
     def score_predictions(cls, path: Path, ground_truth: Any, params: Any):
@@ -309,7 +374,8 @@ class SegmentationFamily(TaskFamily):
                               video_ids=ground_truth.video_ids,
                               category_ids=ground_truth.category_ids)
         return Evaluation(metrics={k: result.metrics[k] for k in METRIC_NAMES},
-                          extra={**result.counts, "AR100": result.metrics["AR100"]})
+                          extra={**result.counts, **ground_truth.subset_info,
+                                 "AR100": result.metrics["AR100"]})
 
 
 def _grid_frames(video: torch.Tensor, grid: tuple[int, int]) -> np.ndarray:

@@ -1,32 +1,77 @@
-"""The files of ``score`` for video instance segmentation: ground truth and results.
+"""The files of video instance segmentation: ground truth, results, evaluated videos and
+the server submission.
 
-Ground truth: a YouTube-VIS / OVIS annotation JSON (:mod:`benchmarks.data.ytvis`).
+Ground truth: a YouTube-VIS / OVIS annotation JSON (:mod:`benchmarks.data.ytvis`); ``score``
+evaluates the subset ``run`` evaluated: the task's ``holdout_videos`` / ``holdout_seed``
+draw (:func:`~benchmarks.data.ytvis.holdout_subset`), or exactly the ids of an
+``evaluated_videos`` file (a run's ``evaluated_videos.txt``: one video id a line).
 Results: the official format (YouTube-VIS CodaLab, ``results.json``), a list of
 ``{"video_id", "category_id", "segmentations": [RLE or null per frame], "score"}``.
+Submission (:func:`write_submission`): the CodaLab servers of YouTube-VIS and OVIS take
+that list "named as results.json, and compressed without any subfolder" (the YouTube-VIS
+competition's data page, codalab.org/competitions/20128, as kept in TrackEval's
+``docs/YouTube-VIS-format.txt``; OVIS uses the same format and evaluation code, its
+project page says), so ``submission.zip`` holds ``results.json`` at its root.
 Every problem raises :class:`~benchmarks.families.base.ScoreInputError` naming the file and
 the entry: malformed JSON or entries, a frame count other than the video's, an RLE of
-another size, an unknown video or category id.
+another size, an unknown video or category id, a ground truth without annotations.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from benchmarks.data.ytvis import (
     AnnotationError,
     VisAnnotations,
+    holdout_subset,
     normalise_segmentation,
     read_annotation_file,
 )
 from benchmarks.families.base import ScoreInputError
 from benchmarks.families.vis_eval import Track
 
-__all__ = ["VisGroundTruth", "ground_truth_tracks", "read_ground_truth", "read_results",
-           "result_tracks"]
+__all__ = ["EVALUATED_VIDEOS", "SUBMISSION", "VisGroundTruth", "VisSubset",
+           "ground_truth_tracks", "read_evaluated_videos", "read_ground_truth", "read_results",
+           "result_tracks", "write_evaluated_videos", "write_submission"]
+
+EVALUATED_VIDEOS = "evaluated_videos.txt"  # in the run folder: the evaluated video ids
+SUBMISSION = "submission.zip"  # in the run folder: results.json for the CodaLab server
+
+
+@dataclass(frozen=True)
+class VisSubset:
+    """Which videos of a ground-truth file are evaluated (``score`` mode).
+
+    Attributes:
+        holdout_videos, holdout_seed: the task's ``dataset_args`` draw (``None``: all).
+        evaluated_videos: a file of video ids (one a line) to evaluate instead: a run's
+            ``evaluated_videos.txt`` reproduces that run's subset exactly.
+    """
+
+    holdout_videos: int | None = None
+    holdout_seed: int = 0
+    evaluated_videos: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.holdout_videos is not None and (isinstance(self.holdout_videos, bool) or
+                                                not isinstance(self.holdout_videos, int) or
+                                                self.holdout_videos < 1):
+            raise ValueError(f"dataset_args holdout_videos must be an integer >= 1 or null, "
+                             f"got {self.holdout_videos!r}")
+
+    def describe(self) -> dict[str, Any]:
+        """The subset as the summary records it."""
+        if self.evaluated_videos is not None:
+            return {"evaluated_videos": self.evaluated_videos}
+        return {"holdout_videos": self.holdout_videos,
+                "holdout_seed": self.holdout_seed if self.holdout_videos else None}
 
 
 @dataclass(frozen=True)
@@ -35,10 +80,12 @@ class VisGroundTruth:
 
     annotations: VisAnnotations
     tracks: list[Track]
+    subset: list[int] | None = None  # evaluated video ids (None: every video of the file)
+    subset_info: dict[str, Any] = field(default_factory=dict)
 
     @property
     def video_ids(self) -> list[int]:
-        return sorted(self.annotations.videos)
+        return sorted(self.annotations.videos) if self.subset is None else list(self.subset)
 
     @property
     def category_ids(self) -> list[int]:
@@ -51,13 +98,74 @@ def ground_truth_tracks(video_id: int, tracks: list[dict[str, Any]]) -> list[Tra
                   t["areas"]) for t in tracks]
 
 
-def read_ground_truth(path: Path) -> VisGroundTruth:
+def read_evaluated_videos(path: Path, annotations: VisAnnotations) -> list[int]:
+    """The video ids listed in ``path`` (one a line, blank lines skipped), sorted.
+
+    Raises:
+        ScoreInputError: unreadable file, a line that is not an integer, an id the ground
+            truth does not list, or no id at all.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScoreInputError(path, "file", f"cannot be read: {error}") from None
+    ids: set[int] = set()
+    for n, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text:
+            continue
+        if not text.lstrip("-").isdigit():
+            raise ScoreInputError(path, f"line {n}", f"{text!r} is not a video id (an integer)")
+        if int(text) not in annotations.videos:
+            raise ScoreInputError(path, f"line {n}", f"video id {text} is not in the ground "
+                                  "truth file")
+        ids.add(int(text))
+    if not ids:
+        raise ScoreInputError(path, "file", "lists no video id")
+    return sorted(ids)
+
+
+def read_ground_truth(path: Path, subset: VisSubset | None = None) -> VisGroundTruth:
+    """Read ``path`` and select the evaluated videos (``subset``; default: all).
+
+    Raises:
+        ScoreInputError: a malformed file, a bad ``evaluated_videos`` file, or a file
+            without annotations (an official valid/test split: its masks are not public).
+    """
+    subset = subset or VisSubset()
     try:
         ann = read_annotation_file(path)
     except AnnotationError as error:
         raise ScoreInputError(path, error.entry, error.reason) from None
-    tracks = [t for vid, ts in ann.tracks.items() for t in ground_truth_tracks(vid, ts)]
-    return VisGroundTruth(ann, tracks)
+    if not ann.has_ground_truth:
+        raise ScoreInputError(path, "annotations", "null or empty: the split has no public "
+                              "masks (an official valid/test file); its metrics come from the "
+                              f"CodaLab server: upload the run's {SUBMISSION}")
+    if subset.evaluated_videos is not None:
+        ids = read_evaluated_videos(Path(subset.evaluated_videos).expanduser(), ann)
+    else:
+        ids = holdout_subset(list(ann.videos), subset.holdout_videos, subset.holdout_seed)
+    tracks = [t for vid in ids for t in ground_truth_tracks(vid, ann.tracks[vid])]
+    return VisGroundTruth(ann, tracks, ids, subset.describe())
+
+
+def write_evaluated_videos(path: Path, video_ids: list[int]) -> None:
+    """One id a line, sorted: what ``--task-arg evaluated_videos=`` reads back."""
+    from benchmarks.store import write_bytes_atomic
+
+    write_bytes_atomic(path, "".join(f"{v}\n" for v in sorted(video_ids)).encode())
+
+
+def write_submission(path: Path, results: list[dict[str, Any]]) -> None:
+    """``path`` (a zip) holding ``results.json`` at its root, as the servers expect."""
+    from benchmarks.store import write_bytes_atomic
+
+    buffer = io.BytesIO()
+    # a fixed timestamp: the same results give the same bytes (a reproducible upload)
+    entry = zipfile.ZipInfo("results.json", date_time=(1980, 1, 1, 0, 0, 0))
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(entry, json.dumps(results), compress_type=zipfile.ZIP_DEFLATED)
+    write_bytes_atomic(path, buffer.getvalue())
 
 
 def result_tracks(data: Any, annotations: VisAnnotations, path: Path | str) -> list[Track]:
