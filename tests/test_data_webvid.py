@@ -147,7 +147,7 @@ def test_missing_video_is_absent_not_a_sample(tmp_path: Path):
     assert str(info.value) == f"{absent.path}: file not found"
 
 
-def test_truncated_and_short_videos_fail_with_reasons(tmp_path: Path):
+def test_truncated_videos_fail_and_short_ones_are_padded(tmp_path: Path):
     _write_csv(tmp_path / "results_10M_val.csv", [_row("1"), _row("2")])
     videos = tmp_path / "videos" / "000_000"
     write_video(videos / "1.mp4", moving_frames(5, frames=10))  # shorter than 17
@@ -156,8 +156,9 @@ def test_truncated_and_short_videos_fail_with_reasons(tmp_path: Path):
     (videos / "2.mp4").write_bytes(data[: len(data) // 2])
     dataset = WebVidDataset(tmp_path, sampling=SMALL)
     short, truncated = dataset.refs()
-    with pytest.raises(SampleError, match=": too short: 10 frames, 17 at stride 1 need 17"):
-        dataset.load(short)
+    padded = dataset.load(short)  # kept, its last frame repeated (SHORT_CLIP_POLICY)
+    assert padded.video.shape[1] == 17 and padded.padded_frames == 7
+    assert torch.equal(padded.video[:, 9:], padded.video[:, 9:10].expand(-1, 8, -1, -1))
     with pytest.raises(SampleError) as info:
         dataset.load(truncated)
     assert re.fullmatch(r"truncated: decoded \d+ of 20 frames", info.value.reason)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.io.sampling import FrameSampling
+from benchmarks.io.sampling import FrameSampling, padded_frames
 from benchmarks.io.video import read_clip, read_frames, write_video
 from tests.helpers.datasets import moving_frames
 
@@ -54,9 +54,15 @@ def test_uniform_on_a_short_video_repeats_frames_instead_of_failing():
         sampling.indices(10, num_frames=0)
 
 
-def test_first_and_center_still_fail_on_short_videos():
-    with pytest.raises(ValueError, match="too short"):
-        FrameSampling(frames_per_clip=5).indices(3)
+def test_first_and_center_repeat_the_last_frame_on_short_videos():
+    """SHORT_CLIP_POLICY: kept, never dropped; positions past the end repeat the last frame."""
+    assert FrameSampling(frames_per_clip=5).indices(3) == [0, 1, 2, 2, 2]
+    assert FrameSampling(frames_per_clip=5, start="center").indices(3) == [0, 1, 2, 2, 2]
+    assert FrameSampling(frames_per_clip=4, frame_stride=2).indices(5) == [0, 2, 4, 4]
+    assert padded_frames(FrameSampling(frames_per_clip=5).indices(3)) == 2
+    assert padded_frames(FrameSampling(frames_per_clip=5).indices(9)) == 0
+    with pytest.raises(ValueError, match="too short: 0 frames"):
+        FrameSampling(frames_per_clip=5).indices(0)
 
 
 def test_unknown_start_names_the_choices():

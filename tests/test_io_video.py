@@ -227,12 +227,9 @@ def test_indices_first_center_stride_and_override():
     ]
 
 
-def test_indices_too_short_reads_as_a_reason():
-    with pytest.raises(ValueError) as info:
-        FrameSampling().indices(9)
-    assert str(info.value) == "too short: 9 frames, 17 at stride 1 need 17"
-    with pytest.raises(ValueError, match="too short: 32 frames, 17 at stride 2 need 33"):
-        FrameSampling(frame_stride=2).indices(32)
+def test_indices_of_a_short_video_repeat_its_last_frame():
+    assert FrameSampling().indices(9) == [*range(9), *[8] * 8]
+    assert FrameSampling(frame_stride=2).indices(32) == [*range(0, 32, 2), 31]
 
 
 @pytest.mark.parametrize(

@@ -215,3 +215,20 @@ def test_tables_show_paper_claims_as_claims(webvid_root, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "| PyraTok (Ours) (paper) |  |  | 35.72 (reported) | 0.8790 (reported) |" in out
     assert "| identity | identity |  | inf |" in out  # measured rows carry no "(reported)"
+
+
+def test_short_videos_are_padded_and_counted_in_the_summary(tmp_path):
+    """SHORT_CLIP_POLICY: a 10-frame video in a 17-frame task is scored, 7 frames repeated."""
+    root = tmp_path / "short"
+    ids = write_webvid(root, n=2, frames=10)
+    code = main(["run", "--task", "webvid", "--tokenizer", "identity", "--data-root",
+                 str(root), "--output", str(tmp_path), "--no-progress", "--task-arg",
+                 "resize_shorter=32", "--task-arg", "crop=32"])
+    assert code == 0
+    run_dir = tmp_path / "webvid" / "identity"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["n_samples"] == 2 and summary["n_failed"] == 0
+    assert summary["short_clips"]["policy"].startswith("repeat_last")
+    assert (summary["short_clips"]["n_padded"], summary["short_clips"]["padded_frames"]) == (2, 14)
+    records = {r["sample_id"]: r for r in _lines(run_dir / "samples.jsonl")}
+    assert [records[i]["padded_frames"] for i in ids] == [7, 7]

@@ -16,7 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 import torch
 
 from benchmarks.io.image import read_image
-from benchmarks.io.sampling import FrameSampling
+from benchmarks.io.sampling import FrameSampling, padded_frames
 from benchmarks.io.video import Backend, DecodeError, probe_video, read_clip
 
 
@@ -44,10 +44,13 @@ class Sample:
     Attributes:
         ref: where it came from.
         video: ``(3, t, h, w)`` float32 in [0, 1], RGB (``t == 1`` for images).
+        padded_frames: clip positions that repeat an earlier frame because the video is
+            shorter than the clip (:data:`~benchmarks.io.sampling.SHORT_CLIP_POLICY`).
     """
 
     ref: SampleRef
     video: torch.Tensor
+    padded_frames: int = 0
 
 
 class SampleError(Exception):
@@ -205,16 +208,20 @@ def load_video_clip(
     Raises:
         SampleError: the file is missing, unreadable, truncated or too short.
     """
+    chosen: list[int] = []
+
+    def select(available: int) -> list[int]:
+        chosen[:] = sampling.indices(available, num_frames)
+        return chosen
+
     try:
-        frames = read_clip(
-            ref.path, lambda available: sampling.indices(available, num_frames), backend=backend
-        )
+        frames = read_clip(ref.path, select, backend=backend)
         video = sampling.transform(frames)
     except DecodeError as error:
         raise SampleError(ref.sample_id, ref.path, error.reason) from error
-    except ValueError as error:  # too short for the clip, or too small for the crop
+    except ValueError as error:  # no frame at all, or too small for the crop
         raise SampleError(ref.sample_id, ref.path, str(error)) from error
-    return Sample(ref=ref, video=video)
+    return Sample(ref=ref, video=video, padded_frames=padded_frames(chosen))
 
 
 def load_image_clip(ref: SampleRef, sampling: FrameSampling) -> Sample:

@@ -48,7 +48,7 @@ from benchmarks.data.mvbench_json import (
 )
 from benchmarks.data.mvbench_sampling import segment_centres
 from benchmarks.io.image import read_image
-from benchmarks.io.sampling import FrameSampling
+from benchmarks.io.sampling import FrameSampling, padded_frames
 from benchmarks.io.video import DecodeError, probe_video, read_frames
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ class MVBenchDataset(IndexedDataset):
         bound = None if ref.extra["start"] is None else (ref.extra["start"], ref.extra["end"])
         try:
             if ref.extra["frames"]:
-                frames = self._read_frame_folder(Path(ref.path), bound, count)
+                indices, frames = self._read_frame_folder(Path(ref.path), bound, count)
             else:
                 probe = probe_video(ref.path)
                 indices = segment_centres(bound, probe.fps, probe.num_frames - 1, count)
@@ -159,13 +159,14 @@ class MVBenchDataset(IndexedDataset):
             raise SampleError(ref.sample_id, ref.path, error.reason) from error
         except (ValueError, OSError) as error:
             raise SampleError(ref.sample_id, ref.path, str(error)) from error
-        return Sample(ref=ref, video=video)
+        # a short video gives repeated segment centres (MVBench's own get_index)
+        return Sample(ref=ref, video=video, padded_frames=padded_frames(indices))
 
-    def _read_frame_folder(self, folder: Path, bound, count: int) -> np.ndarray:
+    def _read_frame_folder(self, folder: Path, bound, count: int) -> tuple[list[int], np.ndarray]:
         """MVBench's ``read_frame``: 1-based ``%05d.jpg`` files at ``frame_fps``."""
         max_frame = len(os.listdir(folder))
         indices = segment_centres(bound, self.frame_fps, max_frame, count, first_idx=1)
-        return np.stack([read_image(folder / f"{i:05d}.jpg") for i in indices])
+        return indices, np.stack([read_image(folder / f"{i:05d}.jpg") for i in indices])
 
     def info(self) -> DatasetInfo:
         parsed = self._parse()

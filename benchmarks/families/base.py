@@ -29,11 +29,13 @@ import torch
 
 from benchmarks.config import TaskConfig
 from benchmarks.data.base import Dataset, DatasetInfo, Sample
+from benchmarks.io.sampling import SHORT_CLIP_POLICY
 from benchmarks.tokenizers.base import VideoTokenizer
 
 # Keys of a stored record that the store itself writes: a family's names live under
 # "metrics" / "prediction", so they can never collide with these.
-RECORD_KEYS = ("sample_id", "path", "metrics", "prediction", "group", "arrays", "config_hash")
+RECORD_KEYS = ("sample_id", "path", "metrics", "prediction", "group", "arrays", "config_hash",
+               "padded_frames")
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,12 @@ class TaskFamily:
     metrics: ClassVar[tuple[MetricInfo, ...]]
     Params: ClassVar[type | None] = None
     aggregation: ClassVar[str] = "mean over samples, 95% CI from Student's t"
+    # what happens to a video shorter than the clip (recorded in every summary): the one
+    # policy of benchmarks.io.sampling for families that sample fixed-length clips
+    short_clips: ClassVar[str] = (
+        f"{SHORT_CLIP_POLICY}: a video shorter than the clip is kept and the clip filled by "
+        "repeating its last frame (mmaction2 repeat_last, TSN, MVBench get_index)"
+    )
     # Params keys that change no score (pictures, logging): kept out of the config hash.
     unhashed_params: ClassVar[tuple[str, ...]] = ()
     # Tokenizer capabilities (TokenizerSpec.capabilities) the family needs, and the fix to

@@ -109,6 +109,11 @@ class CompressionFamily(TaskFamily):
         "over frames; lpips (AlexNet v0.1) per frame, averaged; then mean over sequences, "
         "95% CI from Student's t; BT.709 limited-range RGB"
     )
+    short_clips = (
+        "refused: a sequence shorter than frames_per_clip is a failure (the MCL-JCV sources "
+        "are 5 s long, more than the 96 frames scored; repeated frames would code at a rate "
+        "that is not the source's)"
+    )
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or CompressionParams(), tokenizer, device=device)

@@ -114,6 +114,9 @@ class LocalizationFamily(TaskFamily):
         "threshold, in percent, averaged over thresholds; seen_unseen: tau chosen on the "
         "seen half of each class split, mAP on the unseen half, averaged over splits"
     )
+    short_clips = (
+        "none: the whole untrimmed video is streamed at sample_fps (no clip length)"
+    )
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or LocalizationParams(), tokenizer, device=device)

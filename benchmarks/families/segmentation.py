@@ -162,6 +162,9 @@ class SegmentationFamily(TaskFamily):
         "1/10/100, areas split at 128^2 and 256^2, in percent; J: DAVIS region similarity "
         "of each ground-truth track with its best-IoU result of the same category"
     )
+    short_clips = (
+        "none: every annotated frame of the video is scored (no clip length)"
+    )
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or SegmentationParams(), tokenizer, device=device)

@@ -9,6 +9,17 @@ at the centre of each of ``frames_per_clip`` equal segments spanning the whole v
 TSN's test-time sampling (Wang et al., "Temporal Segment Networks", ECCV 2016; offsets
 ``int(tick / 2 + tick * x)``), mmaction2's ``SampleFrames(clip_len=1, test_mode=True)``,
 and MVBench's ``get_index`` (Li et al., CVPR 2024) up to its rounding.
+
+Short clips, one policy for every task (:data:`SHORT_CLIP_POLICY`): a video with fewer
+frames than the clip needs is kept, never dropped, and its clip is filled by repeating
+the last frame available at or before each position, so every listed video is scored and
+the test set is the dataset's. This is what the anchors do: mmaction2's ``SampleFrames``
+(``out_of_bound_opt="repeat_last"`` for consecutive clips; test-mode segment sampling
+repeats indices), TSN's test sampling, MVBench's ``get_index`` (repeated indices on short
+videos) and the lmms-eval / VLMEvalKit MVBench loaders built on it. The paper states no
+rule (it evaluates 17-frame WebVid clips, Table 1, and 16-frame MVBench inputs, App. B.2).
+Each padded sample records ``padded_frames`` (clip positions that repeat an earlier frame)
+and the summary counts them (``short_clips``).
 """
 
 from __future__ import annotations
@@ -21,6 +32,13 @@ import torch
 import torch.nn.functional as F
 
 ClipStart = Literal["first", "center", "uniform"]
+
+SHORT_CLIP_POLICY = "repeat_last"  # see the module docstring
+
+
+def padded_frames(indices: list[int]) -> int:
+    """Clip positions that repeat an earlier frame (0 for a video long enough)."""
+    return len(indices) - len(set(indices))
 
 
 @dataclass(frozen=True)
@@ -76,7 +94,9 @@ class FrameSampling:
         """Frame indices of the clip.
 
         ``"first"`` / ``"center"``: ``num_frames`` increasing indices, ``frame_stride``
-        apart; a video shorter than that span is an error.
+        apart; on a video shorter than that span the clip starts at frame 0 and the
+        positions past the end repeat the last frame (:data:`SHORT_CLIP_POLICY`, e.g. 3
+        frames, 5 wanted: ``[0, 1, 2, 2, 2]``).
 
         ``"uniform"``: with ``seg = num_frames_available / num_frames``, index ``i`` is
         ``int(seg * (i + 0.5))``, the centre of segment ``i`` (``frame_stride`` is
@@ -93,26 +113,23 @@ class FrameSampling:
 
         Returns:
             ``num_frames`` indices in ``[0, num_frames_available)``, non-decreasing
-            (strictly increasing except for ``"uniform"`` on a short video).
+            (strictly increasing unless the video is short: see :func:`padded_frames`).
 
         Raises:
-            ValueError: the video is too short (``"uniform"``: has no frames); the message
-                reads as a ``DecodeError`` reason (``"too short: 9 frames, 17 at stride 1
-                need 17"``).
+            ValueError: the video has no frames; the message reads as a ``DecodeError``
+                reason (``"too short: 0 frames"``).
         """
         length = self.frames_per_clip if num_frames is None else num_frames
         if length < 1:
             raise ValueError(f"num_frames must be >= 1, got {length}")
         if self.start == "uniform":
             return _uniform_indices(num_frames_available, length)
+        if num_frames_available < 1:
+            raise ValueError(f"too short: {num_frames_available} frames")
         span = (length - 1) * self.frame_stride + 1
-        if span > num_frames_available:
-            raise ValueError(
-                f"too short: {num_frames_available} frames, "
-                f"{length} at stride {self.frame_stride} need {span}"
-            )
-        first = 0 if self.start == "first" else (num_frames_available - span) // 2
-        return list(range(first, first + span, self.frame_stride))
+        first = 0 if self.start == "first" else max(0, (num_frames_available - span) // 2)
+        last = num_frames_available - 1  # repeated past the end (SHORT_CLIP_POLICY)
+        return [min(first + i * self.frame_stride, last) for i in range(length)]
 
     def output_size(self, height: int, width: int) -> tuple[int, int]:
         """``(h, w)`` of a frame of size ``height x width`` after :meth:`transform`."""

@@ -145,6 +145,11 @@ def _summary(
         "data_root": str(plan.data_root),
         "dataset": plan.info.to_dict(),
         "frames_per_clip": plan.num_frames,
+        "short_clips": {
+            "policy": family.short_clips,
+            "n_padded": sum(1 for r in records if r.get("padded_frames")),
+            "padded_frames": sum(r.get("padded_frames", 0) for r in records),
+        },
         "config": plan.hash_payload,
         # every family key, the unhashed ones too (tau grids, plots ...), as run
         "params": dict(vars(plan.params)) if plan.params is not None else None,

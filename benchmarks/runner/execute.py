@@ -114,6 +114,8 @@ class Executor:
             "prediction": result.prediction,
             "group": result.group,
         }
+        if sample.padded_frames:  # a short video (benchmarks.io.sampling.SHORT_CLIP_POLICY)
+            record["padded_frames"] = sample.padded_frames
         self.store.add_sample(record, result.arrays)
 
     def score(self, batch: list[Sample]) -> int:
