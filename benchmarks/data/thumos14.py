@@ -49,6 +49,14 @@ Evaluation practice (each a constructor argument, so a task YAML can change it):
   annotation (video_test_0001292 has only Ambiguous ones; makecent/mmtad readme above);
   the default exclusions leave 210 (OpenTAD's 211 keeps video_test_0001496).
 
+Class indices. Detections in the official result text format
+(``video_name t_start t_end class_index score``, THUMOS14 Evaluation Setup,
+crcv.ucf.edu/THUMOS14/THUMOS14_Evaluation.pdf) name a class by its index, which the
+evaluator (``TH14evalDet.m``) maps with ``detclasslist.txt`` of the annotation folder:
+``info().extra["class_indices"]`` is that file's mapping when the folder holds one
+(:func:`read_class_indices`), else :data:`OFFICIAL_CLASS_INDICES`, or ``None`` when the
+classes are not the official ones (the demo set).
+
 Rows that cannot be used are reported by :meth:`Thumos14Dataset.bad_rows`, never dropped:
 malformed lines (not three fields, a non-number or negative time, end before start) as
 ``row-<file>:<line>`` with the class file as path; videos found in no video folder with
@@ -86,8 +94,7 @@ AMBIGUOUS = "Ambiguous"  # Ambiguous_<split>.txt: undecidable instances, not a c
 #   annotations");
 # - video_test_0001496: falsely annotated, excluded with the other two by SSN / P-GCN / AFSD /
 #   MUSES (xlliu7/TadTR datasets/tad_eval.py: "follow SSN/PGCN/AFSD/MUSES to remove three
-#   falsely annotated videos"; ActionFormer's THUMOS14 loader names the same three as
-#   ``wrong_videos``);
+#   falsely annotated videos", its ``ignored_videos`` being these three);
 # - video_test_0001292: only Ambiguous instances (OpenTAD: "due to empty annotations";
 #   makecent/mmtad thumos14_readme.md 2.), so it is out of the set in any case; listed so
 #   the exclusion is explicit.
@@ -97,11 +104,30 @@ DEFAULT_EXCLUDED: tuple[str, ...] = (
     "video_test_0001496",
 )
 
+# The 20 detection classes with their official indices (the UCF101 class index), as the
+# THUMOS14 temporal annotation readme lists them ("The following is the list of 20 action
+# classes for which temporal annotation is available: 7 BaseballPitch ... 97
+# VolleyballSpiking") and the evaluation kit's detclasslist.txt gives them to TH14evalDet.m;
+# the result text format's class_index is this number.
+OFFICIAL_CLASS_INDICES: dict[str, int] = {
+    "BaseballPitch": 7, "BasketballDunk": 9, "Billiards": 12, "CleanAndJerk": 21,
+    "CliffDiving": 22, "CricketBowling": 23, "CricketShot": 24, "Diving": 26,
+    "FrisbeeCatch": 31, "GolfSwing": 33, "HammerThrow": 36, "HighJump": 40,
+    "JavelinThrow": 45, "LongJump": 51, "PoleVault": 68, "Shotput": 79,
+    "SoccerPenalty": 85, "TennisSwing": 92, "ThrowDiscus": 93, "VolleyballSpiking": 97,
+}
+CLASS_LIST_FILE = "detclasslist.txt"  # "<index> <ClassName>" lines, read by TH14evalDet.m
+
 __all__ = [
     "DEFAULT_EXCLUDED",
+    "OFFICIAL_CLASS_INDICES",
     "Thumos14Dataset",
+    "add_cliffdiving_as_diving",
     "annotation_dir_candidates",
     "class_phrase",
+    "find_class_files",
+    "read_annotation_files",
+    "read_class_indices",
 ]
 
 
@@ -126,6 +152,89 @@ def annotation_dir_candidates(root: Path, split: str = "test") -> list[Path]:
         "val": [root / "TH14_Temporal_annotations_validation" / "annotation"],
     }[split]
     return [root / "annotation", *zipped, root / "annotations"]
+
+
+def find_class_files(folder: Path, split: str) -> dict[str, Path]:
+    """``<Class>_<split>.txt`` of ``folder`` by class, ``Ambiguous`` included when present
+    (other files, e.g. ``detclasslist.txt`` or a readme, are not class files).
+
+    Raises:
+        DatasetError: no class file other than Ambiguous.
+    """
+    suffix = f"_{split}.txt"
+    files = {
+        p.name[: -len(suffix)]: p
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.name.endswith(suffix) and len(p.name) > len(suffix)
+    }
+    if not set(files) - {AMBIGUOUS}:
+        raise DatasetError(folder, f"no class file <Class>{suffix} in the annotation folder")
+    return files
+
+
+def read_class_indices(folder: Path, classes: Iterable[str]) -> dict[str, int] | None:
+    """Class → official index: ``folder/detclasslist.txt`` when present (as TH14evalDet.m
+    reads it), else :data:`OFFICIAL_CLASS_INDICES`; ``None`` when a class has no index.
+
+    Raises:
+        DatasetError: a ``detclasslist.txt`` line that is not ``<int> <ClassName>``.
+    """
+    path = folder / CLASS_LIST_FILE
+    indices = OFFICIAL_CLASS_INDICES
+    if path.is_file():
+        indices = {}
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), start=1):
+            fields = line.split()
+            if not fields:
+                continue
+            if len(fields) != 2 or not fields[0].isdigit():
+                raise DatasetError(path, f"line {number}: expected '<index> <ClassName>', "
+                                   f"got {line!r}")
+            indices[fields[1]] = int(fields[0])
+    classes = list(classes)
+    if not all(c in indices for c in classes):
+        return None
+    return {c: indices[c] for c in classes}
+
+
+def read_annotation_files(
+    files: dict[str, Path],
+) -> tuple[dict[str, _Video], list[SampleError]]:
+    """Every ``video_name start end`` line of ``files`` (class → file; ``Ambiguous`` goes
+    to ``ambiguous``), by video; malformed lines as ``row-<file>:<line>`` errors."""
+    videos: dict[str, _Video] = {}
+    malformed: list[SampleError] = []
+    for label, path in files.items():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), start=1):  # CRLF or LF
+            if not line.strip():
+                continue
+            parsed = _parse_line(line, f"row-{path.name}:{number}", path)
+            if isinstance(parsed, SampleError):
+                malformed.append(parsed)
+                continue
+            name, start, end = parsed
+            if label == AMBIGUOUS:
+                videos.setdefault(name, _Video()).ambiguous.append((start, end))
+            else:
+                videos.setdefault(name, _Video()).segments.append((label, start, end))
+    return videos, malformed
+
+
+def add_cliffdiving_as_diving(video: _Video) -> int:
+    """Add a Diving instance for each CliffDiving one not already in Diving (module
+    docstring); returns how many were added."""
+    present = {(s, e) for label, s, e in video.segments if label == "Diving"}
+    added = list(
+        dict.fromkeys(
+            ("Diving", s, e)
+            for label, s, e in video.segments
+            if label == "CliffDiving" and (s, e) not in present
+        )
+    )
+    video.segments.extend(added)
+    return len(added)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -219,7 +328,8 @@ class Thumos14Dataset(IndexedDataset):
         if not self.root.is_dir():
             raise DatasetError(self.root, "THUMOS14 root folder not found")
         self.annotation_dir = self._find_annotation_dir(annotation_dir)
-        self.class_files = self._class_files()
+        self._files = find_class_files(self.annotation_dir, self.split)
+        self.class_files = {c: p for c, p in self._files.items() if c != AMBIGUOUS}
         self.video_dirs = [self.root / "videos", self.root]
         self._parsed: _Parsed | None = None
 
@@ -248,6 +358,7 @@ class Thumos14Dataset(IndexedDataset):
             classes=classes or None,
             extra={
                 "prompts": {c: class_phrase(c) for c in classes},
+                "class_indices": read_class_indices(self.annotation_dir, classes),
                 "n_videos": len(parsed.refs),
                 "n_videos_missing": len(parsed.missing),
                 "n_malformed_rows": len(parsed.malformed),
@@ -279,59 +390,10 @@ class Thumos14Dataset(IndexedDataset):
             + " (choose one with annotation_dir=...)",
         )
 
-    def _class_files(self) -> dict[str, Path]:
-        suffix = f"_{self.split}.txt"
-        files = {
-            p.name[: -len(suffix)]: p
-            for p in sorted(self.annotation_dir.iterdir())
-            if p.is_file() and p.name.endswith(suffix) and len(p.name) > len(suffix)
-        }
-        files.pop(AMBIGUOUS, None)
-        if not files:
-            raise DatasetError(
-                self.annotation_dir, f"no class file <Class>{suffix} in the annotation folder"
-            )
-        return files
-
-    def _read_annotations(self) -> tuple[dict[str, _Video], list[SampleError]]:
-        videos: dict[str, _Video] = {}
-        malformed: list[SampleError] = []
-        files = dict(self.class_files)
-        ambiguous = self.annotation_dir / f"{AMBIGUOUS}_{self.split}.txt"
-        if ambiguous.is_file():
-            files[AMBIGUOUS] = ambiguous
-        for label, path in files.items():
-            text = path.read_text(encoding="utf-8", errors="replace")
-            for number, line in enumerate(text.splitlines(), start=1):
-                if not line.strip():
-                    continue
-                parsed = _parse_line(line, f"row-{path.name}:{number}", path)
-                if isinstance(parsed, SampleError):
-                    malformed.append(parsed)
-                    continue
-                name, start, end = parsed
-                if label == AMBIGUOUS:
-                    videos.setdefault(name, _Video()).ambiguous.append((start, end))
-                else:
-                    videos.setdefault(name, _Video()).segments.append((label, start, end))
-        return videos, malformed
-
-    def _add_diving(self, video: _Video) -> int:
-        present = {(s, e) for label, s, e in video.segments if label == "Diving"}
-        added = list(
-            dict.fromkeys(
-                ("Diving", s, e)
-                for label, s, e in video.segments
-                if label == "CliffDiving" and (s, e) not in present
-            )
-        )
-        video.segments.extend(added)
-        return len(added)
-
     def _parse(self) -> _Parsed:
         if self._parsed is not None:
             return self._parsed
-        videos, malformed = self._read_annotations()
+        videos, malformed = read_annotation_files(self._files)
         listings = [(folder, _listing(folder)) for folder in self.video_dirs]
         refs, missing, excluded, only_ambiguous, n_added = [], [], [], [], 0
         for name in sorted(videos):
@@ -343,7 +405,7 @@ class Thumos14Dataset(IndexedDataset):
                 only_ambiguous.append(name)
                 continue
             if self.cliffdiving_also_diving:
-                n_added += self._add_diving(video)
+                n_added += add_cliffdiving_as_diving(video)
             found = next(
                 (
                     folder / (name + ext)
