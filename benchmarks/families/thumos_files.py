@@ -64,9 +64,16 @@ def _has_class_files(folder: Path, split: str) -> bool:
         return False
 
 
+def _candidates(path: Path, split: str) -> list[Path]:
+    """``path`` itself, the dataset-root layouts, and ``annotations/annotation/`` (``path``
+    being the unpacked zip's top folder, ``TH14_Temporal_Annotations_Test/``)."""
+    return [path, *annotation_dir_candidates(path, split), path / "annotations" / "annotation"]
+
+
 def find_annotation_folder(path: Path, split: str | None) -> tuple[Path, str]:
     """``(folder of the class files, split suffix)`` for ``path``, the folder itself or one
-    above it; ``split`` ``None``: ``test`` if its files are there, else ``val``.
+    above it (:func:`_candidates`, in order); ``split`` ``None``: ``test`` if its files are
+    there, else ``val``.
 
     Raises:
         ScoreInputError: no ``<Class>_<split>.txt`` in ``path`` or any known layout under it.
@@ -76,12 +83,12 @@ def find_annotation_folder(path: Path, split: str | None) -> tuple[Path, str]:
         if suffix not in ("test", "val"):
             raise ScoreInputError(path, "split", f"unknown THUMOS14 split {split!r}; expected "
                                   "test or val (score_subset)")
-        for folder in [path, *annotation_dir_candidates(path, suffix)]:
+        for folder in _candidates(path, suffix):
             if _has_class_files(folder, suffix):
                 return folder, suffix
     looked = ", ".join(
         f"{folder.relative_to(path).as_posix()}/" if folder != path else "./"
-        for folder in [path, *annotation_dir_candidates(path, splits[0])]
+        for folder in _candidates(path, splits[0])
     )
     names = " or ".join(f"<Class>_{s}.txt" for s in splits)
     raise ScoreInputError(path, "folder", f"no THUMOS14 class file {names} in {looked}")
