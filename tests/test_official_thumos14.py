@@ -244,3 +244,20 @@ def test_the_log_line_says_what_tal_samples():
     text = LocalizationFamily.sampling_text(family, 17)
     assert text == "frames at 10 fps, encoded in chunks of 32 (+8 context)"
     assert "17" not in text
+
+
+def test_the_folders_own_detclasslist_maps_the_indices(release, tmp_path, capsys):
+    """TH14evalDet.m maps class_index with the ground-truth folder's detclasslist.txt; some
+    copies of the kit renumber it 1..20."""
+    _, expected = release
+    copy = tmp_path / "annotation"
+    shutil.copytree(expected.annotation_dir, copy)
+    (copy / "detclasslist.txt").write_text(
+        "".join(f"{i} {c}\n" for i, c in enumerate(expected.classes, 1)))  # 1 BaseballPitch
+    renumbered = tmp_path / "Run-1-det.txt"
+    renumbered.write_text(HAND.replace(" 7 0.", " 1 0.").replace(" 9 0.", " 2 0."))
+    assert _score(copy, renumbered, capsys)["mAP"] == pytest.approx(HAND_MAP)
+    (copy / "detclasslist.txt").write_text("BaseballPitch 1\n")
+    code = main(["score", "--task", "thumos14", "--annotations", str(copy),
+                 "--predictions", str(renumbered)])
+    assert code == 2 and "detclasslist.txt" in capsys.readouterr().err

@@ -65,11 +65,10 @@ the video name as id and ``"video not found (looked for ...)"``.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.data.base import (
@@ -82,11 +81,18 @@ from benchmarks.data.base import (
     load_untrimmed,
 )
 from benchmarks.data.demo import demo_version
+from benchmarks.data.thumos14_annotations import (
+    AMBIGUOUS,
+    OFFICIAL_CLASS_INDICES,
+    add_cliffdiving_as_diving,
+    find_class_files,
+    read_annotation_files,
+    read_class_indices,
+)
 from benchmarks.io.sampling import FrameSampling
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mkv")  # in order of preference
 SPLITS = {"test": "test", "val": "val", "validation": "val"}  # argument -> file suffix
-AMBIGUOUS = "Ambiguous"  # Ambiguous_<split>.txt: undecidable instances, not a class
 
 # Known broken test annotations, excluded by default:
 # - video_test_0000270: wrong annotations (sming256/OpenTAD tools/prepare_data/thumos/README.md,
@@ -104,30 +110,13 @@ DEFAULT_EXCLUDED: tuple[str, ...] = (
     "video_test_0001496",
 )
 
-# The 20 detection classes with their official indices (the UCF101 class index), as the
-# THUMOS14 temporal annotation readme lists them ("The following is the list of 20 action
-# classes for which temporal annotation is available: 7 BaseballPitch ... 97
-# VolleyballSpiking") and the evaluation kit's detclasslist.txt gives them to TH14evalDet.m;
-# the result text format's class_index is this number.
-OFFICIAL_CLASS_INDICES: dict[str, int] = {
-    "BaseballPitch": 7, "BasketballDunk": 9, "Billiards": 12, "CleanAndJerk": 21,
-    "CliffDiving": 22, "CricketBowling": 23, "CricketShot": 24, "Diving": 26,
-    "FrisbeeCatch": 31, "GolfSwing": 33, "HammerThrow": 36, "HighJump": 40,
-    "JavelinThrow": 45, "LongJump": 51, "PoleVault": 68, "Shotput": 79,
-    "SoccerPenalty": 85, "TennisSwing": 92, "ThrowDiscus": 93, "VolleyballSpiking": 97,
-}
-CLASS_LIST_FILE = "detclasslist.txt"  # "<index> <ClassName>" lines, read by TH14evalDet.m
-
 __all__ = [
+    "AMBIGUOUS",
     "DEFAULT_EXCLUDED",
     "OFFICIAL_CLASS_INDICES",
     "Thumos14Dataset",
-    "add_cliffdiving_as_diving",
     "annotation_dir_candidates",
     "class_phrase",
-    "find_class_files",
-    "read_annotation_files",
-    "read_class_indices",
 ]
 
 
@@ -154,89 +143,6 @@ def annotation_dir_candidates(root: Path, split: str = "test") -> list[Path]:
     return [root / "annotation", *zipped, root / "annotations"]
 
 
-def find_class_files(folder: Path, split: str) -> dict[str, Path]:
-    """``<Class>_<split>.txt`` of ``folder`` by class, ``Ambiguous`` included when present
-    (other files, e.g. ``detclasslist.txt`` or a readme, are not class files).
-
-    Raises:
-        DatasetError: no class file other than Ambiguous.
-    """
-    suffix = f"_{split}.txt"
-    files = {
-        p.name[: -len(suffix)]: p
-        for p in sorted(folder.iterdir())
-        if p.is_file() and p.name.endswith(suffix) and len(p.name) > len(suffix)
-    }
-    if not set(files) - {AMBIGUOUS}:
-        raise DatasetError(folder, f"no class file <Class>{suffix} in the annotation folder")
-    return files
-
-
-def read_class_indices(folder: Path, classes: Iterable[str]) -> dict[str, int] | None:
-    """Class → official index: ``folder/detclasslist.txt`` when present (as TH14evalDet.m
-    reads it), else :data:`OFFICIAL_CLASS_INDICES`; ``None`` when a class has no index.
-
-    Raises:
-        DatasetError: a ``detclasslist.txt`` line that is not ``<int> <ClassName>``.
-    """
-    path = folder / CLASS_LIST_FILE
-    indices = OFFICIAL_CLASS_INDICES
-    if path.is_file():
-        indices = {}
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for number, line in enumerate(text.splitlines(), start=1):
-            fields = line.split()
-            if not fields:
-                continue
-            if len(fields) != 2 or not fields[0].isdigit():
-                raise DatasetError(path, f"line {number}: expected '<index> <ClassName>', "
-                                   f"got {line!r}")
-            indices[fields[1]] = int(fields[0])
-    classes = list(classes)
-    if not all(c in indices for c in classes):
-        return None
-    return {c: indices[c] for c in classes}
-
-
-def read_annotation_files(
-    files: dict[str, Path],
-) -> tuple[dict[str, _Video], list[SampleError]]:
-    """Every ``video_name start end`` line of ``files`` (class → file; ``Ambiguous`` goes
-    to ``ambiguous``), by video; malformed lines as ``row-<file>:<line>`` errors."""
-    videos: dict[str, _Video] = {}
-    malformed: list[SampleError] = []
-    for label, path in files.items():
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for number, line in enumerate(text.splitlines(), start=1):  # CRLF or LF
-            if not line.strip():
-                continue
-            parsed = _parse_line(line, f"row-{path.name}:{number}", path)
-            if isinstance(parsed, SampleError):
-                malformed.append(parsed)
-                continue
-            name, start, end = parsed
-            if label == AMBIGUOUS:
-                videos.setdefault(name, _Video()).ambiguous.append((start, end))
-            else:
-                videos.setdefault(name, _Video()).segments.append((label, start, end))
-    return videos, malformed
-
-
-def add_cliffdiving_as_diving(video: _Video) -> int:
-    """Add a Diving instance for each CliffDiving one not already in Diving (module
-    docstring); returns how many were added."""
-    present = {(s, e) for label, s, e in video.segments if label == "Diving"}
-    added = list(
-        dict.fromkeys(
-            ("Diving", s, e)
-            for label, s, e in video.segments
-            if label == "CliffDiving" and (s, e) not in present
-        )
-    )
-    video.segments.extend(added)
-    return len(added)
-
-
 def _relative(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix() or "."
@@ -251,12 +157,6 @@ def _listing(folder: Path) -> frozenset[str]:
         return frozenset(e.name for e in entries if e.is_file())
 
 
-@dataclass
-class _Video:
-    segments: list[tuple[str, float, float]] = field(default_factory=list)
-    ambiguous: list[tuple[float, float]] = field(default_factory=list)
-
-
 @dataclass(frozen=True)
 class _Parsed:
     refs: list[SampleRef]
@@ -265,24 +165,6 @@ class _Parsed:
     excluded: list[str]  # excluded videos that the annotations name
     only_ambiguous: list[str]  # annotated in Ambiguous_<split>.txt only
     n_diving_added: int  # CliffDiving instances added to Diving
-
-
-def _parse_line(line: str, where: str, path: Path) -> tuple[str, float, float] | SampleError:
-    fields = line.split()
-    if len(fields) != 3:
-        return SampleError(
-            where, path, f"expected 'video_name start end', got {len(fields)} fields: {line!r}"
-        )
-    name, start_text, end_text = fields
-    try:
-        start, end = float(start_text), float(end_text)
-    except ValueError:
-        return SampleError(where, path, f"start/end are not numbers: {line!r}")
-    if not (math.isfinite(start) and math.isfinite(end)) or start < 0:
-        return SampleError(where, path, f"times must be finite and >= 0: {line!r}")
-    if end < start:
-        return SampleError(where, path, f"end {end:g} s before start {start:g} s: {line!r}")
-    return name, start, end
 
 
 # reader

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.config import ConfigError
-from benchmarks.data.thumos14 import AMBIGUOUS, OFFICIAL_CLASS_INDICES
+from benchmarks.data.thumos14_annotations import AMBIGUOUS, OFFICIAL_CLASS_INDICES
 from benchmarks.families.base import Evaluation, ScoreInputError
 from benchmarks.families.detection_map import detection_evaluation, detection_map
 from benchmarks.families.tal_files import (

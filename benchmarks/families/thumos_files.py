@@ -18,7 +18,7 @@ line, whitespace separated::
     video_test_0000004 0.2 1.1 23 0.87     # video_name t_start t_end class_index score
 
 ``class_index`` is the official index of ``detclasslist.txt`` (``7`` BaseballPitch ...
-``97`` VolleyballSpiking, :data:`benchmarks.data.thumos14.OFFICIAL_CLASS_INDICES`); a
+``97`` VolleyballSpiking, :data:`benchmarks.data.thumos14_annotations.OFFICIAL_CLASS_INDICES`); a
 ``.mp4`` suffix on the video name is dropped, as ``TH14evalDet.m`` does. A malformed line,
 an index that is no detection class or a video outside the ground truth is a
 :class:`ScoreInputError` naming the file and the line (the kit only prints a warning and
@@ -32,11 +32,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from benchmarks.data.base import DatasetError
-from benchmarks.data.thumos14 import (
+from benchmarks.data.thumos14 import SPLITS, annotation_dir_candidates
+from benchmarks.data.thumos14_annotations import (
     AMBIGUOUS,
-    SPLITS,
     add_cliffdiving_as_diving,
-    annotation_dir_candidates,
     find_class_files,
     read_annotation_files,
     read_class_indices,
