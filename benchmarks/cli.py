@@ -131,7 +131,8 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--task", required=True, help="task name (see 'list')")
     sc.add_argument("--annotations", required=True, metavar="GT",
                     help="ground truth in the task's official format")
-    sc.add_argument("--predictions", required=True, metavar="P", help="predictions (JSON)")
+    sc.add_argument("--predictions", required=True, metavar="P",
+                    help="predictions (JSON; thumos14 also its official result text format)")
     sc.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     sc.add_argument("--output", metavar="DIR", help="also write DIR/summary.json")
     sc.add_argument("--task-arg", action="append", default=[], metavar="K=V",

@@ -80,9 +80,10 @@ def flat_result(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sha256(path: Path) -> str:
-    if path.is_dir():  # over the folder's JSON files (never its videos), by relative path
+    if path.is_dir():  # over the folder's JSON and text files (never its videos), by path
         digest = hashlib.sha256()
-        for file in sorted(p for p in path.rglob("*.json") if p.is_file()):
+        for file in sorted(p for p in path.rglob("*")
+                           if p.is_file() and p.suffix in (".json", ".txt")):
             digest.update(f"{file.relative_to(path).as_posix()}\0{_sha256(file)}\n".encode())
         return digest.hexdigest()
     digest = hashlib.sha256()

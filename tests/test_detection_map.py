@@ -371,3 +371,34 @@ def test_nan_score_is_refused(tmp_path):
     path.write_text('{"results": {"v1": [{"label": "Run", "score": NaN, "segment": [0, 1]}]}}')
     with pytest.raises(ScoreInputError, match="finite"):
         read_detection_results(path, gt)
+
+
+def test_unmatched_predictions_on_ambiguous_segments_are_not_false_positives():
+    """TH14evalDet.m: only unmatched detections *not* overlapping Ambiguous are FPs."""
+    gt = {"v": [("run", 0.0, 10.0)]}
+    preds = {"v": [("run", 25.0, 28.0, 0.9),   # unmatched, inside Ambiguous 20-30: dropped
+                   ("run", 40.0, 50.0, 0.8),   # unmatched, elsewhere: FP
+                   ("run", 0.0, 10.0, 0.5)]}   # TP
+    dropped = detection_map(gt, preds, ["run"], (0.5,), ambiguous={"v": [(20.0, 30.0)]})
+    # FP then TP: precision 1/2 at recall 1
+    assert dropped.average_map == pytest.approx(50.0) and dropped.n_on_ambiguous == 1
+    # without the Ambiguous segment: FP, FP, TP: precision 1/3 at recall 1
+    plain = detection_map(gt, preds, ["run"], (0.5,))
+    assert plain.average_map == pytest.approx(100 / 3) and plain.n_on_ambiguous == 0
+    # an Ambiguous segment of another video, or one only touching at an end, drops nothing
+    for ambiguous in ({"w": [(20.0, 30.0)]}, {"v": [(28.0, 40.0)]}):
+        other = detection_map(gt, preds, ["run"], (0.5,), ambiguous=ambiguous)
+        assert other.average_map == pytest.approx(100 / 3)
+
+
+def test_a_true_positive_on_an_ambiguous_segment_stays_true():
+    gt = {"v": [("run", 0.0, 10.0)]}
+    preds = {"v": [("run", 0.0, 10.0, 0.9), ("run", 1.0, 9.0, 0.8)]}  # TP, then a duplicate
+    # the TP overlaps Ambiguous 5-12 and stays a TP; the duplicate (no ground truth left)
+    # overlaps it too and is dropped: AP 1 (without the segment: 1 as well, the FP is last)
+    result = detection_map(gt, preds, ["run"], (0.5,), ambiguous={"v": [(5.0, 12.0)]})
+    assert result.average_map == pytest.approx(100.0)
+    # a dropped prediction ranked first leaves the curve as if it were absent
+    first = {"v": [("run", 6.0, 7.0, 0.99), ("run", 0.0, 10.0, 0.5)]}
+    assert detection_map(gt, first, ["run"], (0.5,),
+                         ambiguous={"v": [(5.0, 12.0)]}).average_map == pytest.approx(100.0)

@@ -49,6 +49,14 @@ Evaluation practice (each a constructor argument, so a task YAML can change it):
   annotation (video_test_0001292 has only Ambiguous ones; makecent/mmtad readme above);
   the default exclusions leave 210 (OpenTAD's 211 keeps video_test_0001496).
 
+Class indices. Detections in the official result text format
+(``video_name t_start t_end class_index score``, THUMOS14 Evaluation Setup,
+crcv.ucf.edu/THUMOS14/THUMOS14_Evaluation.pdf) name a class by its index, which the
+evaluator (``TH14evalDet.m``) maps with ``detclasslist.txt`` of the annotation folder:
+``info().extra["class_indices"]`` is that file's mapping when the folder holds one
+(:func:`read_class_indices`), else :data:`OFFICIAL_CLASS_INDICES`, or ``None`` when the
+classes are not the official ones (the demo set).
+
 Rows that cannot be used are reported by :meth:`Thumos14Dataset.bad_rows`, never dropped:
 malformed lines (not three fields, a non-number or negative time, end before start) as
 ``row-<file>:<line>`` with the class file as path; videos found in no video folder with
@@ -57,11 +65,10 @@ the video name as id and ``"video not found (looked for ...)"``.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.data.base import (
@@ -74,11 +81,18 @@ from benchmarks.data.base import (
     load_untrimmed,
 )
 from benchmarks.data.demo import demo_version
+from benchmarks.data.thumos14_annotations import (
+    AMBIGUOUS,
+    OFFICIAL_CLASS_INDICES,
+    add_cliffdiving_as_diving,
+    find_class_files,
+    read_annotation_files,
+    read_class_indices,
+)
 from benchmarks.io.sampling import FrameSampling
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mkv")  # in order of preference
 SPLITS = {"test": "test", "val": "val", "validation": "val"}  # argument -> file suffix
-AMBIGUOUS = "Ambiguous"  # Ambiguous_<split>.txt: undecidable instances, not a class
 
 # Known broken test annotations, excluded by default:
 # - video_test_0000270: wrong annotations (sming256/OpenTAD tools/prepare_data/thumos/README.md,
@@ -86,8 +100,7 @@ AMBIGUOUS = "Ambiguous"  # Ambiguous_<split>.txt: undecidable instances, not a c
 #   annotations");
 # - video_test_0001496: falsely annotated, excluded with the other two by SSN / P-GCN / AFSD /
 #   MUSES (xlliu7/TadTR datasets/tad_eval.py: "follow SSN/PGCN/AFSD/MUSES to remove three
-#   falsely annotated videos"; ActionFormer's THUMOS14 loader names the same three as
-#   ``wrong_videos``);
+#   falsely annotated videos", its ``ignored_videos`` being these three);
 # - video_test_0001292: only Ambiguous instances (OpenTAD: "due to empty annotations";
 #   makecent/mmtad thumos14_readme.md 2.), so it is out of the set in any case; listed so
 #   the exclusion is explicit.
@@ -98,7 +111,9 @@ DEFAULT_EXCLUDED: tuple[str, ...] = (
 )
 
 __all__ = [
+    "AMBIGUOUS",
     "DEFAULT_EXCLUDED",
+    "OFFICIAL_CLASS_INDICES",
     "Thumos14Dataset",
     "annotation_dir_candidates",
     "class_phrase",
@@ -142,12 +157,6 @@ def _listing(folder: Path) -> frozenset[str]:
         return frozenset(e.name for e in entries if e.is_file())
 
 
-@dataclass
-class _Video:
-    segments: list[tuple[str, float, float]] = field(default_factory=list)
-    ambiguous: list[tuple[float, float]] = field(default_factory=list)
-
-
 @dataclass(frozen=True)
 class _Parsed:
     refs: list[SampleRef]
@@ -156,24 +165,6 @@ class _Parsed:
     excluded: list[str]  # excluded videos that the annotations name
     only_ambiguous: list[str]  # annotated in Ambiguous_<split>.txt only
     n_diving_added: int  # CliffDiving instances added to Diving
-
-
-def _parse_line(line: str, where: str, path: Path) -> tuple[str, float, float] | SampleError:
-    fields = line.split()
-    if len(fields) != 3:
-        return SampleError(
-            where, path, f"expected 'video_name start end', got {len(fields)} fields: {line!r}"
-        )
-    name, start_text, end_text = fields
-    try:
-        start, end = float(start_text), float(end_text)
-    except ValueError:
-        return SampleError(where, path, f"start/end are not numbers: {line!r}")
-    if not (math.isfinite(start) and math.isfinite(end)) or start < 0:
-        return SampleError(where, path, f"times must be finite and >= 0: {line!r}")
-    if end < start:
-        return SampleError(where, path, f"end {end:g} s before start {start:g} s: {line!r}")
-    return name, start, end
 
 
 # reader
@@ -219,7 +210,8 @@ class Thumos14Dataset(IndexedDataset):
         if not self.root.is_dir():
             raise DatasetError(self.root, "THUMOS14 root folder not found")
         self.annotation_dir = self._find_annotation_dir(annotation_dir)
-        self.class_files = self._class_files()
+        self._files = find_class_files(self.annotation_dir, self.split)
+        self.class_files = {c: p for c, p in self._files.items() if c != AMBIGUOUS}
         self.video_dirs = [self.root / "videos", self.root]
         self._parsed: _Parsed | None = None
 
@@ -248,6 +240,7 @@ class Thumos14Dataset(IndexedDataset):
             classes=classes or None,
             extra={
                 "prompts": {c: class_phrase(c) for c in classes},
+                "class_indices": read_class_indices(self.annotation_dir, classes),
                 "n_videos": len(parsed.refs),
                 "n_videos_missing": len(parsed.missing),
                 "n_malformed_rows": len(parsed.malformed),
@@ -279,59 +272,10 @@ class Thumos14Dataset(IndexedDataset):
             + " (choose one with annotation_dir=...)",
         )
 
-    def _class_files(self) -> dict[str, Path]:
-        suffix = f"_{self.split}.txt"
-        files = {
-            p.name[: -len(suffix)]: p
-            for p in sorted(self.annotation_dir.iterdir())
-            if p.is_file() and p.name.endswith(suffix) and len(p.name) > len(suffix)
-        }
-        files.pop(AMBIGUOUS, None)
-        if not files:
-            raise DatasetError(
-                self.annotation_dir, f"no class file <Class>{suffix} in the annotation folder"
-            )
-        return files
-
-    def _read_annotations(self) -> tuple[dict[str, _Video], list[SampleError]]:
-        videos: dict[str, _Video] = {}
-        malformed: list[SampleError] = []
-        files = dict(self.class_files)
-        ambiguous = self.annotation_dir / f"{AMBIGUOUS}_{self.split}.txt"
-        if ambiguous.is_file():
-            files[AMBIGUOUS] = ambiguous
-        for label, path in files.items():
-            text = path.read_text(encoding="utf-8", errors="replace")
-            for number, line in enumerate(text.splitlines(), start=1):
-                if not line.strip():
-                    continue
-                parsed = _parse_line(line, f"row-{path.name}:{number}", path)
-                if isinstance(parsed, SampleError):
-                    malformed.append(parsed)
-                    continue
-                name, start, end = parsed
-                if label == AMBIGUOUS:
-                    videos.setdefault(name, _Video()).ambiguous.append((start, end))
-                else:
-                    videos.setdefault(name, _Video()).segments.append((label, start, end))
-        return videos, malformed
-
-    def _add_diving(self, video: _Video) -> int:
-        present = {(s, e) for label, s, e in video.segments if label == "Diving"}
-        added = list(
-            dict.fromkeys(
-                ("Diving", s, e)
-                for label, s, e in video.segments
-                if label == "CliffDiving" and (s, e) not in present
-            )
-        )
-        video.segments.extend(added)
-        return len(added)
-
     def _parse(self) -> _Parsed:
         if self._parsed is not None:
             return self._parsed
-        videos, malformed = self._read_annotations()
+        videos, malformed = read_annotation_files(self._files)
         listings = [(folder, _listing(folder)) for folder in self.video_dirs]
         refs, missing, excluded, only_ambiguous, n_added = [], [], [], [], 0
         for name in sorted(videos):
@@ -343,7 +287,7 @@ class Thumos14Dataset(IndexedDataset):
                 only_ambiguous.append(name)
                 continue
             if self.cliffdiving_also_diving:
-                n_added += self._add_diving(video)
+                n_added += add_cliffdiving_as_diving(video)
             found = next(
                 (
                     folder / (name + ext)

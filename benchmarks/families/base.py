@@ -174,6 +174,10 @@ class TaskFamily:
         """Appended to the default run name (a generation task adds its generator)."""
         return ""
 
+    def sampling_text(self, num_frames: int) -> str:
+        """How a sample's frames are read, for the run's start-up log line."""
+        return f"{num_frames} frames per clip"
+
     def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
         """Prepare with the dataset's metadata before the loop (once per rank)."""
 

@@ -15,6 +15,23 @@ The algorithm is the ActivityNet toolkit's ``compute_average_precision_detection
 
 mAP is the mean AP over classes; the average mAP is the mean over thresholds.
 
+Ambiguous segments (THUMOS14's ``Ambiguous_<split>.txt``, optional ``ambiguous`` of
+:func:`detection_map`): a prediction that is *not* a true positive at a threshold and
+overlaps an Ambiguous segment of its video by any positive length is dropped at that
+threshold — neither a true nor a false positive. This is the official THUMOS14 evaluator's
+rule: ``TH14evalDet.m`` (THUMOS14 evaluation kit, crcv.ucf.edu/THUMOS14; as mirrored in
+achalddave/thumos-util ``thumos-eval/TH14evalDet.m`` and wanglimin/UntrimmedNet
+``matlab/TH14evalDet.m``), function ``TH14eventdetpr``: after matching,
+``% respect ambiguous events (overlapping detections will be removed from the FP list)``,
+``indamb = sum(intervaloverlapvalseconds(amb, det), 1)`` (an IoU, > 0 exactly when the
+intersection is > 0: ``intervalsingleoverlapvalseconds`` returns 0 unless ``iw > 0``),
+and only ``indfree == 1 & indamb == 0`` detections enter the list as false positives,
+while every matched one stays a true positive. The annotation readme says the same:
+Ambiguous segments "are taken out of the evaluations". Only this rule is taken from
+``TH14evalDet.m``; matching and AP stay the ActivityNet algorithm above (the one THUMOS14
+numbers are reported with today, e.g. by ActionFormer and OpenTAD), not the kit's
+ground-truth-driven matching and its AP.
+
 Where the toolkit's result is unspecified, this module fixes it (the toolkit sorts with
 numpy's default, unstable quicksort: ``score.argsort()[::-1]`` and
 ``tiou.argsort()[::-1]``, whose order among equal keys depends on the numpy build and the
@@ -101,6 +118,8 @@ class DetectionResult:
         n_predictions: predictions of ``classes`` on the evaluated videos.
         n_missing: evaluated videos without any prediction.
         skipped_classes: classes without ground truth, left out of the means.
+        n_on_ambiguous: predictions (of classes with ground truth) overlapping an Ambiguous
+            segment: never false positives (dropped where not matched).
     """
 
     classes: tuple[str, ...]
@@ -113,6 +132,7 @@ class DetectionResult:
     n_predictions: int
     n_missing: int
     skipped_classes: tuple[str, ...]
+    n_on_ambiguous: int = 0
 
 
 # helpers ----------------------------------------------------------------------------------
@@ -180,6 +200,8 @@ def average_precision_detection(
     ground_truth: ClassGroundTruth,
     predictions: ClassPredictions,
     thresholds: Sequence[float] = ACTIVITYNET_THRESHOLDS,
+    *,
+    on_ambiguous: np.ndarray | None = None,
 ) -> np.ndarray:
     """AP of one class at each tIoU threshold (the toolkit's algorithm, module docstring).
 
@@ -192,6 +214,8 @@ def average_precision_detection(
         ground_truth: the class's ground truth; must not be empty.
         predictions: the class's predictions (may be empty: AP 0).
         thresholds: ``(t,)`` tIoU thresholds in [0, 1].
+        on_ambiguous: ``(m,)`` bool, prediction overlaps an Ambiguous segment of its video:
+            dropped where it is not a true positive (THUMOS14 rule, module docstring).
 
     Returns:
         ``(t,)`` float64 AP in [0, 1].
@@ -251,9 +275,17 @@ def average_precision_detection(
         rows, cols = np.nonzero(hit)
         locked[vid[rows], cols, best[rows, cols]] = True
 
+    fp = ~tp
+    if on_ambiguous is not None:
+        fp &= ~np.asarray(on_ambiguous, dtype=bool)[order][None, :]
     tp_cum = np.cumsum(tp, axis=1, dtype=np.float64)
-    fp_cum = np.cumsum(~tp, axis=1, dtype=np.float64)
-    return interpolated_average_precision(tp_cum / (tp_cum + fp_cum), tp_cum / n_gt)
+    fp_cum = np.cumsum(fp, axis=1, dtype=np.float64)
+    # a dropped prediction repeats the previous (precision, recall) point: a recall step of
+    # 0, so the interpolated area is that of the list without it; before any kept one the
+    # point is (0, 0), like the padding
+    counted = tp_cum + fp_cum
+    precision = np.divide(tp_cum, counted, out=np.zeros_like(tp_cum), where=counted > 0)
+    return interpolated_average_precision(precision, tp_cum / n_gt)
 
 
 # mAP over classes -------------------------------------------------------------------------
@@ -264,6 +296,8 @@ def detection_map(
     predictions: Mapping[str, Sequence[Detection]],
     classes: Sequence[str],
     thresholds: Sequence[float],
+    *,
+    ambiguous: Mapping[str, Sequence[tuple[float, float]]] | None = None,
 ) -> DetectionResult:
     """Detection mAP of ``classes`` over the ground-truth videos.
 
@@ -275,6 +309,8 @@ def detection_map(
             ``ground_truth`` and labels outside ``classes`` are ignored.
         classes: the classes averaged over (ground-truth labels outside it are ignored).
         thresholds: tIoU thresholds in [0, 1], e.g. :data:`THUMOS14_THRESHOLDS`.
+        ambiguous: video id → ``(start, end)`` Ambiguous segments; an unmatched prediction
+            overlapping one is not a false positive (THUMOS14, module docstring).
 
     Returns:
         :class:`DetectionResult`; AP in [0, 1], mAP in percent.
@@ -300,11 +336,14 @@ def detection_map(
                 pred_rows[index[label]].append((vid, float(start), float(end), float(score)))
 
     ap = np.full((len(classes), len(thr)), np.nan)
+    n_on_ambiguous = 0
     for c, (gts, preds) in enumerate(zip(gt_rows, pred_rows, strict=True)):
         if not gts:
             continue  # no ground truth: AP undefined, left out of the means
+        on_ambiguous = _on_ambiguous(preds, ambiguous or {})
+        n_on_ambiguous += int(on_ambiguous.sum())
         ap[c] = average_precision_detection(_class_ground_truth(gts), _class_predictions(preds),
-                                            thr)
+                                            thr, on_ambiguous=on_ambiguous)
     has_gt = ~np.isnan(ap[:, 0])
     per_threshold = ap[has_gt].mean(axis=0) * 100 if has_gt.any() else np.full(len(thr), np.nan)
     return DetectionResult(
@@ -319,7 +358,23 @@ def detection_map(
         n_predictions=sum(len(p) for p in pred_rows),
         n_missing=n_missing,
         skipped_classes=tuple(c for c, ok in zip(classes, has_gt, strict=True) if not ok),
+        n_on_ambiguous=n_on_ambiguous,
     )
+
+
+def _on_ambiguous(
+    rows: list[tuple[str, float, float, float]],
+    ambiguous: Mapping[str, Sequence[tuple[float, float]]],
+) -> np.ndarray:
+    """``(m,)`` bool: the prediction's segment meets an Ambiguous segment of its video with
+    a positive-length intersection (TH14evalDet's ``intervaloverlapvalseconds > 0``)."""
+    out = np.zeros(len(rows), dtype=bool)
+    for i, (vid, start, end, _) in enumerate(rows):
+        for a_start, a_end in ambiguous.get(vid, ()):
+            if min(end, a_end) - max(start, a_start) > 0:
+                out[i] = True
+                break
+    return out
 
 
 def _class_ground_truth(rows: list[tuple[str, float, float]]) -> ClassGroundTruth:
@@ -356,5 +411,6 @@ def detection_evaluation(result: DetectionResult) -> Evaluation:
             "n_ground_truth": result.n_ground_truth,
             "n_predictions": result.n_predictions,
             "skipped_classes": list(result.skipped_classes),
+            "n_predictions_on_ambiguous": result.n_on_ambiguous,
         },
     )

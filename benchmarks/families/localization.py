@@ -11,7 +11,17 @@ Dataset level (``finalize``): :func:`decode_segments` (B.3's sliding window, K =
 connected runs above τ) turns each similarity into segments; detection mAP over tIoU
 thresholds (:mod:`benchmarks.families.detection_map`, the ActivityNet algorithm), under
 Table 4's 50% seen / 50% unseen protocol (:mod:`benchmarks.families.tal_protocol`) or all
-classes at a fixed τ.
+classes at a fixed τ. THUMOS14's Ambiguous segments are never false positives, and the
+task's ``exclude_videos`` are left out (both as the official evaluation does; see
+:mod:`benchmarks.families.detection_map` and ``tasks/thumos14.yaml``).
+
+Files: with a dataset whose classes have official THUMOS14 indices (``class_indices`` of
+the reader's info), the detections are written in the THUMOS14 result text format
+(:mod:`benchmarks.families.thumos_files`): ``thumos14_results.txt`` (``all_classes``), or
+``thumos14_results/seed<k>.txt`` per split (``seen_unseen``: the unseen classes at the
+split's τ, named in ``splits.json``). ``score`` of such a file, with ``score_ids`` set to
+the run's ``evaluated_ids.txt`` (and, for a split file, ``score_classes`` to its unseen
+classes), reproduces the run's mAP.
 """
 
 from __future__ import annotations
@@ -41,6 +51,8 @@ __all__ = ["LocalizationFamily", "LocalizationParams", "decode_segments"]
 
 log = logging.getLogger(__name__)
 
+RESULTS_FILE = "thumos14_results.txt"  # all_classes: the run's detections, THUMOS14 format
+RESULTS_DIR = "thumos14_results"  # seen_unseen: seed<k>.txt per split
 
 
 @dataclass(frozen=True)
@@ -63,7 +75,14 @@ class LocalizationParams:
         thresholds: tIoU thresholds of the mAP.
         plot: write ``<run>/plots/<video>.png`` (similarity, τ, predicted and GT segments).
         shuffle_prompts: seed of a permutation of the prompts across classes (a control).
-        score_subset: ActivityNet-JSON subset the ``score`` command evaluates (null: all).
+        score_subset: ``score``: the ActivityNet-JSON subset (null: all) or the THUMOS14
+            annotation folder's split (``test`` / ``val``; null: test if present).
+        exclude_videos: videos left out of the evaluation: ``run`` drops their records,
+            ``score`` their ground truth, and ignores (and counts) their detections.
+        score_ids: ``score``: a file of video ids, one a line (a run's
+            ``evaluated_ids.txt``): only these videos are evaluated, detections on other
+            annotated videos are ignored and counted (null: every annotated video).
+        score_classes: ``score``: the classes averaged over (null: every class).
     """
 
     level: int = 0
@@ -82,10 +101,15 @@ class LocalizationParams:
     plot: bool = False
     shuffle_prompts: int | None = None
     score_subset: str | None = None
+    exclude_videos: tuple[str, ...] = ()
+    score_ids: str | None = None
+    score_classes: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        for name in ("templates", "split_seeds", "tau_grid", "thresholds"):
+        for name in ("templates", "split_seeds", "tau_grid", "thresholds", "exclude_videos"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.score_classes is not None:
+            object.__setattr__(self, "score_classes", tuple(self.score_classes))
         if not self.templates or any(t.count("{}") != 1 for t in self.templates):
             raise ValueError("templates: each template needs exactly one '{}'")
         if self.protocol not in ("seen_unseen", "all_classes"):
@@ -107,7 +131,9 @@ class LocalizationFamily(TaskFamily):
     # Only what the stored similarities depend on is hashed: τ, the protocol and the
     # evaluation change no stored record, so a sweep over them resumes every video.
     unhashed_params = ("window", "protocol", "split_seeds", "seen_fraction", "tau_grid",
-                       "tau", "max_instances", "thresholds", "plot", "score_subset")
+                       "tau", "max_instances", "thresholds", "plot", "score_subset",
+                       "exclude_videos", "score_ids", "score_classes")
+    score_annotations_folder = True  # THUMOS14's annotation folder, as shipped
     metrics: ClassVar[tuple[MetricInfo, ...]] = (MetricInfo("average_mAP", True, "%"),)
     aggregation = (
         "detection mAP (ActivityNet algorithm, VOC-interpolated AP per class) at each tIoU "
@@ -123,6 +149,13 @@ class LocalizationFamily(TaskFamily):
         self.classes: tuple[str, ...] = ()
         self._text: torch.Tensor | None = None
         self._gt: dict[str, list[tuple[str, float, float]]] = {}
+        self._ambiguous: dict[str, list[tuple[float, float]]] = {}
+
+    def sampling_text(self, num_frames: int) -> str:
+        """TAL reads whole videos at ``sample_fps``, not ``frames_per_clip``-frame clips."""
+        p = self.params
+        rate = "every frame" if p.sample_fps is None else f"frames at {p.sample_fps:g} fps"
+        return f"{rate}, encoded in chunks of {p.clip_frames} (+{p.context} context)"
 
     def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
         from pyratok.zero_shot import class_text_embeddings
@@ -137,6 +170,8 @@ class LocalizationFamily(TaskFamily):
             phrases = [phrases[i] for i in order]
         self._phrases = phrases
         self._gt = {r.sample_id: list(r.extra["segments"]) for r in dataset.refs()}
+        self._ambiguous = {r.sample_id: list(r.extra.get("ambiguous") or [])
+                           for r in dataset.refs()}
         with torch.no_grad():
             self._text = class_text_embeddings(
                 self.tokenizer.embed_text, phrases, list(self.params.templates)
@@ -171,17 +206,26 @@ class LocalizationFamily(TaskFamily):
         from benchmarks.families.tal_protocol import VideoScores, evaluate_classes, seen_unseen
 
         p = self.params
+        excluded = set(p.exclude_videos)
         videos = {}
         for r in records:
+            if r.sample_id in excluded:  # the reader usually drops them already
+                continue
             arrays = r.arrays()
             videos[r.sample_id] = VideoScores(arrays["similarity"], arrays["times"])
         gt = {vid: self._gt.get(vid, []) for vid in videos}
-        kw = dict(window=p.window, max_instances=p.max_instances, thresholds=p.thresholds)
+        ambiguous = {vid: self._ambiguous[vid] for vid in videos if self._ambiguous.get(vid)}
+        kw = dict(window=p.window, max_instances=p.max_instances, thresholds=p.thresholds,
+                  ambiguous=ambiguous)
+        indices = (info.extra or {}).get("class_indices")
         files: dict[str, str] = {}
         if p.protocol == "seen_unseen":
             mean, per_split = seen_unseen(gt, videos, self.classes, seeds=p.split_seeds,
                                           seen_fraction=p.seen_fraction, tau_grid=p.tau_grid,
                                           **kw)
+            if indices and self.run_dir is not None:
+                files["thumos14_results"] = self._write_split_results(videos, per_split,
+                                                                      indices)
             if self.run_dir is not None:
                 write_json_atomic(self.run_dir / "splits.json", {"splits": per_split})
                 files["splits"] = "splits.json"
@@ -195,8 +239,14 @@ class LocalizationFamily(TaskFamily):
             result = evaluate_classes(gt, videos, self.classes, range(len(self.classes)),
                                       tau=p.tau, **kw)
             average, mean = result.average_map, dict(result.map_per_threshold)
-            extra = {"protocol": "all_classes", "tau": p.tau, "mAP": mean}
+            extra = {"protocol": "all_classes", "tau": p.tau, "mAP": mean,
+                     "n_predictions_on_ambiguous": result.n_on_ambiguous}
             plot_tau = p.tau
+            if indices and self.run_dir is not None:
+                files["thumos14_results"] = self._write_results(
+                    RESULTS_FILE, videos, range(len(self.classes)), p.tau, indices)
+        extra["excluded_videos"] = sorted(excluded)
+        extra["n_excluded_scored"] = sum(r.sample_id in excluded for r in records)
         extra.update(n_videos=len(videos), n_classes=len(self.classes),
                      sample_fps=p.sample_fps, window=p.window, level=p.level,
                      **({"shuffled_prompts": True} if p.shuffle_prompts is not None else {}))
@@ -215,27 +265,45 @@ class LocalizationFamily(TaskFamily):
         extra["mAP"] = {k: None if v is None or np.isnan(v) else v for k, v in mean.items()}
         return Evaluation(metrics={"average_mAP": average}, extra=extra, files=files)
 
+    def _write_results(self, name: str, videos, class_ids, tau: float,
+                       indices: dict[str, int]) -> str:
+        """Detections of ``class_ids`` at ``tau`` → ``<run>/<name>`` (result text format)."""
+        from benchmarks.families.tal_protocol import detect
+        from benchmarks.families.thumos_files import write_thumos_results
+
+        p = self.params
+        found = detect(videos, self.classes, class_ids, tau=tau, window=p.window,
+                       max_instances=p.max_instances)
+        (self.run_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        write_thumos_results(self.run_dir / name, found, indices)
+        return name
+
+    def _write_split_results(self, videos, per_split: list[dict],
+                             indices: dict[str, int]) -> str:
+        """One file per split: its unseen classes at its τ (named in each split's record)."""
+        index = {c: i for i, c in enumerate(self.classes)}
+        for split in per_split:
+            split["results_file"] = self._write_results(
+                f"{RESULTS_DIR}/seed{split['seed']}.txt", videos,
+                [index[c] for c in split["unseen_classes"]], split["tau"], indices)
+        return RESULTS_DIR + "/"
+
     # score mode ---------------------------------------------------------------------------
 
     @classmethod
     def score_ground_truth(cls, path: Path, params: Any):
-        from benchmarks.families.tal_files import read_activitynet_ground_truth
+        from benchmarks.families.tal_score import read_ground_truth
 
-        return read_activitynet_ground_truth(path, subset=params.score_subset)
+        return read_ground_truth(path, params)
 
     @classmethod
     def score_predictions(cls, path: Path, ground_truth: Any, params: Any):
-        from benchmarks.families.tal_files import read_detection_results
+        from benchmarks.families.tal_score import read_predictions
 
-        return read_detection_results(path, ground_truth)
+        return read_predictions(path, ground_truth)
 
     @classmethod
     def score_evaluate(cls, ground_truth: Any, predictions: Any, params: Any) -> Evaluation:
-        from benchmarks.families.detection_map import detection_evaluation, detection_map
+        from benchmarks.families.tal_score import evaluate
 
-        evaluation = detection_evaluation(detection_map(
-            ground_truth.videos, predictions, ground_truth.classes, params.thresholds
-        ))
-        # {"average_mAP", "mAP": {threshold: value}, counts}: per threshold only once
-        evaluation.metrics = {"average_mAP": evaluation.metrics["average_mAP"]}
-        return evaluation
+        return evaluate(ground_truth, predictions, params)

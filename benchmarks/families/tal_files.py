@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +40,20 @@ class TalGroundTruth:
     durations: video id → duration in seconds, for the videos that give one.
     classes: sorted labels of the whole database.
     subset: the subset read (``None``: all videos).
+    ambiguous: video id → THUMOS14 Ambiguous segments ``(start, end)`` (never a class).
+    ignored: video id → why its results are dropped and counted rather than refused
+        (e.g. ``"excluded"``: a THUMOS14 test video the official practice leaves out).
+    class_indices: class → THUMOS14 class index of the result text format, where the
+        classes have one.
     """
 
     videos: dict[str, list[tuple[str, float, float]]]
     durations: dict[str, float]
     classes: tuple[str, ...]
     subset: str | None = None
+    ambiguous: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    ignored: dict[str, str] = field(default_factory=dict)
+    class_indices: dict[str, int] | None = None
 
 
 def _load_object(path: Path) -> dict:
@@ -131,7 +139,8 @@ def read_detection_results(
     path: Path, gt: TalGroundTruth
 ) -> dict[str, list[tuple[str, float, float, float]]]:
     """ActivityNet results JSON → video id → ``(label, start, end, score)``, in file
-    order, checked against ``gt`` (ids, labels) as the module docstring says."""
+    order, checked against ``gt`` (ids, labels) as the module docstring says; results on a
+    video of ``gt.ignored`` are read (the evaluator drops and counts them)."""
     path = Path(path)
     results = _load_object(path).get("results")
     if not isinstance(results, dict):
@@ -140,7 +149,7 @@ def read_detection_results(
     out: dict[str, list[tuple[str, float, float, float]]] = {}
     for vid, found in results.items():
         entry = f"results[{vid!r}]"
-        if vid not in gt.videos:
+        if vid not in gt.videos and vid not in gt.ignored:
             where = "the ground truth" if gt.subset is None else f"subset {gt.subset!r}"
             raise ScoreInputError(path, entry, f"video id not in {where} of the ground truth")
         if not isinstance(found, list):

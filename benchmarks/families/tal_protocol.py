@@ -6,6 +6,10 @@
   grid with the best average mAP there; ties: the smaller τ) and the score is reported on
   the unseen half with that τ; the numbers are averaged over splits. Nothing is trained:
   the seen half only picks τ, as a validation set would.
+
+``ambiguous`` (video id → Ambiguous segments, THUMOS14) is passed to the mAP, which never
+counts an unmatched detection there as a false positive
+(:mod:`benchmarks.families.detection_map`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from benchmarks.families.segments import decode_segments
 
 Segment = tuple[str, float, float]  # label, start s, end s
 Detection = tuple[str, float, float, float]  # label, start s, end s, score
+Ambiguous = Mapping[str, Sequence[tuple[float, float]]]  # video id -> (start s, end s)
 
 
 @dataclass(frozen=True)
@@ -71,12 +76,13 @@ def evaluate_classes(
     window: int,
     max_instances: int,
     thresholds: Sequence[float],
+    ambiguous: Ambiguous | None = None,
 ):
     """Detection mAP of ``class_ids`` at threshold ``tau``."""
     preds = detect(videos, classes, class_ids, tau=tau, window=window,
                    max_instances=max_instances)
     subset = [classes[c] for c in class_ids]
-    return detection_map(ground_truth, preds, subset, thresholds)
+    return detection_map(ground_truth, preds, subset, thresholds, ambiguous=ambiguous)
 
 
 def seen_unseen(
@@ -90,12 +96,14 @@ def seen_unseen(
     window: int,
     max_instances: int,
     thresholds: Sequence[float],
+    ambiguous: Ambiguous | None = None,
 ) -> tuple[dict[str, float], list[dict]]:
     """Average over splits of the unseen classes' mAP (percent), and each split's record."""
     per_split = []
     for seed in seeds:
         seen, unseen = split_classes(len(classes), seed, seen_fraction)
-        kw = dict(window=window, max_instances=max_instances, thresholds=thresholds)
+        kw = dict(window=window, max_instances=max_instances, thresholds=thresholds,
+                  ambiguous=ambiguous)
         on_seen = [
             (evaluate_classes(ground_truth, videos, classes, seen, tau=t, **kw).average_map, t)
             for t in tau_grid

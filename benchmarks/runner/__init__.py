@@ -105,12 +105,12 @@ def _run_locked(plan: RunPlan) -> RunResult:
     if info.is_main:
         done = store.samples() if opts.resume else {}
         log.info(
-            "%s × %s: %d samples (%d already done), %d frames per clip, device %s, output %s",
+            "%s × %s: %d samples (%d already done), %s, device %s, output %s",
             plan.config.task,
             plan.run_name,
             len(shard.refs),
             len({r.sample_id for r in shard.refs} & set(done)),
-            plan.num_frames,
+            family.sampling_text(plan.num_frames),
             plan.device,
             plan.run_dir,
         )
