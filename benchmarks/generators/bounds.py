@@ -2,13 +2,15 @@
 
 ``real-copy`` returns held-out real clips of the requested class — the other split list
 of the same fold (test list for a train reference) — chosen by the seed: the distance a
-perfect generator would get, limited only by the sample size. Classes come from the
-reader's ``class_id`` (``classInd.txt``'s spelling, e.g. ``HandstandPushups`` for the
-``v_HandStandPushups`` files), never from a file name. It needs held-out clips only of the
-classes the run asks for (``GeneratorContext.requested_classes``), so a partial download
-without some classes still has its floor; a requested class whose held-out clips are all
-absent is refused in one line. ``noise`` returns i.i.d.
+perfect generator would get, limited only by the sample size. ``noise`` returns i.i.d.
 uniform noise in [-1, 1]: what no generator should reach.
+
+Classes are the reader's ``class_id`` (``classInd.txt``'s spelling: ``HandstandPushups``
+for the ``v_HandStandPushups`` files), never parsed from a file name. ``real-copy`` needs
+held-out clips only of the classes the run asks for
+(:attr:`~benchmarks.generators.base.GeneratorContext.requested_classes`), so a partial
+download without some classes keeps its floor; a requested class with no held-out clip on
+disk is refused in one line.
 """
 
 from __future__ import annotations
