@@ -150,12 +150,12 @@ def copies(tmp_path_factory) -> dict[str, Expected]:
             "partial": build(base / "partial", partial=True, class_index="release")}
 
 
-def _run(root: Path, out: Path, generator: str, cache: Path) -> tuple[subprocess.CompletedProcess,
-                                                                      dict]:
+def _run(root: Path, out: Path, generator: str, cache: Path,
+         *extra: str) -> tuple[subprocess.CompletedProcess, dict]:
     cmd = [sys.executable, "-m", "benchmarks", "run", "--task", "ucf101-gfvd",
            "--data-root", str(root), "--tokenizer", "identity", "--generator", generator,
            "--task-arg", "features=pixels8", "--no-progress", "--num-workers", "0",
-           "--device", "cpu", "--output", str(out)]
+           "--device", "cpu", "--output", str(out), *extra]
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1",
            "PYRATOK_CACHE": str(cache)}
     done = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
@@ -207,6 +207,16 @@ def test_gfvd_on_a_partial_download_scores_what_is_present(copies, tmp_path, gen
     assert e["reference_key"]["clips"]["count"] == 10
     value = s["metrics"]["fd_pixels8"]
     assert abs(value) < 1e-6 if generator == "real-copy" else value > 1.0
+
+
+def test_per_class_generation_keeps_to_the_classes_present(copies, tmp_path) -> None:
+    done, s = _run(copies["partial"].root, tmp_path / "out", "real-copy", tmp_path / "cache",
+                   "--task-arg", "generated=per_class", "--task-arg", "clips_per_class=2")
+    assert done.returncode == 0, done.stderr[-2000:]
+    e = s["evaluation"]
+    assert e["n_generated_clips"] == 3 * 2  # 3 classes on disk of classInd.txt's 101
+    assert e["generated_classes"] == "2 per evaluated class (3 of 101)"
+    assert s["metrics"]["fd_pixels8"] > 1e-3  # 2 per class is not the real set's 4 : 4 : 2
 
 
 def test_full_and_partial_copies_never_share_reference_statistics(copies, tmp_path) -> None:
