@@ -12,12 +12,24 @@ tokenizer's codes that are decoded with the tokenizer under test.
 ``finalize``: the Fréchet distance between the Gaussians of the real and generated
 features, summed in sample-id order (:class:`~benchmarks.metrics.frechet.FeatureStats`),
 named by the extractor: ``fvd`` (I3D, StyleGAN-V's protocol) or ``fd_effnet_lite0``.
+
+What is present is what is scored. A partial download (class folders or clips absent:
+the runner's ``n_missing``) or ``--limit`` leaves some classes without a real clip; the
+evaluated classes are those of the run's real clips, and ``per_class`` generation, the
+class grid and the generator's needs (:attr:`GeneratorContext.requested_classes`) keep to
+them. The summary records ``classes_evaluated``, ``n_clips`` (per class too) and, from the
+reader, ``classes_absent`` (classes with no clip on disk). The reference key of the
+feature cache holds the run's clip set (count and sha256 of the sorted ids), so a
+partial copy never shares cached features or statistics with a full one, nor a
+``--limit`` run with a whole one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -75,6 +87,14 @@ class GenerationParams:
             raise ValueError(f"generated: {self.generated!r}, expected match_real or per_class")
         if self.generated == "per_class" and self.clips_per_class < 1:
             raise ValueError("generated: per_class needs clips_per_class >= 1")
+
+
+def clip_set(sample_ids) -> dict[str, Any]:
+    """``{"count", "ids_sha256"}`` of a set of clip ids (sorted, one per line): the part of
+    the reference key that tells a partial copy's or a ``--limit`` run's clips apart."""
+    ids = sorted(sample_ids)
+    digest = hashlib.sha256("".join(f"{i}\n" for i in ids).encode()).hexdigest()
+    return {"count": len(ids), "ids_sha256": digest}
 
 
 def _seed(run_seed: int, key: str) -> int:
@@ -162,13 +182,20 @@ class GenerationFamily(TaskFamily):
         if num_frames < self.params.fvd_frames:
             raise ConfigError(f"task {self.config.task!r}: clips of {num_frames} frames, the "
                               f"protocol needs fvd_frames={self.params.fvd_frames}")
-        first = sorted(dataset.refs(), key=lambda r: r.sample_id)[0]
-        frame_size = tuple(dataset.load(first, num_frames=num_frames).video.shape[-2:])
+        # the run's real clips: on disk, within --limit (the runner's ids), sorted by id
+        refs = sorted((r for r in dataset.refs()
+                       if self.sample_ids is None or r.sample_id in self.sample_ids),
+                      key=lambda r: r.sample_id)
+        if not refs:  # every listed clip absent: the videos are not where the lists say
+            raise ConfigError(f"{info.annotation_file}: none of its clips is on disk under "
+                              f"{info.root} (is --data-root the folder holding the videos?)")
+        frame_size = tuple(dataset.load(refs[0], num_frames=num_frames).video.shape[-2:])
         base = os.environ.get("PYRATOK_CACHE") or Path.home() / ".cache" / "pyratok"
         context = GeneratorContext(
             tokenizer=self.tokenizer, dataset=dataset, classes=tuple(self.classes),
             num_frames=num_frames, frame_size=frame_size, device=self.device,
-            is_demo=demo_version(info.root) is not None, cache_dir=Path(base).expanduser())
+            is_demo=demo_version(info.root) is not None, cache_dir=Path(base).expanduser(),
+            requested_classes=tuple(sorted({int(r.extra["class_id"]) for r in refs})))
         try:
             self.generator = GENERATORS.get(self.params.generator)(
                 context, **(self.params.generator_args or {}))
@@ -176,6 +203,7 @@ class GenerationFamily(TaskFamily):
             raise ConfigError(f"generator {self.params.generator!r}: {err}") from err
         self.key = reference_key(info, self.extractor, frames_per_clip=num_frames,
                                  sampling=self.config.sampling.__dict__)
+        self.key["clips"] = clip_set(r.sample_id for r in refs)
         self.cache = ReferenceCache(self.key)
 
     # per batch ---------------------------------------------------------------------
@@ -210,9 +238,9 @@ class GenerationFamily(TaskFamily):
 
     # whole run ---------------------------------------------------------------------
 
-    def _per_class_features(self) -> tuple[np.ndarray, int]:
+    def _per_class_features(self, class_ids: list[int]) -> tuple[np.ndarray, int]:
         per_class = range(self.params.clips_per_class)
-        jobs = [(c, k) for c in range(len(self.classes)) for k in per_class]
+        jobs = [(c, k) for c in class_ids for k in per_class]
         feats = []
         size = self.params.generation_batch
         for start in tqdm(range(0, len(jobs), size), desc="generating", unit="batch"):
@@ -221,42 +249,54 @@ class GenerationFamily(TaskFamily):
                 [c for c, _ in chunk], [_seed(self.run_seed, f"{c}:{k}") for c, k in chunk]))
         return np.concatenate(feats), len(jobs)
 
-    def _grid(self) -> dict[str, str]:
+    def _grid(self, class_ids: list[int]) -> dict[str, str]:
         n = self.params.grid_clips_per_class
-        if n < 1 or self.run_dir is None or self.generator is None:
+        if n < 1 or self.run_dir is None or self.generator is None or not class_ids:
             return {}
         from benchmarks.families.generation_grid import write_grid
 
         rows = {}
         with torch.inference_mode():
-            for c, name in enumerate(self.classes):
+            for c in class_ids:
+                name = self.classes[c]
                 seeds = [_seed(self.run_seed, f"grid:{c}:{k}") for k in range(n)]
                 rows[name] = list(self.generator.generate([c] * n, seeds).to_video(self.tokenizer))
         write_grid(self.run_dir / "plots" / GRID_FILE, rows)
         return {"generated_grid": f"plots/{GRID_FILE}"}
 
+    def _class_counts(self, records: list[StoredRecord], info: DatasetInfo) -> dict[str, Any]:
+        """The classes the run evaluated (``classInd.txt`` order) and its clips per class."""
+        counts = Counter(r.group for r in records if r.group is not None)
+        evaluated = [c for c in self.classes if counts[c]]
+        return {"classes_evaluated": evaluated, "n_classes_evaluated": len(evaluated),
+                "n_clips": len(records), "n_clips_per_class": {c: counts[c] for c in evaluated},
+                "classes_absent": list(info.extra.get("classes_absent", []))}
+
     def finalize(self, records: list[StoredRecord], info: DatasetInfo) -> Evaluation:
         extra: dict[str, Any] = {"generator": self.params.generator,
                                  "generator_args": self.params.generator_args or {},
-                                 "split": info.split, "n_real_clips": len(records)}
+                                 "split": info.split, "n_real_clips": len(records),
+                                 **self._class_counts(records, info)}
         if self.extractor is None:
             return Evaluation(metrics={}, extra=extra)
         rows = [r.arrays() for r in records]
         rows = [(r, a) for r, a in zip(records, rows, strict=True) if "real" in a]
+        class_ids = [self.classes.index(c) for c in extra["classes_evaluated"]]
         real = stats_of((a["real"] for _, a in rows), self.extractor.dim)
         if self.params.generated == "match_real":
             gen = stats_of((a["generated"] for _, a in rows), self.extractor.dim)
             classes_gen = "the real set's class frequencies (one per real clip)"
         else:
-            feats, _ = self._per_class_features()
+            feats, _ = self._per_class_features(class_ids)
             gen = stats_of(feats, self.extractor.dim)
-            classes_gen = f"{self.params.clips_per_class} per class"
+            classes_gen = (f"{self.params.clips_per_class} per evaluated class "
+                           f"({len(class_ids)} of {len(self.classes)})")
         value = real.distance(gen) if real.n >= 2 and gen.n >= 2 else None
         stats_file = self.cache.save_stats(real, [r.sample_id for r, _ in rows]) if real.n else None
-        files = self._grid()
+        files = self._grid(class_ids)
         extra.update({
             "metric": self.metric,
-            "n_real_clips": real.n, "n_generated_clips": gen.n,
+            "n_real_clips": real.n, "n_clips": real.n, "n_generated_clips": gen.n,
             "generated_classes": classes_gen,
             "frames": self.extractor.protocol.frames,
             "resolution": self.extractor.protocol.resolution,

@@ -37,6 +37,8 @@ class GeneratorContext:
         device: where to run.
         is_demo: the run is on a bundled demo set.
         cache_dir: where a generator may cache trained weights.
+        requested_classes: the ``class_ids`` the run will ask for (the classes of its real
+            clips: a partial download or ``--limit`` may leave some out), ``None`` for all.
     """
 
     tokenizer: VideoTokenizer
@@ -47,6 +49,7 @@ class GeneratorContext:
     device: torch.device
     is_demo: bool
     cache_dir: Path
+    requested_classes: tuple[int, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -4,6 +4,13 @@
 of the same fold (test list for a train reference) — chosen by the seed: the distance a
 perfect generator would get, limited only by the sample size. ``noise`` returns i.i.d.
 uniform noise in [-1, 1]: what no generator should reach.
+
+Classes are the reader's ``class_id`` (``classInd.txt``'s spelling: ``HandstandPushups``
+for the ``v_HandStandPushups`` files), never parsed from a file name. ``real-copy`` needs
+held-out clips only of the classes the run asks for
+(:attr:`~benchmarks.generators.base.GeneratorContext.requested_classes`), so a partial
+download without some classes keeps its floor; a requested class with no held-out clip on
+disk is refused in one line.
 """
 
 from __future__ import annotations
@@ -45,9 +52,14 @@ class RealCopyGenerator(VideoGenerator):
         self.by_class: dict[int, list] = {}
         for ref in sorted(self.held_out.refs(), key=lambda r: r.sample_id):
             self.by_class.setdefault(int(ref.extra["class_id"]), []).append(ref)
-        missing = [name for c, name in enumerate(context.classes) if c not in self.by_class]
+        wanted = (range(len(context.classes)) if context.requested_classes is None
+                  else context.requested_classes)
+        missing = [context.classes[c] for c in wanted if c not in self.by_class]
         if missing:
-            raise GeneratorError(f"real-copy: no held-out ({split}) clip of class {missing[0]!r}")
+            raise GeneratorError(
+                f"real-copy: no held-out clip of class {missing[0]!r} on disk "
+                f"({getattr(self.held_out, 'list_path', split)}; "
+                f"{len(missing)} class(es) without one); it cannot be the floor for them")
         self.description = f"held-out real clips ({split} list of the same fold; the floor)"
 
     def generate(self, class_ids: Sequence[int], seed: Sequence[int]) -> GeneratedClips:
