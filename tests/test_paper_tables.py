@@ -47,7 +47,10 @@ def test_table4_shows_reported_and_measured_rows_side_by_side(tal_runs, capsys):
     assert cells[:3] == ["measured", "pyratok", "zero-shot"]
     assert cells[4] == f"{real['metrics']['average_mAP']:.2f}"
     assert cells[5] == "12.50 ± 1.250"
-    assert cells[6:] == ["pyratok", "demo", real["git_commit"][:10], real["timestamp"][:10]]
+    assert cells[6:10] == ["pyratok", "demo", real["git_commit"][:10], real["timestamp"][:10]]
+    assert cells[10] == "text encoder minilm"  # provenance: the demo model's text encoder
+    assert cells[11].startswith("activitynet: ") and "thumos14: " in cells[11]
+    assert "differs from the paper: text encoder minilm, the paper's qwen2.5-vl" in cells[11]
 
     assert main(["tables", "--runs", str(out), "--paper", "4", "--format", "csv"]) == 0
     header, rows = _csv_rows(capsys.readouterr().out)
@@ -161,4 +164,4 @@ def test_a_bad_table_number_is_one_line(capsys):
     with pytest.raises(SystemExit) as err:
         main(["tables", "--paper", "11"])
     assert err.value.code == 2
-    assert "expected a table number 1-10, got '11'" in capsys.readouterr().err
+    assert "expected a table number 1-10 or fig29, got '11'" in capsys.readouterr().err
