@@ -314,8 +314,8 @@ class CompressionFamily(TaskFamily):
         small = [r for r in records if "ms_ssim" not in r.metrics]
         if small:  # a mean over the large sequences only would be another set's number
             self._ms_ssim_reason = (
-                f"{len(small)} of {len(records)} sequences have frames below "
-                f"{ms_ssim_min_size()} pixels on a side (e.g. {small[0].sample_id}): "
+                f"frames too small: {len(small)} of {len(records)} sequences have frames "
+                f"below {ms_ssim_min_size()} pixels on a side (e.g. {small[0].sample_id}); "
                 "five-scale MS-SSIM needs at least that"
             )
         evaluation = mean_evaluation(records, [m.name for m in self.metrics], self.unavailable())
