@@ -45,8 +45,8 @@ def _get(summary: Mapping[str, Any], path: str) -> Any:
 
 
 def lookup(summary: Mapping[str, Any], path: str) -> Any:
-    """A value of a run's summary by dotted path, with two derived ones: ``tokens`` (token
-    count of the generator's code layout) and the rest as stored."""
+    """A value of a run's summary by dotted path (``"tokenizer_spec.vocab_size"``), or the
+    derived ``tokens``: the token count of the generator's code layout (Table 8's #Tokens)."""
     if path == "tokens":
         shapes = _get(summary, "evaluation.generator_info.layout.shapes")
         if not shapes:

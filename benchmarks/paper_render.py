@@ -16,7 +16,8 @@ from __future__ import annotations
 import csv
 import io
 
-from benchmarks.paper_tables import BuiltTable, Cell, Column, Row
+from benchmarks.paper_spec import Column
+from benchmarks.paper_tables import BuiltTable, Cell, Row
 
 TAIL = ("run", "data", "commit", "date", "provenance", "protocol")
 
