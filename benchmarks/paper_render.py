@@ -1,7 +1,14 @@
 """Markdown, CSV and LaTeX of a :class:`benchmarks.paper_tables.BuiltTable`.
 
+Every row ends with its run, data, commit and date, its provenance (text encoder, VQA
+answerer, generator) and its protocol (clip, size, latency setting, rate, split); a
+measured row that differs from the paper's protocol says how ("differs from the paper: …").
+
 CSV keeps every number in a cell of its own: per metric column a value, its 95% CI
-half-width and a note (why the cell is empty, or "reported"), never "x ± y" in one cell.
+half-width and a note (why the cell is empty, how it was measured, or "reported"), never
+"x ± y" in one cell; a last ``notes`` column holds each row's notes, and the table's notes
+follow the rows as rows of kind ``note``. Reasons are given in full everywhere: in CSV
+cells, and under the md/LaTeX table (cells there show the reason's kind).
 """
 
 from __future__ import annotations
@@ -9,9 +16,10 @@ from __future__ import annotations
 import csv
 import io
 
-from benchmarks.paper_tables import BuiltTable, Cell, Column, Row
+from benchmarks.paper_spec import Column
+from benchmarks.paper_tables import BuiltTable, Cell, Row
 
-TAIL = ("run", "data", "commit", "date")
+TAIL = ("run", "data", "commit", "date", "provenance", "protocol")
 
 
 def _number(value: float) -> str:
@@ -40,11 +48,19 @@ def _text(cell: Cell, col: Column, kind: str) -> str:
     text = cell.text if kind == "reported" and cell.text else _number(cell.value)
     if cell.ci95 is not None:
         text += f" ± {_number(cell.ci95)}"
+    if cell.note:
+        text += f" [{cell.note}]"
     return text
 
 
+def _protocol(row: Row) -> str:
+    """The protocol column of md/LaTeX: the row's protocol, then its notes (how it
+    differs from the paper, where it was placed)."""
+    return "; ".join(([row.protocol] if row.protocol else []) + row.notes)
+
+
 def _tail(row: Row) -> list[str]:
-    return [row.run, row.data, row.commit, row.date]
+    return [row.run, row.data, row.commit, row.date, row.provenance, _protocol(row)]
 
 
 def to_markdown(table: BuiltTable) -> str:
@@ -57,9 +73,9 @@ def to_markdown(table: BuiltTable) -> str:
             cells = [f"*{row.cells[0].text}*"] + [""] * (len(header) - 2)
             lines.append("| | " + " | ".join(cells) + " |")
             continue
-        cells = [_text(c, col, row.kind).replace("|", "\\|")
-                 for c, col in zip(row.cells, spec.columns, strict=True)]
-        lines.append("| " + " | ".join([row.kind, *cells, *_tail(row)]) + " |")
+        cells = [_text(c, col, row.kind) for c, col in zip(row.cells, spec.columns, strict=True)]
+        lines.append("| " + " | ".join(c.replace("|", "\\|")
+                                       for c in [row.kind, *cells, *_tail(row)]) + " |")
     lines += ["", "reported: the paper's numbers as printed (benchmarks/paper_claims/); "
               "measured: this project's runs (demo = the bundled demo sets, not the "
               "benchmark)."]
@@ -74,7 +90,7 @@ def to_csv(table: BuiltTable) -> str:
     for col in spec.columns:
         header += [col.title] if col.label else [col.title, f"{col.title} ci95",
                                                  f"{col.title} note"]
-    header += list(TAIL)
+    header += [*TAIL, "notes"]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
@@ -91,10 +107,13 @@ def to_csv(table: BuiltTable) -> str:
                 value = cell.text if row.kind == "reported" and cell.text else repr(
                     round(cell.value, 6))
                 ci = "" if cell.ci95 is None else repr(round(cell.ci95, 6))
-                out += [value, ci, row.kind]
+                out += [value, ci, cell.note or row.kind]
             else:  # a text the paper printed in a number column, or a reason
                 out += ["", "", cell.missing or cell.text]
-        writer.writerow(out + _tail(row))
+        writer.writerow(out + [row.run, row.data, row.commit, row.date, row.provenance,
+                               row.protocol, "; ".join(row.notes)])
+    for note in table.notes:
+        writer.writerow(["note"] + [""] * (len(header) - 2) + [note])
     return buf.getvalue().rstrip("\n")
 
 
@@ -102,7 +121,7 @@ _LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"
           "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
           "^": r"\textasciicircum{}", "±": r"$\pm$", "↑": r"$\uparrow$",
           "↓": r"$\downarrow$", "✓": r"\checkmark{}", "✗": r"$\times$", "—": "---",
-          "–": "--"}
+          "–": "--", "≠": r"$\neq$", "×": r"$\times$", "²": r"$^2$"}
 
 
 def _esc(text: str) -> str:
@@ -115,7 +134,7 @@ def to_latex(table: BuiltTable) -> str:
     lines = [
         "% " + spec.title,
         "\\begin{tabular}{l" + "".join("l" if c.label else "r" for c in spec.columns)
-        + "llll}",
+        + "l" * len(TAIL) + "}",
         "\\toprule",
         " & ".join(_esc(h) for h in header) + " \\\\",
         "\\midrule",

@@ -2,10 +2,19 @@
 
 The layout is the paper's (its columns, its rows, from ``benchmarks/paper_claims/``); each
 of its rows is marked "reported". This project's runs are rows marked "measured", with
-their run name, data ("demo" or the data root), commit and date. Which CSV column is which
-task metric is data: ``benchmarks/paper_tables.yaml``. A cell that cannot be filled says
-why (no weights, no data, not implemented, no run). The paper's cells are kept as printed,
+their run name, data ("demo" or the data root), commit and date, their provenance (text
+encoder, VQA answerer, generator) and their protocol (clip, size, latency setting, rate,
+split; :mod:`benchmarks.paper_protocol`). Which CSV column is which task metric is data:
+``benchmarks/paper_tables.yaml``. A cell that cannot be filled says why (no weights, no
+data, not implemented, no run, not comparable). The paper's cells are kept as printed,
 its inconsistencies noted under the table, never "fixed".
+
+Where runs go: under the paper row that names them (``rows``), else under the row of
+their tokenizer's family (``families``: an ``hevc`` run under "HEVC [43]"), else in a
+section of their own at the end. A run that differs from the paper's protocol in a way
+that changes every number of the row (Table 7's rate) goes to a labelled section
+(``off_protocol``); a paper row that fixes a fact (``requires``: Table 6's Qwen-2.5 VL
+text encoder) takes only runs that share it.
 """
 
 from __future__ import annotations
@@ -17,72 +26,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from benchmarks.paper_protocol import (
+    check_latency,
+    differences,
+    lookup,
+    rate_difference,
+    requirement_unmet,
+    row_facts,
+)
+from benchmarks.paper_spec import Column, TableSpec, load_specs
 from benchmarks.tables import CLAIMS_DIR
 
-MAPPING = Path(__file__).resolve().parent / "paper_tables.yaml"
 ABLATIONS_FILE = "ablations.json"  # written into --runs by python -m benchmarks.ablations
 TABLES = range(1, 11)
+FIGURES = ("fig29",)  # figures whose numbers the paper's text gives (see paper_claims/README)
 _NOT_REPORTED = {"", "—", "–", "-"}
-
-
-# spec (the mapping file)
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a paper table; see the key list at the top of paper_tables.yaml."""
-
-    header: str
-    claim: int | None = None
-    part: int | None = None
-    label: bool = False
-    unit: str = ""
-    higher_is_better: bool | None = None
-    task: str | None = None
-    metric: str | None = None
-    metrics: tuple[str, ...] = ()
-    spec: str | None = None
-    value: str | None = None
-    missing: str | None = None
-
-    @property
-    def title(self) -> str:
-        arrow = {True: " ↑", False: " ↓", None: ""}[self.higher_is_better]
-        unit = f" ({self.unit})" if self.unit else ""
-        return f"{self.header}{unit}{arrow}"
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    number: int
-    title: str
-    claims: str
-    header_rows: int
-    columns: tuple[Column, ...]
-    rows: dict[str, dict[str, str]] = field(default_factory=dict)
-    note: str = ""
-    missing: str = ""
-    only_matched: bool = False
-
-    @property
-    def tasks(self) -> list[str]:
-        return list(dict.fromkeys(c.task for c in self.columns if c.task))
-
-
-def load_specs(path: Path = MAPPING) -> dict[int, TableSpec]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    specs = {}
-    for key, entry in raw.items():
-        entry = dict(entry)
-        columns = []
-        for col in entry.pop("columns"):
-            col = dict(col)
-            col["metrics"] = tuple(col.get("metrics", ()))
-            columns.append(Column(**col))
-        specs[int(key)] = TableSpec(number=int(key), columns=tuple(columns), **entry)
-    return specs
 
 
 # cells and rows
@@ -90,12 +48,14 @@ def load_specs(path: Path = MAPPING) -> dict[int, TableSpec]:
 
 @dataclass
 class Cell:
-    """A cell: a number (``value``, ``ci95``), a text, or ``missing`` saying why it is empty."""
+    """A cell: a number (``value``, ``ci95``, and a ``note`` on how it was measured where
+    that differs from the paper), a text, or ``missing`` saying why it is empty."""
 
     value: float | None = None
     ci95: float | None = None
     text: str = ""
     missing: str | None = None
+    note: str = ""
 
 
 @dataclass
@@ -106,6 +66,9 @@ class Row:
     data: str = ""
     commit: str = ""
     date: str = ""
+    provenance: str = ""
+    protocol: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -139,6 +102,7 @@ class _Context:
     known_tasks: set[str]
     demo_tasks: set[str]
     units: dict[tuple[str, str], str]
+    latency: dict[str, Any] | None = None
 
 
 def _percent_scale(col: Column, unit: str | None) -> float | None:
@@ -152,15 +116,24 @@ def _percent_scale(col: Column, unit: str | None) -> float | None:
     return None
 
 
-def _measured_cell(col: Column, group: dict[str, dict[str, Any]], ctx: _Context) -> Cell:
+def _label_cell(col: Column, group: dict[str, dict[str, Any]]) -> Cell:
+    """A text column of a measured row, from the run's own record (spec, summary path)."""
     if col.value is not None:
         return Cell(text=col.value)
-    if col.spec is not None:
-        for s in group.values():
-            value = (s.get("tokenizer_spec") or {}).get(col.spec)
-            if value is not None:
-                return Cell(text=_spec_text(col.spec, value))
-        return Cell(missing="not recorded")
+    summaries = [group[col.task]] if col.task in group else list(group.values())
+    path = f"tokenizer_spec.{col.spec}" if col.spec is not None else col.lookup
+    if path is None:
+        return Cell(missing=col.missing or "not recorded in the run's summary")
+    for s in summaries:
+        value = lookup(s, path)
+        if value is not None:
+            return Cell(text=_spec_text(col.spec or "", value))
+    return Cell(missing=f"not recorded in the run's summary ({path})")
+
+
+def _measured_cell(col: Column, group: dict[str, dict[str, Any]], ctx: _Context) -> Cell:
+    if col.value is not None or col.spec is not None or col.lookup is not None:
+        return _label_cell(col, group)
     if col.task is None:
         return Cell(missing=col.missing or "not recorded")
     if col.missing and col.task not in ctx.known_tasks:
@@ -172,11 +145,15 @@ def _measured_cell(col: Column, group: dict[str, dict[str, Any]], ctx: _Context)
         if col.task not in ctx.demo_tasks:
             return Cell(missing=f"no data: no run of {col.task} (needs --data-root)")
         return Cell(missing=f"no run of {col.task}")
-    names = list(col.metrics) or [col.metric]
     unavailable = s.get("unavailable") or {}
+    if col.first_of:  # the first the run reports (a codec's bpp, a tokenizer's bpp_tokens)
+        names = [next((n for n in col.first_of if s["metrics"].get(n) is not None),
+                      col.first_of[0])]
+    else:
+        names = list(col.metrics) or [col.metric]
     for name in names:
-        if name in unavailable:
-            reason = _first_sentence(str(unavailable[name]))
+        if name in unavailable and s["metrics"].get(name) is None:
+            reason = str(unavailable[name]).strip()  # in full: reasons are never cut
             if "weight" in reason.lower() and not reason.startswith("no weights"):
                 reason = f"no weights: {reason}"
             return Cell(missing=reason)
@@ -189,7 +166,12 @@ def _measured_cell(col: Column, group: dict[str, dict[str, Any]], ctx: _Context)
     value = sum(float(s["metrics"][n]) for n in names) * scale
     ci = (s.get("metrics_ci95") or {}).get(names[0]) if len(names) == 1 else None
     ci = None if ci is None or not math.isfinite(ci) else float(ci) * scale
-    return Cell(value=value, ci95=ci)
+    if col.latency and ctx.latency:
+        check = check_latency(s, ctx.latency, value)
+        if not check.comparable:
+            return Cell(missing=check.note)
+        return Cell(value=value, ci95=ci, note=check.note)
+    return Cell(value=value, ci95=ci, note=names[0] if col.first_of else "")
 
 
 def _spec_text(key: str, value: Any) -> str:
@@ -198,19 +180,14 @@ def _spec_text(key: str, value: Any) -> str:
     return str(value)
 
 
-def _first_sentence(reason: str) -> str:
-    first = reason.split(". ")[0].rstrip(".")
-    return first if len(first) <= 160 else first[:157] + "..."
-
-
-def _context(tasks: list[str], include_paths: list[str] | None) -> _Context:
+def _context(spec: TableSpec, include_paths: list[str] | None) -> _Context:
     from benchmarks.config import discover_tasks, read_yaml
     from benchmarks.data.demo import DEMO_TASKS
     from benchmarks.families import TASK_FAMILIES
 
     found = discover_tasks(include_paths)
     demo, units = set(), {}
-    for task in tasks:
+    for task in spec.tasks:
         if task not in found:
             continue
         raw = read_yaml(found[task])
@@ -222,7 +199,8 @@ def _context(tasks: list[str], include_paths: list[str] | None) -> _Context:
                 units[(task, m.name)] = m.unit
         except Exception:  # a family that does not load: units unknown, cells say so
             continue
-    return _Context(known_tasks=set(found) & set(tasks), demo_tasks=demo, units=units)
+    return _Context(known_tasks=set(found) & set(spec.tasks), demo_tasks=demo, units=units,
+                    latency=spec.latency)
 
 
 # grouping runs into rows
@@ -249,25 +227,38 @@ def _joined(values: list[Any]) -> str:
 
 
 def _measured_row(spec: TableSpec, key: tuple, group: dict, ctx: _Context,
-                  ablations: dict[str, Any]) -> Row:
+                  ablations: dict[str, Any], *, paper_row: list[Cell] | None = None,
+                  label_note: str = "", note: str = "") -> Row:
+    """A run's row; ``label_note`` is added to its label and notes, ``note`` to its notes."""
     run, data = key
     summaries = list(group.values())
     label = run
     if run.startswith("ablation-"):
         steps = (ablations.get(run.removeprefix("ablation-")) or {}).get("steps")
         label += f" (demo-scale{f', {steps} steps' if steps else ''})"
+    if label_note:
+        label += f" [{label_note}]"
     cells = []
     for i, col in enumerate(spec.columns):
         if col.label and i == 0:
             cells.append(Cell(text=label))
-        elif col.label and col.value is None and col.spec is None:
-            cells.append(Cell(missing=col.missing or "not recorded"))
+        elif col.label and col.value is None and col.spec is None and col.lookup is None:
+            cells.append(Cell(missing=col.missing or "not recorded in the run's summary"))
         else:
             cells.append(_measured_cell(col, group, ctx))
+    facts = row_facts(group)
+    notes = differences(facts, spec.paper)
+    notes[:0] = [n for n in (label_note, note) if n]
+    if paper_row is not None:  # a label the run records that the paper row states otherwise
+        for col, ours, theirs in zip(spec.columns, cells, paper_row, strict=True):
+            if (col.label and (col.spec or col.lookup) and ours.text and theirs.text
+                    and ours.text != theirs.text):
+                notes.append(f"{col.header} {ours.text}, the paper's row {theirs.text}")
     commits = [str(s.get("git_commit") or "")[:10] for s in summaries]
     dates = [str(s.get("timestamp") or "")[:10] for s in summaries]
     return Row("measured", cells, run=run, data=data, commit=_joined(commits),
-               date=_joined(dates))
+               date=_joined(dates), provenance="; ".join(facts.provenance),
+               protocol="; ".join(facts.protocol), notes=notes)
 
 
 def _placeholder(spec: TableSpec, label: str, reason: str | None, ctx: _Context) -> Row:
@@ -283,7 +274,7 @@ def _placeholder(spec: TableSpec, label: str, reason: str | None, ctx: _Context)
     return Row("measured", cells, data="", commit="", date="")
 
 
-def _matches(match: dict[str, str], key: tuple, group: dict) -> bool:
+def _matches(match: dict[str, Any], key: tuple, group: dict) -> bool:
     if "run" in match:
         return key[0] == match["run"]
     if "tokenizer" in match:
@@ -291,8 +282,28 @@ def _matches(match: dict[str, str], key: tuple, group: dict) -> bool:
     return False
 
 
+def _family_row(spec: TableSpec, group: dict) -> str | None:
+    """The paper row a run of no row of its own goes under (its tokenizer's family)."""
+    for s in group.values():
+        row = spec.families.get(str(s.get("tokenizer")))
+        if row is not None:
+            return row
+    return None
+
+
+def _off_protocol(spec: TableSpec, group: dict) -> str | None:
+    """Why the whole row is measured otherwise than the paper's (Table 7: the rate)."""
+    if spec.rate is None:
+        return None
+    for s in group.values():
+        reason = rate_difference(s, spec.rate)
+        if reason:
+            return reason
+    return None
+
+
 def build_table(
-    number: int,
+    number: int | str,
     summaries: list[dict[str, Any]],
     *,
     include_paths: list[str] | None = None,
@@ -300,11 +311,15 @@ def build_table(
 ) -> BuiltTable:
     """Table ``number`` of the paper: its rows ("reported") and the runs' ("measured")."""
     spec = load_specs()[number]
-    ctx = _context(spec.tasks, include_paths)
+    ctx = _context(spec, include_paths)
     groups = _group_runs(summaries, spec.tasks)
     ablations = ablations or {}
     with (CLAIMS_DIR / spec.claims).open(newline="", encoding="utf-8") as f:
         data_rows = list(csv.reader(f))[spec.header_rows :]
+    off = {k: r for k, g in groups.items() if (r := _off_protocol(spec, g))}
+    placed = {k: _family_row(spec, g) for k, g in groups.items()}
+    claimed = {k for k, g in groups.items()
+               for m in spec.rows.values() if _matches(m, k, g)}
     rows: list[Row] = []
     used: set[tuple] = set()
     seen: dict[str, int] = {}
@@ -314,29 +329,53 @@ def build_table(
         if not any(c.strip() for c in raw[1:]):  # "1. Component Ablation"
             rows.append(Row("section", [Cell(text=raw[0].strip())]))
             continue
-        rows.append(Row("reported", [_reported_cell(c, raw) for c in spec.columns],
-                        data="paper"))
+        reported = [_reported_cell(c, raw) for c in spec.columns]
+        rows.append(Row("reported", reported, data="paper", provenance=spec.provenance,
+                        protocol=spec.protocol))
         label = raw[0].strip()
         seen[label] = seen.get(label, 0) + 1
-        match = spec.rows.get(label if seen[label] == 1 else f"{label}#{seen[label]}")
-        if match is None:
+        row_key = label if seen[label] == 1 else f"{label}#{seen[label]}"
+        match = spec.rows.get(row_key)
+        if match is not None:
+            hits = [k for k, g in groups.items() if _matches(match, k, g) and k not in off]
+            unmet = {k: r for k in hits
+                     if (r := requirement_unmet(groups[k], match.get("requires") or {}))}
+            for k in hits:
+                if k in unmet:
+                    continue
+                rows.append(_measured_row(spec, k, groups[k], ctx, ablations,
+                                          paper_row=reported))
+                used.add(k)
+            if not [k for k in hits if k not in unmet]:
+                what = match.get("run") or match.get("tokenizer")
+                reason = match.get("missing") or (
+                    f"no run: {what!r} is not under --runs (python -m benchmarks.ablations "
+                    "trains and runs it)" if spec.only_matched else None)
+                if unmet:
+                    reason = "protocol differs: " + "; ".join(
+                        f"{k[0]}: {r}" for k, r in unmet.items())
+                rows.append(_placeholder(spec, f"({what or 'no run'})", reason, ctx))
+        if spec.only_matched:
             continue
-        hits = [k for k, g in groups.items() if _matches(match, k, g)]
-        for k in hits:
-            rows.append(_measured_row(spec, k, groups[k], ctx, ablations))
-            used.add(k)
-        if not hits:
-            what = match.get("run") or match.get("tokenizer")
-            reason = match.get("missing") or (
-                f"no run: {what!r} is not under --runs (python -m benchmarks.ablations "
-                "trains and runs it)"
-                if spec.only_matched else None)
-            rows.append(_placeholder(spec, f"({what or 'no run'})", reason, ctx))
+        for k in groups:  # runs of no row of their own, under their family's row
+            if k not in used and k not in claimed and k not in off and placed[k] == row_key:
+                rows.append(_measured_row(spec, k, groups[k], ctx, ablations,
+                                          paper_row=reported,
+                                          note=f"placed under {row_key}: the row of its "
+                                          "family, not the paper's model"))
+                used.add(k)
     if not spec.only_matched:
-        rest = [k for k in groups if k not in used]
-        for k in rest:
-            rows.append(_measured_row(spec, k, groups[k], ctx, ablations))
-        if not rest and not used:
+        rest = [k for k in groups if k not in used and k not in off]
+        if rest:
+            rows.append(Row("section", [Cell(text="Runs of methods the paper's table does "
+                                                  "not list")]))
+            rows += [_measured_row(spec, k, groups[k], ctx, ablations) for k in rest]
+        if off:
+            rows.append(Row("section", [Cell(text=spec.off_protocol or "Measured under "
+                                              "another protocol")]))
+            rows += [_measured_row(spec, k, groups[k], ctx, ablations, label_note=r)
+                     for k, r in off.items()]
+        if not groups:
             rows.append(_placeholder(spec, "(no measured run)", spec.missing or None, ctx))
     notes = [spec.note] if spec.note else []
     if ablations and spec.only_matched:
@@ -357,7 +396,7 @@ def read_ablations(runs: Path) -> dict[str, Any]:
 
 
 def paper_table_text(
-    number: int,
+    number: int | str,
     summaries: list[dict[str, Any]],
     *,
     runs: Path,

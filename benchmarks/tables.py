@@ -72,7 +72,8 @@ def paper_claims(tasks: list[str], *, include_paths: list[str] | None = None) ->
             continue
         with (CLAIMS_DIR / config.paper_table).open(newline="") as f:
             rows = list(csv.reader(f))[config.paper_header_rows :]
-        for row in rows:
+        names = _claim_names(rows)
+        for row, label in zip(rows, names, strict=True):
             metrics = {}
             for name, col in config.paper_columns.items():
                 try:
@@ -80,12 +81,40 @@ def paper_claims(tasks: list[str], *, include_paths: list[str] | None = None) ->
                 except (IndexError, ValueError):
                     continue
             if metrics:
-                name = f"{row[0]} (paper)"
+                name = f"{label} (paper)"
                 out.append(
                     {"task": task, "tokenizer": name, "run_name": name, "metrics": metrics,
                      "claim": True}
                 )
     return out
+
+
+def _claim_names(rows: list[list[str]]) -> list[str]:
+    """A distinct name per paper row: a label the table repeats (Table 4's two STOV-TAL
+    rows, supervised and zero-shot) gets the text cells that tell its rows apart, or its
+    rank ("LARP-L [55] #2", whose rows differ only in numbers), so rows never merge."""
+    labels = [r[0].strip() if r else "" for r in rows]
+    out = []
+    for i, row in enumerate(rows):
+        twins = [rows[j] for j, other in enumerate(labels) if other == labels[i] and j != i]
+        if not twins:
+            out.append(labels[i])
+            continue
+        distinct = [c.strip() for k, c in enumerate(row[1:], start=1)
+                    if not _is_number(c) and all(k >= len(t) or t[k].strip() != c.strip()
+                                                 for t in twins)]
+        rank = labels[: i + 1].count(labels[i])
+        out.append(f"{labels[i]} ({', '.join(distinct)})" if distinct
+                   else f"{labels[i]} #{rank}")
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _cell(mean: float | None, ci: float | None) -> str:

@@ -11,6 +11,10 @@ nothing of the clip is kept but sums. The metric code is the shared one
 - ``psnr``: RGB PSNR in [0, 1] from the MSE over the whole clip (reconstruction's ``psnr``).
 - ``ssim``: per frame the mean of the three channel-images' SSIM (11×11 Gaussian, σ = 1.5),
   averaged over the frames (reconstruction's ``ssim``).
+- ``ms_ssim``: per frame the mean of the three channel-images' MS-SSIM (Wang, Simoncelli &
+  Bovik 2003, five scales; :mod:`benchmarks.metrics.functional.ms_ssim`), averaged over the
+  frames — the "SSIM" of Table 7's codec rows, which come from MAGVIT-v2's MS-SSIM column.
+  Frames below 161 pixels on a side have no five-scale MS-SSIM: it is left out.
 - ``lpips``: AlexNet LPIPS v0.1 per frame, averaged over the frames, when its weights exist.
 """
 
@@ -19,7 +23,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from benchmarks.metrics import mse, psnr_from_mse, ssim
+from benchmarks.metrics import ms_ssim, ms_ssim_min_size, mse, psnr_from_mse, ssim
 
 
 class ClipFidelity:
@@ -35,6 +39,8 @@ class ClipFidelity:
         self._mse_y = 0.0
         self._mse_rgb = 0.0
         self._ssim = 0.0
+        self._ms_ssim = 0.0
+        self._ms_ssim_ok = True
         self._lpips = 0.0
 
     @torch.inference_mode()
@@ -55,13 +61,17 @@ class ClipFidelity:
         self._mse_rgb += float(mse(rgb_pred, rgb_ref).sum())
         channel_ssim = ssim(rgb_pred.unsqueeze(-3), rgb_ref.unsqueeze(-3), data_range=1.0)  # (t, 3)
         self._ssim += float(channel_ssim.mean(dim=1).sum())
+        if min(rgb_ref.shape[-2:]) >= ms_ssim_min_size():
+            self._ms_ssim += float(ms_ssim(rgb_pred, rgb_ref, data_range=1.0).sum())
+        else:
+            self._ms_ssim_ok = False
         if self.lpips is not None:
             device = next(self.lpips.parameters()).device
             self._lpips += float(self.lpips(rgb_pred.to(device), rgb_ref.to(device)).sum())
         self.frames += t
 
     def result(self) -> dict[str, float]:
-        """``psnr_y``, ``psnr``, ``ssim`` (and ``lpips``) of the frames added so far."""
+        """``psnr_y``, ``psnr``, ``ssim`` (``ms_ssim``, ``lpips``) of the frames added so far."""
         if not self.frames:
             raise ValueError("no frame was added")
         n = self.frames
@@ -70,6 +80,8 @@ class ClipFidelity:
             "psnr": float(psnr_from_mse(torch.tensor(self._mse_rgb / n), 1.0)),
             "ssim": self._ssim / n,
         }
+        if self._ms_ssim_ok:
+            out["ms_ssim"] = self._ms_ssim / n
         if self.lpips is not None:
             out["lpips"] = self._lpips / n
         return out

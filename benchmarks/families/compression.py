@@ -15,7 +15,12 @@ and LPIPS. Per sequence (the first ``frames_per_clip`` frames):
   itself is not counted), a lower bound for an entropy coder, named as such.
 
 Fidelity (:mod:`benchmarks.families.clip_fidelity`): ``psnr_y`` (luma, whole clip, peak
-255), RGB ``psnr``/``ssim``/``lpips`` as the reconstruction family computes them. For
+255), RGB ``psnr``/``ssim``/``lpips`` as the reconstruction family computes them, and
+``ms_ssim`` (five-scale MS-SSIM, Wang et al. 2003). Table 7's "SSIM" column is MS-SSIM: its
+HEVC, VVC ("VCC"), MAGVIT and MAGVIT-v2 rows are MAGVIT-v2's (Yu et al., ICLR 2024,
+arXiv:2310.05737) video-compression table on MCL-JCV, whose columns are LPIPS, PSNR and
+MS-SSIM; ``tables --paper 7`` fills it from ``ms_ssim``. A run with a sequence below 161
+pixels on a side (the demo set) has no MS-SSIM and says so under ``unavailable``. For
 codecs, source and decoded frames are streamed in chunks of ``chunk_frames`` (memory stays
 at a chunk whatever the clip length); a learned tokenizer needs the clip it encodes in
 memory (``t × 3 × h × w`` float32), scored in chunks likewise.
@@ -43,7 +48,7 @@ from benchmarks.families.base import (
 )
 from benchmarks.families.clip_fidelity import ClipFidelity
 from benchmarks.io.yuv import YuvFrame, rgb_to_luma, yuv_to_rgb
-from benchmarks.metrics import lpips_if_available
+from benchmarks.metrics import lpips_if_available, ms_ssim_min_size
 from benchmarks.tokenizers.codecs.base import CodecSettings, CodecTokenizer, YuvSequence
 
 log = logging.getLogger(__name__)
@@ -98,6 +103,7 @@ class CompressionFamily(TaskFamily):
         MetricInfo("psnr_y", True, "dB"),
         MetricInfo("psnr", True, "dB"),
         MetricInfo("ssim", True),
+        MetricInfo("ms_ssim", True),
         MetricInfo("lpips", False),
     )
     aggregation = (
@@ -106,7 +112,8 @@ class CompressionFamily(TaskFamily):
         "empirical-frequency code length of the indices / pixels; psnr_y = luma PSNR (peak "
         "255) from the MSE over the whole clip; RGB psnr (data range 1) likewise; ssim "
         "(11x11 Gaussian, sigma 1.5) per frame as the mean of the channel SSIMs, averaged "
-        "over frames; lpips (AlexNet v0.1) per frame, averaged; then mean over sequences, "
+        "over frames; ms_ssim (Wang et al. 2003, 5 scales) per frame likewise; lpips (AlexNet "
+        "v0.1) per frame, averaged; then mean over sequences, "
         "95% CI from Student's t; BT.709 limited-range RGB"
     )
     short_clips = (
@@ -119,6 +126,7 @@ class CompressionFamily(TaskFamily):
         super().__init__(config, params or CompressionParams(), tokenizer, device=device)
         self.is_codec = isinstance(tokenizer, CodecTokenizer)
         self._lpips, self._lpips_reason = lpips_if_available(self.params.lpips, device)
+        self._ms_ssim_reason: str | None = None
 
     @classmethod
     def check_tokenizer(cls, tokenizer, params) -> str | None:
@@ -157,6 +165,8 @@ class CompressionFamily(TaskFamily):
                 out["bpp_tokens"] = out["bpp_entropy"] = out["bits"] = reason
         if self._lpips_reason:
             out["lpips"] = self._lpips_reason
+        if self._ms_ssim_reason:
+            out["ms_ssim"] = self._ms_ssim_reason
         return out
 
     # scoring ----------------------------------------------------------------------------
@@ -306,6 +316,13 @@ class CompressionFamily(TaskFamily):
         return SampleResult(metrics=metrics, prediction=prediction, group=sample_id)
 
     def finalize(self, records: list[StoredRecord], info: DatasetInfo) -> Evaluation:
+        small = [r for r in records if "ms_ssim" not in r.metrics]
+        if small:  # a mean over the large sequences only would be another set's number
+            self._ms_ssim_reason = (
+                f"frames too small: {len(small)} of {len(records)} sequences have frames "
+                f"below {ms_ssim_min_size()} pixels on a side (e.g. {small[0].sample_id}); "
+                "five-scale MS-SSIM needs at least that"
+            )
         evaluation = mean_evaluation(records, [m.name for m in self.metrics], self.unavailable())
         if self.is_codec:
             evaluation.extra["target_bpp"] = (

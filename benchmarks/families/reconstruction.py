@@ -7,7 +7,12 @@ Aggregation rule (stated in every summary): frames are compared in [0, 1] (data 
 from the mean squared error over the whole clip, then averaged over clips; SSIM per frame
 (11×11 Gaussian, σ = 1.5), averaged over the clip's frames, then over clips; LPIPS
 (AlexNet, lpips v0.1) per frame, averaged likewise. Latency: wall time of ``encode`` and
-``decode`` per clip after a warm-up call, with ``torch.cuda.synchronize`` on GPU.
+``decode`` per clip (a call's time over its clips) after a warm-up call, with
+``torch.cuda.synchronize`` on GPU; with ``latency_frames`` set, timed on a clip of that
+many frames made from the sample, in a pass of its own (:mod:`benchmarks.families.latency`),
+the metrics' clip being reconstructed untimed. Every record states what was timed (clip
+shape, clips per call, device by name, dtype); the summary gives it as
+``evaluation.latency``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,13 @@ from torch import Tensor
 
 from benchmarks.data.base import Sample
 from benchmarks.families.base import MetricInfo, SampleResult, TaskFamily
+from benchmarks.families.latency import (
+    LatencySetting,
+    device_name,
+    summarize,
+    timing_clip,
+    tokenizer_dtype,
+)
 from benchmarks.families.rfvd import RfvdStage
 from benchmarks.metrics import clip_psnr, lpips_if_available, ssim_of_mapped
 
@@ -39,15 +51,23 @@ class ReconstructionParams:
         examples: save this many side-by-side pictures (input frames over their
             reconstruction) as ``<run>/plots/<sample_id>.png``.
         rfvd, features, i3d_path: the optional rFVD (see :mod:`benchmarks.families.rfvd`).
+        latency_frames: frames of the clip encode/decode are timed on (Table 1: 25);
+            ``None`` times the scored clip itself. A tokenizer that cannot take that many
+            frames is timed on the longest length it takes below it (recorded as timed).
     """
 
     data_range: float = 1.0
     warmup: int = 1
+    latency_frames: int | None = None
     lpips: bool = True
     examples: int = 4
     rfvd: bool = False  # rFVD (benchmarks/families/rfvd.py)
     features: str = "i3d"  # rFVD features: i3d (rfvd) or effnet_lite0 (rfd_effnet_lite0)
     i3d_path: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.latency_frames is not None and self.latency_frames < 1:
+            raise ValueError(f"latency_frames: must be at least 1, got {self.latency_frames}")
 
 
 class ReconstructionFamily(TaskFamily):
@@ -67,7 +87,9 @@ class ReconstructionFamily(TaskFamily):
         "frames in [0, 1] (data range 1.0); PSNR per clip from the mean squared error over "
         "the whole clip, then averaged over clips; SSIM (11x11 Gaussian, sigma 1.5) per "
         "frame, averaged over the clip, then over clips; LPIPS (AlexNet, v0.1) per frame, "
-        "averaged likewise; latency per clip after warm-up; 95% CI from Student's t"
+        "averaged likewise; latency per clip (call time / clips per call) after warm-up, "
+        "on the clip shape, device and dtype recorded under evaluation.latency; 95% CI "
+        "from Student's t"
     )
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
@@ -94,6 +116,10 @@ class ReconstructionFamily(TaskFamily):
         metrics, extra = self._rfvd.finalize(records)
         evaluation.metrics.update(metrics)
         evaluation.extra.update(extra)
+        latency = summarize((r.prediction or {}).get("latency") for r in records
+                            if isinstance(r.prediction, dict))
+        if latency is not None:
+            evaluation.extra["latency"] = latency
         return evaluation
 
     def _save_examples(
@@ -155,11 +181,19 @@ class ReconstructionFamily(TaskFamily):
         target = target.to(self.device, non_blocking=True)  # (b, 3, t, h, w) in [0, 1]
         texts = [s.ref.caption or "" for s in samples]
         video = torch.addcmul(torch.tensor(-1.0), target, torch.tensor(2.0))  # [-1, 1]
+        timed = self._timed_clip(video)
         if not self._warm:
             for _ in range(self.params.warmup):
-                self._roundtrip(video, texts)
+                self._roundtrip(timed, texts)
             self._warm = True
-        recon, encode_ms, decode_ms = self._roundtrip(video, texts)
+        recon, encode_ms, decode_ms = self._roundtrip(timed, texts)
+        if timed is not video:  # the metrics' clip, untimed
+            recon = self._roundtrip(video, texts)[0]
+        setting = LatencySetting(
+            frames=timed.shape[2], height=timed.shape[3], width=timed.shape[4],
+            batch_size=len(samples), device=device_name(self.device),
+            dtype=tokenizer_dtype(self.tokenizer, video.dtype),
+        ).to_dict()
         if recon.shape != video.shape:
             raise RuntimeError(
                 f"tokenizer {self.tokenizer.spec.name!r} returned {tuple(recon.shape)} "
@@ -196,8 +230,22 @@ class ReconstructionFamily(TaskFamily):
             }
             if lpips_clip is not None:
                 rec["lpips"] = float(lpips_clip[i])
-            records.append(SampleResult(metrics=rec, arrays=side[i] or None))
+            records.append(SampleResult(metrics=rec, prediction={"latency": setting},
+                                        arrays=side[i] or None))
         return records
+
+    def _timed_clip(self, video: Tensor) -> Tensor:
+        """The clip latency is measured on: ``video`` itself, or ``latency_frames`` of it."""
+        wanted = self.params.latency_frames
+        if wanted is None:
+            return video
+        frames = self.tokenizer.spec.usable_num_frames(wanted)
+        if frames == 0:
+            raise ValueError(
+                f"latency_frames {wanted}: tokenizer {self.tokenizer.spec.name!r} takes no "
+                f"clip of at most {wanted} frames ({self.tokenizer.spec.frame_convention})"
+            )
+        return timing_clip(video, frames)
 
 
 def _write_png(path, pixels) -> None:

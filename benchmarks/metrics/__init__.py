@@ -7,6 +7,7 @@ Functional (torch only)::
     psnr_from_mse(mse, data_range=1.0)
     clip_psnr(pred, target, data_range=1.0)  # (..., t, c, h, w) -> (...), MSE over the clip
     ssim(pred, target, data_range=1.0)       # (..., c, h, w) -> (...), matches skimage
+    ms_ssim(pred, target, data_range=1.0)    # (..., c, h, w) -> (...), Wang et al. 2003
     load_lpips(device) -> LPIPS              # LPIPS(pred, target): (..., 3, h, w) -> (...)
 
 Accumulating (``ClipPSNR``, ``FrameSSIM``, ``MeanCI``) subclass ``torchmetrics.Metric``;
@@ -18,6 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from benchmarks.metrics.functional.ms_ssim import ms_ssim, ms_ssim_min_size
 from benchmarks.metrics.functional.psnr import clip_psnr, mse, psnr, psnr_from_mse
 from benchmarks.metrics.functional.ssim import ssim, ssim_of_mapped
 from benchmarks.metrics.lpips import (
@@ -50,6 +52,8 @@ __all__ = [
     "load_lpips",
     "lpips_if_available",
     "lpips_unavailable_reason",
+    "ms_ssim",
+    "ms_ssim_min_size",
     "mse",
     "psnr",
     "psnr_from_mse",

@@ -70,6 +70,9 @@ class TokenizerSpec:
             ``frame_convention == "causal"`` (PyraTok takes any length but is causal).
         window_frames: a causal model restarting its causal state every ``window_frames``
             frames (the PyraTok release: 17); ``None`` for one window over the whole clip.
+        text_encoder: the text encoder behind ``embed_text`` (``"minilm"``,
+            ``"qwen2.5-vl"`` …), recorded so that a zero-shot result names its text side
+            (``tables --paper``); ``None`` for a tokenizer without capability ``"text"``.
     """
 
     name: str
@@ -87,6 +90,7 @@ class TokenizerSpec:
     level_strides: tuple[Stride, ...] = ()
     causal: bool | None = None
     window_frames: int | None = None
+    text_encoder: str | None = None
 
     def __post_init__(self) -> None:
         # accept what to_dict (JSON) gives back: lists for sets and tuples

@@ -65,6 +65,7 @@ class PyraTokTokenizer(VideoTokenizer):
             capabilities=frozenset({"decode", "features", "text", "bits"}),
             level_strides=tuple((int(t), int(s), int(s)) for t, s in model.level_strides),
             causal=True,  # latent step 0 codes frame 0 alone, at every level
+            text_encoder=str(model.config.text_encoder),
         )
 
     def encode(self, video: Tensor, texts: list[str] | None = None) -> Encoded:
