@@ -28,6 +28,9 @@ def test_pyratok_answers_every_question_whose_video_is_on_disk(tmp_path, capsys)
     # accuracy counts the run's 6 questions; each sub-task's share is of its own questions
     records = [json.loads(x) for x in (run_dir / "samples.jsonl").read_text().splitlines()]
     assert len(records) == 6
+    # overall = right answers / the run's 6 questions (the absent video's is not counted)
+    right = sum(r["metrics"]["overall"] for r in records) / 100
+    assert summary["metrics"]["overall"] == pytest.approx(100 * right / 6)
     assert summary["groups"].keys() == {"action_antonym", "episodic_reasoning",
                                         "fine_grained_pose", "object_existence"}
     assert "ERROR" not in capsys.readouterr().err
