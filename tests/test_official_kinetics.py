@@ -1,0 +1,66 @@
+"""``run`` and ``score`` of kinetics400/600/700 on tiny copies of each release
+(tests/fixtures/official/kinetics.py): the task files as they are (400/600/700 classes,
+the val split), partial downloads exit 0, and hand-scored prediction files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks.cli import main
+from tests.fixtures.official import kinetics
+
+
+@pytest.mark.parametrize("version", kinetics.VERSIONS)
+def test_pyratok_runs_on_each_release_layout(version, tmp_path, capsys):
+    expected = kinetics.build(tmp_path / f"k{version}", version=version)
+    task = f"kinetics{version}"
+    code = main(["run", "--task", task, "--tokenizer", "pyratok", "--data-root",
+                 str(tmp_path / f"k{version}"), "--output", str(tmp_path / "out"),
+                 "--no-progress", "--num-workers", "0",
+                 # small frames and one template keep the bundled model quick on CPU
+                 "--task-arg", "resize_shorter=64", "--task-arg", "crop=64",
+                 "--task-arg", "templates=['a video of {}']"])
+    assert code == 0  # two of five clips never downloaded: a partial copy, exit 0
+    run_dir = tmp_path / "out" / task / "pyratok"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert (summary["n_samples"], summary["n_failed"], summary["n_missing"]) == (3, 0, 2)
+    assert summary["evaluation"]["n_classes"] == expected.n_classes  # the task's num_classes
+    assert summary["dataset"]["annotation_file"] == str(expected.annotation_file)
+    assert (run_dir / "evaluated_ids.txt").read_text().split() == list(expected.ids)
+    missing = [m.split("\t")[0] for m in (run_dir / "missing_ids.txt").read_text().splitlines()]
+    assert missing == list(expected.missing)
+    records = [json.loads(x) for x in (run_dir / "samples.jsonl").read_text().splitlines()]
+    # the dataset's top-1 is the mean of per-clip hits against the CSV's labels
+    hits = [100.0 * (r["prediction"][0] == expected.labels[r["sample_id"]]) for r in records]
+    assert summary["metrics"]["top1"] == pytest.approx(sum(hits) / 3)
+    assert "ERROR" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("version", kinetics.VERSIONS)
+def test_score_of_a_hand_written_prediction_file(version, tmp_path, capsys):
+    expected = kinetics.build(tmp_path / f"k{version}", version=version)
+    labels = expected.labels
+    # the five val rows (present or not: score reads no video):
+    #   0wR5jVB-WPk (abseiling): right at rank 1            top-1 and top-5 hit
+    #   --nQbRBEz2s (air drumming): right at rank 3         top-5 hit only
+    #   -huT_p-r_zA (massaging person's head): right at 6   beyond the first 5: a miss
+    #   _5-9hJ9Sj0c (passing ... (in game)): a single label, wrong
+    #   K8vBVVe_QSs: not predicted                          wrong, counted as missing
+    # top-1 = 1/5 = 20 %, top-5 = 2/5 = 40 %
+    other = [f"kinetics class {k:03d}" for k in range(5)]
+    predictions = {
+        "0wR5jVB-WPk": ["abseiling", *other[:4]],
+        "--nQbRBEz2s": [other[0], other[1], "air drumming", other[2]],
+        "-huT_p-r_zA": [*other, "massaging person's head"],
+        "_5-9hJ9Sj0c": "tasting food",
+    }
+    assert labels["-huT_p-r_zA"] == "massaging person's head"
+    path = tmp_path / "predictions.json"
+    path.write_text(json.dumps(predictions))
+    assert main(["score", "--task", f"kinetics{version}", "--annotations",
+                 str(expected.annotation_file), "--predictions", str(path), "--json"]) == 0
+    scored = json.loads(capsys.readouterr().out)
+    assert scored["top1"] == pytest.approx(20.0) and scored["top5"] == pytest.approx(40.0)
+    assert scored["n_videos"] == 5 and scored["n_missing"] == 1
