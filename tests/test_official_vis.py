@@ -100,8 +100,7 @@ def test_run_on_the_holdout_and_score_of_its_results_give_the_same_numbers(
     # the subset is recorded: the draw, and the evaluated ids in a file the summary lists
     assert summary["evaluation"]["holdout_videos"] == count
     assert summary["evaluation"]["holdout_seed"] == seed
-    assert summary["files"]["evaluated_videos"] == "evaluated_videos.txt"
-    assert [int(v) for v in (run / "evaluated_videos.txt").read_text().split()] == ids
+    assert sorted(int(v) for v in (run / "evaluated_ids.txt").read_text().split()) == ids
     # the oracle recovers every drawn track of the evaluated videos exactly: AP = J = 100
     # (the occluded OVIS Person included: its mask is the L of its visible pixels)
     assert summary["metrics"]["AP"] == pytest.approx(100.0)
@@ -130,25 +129,25 @@ def test_run_on_the_holdout_and_score_of_its_results_give_the_same_numbers(
     assert everything["AP"] == pytest.approx(200.0 / 3)
 
 
-def test_score_reads_a_runs_evaluated_videos_where_the_draw_is_not_enough(
+def test_score_reads_a_runs_score_ids_where_the_draw_is_not_enough(
         tmp_path, oracle, capsys):
     """With --limit 1 the run evaluates video 1 alone, not the draw's videos 1 and 3: the
-    draw alone would count video 3's cat as missed; the run's evaluated_videos.txt gives
+    draw alone would count video 3's cat as missed; the run's evaluated_ids.txt gives
     exactly the run's numbers."""
     expected = ytvis2021.build(tmp_path / "data")
     assert _run("ytvis2021", expected, tmp_path / "runs", "train", "--limit", "1") == 0
     run = tmp_path / "runs" / "ytvis2021" / "colour-oracle"
     summary = json.loads((run / "summary.json").read_text())
-    assert (run / "evaluated_videos.txt").read_text() == "1\n"
+    assert (run / "evaluated_ids.txt").read_text() == "1\n"
     assert summary["metrics"]["AP"] == pytest.approx(100.0)
     gt, results = expected.annotation_files["train"], run / "results.json"
     drawn = _score("ytvis2021", gt, results, capsys, *_args(expected.dataset_args["train"]))
     assert drawn["AP"] == pytest.approx(50.0)  # person 100, cat 0
     exact = _score("ytvis2021", gt, results, capsys, "--task-arg",
-                   f"evaluated_videos={run / 'evaluated_videos.txt'}")
+                   f"score_ids={run / 'evaluated_ids.txt'}")
     for name in METRIC_NAMES:
         assert exact[name] == summary["metrics"][name], name
-    assert exact["evaluated_videos"] == str(run / "evaluated_videos.txt")
+    assert exact["score_ids"] == str(run / "evaluated_ids.txt")
 
 
 # the valid split: no public masks
@@ -196,7 +195,7 @@ def test_score_against_a_split_without_masks_is_refused_in_one_line(task, tmp_pa
     assert "no public masks" in err and "submission.zip" in err
 
 
-def test_evaluated_videos_is_checked_and_refused_in_a_run(tmp_path, oracle, capsys):
+def test_score_ids_is_checked_and_refused_in_a_run(tmp_path, oracle, capsys):
     expected = ytvis2021.build(tmp_path / "data")
     ids = tmp_path / "ids.txt"
     ids.write_text("1\n7\n")  # 7 is not a video of the file
@@ -204,11 +203,11 @@ def test_evaluated_videos_is_checked_and_refused_in_a_run(tmp_path, oracle, caps
     predictions.write_text("[]")
     assert main(["score", "--task", "ytvis2021", "--annotations",
                  str(expected.annotation_files["train"]), "--predictions", str(predictions),
-                 "--task-arg", f"evaluated_videos={ids}"]) == 2
+                 "--task-arg", f"score_ids={ids}"]) == 2
     assert "line 2: video id 7 is not in the ground truth file" in capsys.readouterr().err
     assert _run("ytvis2021", expected, tmp_path / "runs", "train", "--task-arg",
-                f"evaluated_videos={ids}") == 2
-    assert "evaluated_videos is a 'score' option" in capsys.readouterr().err
+                f"score_ids={ids}") == 2
+    assert "score_ids is a 'score' option" in capsys.readouterr().err
 
 
 # score of a hand-written results file

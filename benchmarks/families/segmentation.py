@@ -11,11 +11,11 @@ RLE-encoded at the original frame size. The instances are the record's ``predict
 
 Dataset level (``finalize``): YTVOSeval's AP / AR and DAVIS J
 (:mod:`benchmarks.families.vis_eval`) over the evaluated videos; the results are also
-written in the official format (``results.json``), which ``score`` reads back, and the
-evaluated video ids in ``evaluated_videos.txt`` (with the held-out draw in the summary), so
-``score`` evaluates the same subset (:mod:`benchmarks.families.vis_files`). On a split
-without public masks (the official valid/test files: ``"annotations": null``) no metric
-exists locally: each is listed under ``unavailable`` with that one reason, and
+written in the official format (``results.json``), which ``score`` reads back; the
+held-out draw is in the summary and the evaluated video ids in the run's
+``evaluated_ids.txt``, so ``score`` evaluates the same subset
+(:mod:`benchmarks.families.vis_files`). On a split without public masks (the official
+valid/test files: ``"annotations": null``) no metric exists locally: each is listed under ``unavailable`` with that one reason, and
 ``submission.zip`` (``results.json`` at its root) is written for the CodaLab server; the
 run is not a failure.
 
@@ -82,8 +82,8 @@ class SegmentationParams:
         prompt: a free-text prompt whose words/phrases are the semantic units instead of
             the category names (:mod:`benchmarks.families.vis_prompt`); a phrase equal to a
             category name is scored as that category, the others are kept unscored.
-        evaluated_videos: ``score`` only: a file of video ids (one a line), e.g. a run's
-            ``evaluated_videos.txt``, evaluated instead of the task's held-out draw.
+        score_ids: ``score`` only: a file of video ids (one a line), e.g. a run's
+            ``evaluated_ids.txt``, evaluated instead of the task's held-out draw.
     """
 
     level: int = -1
@@ -109,7 +109,7 @@ class SegmentationParams:
     plot: bool = False
     shuffle_class_names: int | None = None
     prompt: str | None = None
-    evaluated_videos: str | None = None
+    score_ids: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "templates", tuple(self.templates))
@@ -153,7 +153,7 @@ class SegmentationFamily(TaskFamily):
     name = "segmentation"
     Params = SegmentationParams
     requires = ("features", "text")
-    unhashed_params = ("plot", "evaluated_videos")
+    unhashed_params = ("plot", "score_ids")
     metrics: ClassVar[tuple[MetricInfo, ...]] = tuple(
         MetricInfo(m, True, "%") for m in METRIC_NAMES)
     aggregation = (
@@ -168,8 +168,8 @@ class SegmentationFamily(TaskFamily):
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or SegmentationParams(), tokenizer, device=device)
-        if self.params.evaluated_videos is not None:
-            raise ValueError("evaluated_videos is a 'score' option (the videos a finished run "
+        if self.params.score_ids is not None:
+            raise ValueError("score_ids is a 'score' option (the videos a finished run "
                              "evaluated); a run picks its videos with dataset_args "
                              "holdout_videos/holdout_seed or --limit")
         self._text: torch.Tensor | None = None
@@ -275,11 +275,7 @@ class SegmentationFamily(TaskFamily):
 
     def finalize(self, records: list[StoredRecord], info: DatasetInfo) -> Evaluation:
         from benchmarks.families.vis_eval import evaluate_vis
-        from benchmarks.families.vis_files import (
-            EVALUATED_VIDEOS,
-            ground_truth_tracks,
-            write_evaluated_videos,
-        )
+        from benchmarks.families.vis_files import ground_truth_tracks
 
         gts: list[Track] = []
         dts: list[Track] = []
@@ -299,8 +295,7 @@ class SegmentationFamily(TaskFamily):
         files = {}
         if self.run_dir is not None:
             write_json_atomic(self.run_dir / "results.json", results)
-            write_evaluated_videos(self.run_dir / EVALUATED_VIDEOS, video_ids)
-            files.update(results="results.json", evaluated_videos=EVALUATED_VIDEOS)
+            files["results"] = "results.json"
         subset = {"holdout_videos": info.extra.get("holdout_videos"),
                   "holdout_seed": info.extra.get("holdout_seed"),
                   "n_videos_in_file": info.extra.get("n_videos_in_file")}
@@ -348,14 +343,14 @@ class SegmentationFamily(TaskFamily):
 
     @classmethod
     def score_params(cls, config, params: Any):
-        """The evaluated subset: ``evaluated_videos`` if given, else the task's held-out
+        """The evaluated subset: ``score_ids`` if given, else the task's held-out
         draw (``dataset_args`` ``holdout_videos`` / ``holdout_seed``), as ``run`` drew it."""
         from benchmarks.families.vis_files import VisSubset
 
         args = config.dataset_args or {}
         return VisSubset(holdout_videos=args.get("holdout_videos"),
                          holdout_seed=int(args.get("holdout_seed", 0)),
-                         evaluated_videos=params.evaluated_videos)
+                         score_ids=params.score_ids)
 
     @classmethod
     def score_ground_truth(cls, path: Path, params: Any):

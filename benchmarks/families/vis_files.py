@@ -4,7 +4,7 @@ the server submission.
 Ground truth: a YouTube-VIS / OVIS annotation JSON (:mod:`benchmarks.data.ytvis`); ``score``
 evaluates the subset ``run`` evaluated: the task's ``holdout_videos`` / ``holdout_seed``
 draw (:func:`~benchmarks.data.ytvis.holdout_subset`), or exactly the ids of an
-``evaluated_videos`` file (a run's ``evaluated_videos.txt``: one video id a line).
+``score_ids`` file (a run's ``evaluated_ids.txt``: one video id a line).
 Results: the official format (YouTube-VIS CodaLab, ``results.json``), a list of
 ``{"video_id", "category_id", "segmentations": [RLE or null per frame], "score"}``.
 Submission (:func:`write_submission`): the CodaLab servers of YouTube-VIS and OVIS take
@@ -37,11 +37,10 @@ from benchmarks.data.ytvis import (
 from benchmarks.families.base import ScoreInputError
 from benchmarks.families.vis_eval import Track
 
-__all__ = ["EVALUATED_VIDEOS", "SUBMISSION", "VisGroundTruth", "VisSubset",
-           "ground_truth_tracks", "read_evaluated_videos", "read_ground_truth", "read_results",
-           "result_tracks", "write_evaluated_videos", "write_submission"]
+__all__ = ["SUBMISSION", "VisGroundTruth", "VisSubset",
+           "ground_truth_tracks", "read_score_ids", "read_ground_truth", "read_results",
+           "result_tracks", "write_submission"]
 
-EVALUATED_VIDEOS = "evaluated_videos.txt"  # in the run folder: the evaluated video ids
 SUBMISSION = "submission.zip"  # in the run folder: results.json for the CodaLab server
 
 
@@ -51,13 +50,13 @@ class VisSubset:
 
     Attributes:
         holdout_videos, holdout_seed: the task's ``dataset_args`` draw (``None``: all).
-        evaluated_videos: a file of video ids (one a line) to evaluate instead: a run's
-            ``evaluated_videos.txt`` reproduces that run's subset exactly.
+        score_ids: a file of video ids (one a line) to evaluate instead: a run's
+            ``evaluated_ids.txt`` reproduces that run's subset exactly.
     """
 
     holdout_videos: int | None = None
     holdout_seed: int = 0
-    evaluated_videos: str | None = None
+    score_ids: str | None = None
 
     def __post_init__(self) -> None:
         if self.holdout_videos is not None and (isinstance(self.holdout_videos, bool) or
@@ -68,8 +67,8 @@ class VisSubset:
 
     def describe(self) -> dict[str, Any]:
         """The subset as the summary records it."""
-        if self.evaluated_videos is not None:
-            return {"evaluated_videos": self.evaluated_videos}
+        if self.score_ids is not None:
+            return {"score_ids": self.score_ids}
         return {"holdout_videos": self.holdout_videos,
                 "holdout_seed": self.holdout_seed if self.holdout_videos else None}
 
@@ -98,7 +97,7 @@ def ground_truth_tracks(video_id: int, tracks: list[dict[str, Any]]) -> list[Tra
                   t["areas"]) for t in tracks]
 
 
-def read_evaluated_videos(path: Path, annotations: VisAnnotations) -> list[int]:
+def read_score_ids(path: Path, annotations: VisAnnotations) -> list[int]:
     """The video ids listed in ``path`` (one a line, blank lines skipped), sorted.
 
     Raises:
@@ -129,7 +128,7 @@ def read_ground_truth(path: Path, subset: VisSubset | None = None) -> VisGroundT
     """Read ``path`` and select the evaluated videos (``subset``; default: all).
 
     Raises:
-        ScoreInputError: a malformed file, a bad ``evaluated_videos`` file, or a file
+        ScoreInputError: a malformed file, a bad ``score_ids`` file, or a file
             without annotations (an official valid/test split: its masks are not public).
     """
     subset = subset or VisSubset()
@@ -141,19 +140,12 @@ def read_ground_truth(path: Path, subset: VisSubset | None = None) -> VisGroundT
         raise ScoreInputError(path, "annotations", "null or empty: the split has no public "
                               "masks (an official valid/test file); its metrics come from the "
                               f"CodaLab server: upload the run's {SUBMISSION}")
-    if subset.evaluated_videos is not None:
-        ids = read_evaluated_videos(Path(subset.evaluated_videos).expanduser(), ann)
+    if subset.score_ids is not None:
+        ids = read_score_ids(Path(subset.score_ids).expanduser(), ann)
     else:
         ids = holdout_subset(list(ann.videos), subset.holdout_videos, subset.holdout_seed)
     tracks = [t for vid in ids for t in ground_truth_tracks(vid, ann.tracks[vid])]
     return VisGroundTruth(ann, tracks, ids, subset.describe())
-
-
-def write_evaluated_videos(path: Path, video_ids: list[int]) -> None:
-    """One id a line, sorted: what ``--task-arg evaluated_videos=`` reads back."""
-    from benchmarks.store import write_bytes_atomic
-
-    write_bytes_atomic(path, "".join(f"{v}\n" for v in sorted(video_ids)).encode())
 
 
 def write_submission(path: Path, results: list[dict[str, Any]]) -> None:
