@@ -15,8 +15,8 @@ written in the official format (``results.json``), which ``score`` reads back; t
 held-out draw is in the summary and the evaluated video ids in the run's
 ``evaluated_ids.txt``, so ``score`` evaluates the same subset
 (:mod:`benchmarks.families.vis_files`). On a split without public masks (the official
-valid/test files: ``"annotations": null``) no metric exists locally: each is listed under ``unavailable`` with that one reason, and
-``submission.zip`` (``results.json`` at its root) is written for the CodaLab server; the
+valid/test files: ``"annotations": null``) no metric exists locally: each is listed
+under ``unavailable`` with that one reason, and ``submission.zip`` (``results.json`` at its root) is written for the CodaLab server; the
 run is not a failure.
 
 On the demo sets the bundled checkpoint (``pyratok/checkpoints/pyratok-demo``) does not
