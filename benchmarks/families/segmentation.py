@@ -11,12 +11,12 @@ RLE-encoded at the original frame size. The instances are the record's ``predict
 
 Dataset level (``finalize``): YTVOSeval's AP / AR and DAVIS J
 (:mod:`benchmarks.families.vis_eval`) over the evaluated videos; the results are also
-written in the official format (``results.json``), which ``score`` reads back; the
-held-out draw is in the summary and the evaluated video ids in the run's
-``evaluated_ids.txt``, so ``score`` evaluates the same subset
-(:mod:`benchmarks.families.vis_files`). On a split without public masks (the official
-valid/test files: ``"annotations": null``) no metric exists locally: each is listed
-under ``unavailable`` with that one reason, and ``submission.zip`` (``results.json`` at its root) is written for the CodaLab server; the
+written in the official format (``results.json``), which ``score`` reads back; the held-
+out draw is in the summary and the evaluated video ids in the run's ``evaluated_ids.txt``,
+so ``score`` evaluates the same subset (:mod:`benchmarks.families.vis_files`). On a split
+without public masks (the official valid/test files: ``"annotations": null``) no metric
+exists locally: each is listed under ``unavailable`` with that one reason, and
+``submission.zip`` (``results.json`` at its root) is written for the CodaLab server; the
 run is not a failure.
 
 On the demo sets the bundled checkpoint (``pyratok/checkpoints/pyratok-demo``) does not
