@@ -297,6 +297,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_PRINTED_ENTRIES = 12  # of one dict in 'evaluation' (every entry is in summary.json)
+
+
 def _fmt(value: float | None) -> str:
     if value is None:
         return "n/a"
@@ -380,9 +383,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"  {key:<12} {value}")
         elif isinstance(value, dict) and all(
             isinstance(v, int | float | type(None)) for v in value.values()
-        ):  # e.g. mAP per tIoU threshold
-            for sub, v in value.items():
+        ):  # e.g. mAP per tIoU threshold; a long one (clips per class) is cut short
+            for sub, v in list(value.items())[:MAX_PRINTED_ENTRIES]:
                 print(f"  {key + '@' + str(sub):<12} {_fmt(v)}")
+            if len(value) > MAX_PRINTED_ENTRIES:
+                print(f"  {key}: {len(value) - MAX_PRINTED_ENTRIES} more in summary.json")
     print(f"results: {result.run_dir}")
     return result.exit_code
 
