@@ -42,3 +42,27 @@ def test_score_of_a_hand_written_result_file(tmp_path, capsys):
     assert scored["average_mAP"] == pytest.approx(expected.average_map, abs=1e-6)
     assert scored["mAP"]["0.5"] == pytest.approx(250 / 3)  # (1 + 0.5 + 1) / 3
     assert scored["mAP"]["0.95"] == pytest.approx(50.0)  # (1 + 0.5 + 0) / 3
+
+
+def test_score_of_the_run_s_own_results_gives_the_run_s_numbers(tmp_path, capsys):
+    """The run writes its detections as ActivityNet results JSON; `score` of that file over
+    the run's evaluated videos (a partial copy: score_ids) reproduces the run exactly."""
+    expected = activitynet.build(tmp_path / "anet")
+    assert main(["run", "--task", "activitynet", "--tokenizer", "pyratok", "--data-root",
+                 str(tmp_path / "anet"), "--output", str(tmp_path / "out"), "--no-progress",
+                 "--num-workers", "0", "--task-arg", "resize_shorter=64", "--task-arg",
+                 "crop=64", "--task-arg", "protocol=all_classes",
+                 "--task-arg", "tau=-1.0"]) == 0
+    run_dir = tmp_path / "out" / "activitynet" / "pyratok"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["files"]["results"] == "activitynet_results.json"
+    results = json.loads((run_dir / "activitynet_results.json").read_text())["results"]
+    assert sorted(results) == sorted(expected.ids) and all(results.values())
+    capsys.readouterr()
+    assert main(["score", "--task", "activitynet", "--annotations",
+                 str(expected.annotation_file), "--predictions",
+                 str(run_dir / "activitynet_results.json"), "--json", "--task-arg",
+                 f"score_ids={run_dir / 'evaluated_ids.txt'}"]) == 0
+    scored = json.loads(capsys.readouterr().out)
+    assert scored["average_mAP"] == summary["metrics"]["average_mAP"]
+    assert scored["mAP"] == summary["evaluation"]["mAP"]

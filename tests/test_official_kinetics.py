@@ -36,6 +36,15 @@ def test_pyratok_runs_on_each_release_layout(version, tmp_path, capsys):
     hits = [100.0 * (r["prediction"][0] == expected.labels[r["sample_id"]]) for r in records]
     assert summary["metrics"]["top1"] == pytest.approx(sum(hits) / 3)
     assert "ERROR" not in capsys.readouterr().err
+    # `score` of the run's own predictions.json over the run's videos = the run
+    assert summary["files"]["predictions"] == "predictions.json"
+    assert main(["score", "--task", task, "--annotations", str(expected.annotation_file),
+                 "--predictions", str(run_dir / "predictions.json"), "--json", "--task-arg",
+                 f"score_ids={run_dir / 'evaluated_ids.txt'}"]) == 0
+    scored = json.loads(capsys.readouterr().out)
+    assert (scored["top1"], scored["top5"]) == (summary["metrics"]["top1"],
+                                               summary["metrics"]["top5"])
+    assert scored["n_missing"] == 0
 
 
 @pytest.mark.parametrize("version", kinetics.VERSIONS)

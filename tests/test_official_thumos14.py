@@ -113,7 +113,7 @@ def test_run_on_the_official_layout(run, release):
     assert indices["BaseballPitch"] == 7 and indices["VolleyballSpiking"] == 97
     evaluated = (run_dir / "evaluated_ids.txt").read_text().split()
     assert evaluated == list(expected.present)  # not the excluded, not the absent video
-    assert summary["files"]["thumos14_results"] == "thumos14_results.txt"
+    assert summary["files"]["results"] == "thumos14_results.txt"
     lines = (run_dir / "thumos14_results.txt").read_text().splitlines()
     assert len(lines) == 20 * 2  # one detection per class and evaluated video
     assert {line.split()[0] for line in lines} == set(expected.present)
@@ -143,7 +143,7 @@ def test_split_files_reproduce_each_split(run, release):
                                       output=run_dir.parents[1], progress=False,
                                       **{**TASK_ARGS, "protocol": "seen_unseen",
                                          "split_seeds": [0, 1], "tau_grid": [-1.0, 0.0]})
-    assert seen_unseen["files"]["thumos14_results"] == "thumos14_results/"
+    assert seen_unseen["files"]["results"] == "thumos14_results/"
     splits = json.loads((run_dir / "splits.json").read_text())["splits"]
     for split in splits:
         scored = score_files("thumos14", annotations=expected.annotation_dir,

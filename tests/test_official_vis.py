@@ -204,7 +204,7 @@ def test_score_ids_is_checked_and_refused_in_a_run(tmp_path, oracle, capsys):
     assert main(["score", "--task", "ytvis2021", "--annotations",
                  str(expected.annotation_files["train"]), "--predictions", str(predictions),
                  "--task-arg", f"score_ids={ids}"]) == 2
-    assert "line 2: video id 7 is not in the ground truth file" in capsys.readouterr().err
+    assert "7: video id not in the ground truth file" in capsys.readouterr().err
     assert _run("ytvis2021", expected, tmp_path / "runs", "train", "--task-arg",
                 f"score_ids={ids}") == 2
     assert "score_ids is a 'score' option" in capsys.readouterr().err

@@ -108,6 +108,25 @@ class ScoreInputError(ValueError):
         super().__init__(f"{path}: {entry}: {reason}")
 
 
+def read_score_ids(path: str | Path) -> list[str]:
+    """The ids of a ``score_ids`` file (a run's ``evaluated_ids.txt``: one id a line, blank
+    lines skipped), in file order: ``score`` then evaluates exactly the run's samples.
+
+    Raises:
+        ScoreInputError: no such file, unreadable, or no id in it.
+    """
+    file = Path(path).expanduser()
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScoreInputError(file, "score_ids", f"cannot be read (a run's evaluated_ids.txt "
+                              f"is expected): {error}") from None
+    ids = [line.strip() for line in lines if line.strip()]
+    if not ids:
+        raise ScoreInputError(file, "score_ids", "lists no id")
+    return ids
+
+
 class TaskFamily:
     """Scores a dataset with a tokenizer.
 

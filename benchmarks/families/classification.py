@@ -19,7 +19,7 @@ against the labels — a text-aligned tokenizer must then fall to chance.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,8 +32,10 @@ from benchmarks.families.base import (
     Evaluation,
     MetricInfo,
     SampleResult,
+    ScoreInputError,
     StoredRecord,
     TaskFamily,
+    read_score_ids,
 )
 from benchmarks.families.topk import (
     GroundTruth,
@@ -42,8 +44,11 @@ from benchmarks.families.topk import (
     read_predictions_json,
     topk_evaluation,
 )
+from benchmarks.store import write_json_atomic
 
 log = logging.getLogger(__name__)
+
+PREDICTIONS = "predictions.json"  # {youtube_id: [labels, best first]}: what `score` reads
 
 # CLIP's prompt ensemble for Kinetics-700 (Radford et al. 2021; the CLIP repository's
 # data/prompts.md): 28 templates, "a/a video of/an example of ... a person {}".
@@ -76,6 +81,9 @@ class ClassificationParams:
         probe_per_class: training videos per class for the probe (first by sorted id).
         probe_ridge: the probe's L2 penalty.
         shuffle_class_names: seed of a permutation of class names (a control), or null.
+        score_ids: ``score`` only: a file of video ids (a run's ``evaluated_ids.txt``), the
+            videos evaluated instead of every video of the annotation file, so the run's
+            own ``predictions.json`` on a partial download scores as the run did.
     """
 
     templates: tuple[str, ...] = CLIP_KINETICS_TEMPLATES
@@ -86,6 +94,7 @@ class ClassificationParams:
     probe_per_class: int = 16
     probe_ridge: float = 1e-2
     shuffle_class_names: int | None = None
+    score_ids: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "templates", tuple(self.templates))
@@ -100,6 +109,7 @@ class ClassificationParams:
 class ClassificationFamily(TaskFamily):
     name = "classification"
     Params = ClassificationParams
+    unhashed_params = ("score_ids",)
     metrics: ClassVar[tuple[MetricInfo, ...]] = (
         MetricInfo("top1", True, "%"),
         MetricInfo("top5", True, "%"),
@@ -113,6 +123,9 @@ class ClassificationFamily(TaskFamily):
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or ClassificationParams(), tokenizer, device=device)
+        if self.params.score_ids is not None:
+            raise ValueError("score_ids is a 'score' option (the videos a finished run "
+                             "evaluated); a run picks its videos with --limit")
         self.classes: tuple[str, ...] = ()
         self._class_embeddings: torch.Tensor | None = None
         self._probe = None
@@ -228,6 +241,9 @@ class ClassificationFamily(TaskFamily):
         truth = {r.sample_id: self._labels[r.sample_id] for r in records}
         predictions = {r.sample_id: r.prediction for r in records}
         evaluation = topk_evaluation(count_topk(truth, predictions))
+        if self.run_dir is not None:  # the official prediction format `score` reads back
+            write_json_atomic(self.run_dir / PREDICTIONS, predictions)
+            evaluation.files["predictions"] = PREDICTIONS
         evaluation.extra = {
             "n_videos": evaluation.extra["n_videos"],
             "n_classes": len(self.classes),
@@ -244,7 +260,15 @@ class ClassificationFamily(TaskFamily):
 
     @classmethod
     def score_ground_truth(cls, path: Path, params: Any) -> GroundTruth:
-        return read_ground_truth_csv(path)
+        truth = read_ground_truth_csv(path)
+        if params is None or params.score_ids is None:
+            return truth
+        ids = read_score_ids(params.score_ids)
+        unknown = [vid for vid in ids if vid not in truth.labels]
+        if unknown:
+            raise ScoreInputError(params.score_ids, unknown[0], f"video id not in {path} "
+                                  f"({len(unknown)} such id(s))")
+        return replace(truth, labels={vid: truth.labels[vid] for vid in ids})
 
     @classmethod
     def score_predictions(cls, path: Path, ground_truth: Any, params: Any) -> dict:

@@ -51,8 +51,10 @@ __all__ = ["LocalizationFamily", "LocalizationParams", "decode_segments"]
 
 log = logging.getLogger(__name__)
 
-RESULTS_FILE = "thumos14_results.txt"  # all_classes: the run's detections, THUMOS14 format
-RESULTS_DIR = "thumos14_results"  # seen_unseen: seed<k>.txt per split
+# The run's detections in the dataset's own result format, which `score` reads back:
+# all_classes: <dataset>_results.txt (THUMOS14 text format, where classes have official
+# indices) or .json (ActivityNet results JSON); seen_unseen: <dataset>_results/seed<k>.*
+RESULTS_STEM = "{dataset}_results"
 
 
 @dataclass(frozen=True)
@@ -223,9 +225,9 @@ class LocalizationFamily(TaskFamily):
             mean, per_split = seen_unseen(gt, videos, self.classes, seeds=p.split_seeds,
                                           seen_fraction=p.seen_fraction, tau_grid=p.tau_grid,
                                           **kw)
-            if indices and self.run_dir is not None:
-                files["thumos14_results"] = self._write_split_results(videos, per_split,
-                                                                      indices)
+            if self.run_dir is not None:
+                files["results"] = self._write_split_results(info.name, videos, per_split,
+                                                             indices)
             if self.run_dir is not None:
                 write_json_atomic(self.run_dir / "splits.json", {"splits": per_split})
                 files["splits"] = "splits.json"
@@ -242,9 +244,10 @@ class LocalizationFamily(TaskFamily):
             extra = {"protocol": "all_classes", "tau": p.tau, "mAP": mean,
                      "n_predictions_on_ambiguous": result.n_on_ambiguous}
             plot_tau = p.tau
-            if indices and self.run_dir is not None:
-                files["thumos14_results"] = self._write_results(
-                    RESULTS_FILE, videos, range(len(self.classes)), p.tau, indices)
+            if self.run_dir is not None:
+                files["results"] = self._write_results(
+                    RESULTS_STEM.format(dataset=info.name), videos,
+                    range(len(self.classes)), p.tau, indices)
         extra["excluded_videos"] = sorted(excluded)
         extra["n_excluded_scored"] = sum(r.sample_id in excluded for r in records)
         extra.update(n_videos=len(videos), n_classes=len(self.classes),
@@ -265,28 +268,36 @@ class LocalizationFamily(TaskFamily):
         extra["mAP"] = {k: None if v is None or np.isnan(v) else v for k, v in mean.items()}
         return Evaluation(metrics={"average_mAP": average}, extra=extra, files=files)
 
-    def _write_results(self, name: str, videos, class_ids, tau: float,
-                       indices: dict[str, int]) -> str:
-        """Detections of ``class_ids`` at ``tau`` → ``<run>/<name>`` (result text format)."""
+    def _write_results(self, stem: str, videos, class_ids, tau: float,
+                       indices: dict[str, int] | None) -> str:
+        """Detections of ``class_ids`` at ``tau`` → ``<run>/<stem>.txt`` in the THUMOS14
+        result text format where the classes have official indices, else
+        ``<run>/<stem>.json`` as ActivityNet results; returns the file's name."""
+        from benchmarks.families.tal_files import write_detection_results
         from benchmarks.families.tal_protocol import detect
         from benchmarks.families.thumos_files import write_thumos_results
 
         p = self.params
         found = detect(videos, self.classes, class_ids, tau=tau, window=p.window,
                        max_instances=p.max_instances)
+        name = stem + (".txt" if indices else ".json")
         (self.run_dir / name).parent.mkdir(parents=True, exist_ok=True)
-        write_thumos_results(self.run_dir / name, found, indices)
+        if indices:
+            write_thumos_results(self.run_dir / name, found, indices)
+        else:
+            write_detection_results(self.run_dir / name, found)
         return name
 
-    def _write_split_results(self, videos, per_split: list[dict],
-                             indices: dict[str, int]) -> str:
+    def _write_split_results(self, dataset: str, videos, per_split: list[dict],
+                             indices: dict[str, int] | None) -> str:
         """One file per split: its unseen classes at its τ (named in each split's record)."""
         index = {c: i for i, c in enumerate(self.classes)}
+        folder = RESULTS_STEM.format(dataset=dataset)
         for split in per_split:
             split["results_file"] = self._write_results(
-                f"{RESULTS_DIR}/seed{split['seed']}.txt", videos,
+                f"{folder}/seed{split['seed']}", videos,
                 [index[c] for c in split["unseen_classes"]], split["tau"], indices)
-        return RESULTS_DIR + "/"
+        return folder + "/"
 
     # score mode ---------------------------------------------------------------------------
 

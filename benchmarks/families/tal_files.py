@@ -172,3 +172,21 @@ def read_detection_results(
             rows.append((label, *_segment(path, where, item["segment"]), float(score)))
         out[vid] = rows
     return out
+
+
+def write_detection_results(
+    path: Path, detections: dict[str, list[tuple[str, float, float, float]]]
+) -> None:
+    """``detections`` (video id → ``(label, start, end, score)``) as the ActivityNet results
+    JSON above, which :func:`read_detection_results` reads back to the same floats (JSON
+    writes each float's shortest round-trip repr)."""
+    from benchmarks.store import write_json_atomic
+
+    write_json_atomic(Path(path), {
+        "version": "VERSION 1.3",
+        "results": {vid: [{"label": label, "score": float(score),
+                           "segment": [float(start), float(end)]}
+                          for label, start, end, score in found]
+                    for vid, found in detections.items()},
+        "external_data": {"used": False, "details": "zero-shot: no training data"},
+    })

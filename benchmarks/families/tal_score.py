@@ -26,7 +26,7 @@ from typing import Any
 
 from benchmarks.config import ConfigError
 from benchmarks.data.thumos14_annotations import AMBIGUOUS, OFFICIAL_CLASS_INDICES
-from benchmarks.families.base import Evaluation, ScoreInputError
+from benchmarks.families.base import Evaluation, ScoreInputError, read_score_ids
 from benchmarks.families.detection_map import detection_evaluation, detection_map
 from benchmarks.families.tal_files import (
     TalGroundTruth,
@@ -61,14 +61,6 @@ def _from_json(path: Path, subset: str | None) -> TalGroundTruth:
                    if official else None)
 
 
-def _read_ids(path: str) -> list[str]:
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise ConfigError(f"score_ids {file}: no such file (a run's evaluated_ids.txt)")
-    return [line.strip() for line in file.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-
-
 def read_ground_truth(path: Path, params: Any) -> TalGroundTruth:
     """The ground truth, restricted to the evaluated videos (module docstring)."""
     path = Path(path)
@@ -79,7 +71,7 @@ def read_ground_truth(path: Path, params: Any) -> TalGroundTruth:
     ignored = {vid: EXCLUDED for vid in params.exclude_videos}
     videos = {vid: segs for vid, segs in gt.videos.items() if vid not in ignored}
     if params.score_ids is not None:
-        ids = _read_ids(params.score_ids)
+        ids = read_score_ids(params.score_ids)
         unknown = [vid for vid in ids if vid not in videos and vid not in ignored]
         if unknown:
             raise ScoreInputError(params.score_ids, unknown[0], "video id not in the ground "

@@ -34,11 +34,11 @@ from benchmarks.data.ytvis import (
     normalise_segmentation,
     read_annotation_file,
 )
-from benchmarks.families.base import ScoreInputError
+from benchmarks.families.base import ScoreInputError, read_score_ids
 from benchmarks.families.vis_eval import Track
 
 __all__ = ["SUBMISSION", "VisGroundTruth", "VisSubset",
-           "ground_truth_tracks", "read_score_ids", "read_ground_truth", "read_results",
+           "ground_truth_tracks", "read_video_ids", "read_ground_truth", "read_results",
            "result_tracks", "write_submission"]
 
 SUBMISSION = "submission.zip"  # in the run folder: results.json for the CodaLab server
@@ -97,30 +97,20 @@ def ground_truth_tracks(video_id: int, tracks: list[dict[str, Any]]) -> list[Tra
                   t["areas"]) for t in tracks]
 
 
-def read_score_ids(path: Path, annotations: VisAnnotations) -> list[int]:
+def read_video_ids(path: Path, annotations: VisAnnotations) -> list[int]:
     """The video ids listed in ``path`` (one a line, blank lines skipped), sorted.
 
     Raises:
         ScoreInputError: unreadable file, a line that is not an integer, an id the ground
             truth does not list, or no id at all.
     """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScoreInputError(path, "file", f"cannot be read: {error}") from None
     ids: set[int] = set()
-    for n, line in enumerate(lines, 1):
-        text = line.strip()
-        if not text:
-            continue
+    for text in read_score_ids(path):
         if not text.lstrip("-").isdigit():
-            raise ScoreInputError(path, f"line {n}", f"{text!r} is not a video id (an integer)")
+            raise ScoreInputError(path, text, "is not a video id (an integer)")
         if int(text) not in annotations.videos:
-            raise ScoreInputError(path, f"line {n}", f"video id {text} is not in the ground "
-                                  "truth file")
+            raise ScoreInputError(path, text, "video id not in the ground truth file")
         ids.add(int(text))
-    if not ids:
-        raise ScoreInputError(path, "file", "lists no video id")
     return sorted(ids)
 
 
@@ -141,7 +131,7 @@ def read_ground_truth(path: Path, subset: VisSubset | None = None) -> VisGroundT
                               "masks (an official valid/test file); its metrics come from the "
                               f"CodaLab server: upload the run's {SUBMISSION}")
     if subset.score_ids is not None:
-        ids = read_score_ids(Path(subset.score_ids).expanduser(), ann)
+        ids = read_video_ids(Path(subset.score_ids).expanduser(), ann)
     else:
         ids = holdout_subset(list(ann.videos), subset.holdout_videos, subset.holdout_seed)
     tracks = [t for vid in ids for t in ground_truth_tracks(vid, ann.tracks[vid])]
