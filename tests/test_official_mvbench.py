@@ -34,6 +34,14 @@ def test_pyratok_answers_every_question_whose_video_is_on_disk(tmp_path, capsys)
     assert summary["groups"].keys() == {"action_antonym", "episodic_reasoning",
                                         "fine_grained_pose", "object_existence"}
     assert "ERROR" not in capsys.readouterr().err
+    # `score` of the run's own predictions.json over the run's questions = the run
+    assert summary["files"]["predictions"] == "predictions.json"
+    assert main(["score", "--task", "mvbench", "--annotations", str(tmp_path / "MVBench"),
+                 "--predictions", str(run_dir / "predictions.json"), "--json", "--task-arg",
+                 f"score_ids={run_dir / 'evaluated_ids.txt'}"]) == 0
+    scored = json.loads(capsys.readouterr().out)
+    assert scored["overall"] == summary["metrics"]["overall"]
+    assert scored["mean_of_tasks"] == summary["metrics"]["mean_of_tasks"]
 
 
 def test_score_of_a_hand_written_answer_file(tmp_path, capsys):

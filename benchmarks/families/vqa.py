@@ -39,6 +39,7 @@ from benchmarks.families.base import (
     ScoreInputError,
     StoredRecord,
     TaskFamily,
+    read_score_ids,
 )
 from benchmarks.families.vqa_answerers import ANSWERERS, VQAItem
 from benchmarks.families.vqa_counting import Question, chance, count_answers, vqa_evaluation
@@ -54,6 +55,7 @@ MVBENCH_SYSTEM = (
 )
 MVBENCH_QUESTION_SUFFIX = "\nOnly give the best option."
 MVBENCH_ANSWER_PROMPT = "Best option:("
+PREDICTIONS = "predictions.json"  # {question_id: answer}: what `score --task mvbench` reads
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ class VQAParams:
             ``python -m benchmarks.vqa_train_projector``.
         max_new_tokens: ``qwen2.5-vl``: greedy decoding length.
         system_prompt, question_suffix, answer_prompt: MVBench's prompt pieces.
+        score_ids: ``score`` only: a file of question ids (a run's ``evaluated_ids.txt``),
+            the questions evaluated instead of every question of the annotations.
     """
 
     answerer: str = "similarity"
@@ -89,6 +93,7 @@ class VQAParams:
     system_prompt: str = MVBENCH_SYSTEM
     question_suffix: str = MVBENCH_QUESTION_SUFFIX
     answer_prompt: str = MVBENCH_ANSWER_PROMPT
+    score_ids: str | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -130,12 +135,14 @@ class VQAFamily(TaskFamily):
     name = "vqa"
     Params = VQAParams
     score_annotations_folder = True  # `score --annotations` takes MVBench's folder
+    unhashed_params = ("score_ids",)
     metrics: ClassVar[tuple[MetricInfo, ...]] = (
         MetricInfo("overall", True, "%"),
         MetricInfo("mean_of_tasks", True, "%"),
     )
     aggregation = (
-        "accuracy in percent over every question of the annotations: per sub-task, "
+        "accuracy in percent over every question of the run (those whose video is on disk, "
+        "within --limit; a video that fails to decode is a wrong answer): per sub-task, "
         "overall (correct / all questions) and mean_of_tasks (unweighted mean of the "
         "sub-task accuracies); missing, empty, unparseable and out-of-range answers are "
         "wrong (lmms-eval divides by answered questions; MVBench's check_ans counts an "
@@ -144,6 +151,9 @@ class VQAFamily(TaskFamily):
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or VQAParams(), tokenizer, device=device)
+        if self.params.score_ids is not None:
+            raise ValueError("score_ids is a 'score' option (the questions a finished run "
+                             "evaluated); a run picks its questions with --limit")
         self.answerer = ANSWERERS.get(self.params.answerer)(
             tokenizer=tokenizer, params=self.params, device=device)
         self.questions: list[Question] = []
@@ -216,7 +226,9 @@ class VQAFamily(TaskFamily):
             write_json_atomic(self.run_dir / "answers.json", {"questions": [
                 {"question_id": o.question_id, "answer": o.answer, "letter": o.letter,
                  "status": o.status, "correct": o.correct} for o in counts.outcomes]})
-            evaluation.files = {"answers": "answers.json"}
+            # {question_id: answer}: the format `score --task mvbench` reads back
+            write_json_atomic(self.run_dir / PREDICTIONS, answers)
+            evaluation.files = {"answers": "answers.json", "predictions": PREDICTIONS}
         return evaluation
 
     # score mode ---------------------------------------------------------------------------
@@ -235,8 +247,18 @@ class VQAFamily(TaskFamily):
         if len(absent) == len(SUB_TASKS):
             raise ScoreInputError(path, "--annotations",
                                   "none of the 20 sub-task files (<sub-task>.json) is here")
-        return [Question(q.question_id, q.sub_task, len(q.candidates), q.answer_index)
-                for q in questions]
+        listed = [Question(q.question_id, q.sub_task, len(q.candidates), q.answer_index)
+                  for q in questions]
+        if params is None or params.score_ids is None:
+            return listed
+        ids = read_score_ids(params.score_ids)
+        known = {q.question_id for q in listed}
+        unknown = [qid for qid in ids if qid not in known]
+        if unknown:
+            raise ScoreInputError(params.score_ids, unknown[0], f"question id not in {path} "
+                                  f"({len(unknown)} such id(s))")
+        keep = set(ids)
+        return [q for q in listed if q.question_id in keep]
 
     @classmethod
     def score_predictions(cls, path: Path, ground_truth: Any, params: Any) -> dict[str, str]:
