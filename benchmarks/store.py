@@ -183,6 +183,30 @@ class ResultStore:
     def add_failure(self, record: dict[str, Any]) -> None:
         self._append(FAILURES, record)
 
+    def import_records(self, other_dir: Path) -> tuple[int, int]:
+        """Append another store's records of this config hash (a ``--shard`` folder's) that
+        this one lacks, their array files copied along; returns ``(samples, failures)``
+        imported. Records stay as written (ids, arrays paths), so the merged run's summary
+        is the one-process run's."""
+        done, failed = self.samples(), self.failures()
+        n_samples = n_failures = 0
+        for record in read_jsonl(other_dir / SAMPLES):
+            if record.get("config_hash") != self.config_hash or record["sample_id"] in done:
+                continue
+            if record.get("arrays"):
+                (self.run_dir / ARRAYS).mkdir(exist_ok=True)
+                shutil.copyfile(other_dir / record["arrays"], self.run_dir / record["arrays"])
+            self._append(SAMPLES, {k: v for k, v in record.items() if k != "config_hash"})
+            done[record["sample_id"]] = record
+            n_samples += 1
+        for record in read_jsonl(other_dir / FAILURES):
+            sid = record.get("sample_id")
+            if record.get("config_hash") == self.config_hash and sid not in failed:
+                self._append(FAILURES, {k: v for k, v in record.items() if k != "config_hash"})
+                failed[sid] = record
+                n_failures += 1
+        return n_samples, n_failures
+
     def write_summary(self, summary: dict[str, Any]) -> Path:
         path = self.run_dir / SUMMARY
         write_json_atomic(path, summary)

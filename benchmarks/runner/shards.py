@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from benchmarks.config import ConfigError
-from benchmarks.store import ARRAYS, FAILURES, SAMPLES, ResultStore, read_jsonl, write_json_atomic
+from benchmarks.store import ResultStore, write_json_atomic
 
 SHARDS = "shards"
 SHARD_DONE = "shard.json"
@@ -109,23 +108,8 @@ def merge(run_dir: Path, *, device: str | None = None, progress: bool = True):
         check_same_config(plan)
         write_run_config(plan)
         store = ResultStore(run_dir, config_hash=plan.config_hash)
-        done = store.samples()
-        failed = store.failures()
         for folder, _ in shards:
-            for record in read_jsonl(folder / SAMPLES):
-                if record.get("config_hash") != plan.config_hash or record["sample_id"] in done:
-                    continue
-                if record.get("arrays"):
-                    (run_dir / ARRAYS).mkdir(exist_ok=True)
-                    shutil.copyfile(folder / record["arrays"], run_dir / record["arrays"])
-                store._append(SAMPLES, {k: v for k, v in record.items() if k != "config_hash"})
-                done[record["sample_id"]] = record
-            for record in read_jsonl(folder / FAILURES):
-                sid = record.get("sample_id")
-                if record.get("config_hash") == plan.config_hash and sid not in failed:
-                    store._append(FAILURES, {k: v for k, v in record.items()
-                                             if k != "config_hash"})
-                    failed[sid] = record
+            store.import_records(folder)
         store.close()
         family = plan.family_cls(plan.config, plan.params, plan.tokenizer, device=plan.device)
         family.run_dir, family.artifacts_dir = run_dir, run_dir / "plots"
