@@ -25,6 +25,7 @@ import torch
 from tqdm import tqdm
 
 from benchmarks.config import ConfigError, parse_key_values
+from benchmarks.tokenizers.base import to_tokenizer_range
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,7 +94,7 @@ def train(args: argparse.Namespace) -> dict:
         except SampleError as err:
             print(f"skipping {ref.sample_id}: {err}", file=sys.stderr)
             continue
-        video = sample.video[None].to(device).mul(2).sub(1)
+        video = to_tokenizer_range(sample.video[None].to(device))
         levels = [torch.nn.functional.adaptive_avg_pool3d(
             f.float(), tuple(min(g, s) for g, s in zip(grid, f.shape[2:], strict=True)))
             for f in tokenizer_levels(tokenizer, video)]

@@ -45,6 +45,7 @@ from benchmarks.families.topk import (
     topk_evaluation,
 )
 from benchmarks.store import write_json_atomic
+from benchmarks.tokenizers.base import to_tokenizer_range
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +214,7 @@ class ClassificationFamily(TaskFamily):
     @torch.no_grad()
     def _embed(self, samples: list[Sample]) -> torch.Tensor:
         video = torch.stack([s.video for s in samples]).to(self.device)
-        video = video.mul(2).sub_(1)  # [0, 1] → [-1, 1]
+        video = to_tokenizer_range(video)
         return self.tokenizer.embed_video(video, level=self.params.level)
 
     def score(self, samples: list[Sample]) -> list[SampleResult]:

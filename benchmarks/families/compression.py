@@ -49,6 +49,7 @@ from benchmarks.families.base import (
 from benchmarks.families.clip_fidelity import ClipFidelity
 from benchmarks.io.yuv import YuvFrame, rgb_to_luma, yuv_to_rgb
 from benchmarks.metrics import lpips_if_available, ms_ssim_min_size
+from benchmarks.tokenizers.base import from_tokenizer_range, to_tokenizer_range
 from benchmarks.tokenizers.codecs.base import CodecSettings, CodecTokenizer, YuvSequence
 
 log = logging.getLogger(__name__)
@@ -287,7 +288,7 @@ class CompressionFamily(TaskFamily):
     def _score_learned(self, sample_id: str, sequence: YuvSequence) -> SampleResult:
         frames = list(sequence.read())
         ref_rgb = torch.stack([yuv_to_rgb(f) for f in frames])  # (t, 3, h, w) in [0, 1]
-        video = ref_rgb.permute(1, 0, 2, 3).unsqueeze(0).mul(2).sub(1).to(self.device)
+        video = to_tokenizer_range(ref_rgb.permute(1, 0, 2, 3).unsqueeze(0)).to(self.device)
         encoded = self.tokenizer.encode(video, None)
         recon = self.tokenizer.decode(encoded).float().clamp(-1, 1)  # (1, 3, t, h, w)
         if recon.shape != video.shape:
@@ -295,7 +296,7 @@ class CompressionFamily(TaskFamily):
                 f"tokenizer {self.tokenizer.spec.name!r} returned {tuple(recon.shape)} for "
                 f"{tuple(video.shape)}"
             )
-        pred_rgb = recon[0].permute(1, 0, 2, 3).add(1).mul(0.5).cpu()  # (t, 3, h, w)
+        pred_rgb = from_tokenizer_range(recon[0].permute(1, 0, 2, 3)).cpu()  # (t, 3, h, w)
         fidelity = ClipFidelity(self._lpips)
         y_ref = torch.stack([torch.from_numpy(f.y.astype("float32")) for f in frames])
         step = self.params.chunk_frames

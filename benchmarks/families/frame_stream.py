@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import read_frames
-from benchmarks.tokenizers.base import VideoTokenizer
+from benchmarks.tokenizers.base import VideoTokenizer, to_tokenizer_range
 
 
 def sampled_indices(num_frames: int, native_fps: float, sample_fps: float | None) -> np.ndarray:
@@ -67,7 +67,7 @@ def stream_frame_features(
     out: list[np.ndarray] = []
     for read_start, score_start, stop in clip_spans(len(indices), clip_frames, context):
         frames = read_frames(path, [int(i) for i in indices[read_start:stop]])
-        video = sampling.transform(frames).unsqueeze(0).to(device).mul_(2).sub_(1)
+        video = to_tokenizer_range(sampling.transform(frames).unsqueeze(0).to(device))
         level_features = tokenizer.features(video, level)  # (1, d, t', h', w')
         steps = level_features.frame_to_step.to(level_features.features.device)
         per_step = level_features.features[0].float().mean(dim=(-2, -1))  # (d, t')

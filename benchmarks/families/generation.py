@@ -49,6 +49,7 @@ from benchmarks.features.stage import (
     reference_key,
     stats_of,
 )
+from benchmarks.tokenizers.base import to_tokenizer_range
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +221,7 @@ class GenerationFamily(TaskFamily):
         ids = [s.ref.sample_id for s in samples]
 
         def real_features() -> np.ndarray:
-            video = torch.stack([s.video for s in samples]).to(self.device) * 2 - 1
+            video = to_tokenizer_range(torch.stack([s.video for s in samples]).to(self.device))
             return self.extractor(video)
 
         real = self.cache.features(ids, real_features)  # (b, d)

@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from benchmarks.tokenizers.base import from_tokenizer_range
+
 FRAMES_SHOWN = 4
 
 
@@ -16,7 +18,8 @@ def clip_strip(video: Tensor) -> np.ndarray:
     t = video.shape[1]
     picks = sorted({round(k * (t - 1) / (FRAMES_SHOWN - 1)) for k in range(FRAMES_SHOWN)})
     strip = torch.cat(video[:, picks].unbind(1), dim=-1)  # (3, h, k·w)
-    return strip.add(1).mul(127.5).round().clamp(0, 255).byte().permute(1, 2, 0).numpy()
+    pixels = from_tokenizer_range(strip).mul_(255).round().clamp(0, 255).byte()
+    return pixels.permute(1, 2, 0).numpy()
 
 
 def write_grid(path: Path, rows: dict[str, list[Tensor]], *, gap: int = 2) -> Path:

@@ -36,6 +36,7 @@ from benchmarks.families.latency import (
 )
 from benchmarks.families.rfvd import RfvdStage
 from benchmarks.metrics import clip_psnr, lpips_if_available, ssim_of_mapped
+from benchmarks.tokenizers.base import from_tokenizer_range, to_tokenizer_range
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ class ReconstructionFamily(TaskFamily):
             t = ref.shape[2]
             picks = sorted({round(k * (t - 1) / 3) for k in range(4)})
             rows = [torch.cat(x[i][:, picks].unbind(1), dim=-1) for x in (ref, pred)]
-            grid = torch.cat(rows, dim=-2).add(1).mul_(127.5).round_().byte()  # (3, 2h, w·k)
+            grid = from_tokenizer_range(torch.cat(rows, dim=-2)).mul_(255).round_().byte()
             pixels = grid.permute(1, 2, 0).cpu().numpy()
             name = f"{sample.ref.sample_id}_psnr{float(psnr_clip[i]):.2f}.png"
             if self._writer is None:
@@ -180,7 +181,7 @@ class ReconstructionFamily(TaskFamily):
             target = torch.stack([s.video for s in samples])
         target = target.to(self.device, non_blocking=True)  # (b, 3, t, h, w) in [0, 1]
         texts = [s.ref.caption or "" for s in samples]
-        video = torch.addcmul(torch.tensor(-1.0), target, torch.tensor(2.0))  # [-1, 1]
+        video = to_tokenizer_range(target)
         timed = self._timed_clip(video)
         if not self._warm:
             for _ in range(self.params.warmup):
@@ -214,8 +215,8 @@ class ReconstructionFamily(TaskFamily):
         lpips_clip = None
         if self._lpips is not None:
             b, t = pred.shape[0], pred.shape[2]
-            frames_p = pred.transpose(1, 2).flatten(0, 1).add(1).mul_(0.5)  # (b·t, 3, h, w)
-            frames_r = video.transpose(1, 2).flatten(0, 1).add(1).mul_(0.5)
+            frames_p = from_tokenizer_range(pred.transpose(1, 2).flatten(0, 1))  # (b·t, 3, h, w)
+            frames_r = from_tokenizer_range(video.transpose(1, 2).flatten(0, 1))
             lpips_clip = self._lpips(frames_p, frames_r).view(b, t).mean(1)
         self._save_examples(samples, pred, video, psnr_clip)
         n = len(samples)

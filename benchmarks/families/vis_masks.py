@@ -28,6 +28,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from benchmarks.tokenizers.base import to_tokenizer_range
+
 __all__ = ["Instance", "UnitProbabilities", "extract_instances", "to_grid",
            "token_relevance", "unit_probabilities"]
 
@@ -58,7 +60,7 @@ def token_relevance(tokenizer, video: torch.Tensor, text: torch.Tensor, *, level
         n = clip.shape[1]
         if n < clip_frames:  # pad with the last frame; its steps are never read
             clip = torch.cat([clip, clip[:, -1:].expand(-1, clip_frames - n, -1, -1)], 1)
-        x = (clip.to(device, torch.float32) * 2.0 - 1.0)[None]  # (1, 3, T, h, w) in [-1, 1]
+        x = to_tokenizer_range(clip.to(device, torch.float32))[None]  # (1, 3, T, h, w)
         feats = tokenizer.features(x, level)
         f = F.normalize(feats.features[0].float(), dim=0)  # (d, t', h', w')
         sim = torch.einsum("dthw,kd->kthw", f, text)  # (K, t', h', w')

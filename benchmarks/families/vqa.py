@@ -46,6 +46,7 @@ from benchmarks.families.vqa_counting import Question, chance, count_answers, vq
 from benchmarks.families.vqa_parse import parse_answer
 from benchmarks.registry import RegistryError
 from benchmarks.store import write_json_atomic
+from benchmarks.tokenizers.base import to_tokenizer_range
 
 # MVBench's prompt (its mvbench.ipynb: system message, question suffix, answer prompt).
 MVBENCH_SYSTEM = (
@@ -190,7 +191,7 @@ class VQAFamily(TaskFamily):
                                 len(candidates))
             orders.append(order)
             items.append(VQAItem(s.ref.extra["question"], tuple(candidates[i] for i in order)))
-        video = torch.stack([s.video for s in samples]).to(self.device).mul(2).sub_(1)
+        video = to_tokenizer_range(torch.stack([s.video for s in samples]).to(self.device))
         answers = self.answerer.answer(video, items)  # (b, 3, t, h, w) in [-1, 1]
         results = []
         for s, item, order, raw in zip(samples, items, orders, answers, strict=True):

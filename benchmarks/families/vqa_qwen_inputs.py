@@ -35,6 +35,7 @@ from torch import Tensor
 
 from benchmarks.families.vqa_answerers import VQAItem
 from benchmarks.families.vqa_parse import option_letter
+from benchmarks.tokenizers.base import from_tokenizer_range
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)  # OPENAI_CLIP_MEAN, Qwen2-VL's default
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -91,7 +92,7 @@ class VideoPatching:
     def patches(self, video: Tensor) -> tuple[Tensor, Tensor]:
         """``video`` ``(3, t, h, w)`` in [-1, 1] → ``(pixel_values_videos, video_grid_thw)``:
         ``(grid_t·grid_h·grid_w, 3·tps·p·p)`` float and ``(1, 3)`` int64."""
-        frames = video.permute(1, 0, 2, 3).float().add(1).div(2)  # (t, 3, h, w) in [0, 1]
+        frames = from_tokenizer_range(video.permute(1, 0, 2, 3).float())  # (t, 3, h, w) in [0, 1]
         h, w = self.resized(frames.shape[2], frames.shape[3])
         frames = F.interpolate(frames, size=(h, w), mode="bicubic", align_corners=False)
         mean = torch.tensor(self.mean, device=frames.device).view(1, 3, 1, 1)

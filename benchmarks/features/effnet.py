@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 
 from benchmarks.features.base import ClipFeatureExtractor, FeatureUnavailable
+from benchmarks.tokenizers.base import from_tokenizer_range
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -43,7 +44,7 @@ class EffNetLite0Extractor(ClipFeatureExtractor):
     def forward(self, clip: Tensor) -> Tensor:
         b, _, t = clip.shape[:3]
         frames = clip.to(self._mean.device).transpose(1, 2).flatten(0, 1)  # (b·t, 3, r, r)
-        frames = (frames.add(1).mul(0.5) - self._mean) / self._std
+        frames = (from_tokenizer_range(frames) - self._mean) / self._std
         pooled = [
             self.net.extract_features(chunk).mean(dim=(-2, -1))  # (n, 1280)
             for chunk in frames.split(FRAME_BATCH)

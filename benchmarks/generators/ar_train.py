@@ -21,6 +21,7 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from benchmarks.generators.ar_model import ARConfig, CodeLayout, CodeTransformer, loss_bits
+from benchmarks.tokenizers.base import to_tokenizer_range
 
 log = logging.getLogger("benchmarks")
 
@@ -64,7 +65,7 @@ def encode_clips(tokenizer, dataset, num_frames: int, device: torch.device,
     levels: list[list[torch.Tensor]] = []
     classes, frame_size = [], (0, 0)
     for ref in tqdm(refs, desc="encoding training clips", disable=not progress, unit="clip"):
-        video = dataset.load(ref, num_frames=num_frames).video[None].to(device) * 2 - 1
+        video = to_tokenizer_range(dataset.load(ref, num_frames=num_frames).video[None].to(device))
         with torch.inference_mode():
             enc = tokenizer.encode(video)
         if enc.indices is None:

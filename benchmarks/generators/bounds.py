@@ -26,6 +26,7 @@ from benchmarks.generators.base import (
     GeneratorError,
     VideoGenerator,
 )
+from benchmarks.tokenizers.base import to_tokenizer_range
 
 
 class NoiseGenerator(VideoGenerator):
@@ -38,7 +39,7 @@ class NoiseGenerator(VideoGenerator):
     def generate(self, class_ids: Sequence[int], seed: Sequence[int]) -> GeneratedClips:
         clips = [torch.rand(self.shape, generator=torch.Generator().manual_seed(int(s)))
                  for s in seed]
-        return GeneratedClips(video=torch.stack(clips).mul_(2).sub_(1))
+        return GeneratedClips(video=to_tokenizer_range(torch.stack(clips)))
 
 
 class RealCopyGenerator(VideoGenerator):
@@ -71,7 +72,7 @@ class RealCopyGenerator(VideoGenerator):
                 video = self.held_out.load(ref, num_frames=self.num_frames).video
             except SampleError as err:
                 raise GeneratorError(f"real-copy: {err}") from err
-            clips.append(video.mul(2).sub(1))  # [0, 1] -> [-1, 1]
+            clips.append(to_tokenizer_range(video))
         return GeneratedClips(video=torch.stack(clips))
 
 

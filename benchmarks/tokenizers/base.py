@@ -18,6 +18,11 @@ Conventions (all adapters):
   ``spec.bits_per_token`` is the size of ONE token index, ``log2(vocab_size)``, and
   ``Encoded.bits[i] = bits_per_token × (token indices of clip i over all levels)``.
 
+Value range: dataset readers give frames in [0, 1] (``benchmarks.data.base.Sample``);
+everything model-side — tokenizers, generators' clips, the FVD feature extractors — takes
+and gives [-1, 1]. ``to_tokenizer_range`` / ``from_tokenizer_range`` below are the one
+conversion between the two, used wherever a harness path crosses the boundary.
+
 Levels are 0-based, 0 the finest (shallowest, PyraTok's q^(1)); negative levels count from
 the deepest (-1). Frame / latent-step arithmetic lives in ``benchmarks.tokenizers.grid``.
 """
@@ -355,3 +360,19 @@ def check_video(video: Tensor) -> None:
         raise ValueError(f"expected video of shape (b, 3, t, h, w), got {tuple(video.shape)}")
     if not video.is_floating_point():
         raise TypeError(f"expected a float video in [-1, 1], got dtype {video.dtype}")
+
+
+# value range ----------------------------------------------------------------------------------
+# Both maps are bit for bit the forms they replaced (``x * 2 - 1``, ``x.mul(2).sub_(1)``,
+# ``addcmul(-1, x, 2)``; ``(x + 1) / 2``, ``x.add(1).mul(0.5)``): doubling and halving are
+# exact in binary floating point, so the only rounding is the one of the ``± 1``.
+
+
+def to_tokenizer_range(video: Tensor) -> Tensor:
+    """Reader frames in [0, 1] → the tokenizer range [-1, 1]: ``2x − 1``, a new tensor."""
+    return video.mul(2).sub_(1)
+
+
+def from_tokenizer_range(video: Tensor) -> Tensor:
+    """Tokenizer-range video in [-1, 1] → [0, 1]: ``(x + 1) / 2``, a new tensor."""
+    return video.add(1).mul_(0.5)

@@ -1,14 +1,9 @@
-"""Adapters for pretrained diffusers video VAEs, loaded from a local folder.
+"""Pretrained diffusers video VAEs behind ``VideoTokenizer``, loaded from a local folder.
 
-Families (registry name → diffusers class):
-
-- ``wan2.1`` / ``wan2.2`` → ``AutoencoderKLWan`` (Wan: Open and Advanced Large-Scale Video
-  Generative Models, 2025). 2.1: 16 channels, 8× spatial; 2.2: 48 channels, 16× spatial
-  through ``patch_size`` 2. Both 4× causal temporal.
-- ``cogvideox`` → ``AutoencoderKLCogVideoX`` (CogVideoX, Yang et al. 2024): 8× / 4× causal.
-- ``mochi`` → ``AutoencoderKLMochi`` (Mochi 1, Genmo 2024): 8× / 6× causal.
-- ``svd`` → ``AutoencoderKLTemporalDecoder`` (Stable Video Diffusion, Blattmann et al.
-  2023): a per-frame image encoder and a temporal decoder; no temporal compression.
+One adapter and one factory serve every model in the table of
+``benchmarks.tokenizers.diffusers_families`` (``wan2.1``, ``wan2.2``, ``cogvideox``,
+``mochi``, ``svd``); a row there says which diffusers class it is and how its config gives
+the latent grid.
 
 The folder is what ``save_pretrained`` writes (for a Hugging Face pipeline repo, its ``vae/``
 sub-folder): ``config.json`` with the expected ``_class_name`` and
@@ -36,23 +31,23 @@ Wan resets its internal feature cache inside each ``encode`` / ``decode`` call).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
-from benchmarks.tokenizers.base import (
-    Encoded,
-    FrameConvention,
-    TokenizerSpec,
-    VideoTokenizer,
-    check_video,
+from benchmarks.tokenizers.base import Encoded, TokenizerSpec, VideoTokenizer, check_video
+from benchmarks.tokenizers.diffusers_families import (
+    COGVIDEOX,
+    MOCHI,
+    SVD,
+    WAN21,
+    WAN22,
+    VAEFamily,
 )
 from benchmarks.tokenizers.diffusers_folder import check_vae_folder, load_diffusers_vae, parse_dtype
+from benchmarks.tokenizers.padding import crop_video, pad_video, padded_num_frames
 from benchmarks.tokenizers.tiling import (
     AUTO_TILE_SIZE,
     DEFAULT_MAX_UNTILED_PIXELS,
@@ -62,155 +57,17 @@ from benchmarks.tokenizers.tiling import (
     tiled_encode,
 )
 
-# fitting clips to the latent grid (also used by the PyraTok release adapter) -------------
-
-
-def pad_video(video: Tensor, *, spatial_multiple: int, frames_to: int) -> Tensor:
-    """Pad ``(b, 3, t, h, w)`` by edge replication at the end of ``t``, ``h`` and ``w``.
-
-    ``h`` and ``w`` grow to multiples of ``spatial_multiple``; ``t`` grows to ``frames_to``.
-    """
-    _, _, t, h, w = video.shape
-    pad_t = frames_to - t
-    pad_h = -h % spatial_multiple
-    pad_w = -w % spatial_multiple
-    if pad_t < 0:
-        raise ValueError(f"cannot pad {t} frames down to {frames_to}")
-    if pad_t == pad_h == pad_w == 0:
-        return video
-    # F.pad order: (w_left, w_right, h_top, h_bottom, t_front, t_back)
-    return F.pad(video, (0, pad_w, 0, pad_h, 0, pad_t), mode="replicate")
-
-
-def padded_num_frames(num_frames: int, *, convention: FrameConvention, multiple: int) -> int:
-    """Smallest clip length ``>= num_frames`` the model takes (``k * multiple + 1`` if causal)."""
-    if convention == "causal":
-        return num_frames + (-(num_frames - 1)) % multiple
-    if convention == "blocks":
-        return max(multiple, math.ceil(num_frames / multiple) * multiple)
-    return num_frames
-
-
-# families ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """Latent layout of a loaded VAE, read from its config.
-
-    Attributes:
-        latent_channels: channels of the latent.
-        spatial_compression: pixels per latent cell along ``h`` and ``w``.
-        temporal_compression: frames per latent step.
-        frame_multiple: clips are padded to ``k * frame_multiple + 1`` frames (causal) before
-            encoding; ``1`` for per-frame models.
-    """
-
-    latent_channels: int
-    spatial_compression: int
-    temporal_compression: int
-    frame_multiple: int
-
-
-def _wan_geometry(vae: nn.Module) -> Geometry:
-    cfg = vae.config
-    temporal = 2 ** sum(bool(d) for d in cfg.temperal_downsample)
-    return Geometry(
-        latent_channels=int(cfg.z_dim),
-        spatial_compression=(cfg.patch_size or 1) * 2 ** (len(cfg.dim_mult) - 1),
-        temporal_compression=temporal,
-        frame_multiple=temporal,
-    )
-
-
-def _cogvideox_geometry(vae: nn.Module) -> Geometry:
-    cfg = vae.config
-    temporal = int(cfg.temporal_compression_ratio)
-    return Geometry(
-        latent_channels=int(cfg.latent_channels),
-        spatial_compression=2 ** (len(cfg.block_out_channels) - 1),
-        temporal_compression=temporal,
-        # the decoder takes latent steps in pairs after the first: 1 + 2k steps, 8k + 1 frames
-        frame_multiple=temporal * int(getattr(vae, "num_latent_frames_batch_size", 2)),
-    )
-
-
-def _mochi_geometry(vae: nn.Module) -> Geometry:
-    cfg = vae.config
-    temporal = math.prod(cfg.temporal_expansions)
-    return Geometry(
-        latent_channels=int(cfg.latent_channels),
-        spatial_compression=math.prod(cfg.spatial_expansions),
-        temporal_compression=temporal,
-        frame_multiple=temporal,
-    )
-
-
-def _svd_geometry(vae: nn.Module) -> Geometry:
-    cfg = vae.config
-    return Geometry(
-        latent_channels=int(cfg.latent_channels),
-        spatial_compression=2 ** (len(cfg.block_out_channels) - 1),
-        temporal_compression=1,
-        frame_multiple=1,
-    )
-
-
-@dataclass(frozen=True)
-class VAEFamily:
-    """One registry entry: which diffusers class, how to read its geometry, its licence."""
-
-    name: str
-    class_name: str
-    geometry: Callable[[nn.Module], Geometry]
-    frame_convention: FrameConvention
-    license: str
-    per_frame: bool = False  # 2-D encoder, temporal decoder (SVD)
-
-
-WAN21 = VAEFamily(
-    name="wan2.1",
-    class_name="AutoencoderKLWan",
-    geometry=_wan_geometry,
-    frame_convention="causal",
-    license="Apache-2.0 (Wan2.1 VAE, Wan-AI)",
-)
-WAN22 = VAEFamily(
-    name="wan2.2",
-    class_name="AutoencoderKLWan",
-    geometry=_wan_geometry,
-    frame_convention="causal",
-    license="Apache-2.0 (Wan2.2 VAE, Wan-AI)",
-)
-COGVIDEOX = VAEFamily(
-    name="cogvideox",
-    class_name="AutoencoderKLCogVideoX",
-    geometry=_cogvideox_geometry,
-    frame_convention="causal",
-    license=(
-        "Apache-2.0 (VAE of the CogVideoX-2B release; the CogVideoX-5B transformer is under "
-        "the CogVideoX License)"
-    ),
-)
-MOCHI = VAEFamily(
-    name="mochi",
-    class_name="AutoencoderKLMochi",
-    geometry=_mochi_geometry,
-    frame_convention="causal",
-    license="Apache-2.0 (Mochi 1 preview, Genmo)",
-)
-SVD = VAEFamily(
-    name="svd",
-    class_name="AutoencoderKLTemporalDecoder",
-    geometry=_svd_geometry,
-    frame_convention="any",
-    license=(
-        "stable-video-diffusion-community (Stability AI Community License; first released "
-        "under the non-commercial stable-video-diffusion-nc-community licence)"
-    ),
-    per_frame=True,
-)
-
+__all__ = [
+    "WAN21",
+    "DiffusersVideoVAE",
+    "create_cogvideox",
+    "create_mochi",
+    "create_svd",
+    "create_wan21",
+    "create_wan22",
+    "padded_num_frames",
+    "vae_factory",
+]
 
 # adapter -------------------------------------------------------------------------------------
 
@@ -365,55 +222,10 @@ class DiffusersVideoVAE(VideoTokenizer):
         )
 
 
-def crop_video(video: Tensor, *, num_frames: int, frame_size: tuple[int, int]) -> Tensor:
-    """Trim ``(b, 3, t, h, w)`` to ``num_frames`` and ``frame_size``, clamp to [-1, 1]."""
-    h, w = frame_size
-    if video.shape[2] < num_frames or video.shape[3] < h or video.shape[4] < w:
-        raise ValueError(
-            f"decoded video {tuple(video.shape)} is smaller than the encoded clip "
-            f"({num_frames} frames of {h}x{w})"
-        )
-    return video[:, :, :num_frames, :h, :w].clamp(-1.0, 1.0)
-
-
 # factories -----------------------------------------------------------------------------------
 
 
-def _create(
-    family: VAEFamily,
-    path: str | Path,
-    *,
-    dtype: str | torch.dtype = "float32",
-    tile_size: int | None = None,
-    tile_overlap: int | None = None,
-    sample: bool = False,
-    max_untiled_pixels: int | None = DEFAULT_MAX_UNTILED_PIXELS,
-) -> DiffusersVideoVAE:
-    if not isinstance(sample, bool):
-        raise ValueError(f"sample must be true or false, got {sample!r}")
-    folder = check_vae_folder(path, class_name=family.class_name)
-    vae = load_diffusers_vae(folder, class_name=family.class_name, dtype=parse_dtype(dtype))
-    return DiffusersVideoVAE(
-        vae,
-        family=family,
-        weights=str(folder),
-        tile_size=tile_size,
-        tile_overlap=tile_overlap,
-        sample=sample,
-        max_untiled_pixels=max_untiled_pixels,
-    )
-
-
-def create_wan21(
-    path: str | Path,
-    *,
-    dtype: str = "float32",
-    tile_size: int | None = None,
-    tile_overlap: int | None = None,
-    sample: bool = False,
-    max_untiled_pixels: int | None = DEFAULT_MAX_UNTILED_PIXELS,
-) -> DiffusersVideoVAE:
-    """Wan 2.1 VAE from a local diffusers folder.
+_FACTORY_ARGS = """
 
     Args:
         path: folder with ``config.json`` and ``diffusion_pytorch_model.safetensors``
@@ -426,96 +238,46 @@ def create_wan21(
         max_untiled_pixels: without ``tile_size``, frames of more pixels than this are
             tiled by themselves (``AUTO_TILE_SIZE`` tiles); ``null``: never.
     """
-    return _create(
-        WAN21,
-        path,
-        dtype=dtype,
-        tile_size=tile_size,
-        tile_overlap=tile_overlap,
-        sample=sample,
-        max_untiled_pixels=max_untiled_pixels,
-    )
 
 
-def create_wan22(
-    path: str | Path,
-    *,
-    dtype: str = "float32",
-    tile_size: int | None = None,
-    tile_overlap: int | None = None,
-    sample: bool = False,
-    max_untiled_pixels: int | None = DEFAULT_MAX_UNTILED_PIXELS,
-) -> DiffusersVideoVAE:
-    """Wan 2.2 VAE (officially 48 channels, 16× spatial); arguments as ``create_wan21``."""
-    return _create(
-        WAN22,
-        path,
-        dtype=dtype,
-        tile_size=tile_size,
-        tile_overlap=tile_overlap,
-        sample=sample,
-        max_untiled_pixels=max_untiled_pixels,
-    )
+def vae_factory(family: VAEFamily) -> Callable[..., DiffusersVideoVAE]:
+    """The registry factory of ``family``: ``create(path, *, dtype, tile_size, ...)``.
+
+    Every family's factory has the same signature (``--tokenizer-arg`` values are checked
+    against it) and differs only in the row it loads.
+    """
+
+    def create(
+        path: str | Path,
+        *,
+        dtype: str = "float32",
+        tile_size: int | None = None,
+        tile_overlap: int | None = None,
+        sample: bool = False,
+        max_untiled_pixels: int | None = DEFAULT_MAX_UNTILED_PIXELS,
+    ) -> DiffusersVideoVAE:
+        if not isinstance(sample, bool):
+            raise ValueError(f"sample must be true or false, got {sample!r}")
+        folder = check_vae_folder(path, class_name=family.class_name)
+        vae = load_diffusers_vae(folder, class_name=family.class_name, dtype=parse_dtype(dtype))
+        return DiffusersVideoVAE(
+            vae,
+            family=family,
+            weights=str(folder),
+            tile_size=tile_size,
+            tile_overlap=tile_overlap,
+            sample=sample,
+            max_untiled_pixels=max_untiled_pixels,
+        )
+
+    create.__name__ = create.__qualname__ = "create_" + family.name.replace(".", "")
+    create.__doc__ = f"{family.title} VAE from a local diffusers folder.{_FACTORY_ARGS}"
+    return create
 
 
-def create_cogvideox(
-    path: str | Path,
-    *,
-    dtype: str = "float32",
-    tile_size: int | None = None,
-    tile_overlap: int | None = None,
-    sample: bool = False,
-    max_untiled_pixels: int | None = DEFAULT_MAX_UNTILED_PIXELS,
-) -> DiffusersVideoVAE:
-    """CogVideoX VAE; arguments as ``create_wan21``."""
-    return _create(
-        COGVIDEOX,
-        path,
-        dtype=dtype,
-        tile_size=tile_size,
-        tile_overlap=tile_overlap,
-        sample=sample,
-        max_untiled_pixels=max_untiled_pixels,
-    )
-
-
-def create_mochi(
-    path: str | Path,
-    *,
-    dtype: str = "float32",
-    tile_size: int | None = None,
-    tile_overlap: int | None = None,
-    sample: bool = False,
-    max_untiled_pixels: int | None = DEFAULT_MAX_UNTILED_PIXELS,
-) -> DiffusersVideoVAE:
-    """Mochi 1 VAE; arguments as ``create_wan21``."""
-    return _create(
-        MOCHI,
-        path,
-        dtype=dtype,
-        tile_size=tile_size,
-        tile_overlap=tile_overlap,
-        sample=sample,
-        max_untiled_pixels=max_untiled_pixels,
-    )
-
-
-def create_svd(
-    path: str | Path,
-    *,
-    dtype: str = "float32",
-    tile_size: int | None = None,
-    tile_overlap: int | None = None,
-    sample: bool = False,
-    max_untiled_pixels: int | None = DEFAULT_MAX_UNTILED_PIXELS,
-) -> DiffusersVideoVAE:
-    """Stable Video Diffusion VAE (per-frame encoder, temporal decoder); as ``create_wan21``."""
-    return _create(
-        SVD,
-        path,
-        dtype=dtype,
-        tile_size=tile_size,
-        tile_overlap=tile_overlap,
-        sample=sample,
-        max_untiled_pixels=max_untiled_pixels,
-    )
+# what ``benchmarks.tokenizers`` registers lazily, one per row of the table
+create_wan21 = vae_factory(WAN21)
+create_wan22 = vae_factory(WAN22)
+create_cogvideox = vae_factory(COGVIDEOX)
+create_mochi = vae_factory(MOCHI)
+create_svd = vae_factory(SVD)

@@ -27,7 +27,7 @@ from torch import Tensor
 
 from benchmarks.tokenizers.base import Encoded, TokenizerSpec, VideoTokenizer, check_video
 from benchmarks.tokenizers.diffusers_folder import parse_dtype
-from benchmarks.tokenizers.diffusers_vae import crop_video, pad_video
+from benchmarks.tokenizers.padding import crop_video, pad_video
 from benchmarks.tokenizers.tiling import resolve_tiling, tiled_decode, tiled_encode
 from pyratok.release import (
     LATENT_CHANNELS,

@@ -26,7 +26,14 @@ import torch
 from torch import Tensor
 
 from benchmarks.io.yuv import YuvFrame, read_yuv_frames, rgb_to_yuv, yuv_to_rgb
-from benchmarks.tokenizers.base import Encoded, TokenizerSpec, VideoTokenizer, check_video
+from benchmarks.tokenizers.base import (
+    Encoded,
+    TokenizerSpec,
+    VideoTokenizer,
+    check_video,
+    from_tokenizer_range,
+    to_tokenizer_range,
+)
 from benchmarks.tokenizers.codecs.rate_search import Knob, RateSearch, search_rate
 
 
@@ -195,7 +202,7 @@ class CodecTokenizer(VideoTokenizer):
             raise ValueError(
                 f"tokenizer {self.registry_name!r}: yuv420p needs an even size, got {h}x{w}"
             )
-        rgb = video.detach().float().cpu().add(1).mul(0.5)  # (b, 3, t, h, w) in [0, 1]
+        rgb = from_tokenizer_range(video.detach().float().cpu())  # (b, 3, t, h, w) in [0, 1]
         settings = CodecSettings(preset=self.preset)
         streams = [
             self.encode_frames(
@@ -236,7 +243,7 @@ class CodecTokenizer(VideoTokenizer):
                         f"{encoded.num_frames}"
                     )
                 clips.append(torch.stack(frames, dim=1))  # (3, t, h, w)
-        return torch.stack(clips).mul_(2).sub_(1).clamp_(-1, 1)
+        return to_tokenizer_range(torch.stack(clips)).clamp_(-1, 1)
 
 
 def _with_start(knob: Knob, start: float) -> Knob:
