@@ -170,7 +170,7 @@ def _parser() -> argparse.ArgumentParser:
         "check", parents=[common], help="compare run summaries with a committed baseline",
         description="Per metric: baseline, now, delta, tolerance (max(abs, rel*|baseline|)) "
         "and verdict by the metric's direction. Exit 1 on a regression (named), 0 otherwise "
-        "(improvements are reported). Baseline format: see benchmarks/check.py.",
+        "(improvements are reported). Baseline format: see benchmarks/reporting/check.py.",
     )
     ck.add_argument("--baseline", required=True, metavar="FILE",
                     help="baseline JSON, e.g. results/baselines/demo.json")
@@ -250,7 +250,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from benchmarks.compare import run_compare
+    from benchmarks.reporting.compare import run_compare
 
     text, out = run_compare(
         Path(args.run_a), Path(args.run_b), metrics=args.metric,
@@ -263,7 +263,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from benchmarks.check import run_check
+    from benchmarks.reporting.check import run_check
 
     code, text = run_check(
         Path(args.baseline), Path(args.runs),
@@ -419,7 +419,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_tables(args: argparse.Namespace) -> int:
-    from benchmarks.tables import load_summaries, paper_claims, render
+    from benchmarks.reporting.paper.claims import paper_claims
+    from benchmarks.reporting.tables import load_summaries, render
 
     summaries, unreadable = load_summaries(Path(args.runs), tasks=args.task, skipped=True)
     for path, reason in unreadable:
@@ -430,7 +431,7 @@ def _cmd_tables(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     if args.paper is not True and args.paper:
-        from benchmarks.paper_tables import paper_table_text
+        from benchmarks.reporting.paper import paper_table_text
 
         if not summaries:
             print(f"no summary.json under {args.runs}: measured cells say why",
@@ -460,7 +461,7 @@ def _emit(text: str, out: str | None) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from benchmarks.report import build_site
+    from benchmarks.reporting.site import build_site
 
     index = build_site(Path(args.runs), Path(args.out), utilization=not args.no_utilization,
                        include_paths=args.include_path)
@@ -469,7 +470,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_rd(args: argparse.Namespace) -> int:
-    from benchmarks.rd_curves import write_rd
+    from benchmarks.reporting.rd_curves import write_rd
 
     report = write_rd(args.task, runs=Path(args.runs), anchor=args.anchor,
                       out=Path(args.out) if args.out else None, rate=args.rate,

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from benchmarks.ablations import main, schedule, table_variants
-from benchmarks.paper_render import _number
+from benchmarks.reporting.paper.render import _number
 from pyratok.config import ABLATIONS
 
 

@@ -12,7 +12,7 @@ import html
 import math
 from typing import Any
 
-from benchmarks.report.collect import RunEntry
+from benchmarks.reporting.site.collect import RunEntry
 
 PLOTS_SHOWN = 8  # per run; the rest are linked
 

@@ -233,8 +233,8 @@ def run_check(
     update: bool = False, show_all: bool = False,
 ) -> tuple[int, str]:
     """``(exit code, report)`` of ``python -m benchmarks check``."""
+    from benchmarks.reporting.tables import load_summaries
     from benchmarks.store import write_json_atomic
-    from benchmarks.tables import load_summaries
 
     if not runs.is_dir():
         raise ConfigError(f"--runs {runs}: no such folder")

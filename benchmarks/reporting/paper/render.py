@@ -1,4 +1,4 @@
-"""Markdown, CSV and LaTeX of a :class:`benchmarks.paper_tables.BuiltTable`.
+"""Markdown, CSV and LaTeX of a :class:`benchmarks.reporting.paper.build.BuiltTable`.
 
 Every row ends with its run, data, commit and date, its provenance (text encoder, VQA
 answerer, generator) and its protocol (clip, size, latency setting, rate, split); a
@@ -16,8 +16,8 @@ from __future__ import annotations
 import csv
 import io
 
-from benchmarks.paper_spec import Column
-from benchmarks.paper_tables import BuiltTable, Cell, Row
+from benchmarks.reporting.paper.cells import BuiltTable, Cell, Row
+from benchmarks.reporting.paper.spec import Column
 
 TAIL = ("run", "data", "commit", "date", "provenance", "protocol")
 
