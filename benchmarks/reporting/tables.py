@@ -13,9 +13,10 @@ marked "(paper)", cells "(reported)": claims shown beside measurements, never as
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
+
+from benchmarks.reporting.numbers import format_mean_ci
 
 
 def load_summaries(
@@ -52,18 +53,6 @@ def args_text(summary: dict[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in sorted(args.items()))
 
 
-def _cell(mean: float | None, ci: float | None) -> str:
-    if mean is None:
-        return "n/a"
-    if math.isinf(mean):
-        return "inf"
-    digits = 2 if abs(mean) >= 10 else 4
-    text = f"{mean:.{digits}f}"
-    if ci is not None and not math.isnan(ci) and not math.isinf(ci):
-        text += f" ± {ci:.{digits}f}"
-    return text
-
-
 def build_rows(summaries: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     """Header and rows (strings) for the given summaries."""
     columns: list[tuple[str, str, bool | None]] = []
@@ -95,7 +84,8 @@ def build_rows(summaries: list[dict[str, Any]]) -> tuple[list[str], list[list[st
             elif name in s.get("unavailable", {}):
                 row.append("unavailable")
             else:
-                cell = _cell(s["metrics"].get(name), s.get("metrics_ci95", {}).get(name))
+                cell = format_mean_ci(s["metrics"].get(name),
+                                      s.get("metrics_ci95", {}).get(name))
                 if s.get("claim"):
                     cell = "" if name not in s["metrics"] else cell + " (reported)"
                 row.append(cell + (" (demo)" if s.get("demo_data") else ""))
