@@ -1,6 +1,6 @@
 """``python -m benchmarks.ablations``: the paper's ablation Tables 6, 9, 10 at demo scale.
 
-For each ablation variant a table names (``benchmarks/paper_tables.yaml``, rows
+For each ablation variant a table names (``benchmarks/reporting/paper/tables.yaml``, rows
 ``ablation-<variant>``), train PyraTok from scratch with ``python -m pyratok.train
 --config configs/pyratok_demo.yaml --ablation <variant>`` on a small budget, run the
 table's tasks on their demo sets with that checkpoint (run name ``ablation-<variant>``),
@@ -27,7 +27,9 @@ from typing import Any
 
 import yaml
 
-from benchmarks.paper_tables import ABLATIONS_FILE, TABLES, load_specs, paper_table_text
+from benchmarks.reporting.paper import paper_table_text
+from benchmarks.reporting.paper.build import ABLATIONS_FILE, TABLES
+from benchmarks.reporting.paper.spec import load_specs
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = REPO / "configs" / "pyratok_demo.yaml"
@@ -169,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                                   limit=args.limit, progress=not args.no_progress)
         record[variant] = info
         record_path.write_text(json.dumps(record, indent=2) + "\n")
-    from benchmarks.tables import load_summaries
+    from benchmarks.reporting.tables import load_summaries
 
     summaries = load_summaries(runs)
     for n in tables:

@@ -1,4 +1,15 @@
-"""Python API for notebooks and scripts; ``benchmarks.cli`` only parses arguments."""
+"""Python API for notebooks and scripts; ``benchmarks.cli`` only parses arguments.
+
+:func:`run` of a :class:`RunOptions` is the one way a run starts (``evaluate`` and the
+CLI's ``run`` call it); :func:`expand_sweep` turns a list-valued sweep key into one
+options per point, so a script sweeps as the CLI does::
+
+    from benchmarks.api import RunOptions, expand_sweep, run
+    opts = RunOptions(task="mcl-jcv", tokenizer="hevc", task_args={"rates": [0.02, 0.05]})
+    results = [run(point) for point in expand_sweep(opts)]
+
+``RunOptions`` and ``RunResult`` are imported on first use (they pull in torch).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from benchmarks.tokenizers import TOKENIZERS
 
 if TYPE_CHECKING:
+    from benchmarks.runner.options import RunOptions, RunResult
     from benchmarks.tokenizers.base import VideoTokenizer
 
 
@@ -26,6 +38,30 @@ def list_tasks(include_paths: list[str | Path] | None = None) -> list[str]:
 def create_tokenizer(name: str, **kwargs: Any) -> VideoTokenizer:
     """Build a registered tokenizer, e.g. ``create_tokenizer("wan2.1", path="~/wan")``."""
     return TOKENIZERS.get(name)(**kwargs)
+
+
+def run(options: RunOptions) -> RunResult:
+    """Run one task with one tokenizer: summary, run folder and exit code."""
+    from benchmarks.runner import run as run_options
+
+    return run_options(options)
+
+
+def expand_sweep(options: RunOptions) -> list[RunOptions]:
+    """One options per sweep point (``[options]`` when it asks for no sweep)."""
+    from benchmarks.runner.sweep import expand_sweep as expand
+
+    return expand(options)
+
+
+def __getattr__(name: str) -> Any:
+    """``RunOptions`` and ``RunResult`` on first use (PEP 562), so ``import benchmarks``
+    stays light."""
+    if name in ("RunOptions", "RunResult"):
+        from benchmarks.runner import options
+
+        return getattr(options, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def evaluate(
@@ -64,7 +100,7 @@ def evaluate(
         The summary dict: ``metrics`` (name → mean), ``metrics_ci95``, ``unavailable``
         (name → reason), ``n_samples``, ``n_failed``, config and provenance.
     """
-    from benchmarks.runner import RunOptions, run
+    from benchmarks.runner.options import RunOptions
 
     opts = RunOptions(
         task=task,

@@ -37,7 +37,7 @@ SUITE: list[tuple[str, int, str, dict]] = [
 
 
 def main() -> int:
-    from benchmarks.check import run_check
+    from benchmarks.reporting.check import run_check
     from benchmarks.runner import RunOptions, run
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

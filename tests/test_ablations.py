@@ -7,7 +7,7 @@ import json
 import pytest
 
 from benchmarks.ablations import main, schedule, table_variants
-from benchmarks.paper_render import _number
+from benchmarks.reporting.numbers import PAPER, format_number
 from pyratok.config import ABLATIONS
 
 
@@ -48,5 +48,5 @@ def test_a_one_step_variant_fills_its_row_labelled_demo_scale(tmp_path):
     at = next(i for i, line in enumerate(lines) if line.startswith("| reported | w/o L_drift |"))
     row = lines[at + 1]
     assert row.startswith("| measured | ablation-no_drift (demo-scale, 1 steps) | ")
-    assert f"| {_number(summary['metrics']['psnr'])} |" in row and "| demo |" in row
+    assert f"| {format_number(summary['metrics']['psnr'], PAPER)} |" in row and "| demo |" in row
     assert any("demo-scale ablation training" in line for line in lines)

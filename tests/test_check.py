@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.check import run_check, updated_baseline
 from benchmarks.cli import main
+from benchmarks.reporting.check import run_check, updated_baseline
 
 
 def _summary(runs: Path, task: str, run: str, metrics: dict, hib: dict, sha: str = "s1"):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from benchmarks.cli import main
-from benchmarks.compare import compare_metric, read_run, run_compare
+from benchmarks.reporting.compare import compare_metric, read_run, run_compare
 
 CONFIG = {"record_format": 2, "task": {"task": "webvid", "family": "reconstruction"},
           "params": {"data_range": 1.0}, "tokenizer": "x", "tokenizer_args": {},

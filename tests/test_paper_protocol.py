@@ -1,5 +1,5 @@
 """``tables --paper``: a measured row stands beside the paper's only under the paper's
-protocol; otherwise it is placed, labelled and explained (benchmarks/paper_protocol.py).
+protocol; otherwise it is placed, labelled and explained (benchmarks/reporting/paper/protocol.py).
 
 Summaries are tiny dicts in the run summary's format (what the runner writes), so each
 test states exactly the fact it checks.
@@ -18,7 +18,7 @@ import torch
 import benchmarks
 from benchmarks.cli import main
 from benchmarks.families.latency import summarize, timing_clip
-from benchmarks.tables import paper_claims
+from benchmarks.reporting.paper.claims import paper_claims
 
 V100 = "cuda: Tesla V100-SXM2-16GB"
 

@@ -12,7 +12,9 @@ import pytest
 
 import benchmarks
 from benchmarks.cli import main
-from benchmarks.paper_tables import CLAIMS_DIR, FIGURES, TABLES, _percent_scale, load_specs
+from benchmarks.reporting.paper.build import FIGURES, TABLES, _percent_scale
+from benchmarks.reporting.paper.claims import CLAIMS_DIR
+from benchmarks.reporting.paper.spec import load_specs
 
 SHARED_TABLES = Path("/work/shared/paper/tables")
 
@@ -153,7 +155,7 @@ def test_ablation_rows_sit_under_their_paper_row(tmp_path, capsys):
 
 
 def test_units_convert_only_between_fraction_and_percent():
-    from benchmarks.paper_tables import Column
+    from benchmarks.reporting.paper.spec import Column
 
     percent = Column(header="mAP", unit="%")
     assert _percent_scale(percent, "%") == 1.0

@@ -17,7 +17,7 @@ import pytest
 
 import benchmarks
 from benchmarks.cli import main
-from benchmarks.report import build_site
+from benchmarks.reporting.site import build_site
 from tests.helpers.datasets import write_webvid
 
 REPO = Path(__file__).resolve().parents[1]

@@ -51,6 +51,7 @@ from benchmarks.data.base import (
     load_untrimmed,
 )
 from benchmarks.data.demo import demo_version
+from benchmarks.io.paths import relative_text as _relative
 from benchmarks.io.sampling import FrameSampling
 
 VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm")  # in order of preference
@@ -82,13 +83,6 @@ def taxonomy_classes(taxonomy: Any) -> list[str] | None:
         parents = {n.get("parentId") for n in nodes}
         nodes = [n for n in nodes if n["nodeId"] not in parents]
     return sorted({n["nodeName"] for n in nodes})
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix() or "."
-    except ValueError:
-        return path.as_posix()
 
 
 def _listing(folder: Path) -> frozenset[str]:

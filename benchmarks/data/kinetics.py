@@ -55,6 +55,7 @@ from benchmarks.data.kinetics_csv import (
     clip_stem,
     read_kinetics_csv,
 )
+from benchmarks.io.paths import relative_text as _relative
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import Backend
 
@@ -347,14 +348,6 @@ class _Parsed:
 
 
 _EXTS = ",".join(e.lstrip(".") for e in VIDEO_EXTENSIONS)
-
-
-def _relative(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` (as given if outside it), ``/``-separated."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _ref(row: KineticsRow, path: Path) -> SampleRef:

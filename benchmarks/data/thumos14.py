@@ -89,6 +89,7 @@ from benchmarks.data.thumos14_annotations import (
     read_annotation_files,
     read_class_indices,
 )
+from benchmarks.io.paths import relative_text as _relative
 from benchmarks.io.sampling import FrameSampling
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mkv")  # in order of preference
@@ -141,13 +142,6 @@ def annotation_dir_candidates(root: Path, split: str = "test") -> list[Path]:
         "val": [root / "TH14_Temporal_annotations_validation" / "annotation"],
     }[split]
     return [root / "annotation", *zipped, root / "annotations"]
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix() or "."
-    except ValueError:
-        return path.as_posix()
 
 
 def _listing(folder: Path) -> frozenset[str]:

@@ -99,7 +99,7 @@ def clip_set(sample_ids) -> dict[str, Any]:
 
 
 def _seed(run_seed: int, key: str) -> int:
-    from benchmarks.runner.execute import sample_seed
+    from benchmarks.seeding import sample_seed
 
     return sample_seed(run_seed, f"generate:{key}")
 

@@ -5,17 +5,19 @@ A family declares ``sweeps = {list key: scalar key}`` (compression: ``rates`` â†
 three runs with ``target_bpp`` set to each value, named ``<run name>@target_bpp=0.02``
 and so on under ``<output>/<task>/``, so sweep points never share a folder and the ``rd``
 command can put them back on one curve (the part before ``@``).
+
+:func:`expand_sweep` works on :class:`~benchmarks.runner.options.RunOptions`, so the
+Python API sweeps as the CLI does: ``[run(p) for p in expand_sweep(opts)]``.
 """
 
 from __future__ import annotations
 
-import argparse
-import copy
+import dataclasses
 import math
-from collections.abc import Iterator
 from typing import Any
 
-from benchmarks.config import ConfigError, discover_tasks, parse_key_values, read_yaml
+from benchmarks.config import ConfigError, discover_tasks, read_yaml
+from benchmarks.runner.options import RunOptions
 
 SWEEP_SEPARATOR = "@"
 
@@ -68,24 +70,24 @@ def curve_name(run_name: str) -> str:
     return run_name.split(SWEEP_SEPARATOR, 1)[0]
 
 
-def sweep_args(args: argparse.Namespace) -> Iterator[argparse.Namespace] | None:
-    """One ``run`` namespace per sweep point, or ``None`` when ``args`` is a single run."""
+def expand_sweep(opts: RunOptions) -> list[RunOptions]:
+    """One :class:`RunOptions` per sweep point; ``[opts]`` when ``opts`` asks for no sweep.
+
+    ``task_args={"rates": [0.02, 0.034]}`` with a compression task becomes two options with
+    ``task_args={"target_bpp": 0.02}`` (and 0.034), run names ``<base>@target_bpp=0.02``
+    where ``<base>`` is ``run_name`` or the tokenizer's default run name.
+    """
     from benchmarks.runner.plan import default_run_name
 
-    task_args = parse_key_values(args.task_arg, flag="--task-arg")
-    found = sweep_values(task_args, family_sweeps(args.task, args.include_path))
+    found = sweep_values(opts.task_args, family_sweeps(opts.task, opts.include_paths))
     if found is None:
-        return None
+        return [opts]
     key, scalar, values = found
-    tokenizer_args = parse_key_values(args.tokenizer_arg, flag="--tokenizer-arg")
-    base = args.run_name or default_run_name(args.tokenizer, tokenizer_args)
-    kept = [item for item in args.task_arg if item.partition("=")[0].strip() != key]
-
-    def points() -> Iterator[argparse.Namespace]:
-        for value in values:
-            point = copy.copy(args)
-            point.task_arg = [*kept, f"{scalar}={value!r}"]
-            point.run_name = point_name(base, scalar, value)
-            yield point
-
-    return points()
+    name = opts.tokenizer if isinstance(opts.tokenizer, str) else opts.tokenizer.spec.name
+    base = opts.run_name or default_run_name(name, opts.tokenizer_args)
+    kept = {k: v for k, v in opts.task_args.items() if k != key}
+    return [
+        dataclasses.replace(opts, task_args={**kept, scalar: value},
+                            run_name=point_name(base, scalar, value))
+        for value in values
+    ]

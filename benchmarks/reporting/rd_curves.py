@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from benchmarks.config import ConfigError
 from benchmarks.metrics.bd_rate import bd_psnr, bd_rate
+from benchmarks.reporting.numbers import format_number
 from benchmarks.runner.sweep import curve_name
 
 TABLE_METRICS = ("bpp", "bpp_tokens", "bpp_entropy", "psnr_y", "psnr", "ssim", "lpips")
@@ -143,12 +143,9 @@ def bd_rows(curves: list[Curve], anchor: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _fmt(value: Any, digits: int = 4) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, float):
-        return "inf" if math.isinf(value) else f"{value:.{digits}g}"
-    return str(value)
+def _cell(value: Any) -> str:
+    """A float or a missing value as a number, anything else (a count, a name) as is."""
+    return format_number(value) if value is None or isinstance(value, float) else str(value)
 
 
 def _plot(curves: list[Curve], path: Path, quality: str, title: str) -> None:
@@ -196,7 +193,7 @@ def write_rd(
         csv.writer(handle).writerows([header, *table])
     md = [f"# RD points, task {task}{tag}", "", "| " + " | ".join(header) + " |",
           "|" + "---|" * len(header)]
-    md += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in table]
+    md += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in table]
     (out / "rd_table.md").write_text("\n".join(md) + "\n", encoding="utf-8")
 
     bd_header = ["curve", "anchor", "bd_rate_%", "bd_psnr_dB", "sequences",
@@ -210,7 +207,7 @@ def write_rd(
              "bd_psnr_dB: per sequence, then the mean over sequences; *_mean_curve: on the "
              "curves of the means. Negative BD-rate: fewer bits than the anchor.", "",
              "| " + " | ".join(bd_header) + " |", "|" + "---|" * len(bd_header)]
-    bd_md += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in bd_table]
+    bd_md += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in bd_table]
     (out / "bd.md").write_text("\n".join(bd_md) + "\n", encoding="utf-8")
 
     plot = out / f"rd_{quality}.png"

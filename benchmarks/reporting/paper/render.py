@@ -1,4 +1,4 @@
-"""Markdown, CSV and LaTeX of a :class:`benchmarks.paper_tables.BuiltTable`.
+"""Markdown, CSV and LaTeX of a :class:`benchmarks.reporting.paper.build.BuiltTable`.
 
 Every row ends with its run, data, commit and date, its provenance (text encoder, VQA
 answerer, generator) and its protocol (clip, size, latency setting, rate, split); a
@@ -16,15 +16,11 @@ from __future__ import annotations
 import csv
 import io
 
-from benchmarks.paper_spec import Column
-from benchmarks.paper_tables import BuiltTable, Cell, Row
+from benchmarks.reporting.numbers import PAPER, format_number
+from benchmarks.reporting.paper.cells import BuiltTable, Cell, Row
+from benchmarks.reporting.paper.spec import Column
 
 TAIL = ("run", "data", "commit", "date", "provenance", "protocol")
-
-
-def _number(value: float) -> str:
-    digits = 2 if abs(value) >= 10 else 3 if abs(value) >= 1 else 4
-    return f"{value:.{digits}f}"
 
 
 def short(reason: str) -> str:
@@ -45,9 +41,9 @@ def _text(cell: Cell, col: Column, kind: str) -> str:
         return "—" if kind == "reported" else f"— ({short(cell.missing)})"
     if cell.value is None:
         return cell.text
-    text = cell.text if kind == "reported" and cell.text else _number(cell.value)
+    text = cell.text if kind == "reported" and cell.text else format_number(cell.value, PAPER)
     if cell.ci95 is not None:
-        text += f" ± {_number(cell.ci95)}"
+        text += f" ± {format_number(cell.ci95, PAPER)}"
     if cell.note:
         text += f" [{cell.note}]"
     return text

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from benchmarks.reporting.numbers import format_number
+
 
 @dataclass
 class RowFacts:
@@ -122,7 +124,7 @@ def _task_protocol(task: str, s: Mapping[str, Any], facts: RowFacts) -> str:
     elif family == "compression":
         rate = rate_of(s)
         if rate is not None:
-            parts.append(f"{rate[0]} {rate[1]:.4g}")
+            parts.append(f"{rate[0]} {format_number(rate[1])}")
     elif family == "segmentation":
         parts.append(_split_text(s))
     elif family == "classification":
@@ -198,14 +200,14 @@ def check_latency(s: Mapping[str, Any], paper: Mapping[str, Any], value: float) 
               f"{paper['device']}")
     setting = _get(s, "evaluation.latency")
     if not setting:
-        return LatencyCheck(False, f"not comparable: {value:.4g} ms timed on a clip and "
+        return LatencyCheck(False, f"not comparable: {format_number(value)} ms timed on a clip and "
                             f"device the run does not record; the paper times {wanted}")
     if setting.get("mixed"):
-        return LatencyCheck(False, f"not comparable: {value:.4g} ms over mixed settings "
+        return LatencyCheck(False, f"not comparable: {format_number(value)} ms over mixed settings "
                             f"({latency_text(setting)}); the paper times {wanted}")
     clip = (setting.get("frames"), setting.get("height"), setting.get("width"))
     if clip != (paper["frames"], paper["height"], paper["width"]):
-        return LatencyCheck(False, f"not comparable: {value:.4g} ms on "
+        return LatencyCheck(False, f"not comparable: {format_number(value)} ms on "
                             f"{latency_text(setting)}; the paper times {wanted} "
                             "(rerun with --task-arg latency_frames=25)")
     note = latency_text(setting)

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.config import ConfigError
+from benchmarks.reporting.numbers import BASELINE, format_number
 
 FORMAT = 1
 DEFAULT_TOLERANCE = {"abs": 1e-6, "rel": 1e-6}
@@ -201,12 +202,6 @@ def updated_baseline(
     }
 
 
-def _fmt(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return "inf" if math.isinf(value) else f"{value:.6g}"
-
-
 def render(rows: list[Row], *, show_all: bool = False) -> str:
     """A markdown table of what moved (every row with ``show_all``) and a count line."""
     shown = [r for r in rows if show_all or r.verdict not in ("ok", "ignored")]
@@ -215,12 +210,13 @@ def render(rows: list[Row], *, show_all: bool = False) -> str:
         lines += ["| run | metric | baseline | now | delta | tolerance | verdict |",
                   "|---|---|---|---|---|---|---|"]
         for r in shown:
-            delta = (_fmt(r.now - r.baseline)
+            delta = (format_number(r.now - r.baseline, BASELINE)
                      if r.now is not None and r.baseline is not None
                      and not (math.isinf(r.now) or math.isinf(r.baseline)) else "—")
             verdict = r.verdict + (f" ({r.note})" if r.note else "")
-            lines.append(f"| {r.run} | {r.metric} | {_fmt(r.baseline)} | {_fmt(r.now)} | "
-                         f"{delta} | {_fmt(r.tolerance)} | {verdict} |")
+            baseline, now = format_number(r.baseline, BASELINE), format_number(r.now, BASELINE)
+            lines.append(f"| {r.run} | {r.metric} | {baseline} | {now} | {delta} | "
+                         f"{format_number(r.tolerance, BASELINE)} | {verdict} |")
     counts = {v: sum(r.verdict == v for r in rows)
               for v in ("ok", "improved", "new", "ignored", "REGRESSED", "MISSING")}
     lines.append(", ".join(f"{n} {v.lower()}" for v, n in counts.items() if n)
@@ -233,8 +229,8 @@ def run_check(
     update: bool = False, show_all: bool = False,
 ) -> tuple[int, str]:
     """``(exit code, report)`` of ``python -m benchmarks check``."""
+    from benchmarks.reporting.tables import load_summaries
     from benchmarks.store import write_json_atomic
-    from benchmarks.tables import load_summaries
 
     if not runs.is_dir():
         raise ConfigError(f"--runs {runs}: no such folder")

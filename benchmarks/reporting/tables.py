@@ -13,9 +13,10 @@ marked "(paper)", cells "(reported)": claims shown beside measurements, never as
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
+
+from benchmarks.reporting.numbers import format_mean_ci
 
 
 def load_summaries(
@@ -52,83 +53,6 @@ def args_text(summary: dict[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in sorted(args.items()))
 
 
-CLAIMS_DIR = Path(__file__).resolve().parent / "paper_claims"
-
-
-def paper_claims(tasks: list[str], *, include_paths: list[str] | None = None) -> list[dict]:
-    """The paper's numbers for ``tasks`` as pseudo-summaries (``claim: True``)."""
-    import csv
-
-    from benchmarks.config import discover_tasks
-    from benchmarks.runner import resolve_task
-
-    found = discover_tasks(include_paths)
-    out: list[dict[str, Any]] = []
-    for task in tasks:
-        if task not in found:
-            continue
-        config, _, _ = resolve_task(task, include_paths=include_paths or [], overrides={})
-        if not config.paper_table or not config.paper_columns:
-            continue
-        with (CLAIMS_DIR / config.paper_table).open(newline="") as f:
-            rows = list(csv.reader(f))[config.paper_header_rows :]
-        names = _claim_names(rows)
-        for row, label in zip(rows, names, strict=True):
-            metrics = {}
-            for name, col in config.paper_columns.items():
-                try:
-                    metrics[name] = float(row[col])
-                except (IndexError, ValueError):
-                    continue
-            if metrics:
-                name = f"{label} (paper)"
-                out.append(
-                    {"task": task, "tokenizer": name, "run_name": name, "metrics": metrics,
-                     "claim": True}
-                )
-    return out
-
-
-def _claim_names(rows: list[list[str]]) -> list[str]:
-    """A distinct name per paper row: a label the table repeats (Table 4's two STOV-TAL
-    rows, supervised and zero-shot) gets the text cells that tell its rows apart, or its
-    rank ("LARP-L [55] #2", whose rows differ only in numbers), so rows never merge."""
-    labels = [r[0].strip() if r else "" for r in rows]
-    out = []
-    for i, row in enumerate(rows):
-        twins = [rows[j] for j, other in enumerate(labels) if other == labels[i] and j != i]
-        if not twins:
-            out.append(labels[i])
-            continue
-        distinct = [c.strip() for k, c in enumerate(row[1:], start=1)
-                    if not _is_number(c) and all(k >= len(t) or t[k].strip() != c.strip()
-                                                 for t in twins)]
-        rank = labels[: i + 1].count(labels[i])
-        out.append(f"{labels[i]} ({', '.join(distinct)})" if distinct
-                   else f"{labels[i]} #{rank}")
-    return out
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _cell(mean: float | None, ci: float | None) -> str:
-    if mean is None:
-        return "n/a"
-    if math.isinf(mean):
-        return "inf"
-    digits = 2 if abs(mean) >= 10 else 4
-    text = f"{mean:.{digits}f}"
-    if ci is not None and not math.isnan(ci) and not math.isinf(ci):
-        text += f" ± {ci:.{digits}f}"
-    return text
-
-
 def build_rows(summaries: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     """Header and rows (strings) for the given summaries."""
     columns: list[tuple[str, str, bool | None]] = []
@@ -160,7 +84,8 @@ def build_rows(summaries: list[dict[str, Any]]) -> tuple[list[str], list[list[st
             elif name in s.get("unavailable", {}):
                 row.append("unavailable")
             else:
-                cell = _cell(s["metrics"].get(name), s.get("metrics_ci95", {}).get(name))
+                cell = format_mean_ci(s["metrics"].get(name),
+                                      s.get("metrics_ci95", {}).get(name))
                 if s.get("claim"):
                     cell = "" if name not in s["metrics"] else cell + " (reported)"
                 row.append(cell + (" (demo)" if s.get("demo_data") else ""))

@@ -32,6 +32,7 @@ import numpy as np
 
 from benchmarks.config import ConfigError
 from benchmarks.families.base import StoredRecord, TaskFamily
+from benchmarks.reporting.numbers import format_number
 from benchmarks.runner.guard import flatten_config
 
 # keys of the hashed configuration that name the tokenizer (expected to differ) or a path
@@ -237,20 +238,18 @@ def family_finalize(run: Run, copies: int, *, include_paths: list[str]) -> Final
 # output -----------------------------------------------------------------------------------
 
 
-def _f(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.4g}"
-
-
 def render(a: Run, b: Run, results: list[MetricComparison]) -> str:
     lines = [f"# {a.summary['task']}: {b.name} (B) − {a.name} (A), paired over "
              f"{results[0].n if results else 0} samples", "",
              "| metric | A | B | B − A | 95% CI (bootstrap) | method | sign test p | "
              "Wilcoxon p |", "|---|---|---|---|---|---|---|---|"]
     for r in results:
-        ci = "n/a" if r.ci95 is None else f"[{r.ci95[0]:.4g}, {r.ci95[1]:.4g}]"
-        lines.append(f"| {r.metric} | {_f(r.a)} | {_f(r.b)} | {_f(r.mean_difference)} | {ci} "
-                     f"| {r.method} ({r.resamples_used} draws) | {_f(r.sign_test_p)} | "
-                     f"{_f(r.wilcoxon_p)} |")
+        ci = ("n/a" if r.ci95 is None
+              else f"[{format_number(r.ci95[0])}, {format_number(r.ci95[1])}]")
+        a_text, b_text = format_number(r.a), format_number(r.b)
+        lines.append(f"| {r.metric} | {a_text} | {b_text} | {format_number(r.mean_difference)} "
+                     f"| {ci} | {r.method} ({r.resamples_used} draws) | "
+                     f"{format_number(r.sign_test_p)} | {format_number(r.wilcoxon_p)} |")
     if a.summary.get("demo_data") or b.summary.get("demo_data"):
         lines += ["", "DEMO DATA — not the real benchmark."]
     return "\n".join(lines)

@@ -4,8 +4,8 @@ The layout is the paper's (its columns, its rows, from ``benchmarks/paper_claims
 of its rows is marked "reported". This project's runs are rows marked "measured", with
 their run name, data ("demo" or the data root), commit and date, their provenance (text
 encoder, VQA answerer, generator) and their protocol (clip, size, latency setting, rate,
-split; :mod:`benchmarks.paper_protocol`). Which CSV column is which task metric is data:
-``benchmarks/paper_tables.yaml``. A cell that cannot be filled says why (no weights, no
+split; :mod:`benchmarks.reporting.paper.protocol`). Which CSV column is which task metric is data:
+``benchmarks/reporting/paper/tables.yaml``. A cell that cannot be filled says why (no weights, no
 data, not implemented, no run, not comparable). The paper's cells are kept as printed,
 its inconsistencies noted under the table, never "fixed".
 
@@ -22,11 +22,13 @@ from __future__ import annotations
 import csv
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.paper_protocol import (
+from benchmarks.reporting.paper.cells import BuiltTable, Cell, Row
+from benchmarks.reporting.paper.claims import CLAIMS_DIR
+from benchmarks.reporting.paper.protocol import (
     check_latency,
     differences,
     lookup,
@@ -34,48 +36,12 @@ from benchmarks.paper_protocol import (
     requirement_unmet,
     row_facts,
 )
-from benchmarks.paper_spec import Column, TableSpec, load_specs
-from benchmarks.tables import CLAIMS_DIR
+from benchmarks.reporting.paper.spec import Column, TableSpec, load_specs
 
 ABLATIONS_FILE = "ablations.json"  # written into --runs by python -m benchmarks.ablations
 TABLES = range(1, 11)
 FIGURES = ("fig29",)  # figures whose numbers the paper's text gives (see paper_claims/README)
 _NOT_REPORTED = {"", "—", "–", "-"}
-
-
-# cells and rows
-
-
-@dataclass
-class Cell:
-    """A cell: a number (``value``, ``ci95``, and a ``note`` on how it was measured where
-    that differs from the paper), a text, or ``missing`` saying why it is empty."""
-
-    value: float | None = None
-    ci95: float | None = None
-    text: str = ""
-    missing: str | None = None
-    note: str = ""
-
-
-@dataclass
-class Row:
-    kind: str  # "reported" | "measured" | "section"
-    cells: list[Cell]
-    run: str = ""
-    data: str = ""
-    commit: str = ""
-    date: str = ""
-    provenance: str = ""
-    protocol: str = ""
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class BuiltTable:
-    spec: TableSpec
-    rows: list[Row]
-    notes: list[str]
 
 
 def _reported_cell(col: Column, row: list[str]) -> Cell:
@@ -393,19 +359,3 @@ def read_ablations(runs: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def paper_table_text(
-    number: int | str,
-    summaries: list[dict[str, Any]],
-    *,
-    runs: Path,
-    fmt: str = "md",
-    include_paths: list[str] | None = None,
-) -> str:
-    """Table ``number`` rendered as ``fmt`` (md, csv, latex): the ``tables --paper N`` output."""
-    from benchmarks.paper_render import render_table
-
-    table = build_table(number, summaries, include_paths=include_paths,
-                        ablations=read_ablations(runs))
-    return render_table(table, fmt)

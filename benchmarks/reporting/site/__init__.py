@@ -13,15 +13,15 @@ import shutil
 import sys
 from pathlib import Path
 
-from benchmarks.report.collect import RunEntry, collect
-from benchmarks.report.page import render
+from benchmarks.reporting.site.collect import RunEntry, collect
+from benchmarks.reporting.site.page import render
 
 log = logging.getLogger("benchmarks")
 
 
 def _utilization(site: Path, sizes: tuple[int, ...] | None,
                  clips: int) -> tuple[str | None, str]:
-    from benchmarks.report import utilization
+    from benchmarks.reporting.site import utilization
 
     try:
         png = utilization.write(site / "plots", sizes or utilization.DEFAULT_SIZES,
@@ -45,7 +45,7 @@ def build_site(
     include_paths: list[str] | None = None,
 ) -> Path:
     """Write the leaderboard folder ``out``; returns ``out/index.html``."""
-    from benchmarks.tables import load_summaries
+    from benchmarks.reporting.tables import load_summaries
 
     if not runs.is_dir():
         raise FileNotFoundError(f"--runs {runs}: no such folder")

@@ -12,7 +12,8 @@ import html
 import math
 from typing import Any
 
-from benchmarks.report.collect import RunEntry
+from benchmarks.reporting.numbers import TABLE, format_number
+from benchmarks.reporting.site.collect import RunEntry
 
 PLOTS_SHOWN = 8  # per run; the rest are linked
 
@@ -58,12 +59,6 @@ document.addEventListener('DOMContentLoaded',function(){
 
 def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
-
-
-def _num(value: float) -> str:
-    if math.isinf(value):
-        return "inf"
-    return f"{value:.2f}" if abs(value) >= 10 else f"{value:.4f}"
 
 
 def _metric_columns(entries: list[RunEntry]) -> list[tuple[str, bool | None]]:
@@ -115,10 +110,10 @@ def task_table(task: str, entries: list[RunEntry]) -> str:
                 cells.append('<td class="na" data-sort="">n/a</td>')
             else:
                 ci = (s.get("metrics_ci95") or {}).get(name)
-                ci_html = (f' <span class="ci">± {_num(ci)}</span>'
+                ci_html = (f' <span class="ci">± {format_number(ci, TABLE, like=value)}</span>'
                            if ci is not None and math.isfinite(ci) else "")
                 key = "1e308" if math.isinf(value) else repr(float(value))
-                cells.append(f'<td data-sort="{key}">{_num(value)}{ci_html}</td>')
+                cells.append(f'<td data-sort="{key}">{format_number(value, TABLE)}{ci_html}</td>')
         commit = str(s.get("git_commit") or "unrecorded")[:10]
         date = str(s.get("timestamp") or "unrecorded")
         cells += [f'<td class="t" data-sort="{_e(commit)}">{_e(commit)}</td>',

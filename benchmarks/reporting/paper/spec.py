@@ -1,8 +1,8 @@
 """The mapping of ``tables --paper``: which paper table cell is which measurement.
 
-``benchmarks/paper_tables.yaml`` (its header lists every key) parsed into :class:`TableSpec`
-per table or figure, with its :class:`Column` s in the paper's order. Unknown keys fail
-loudly (dataclass constructors).
+``tables.yaml`` beside this file (its header lists every key) parsed into
+:class:`TableSpec` per table or figure, with its :class:`Column` s in the paper's order.
+Unknown keys fail loudly (dataclass constructors).
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from typing import Any
 
 import yaml
 
-MAPPING = Path(__file__).resolve().parent / "paper_tables.yaml"
+MAPPING = Path(__file__).resolve().parent / "tables.yaml"
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a paper table; see the key list at the top of paper_tables.yaml."""
+    """One column of a paper table; see the key list at the top of tables.yaml."""
 
     header: str
     claim: int | None = None

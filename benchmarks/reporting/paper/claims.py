@@ -1,0 +1,76 @@
+"""The paper's reported numbers as pseudo-summaries, for ``tables --paper`` (no N).
+
+A task YAML names its table (``paper_table``, a CSV in ``benchmarks/paper_claims/``, the
+paper's tables transcribed as printed) and which CSV column is which of its metrics
+(``paper_columns``). Each paper row becomes a summary marked ``claim: True`` so the run
+table shows it beside measured runs, never as one of them.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+# the transcribed tables stay beside the task YAMLs that name them (data, not code)
+CLAIMS_DIR = Path(__file__).resolve().parents[2] / "paper_claims"
+
+
+def paper_claims(tasks: list[str], *, include_paths: list[str] | None = None) -> list[dict]:
+    """The paper's numbers for ``tasks`` as pseudo-summaries (``claim: True``)."""
+    from benchmarks.config import discover_tasks
+    from benchmarks.runner import resolve_task
+
+    found = discover_tasks(include_paths)
+    out: list[dict[str, Any]] = []
+    for task in tasks:
+        if task not in found:
+            continue
+        config, _, _ = resolve_task(task, include_paths=include_paths or [], overrides={})
+        if not config.paper_table or not config.paper_columns:
+            continue
+        with (CLAIMS_DIR / config.paper_table).open(newline="") as f:
+            rows = list(csv.reader(f))[config.paper_header_rows :]
+        names = _claim_names(rows)
+        for row, label in zip(rows, names, strict=True):
+            metrics = {}
+            for name, col in config.paper_columns.items():
+                try:
+                    metrics[name] = float(row[col])
+                except (IndexError, ValueError):
+                    continue
+            if metrics:
+                name = f"{label} (paper)"
+                out.append(
+                    {"task": task, "tokenizer": name, "run_name": name, "metrics": metrics,
+                     "claim": True}
+                )
+    return out
+
+
+def _claim_names(rows: list[list[str]]) -> list[str]:
+    """A distinct name per paper row: a label the table repeats (Table 4's two STOV-TAL
+    rows, supervised and zero-shot) gets the text cells that tell its rows apart, or its
+    rank ("LARP-L [55] #2", whose rows differ only in numbers), so rows never merge."""
+    labels = [r[0].strip() if r else "" for r in rows]
+    out = []
+    for i, row in enumerate(rows):
+        twins = [rows[j] for j, other in enumerate(labels) if other == labels[i] and j != i]
+        if not twins:
+            out.append(labels[i])
+            continue
+        distinct = [c.strip() for k, c in enumerate(row[1:], start=1)
+                    if not _is_number(c) and all(k >= len(t) or t[k].strip() != c.strip()
+                                                 for t in twins)]
+        rank = labels[: i + 1].count(labels[i])
+        out.append(f"{labels[i]} ({', '.join(distinct)})" if distinct
+                   else f"{labels[i]} #{rank}")
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
