@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 from pyratok.config import ABLATIONS, PyraTokConfig, TrainConfig, load_yaml_configs, split_flat
 from pyratok.losses import PyraTokObjective
@@ -64,7 +66,12 @@ def test_config_json_round_trip(tmp_path):
 
 @pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_shipped_configs_parse(path):
-    load_yaml_configs(path)
+    model, trainer = load_yaml_configs(path)
+    flat = yaml.safe_load(path.read_text()) or {}
+    assert flat, f"{path.name} sets nothing"
+    for key, value in flat.items():  # every key lands, unchanged, on one of the two configs
+        config = model if key in {f.name for f in dataclasses.fields(PyraTokConfig)} else trainer
+        assert getattr(config, key) == value, f"{path.name}: {key}"
 
 
 def test_every_ablation_has_a_config_file():
