@@ -39,6 +39,7 @@ def _csv_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
     return rows[0], [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
 
 
+@pytest.mark.slow
 def test_table4_shows_reported_and_measured_rows_side_by_side(tal_runs, capsys):
     out, real = tal_runs
     assert main(["tables", "--runs", str(out), "--paper", "4"]) == 0
@@ -77,6 +78,7 @@ def test_table4_shows_reported_and_measured_rows_side_by_side(tal_runs, capsys):
     assert "12.50 $\\pm$ 1.250" in tex
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("number", [*TABLES, *FIGURES])
 def test_every_table_keeps_every_paper_row_and_number(number, tmp_path, capsys):
     spec = load_specs()[number]

@@ -247,6 +247,7 @@ def test_pyratok_spec_channels(demo_tokenizer):
     assert spec.capabilities == {"decode", "features", "text", "bits"} and spec.causal
 
 
+@pytest.mark.slow
 def test_pyratok_embed_video_is_the_models_clip_embedding(demo_tokenizer):
     model = demo_tokenizer.model
     video = clip(17, 64, 64, seed=2)  # no padding: 1 + 8k frames, a multiple of 16
@@ -260,6 +261,7 @@ def test_pyratok_embed_video_is_the_models_clip_embedding(demo_tokenizer):
         )
 
 
+@pytest.mark.slow
 def test_pyratok_padding_never_reaches_features_or_embeddings(demo_tokenizer):
     model = demo_tokenizer.model
     video = clip(13, 60, 60, seed=3, batch=1)  # pads to 17 frames at 64 x 64
