@@ -5,7 +5,8 @@ a task family may declare its own ``Params`` dataclass for extra keys. Any other
 error that names the key and the file. Files are read with ``yaml.safe_load`` only.
 
 Task files are found by path, never imported: the repository's ``tasks/`` folder (or the
-copy shipped inside the wheel as ``benchmarks/_tasks``), plus every ``--include-path``.
+copy shipped inside the wheel as ``benchmarks/_tasks``), the folders of installed
+``benchmarks.tasks`` plug-ins, plus every ``--include-path``.
 """
 
 from __future__ import annotations
@@ -96,17 +97,55 @@ def builtin_task_dirs() -> list[Path]:
     return [p for p in (here.parent / "tasks", here / "_tasks") if p.is_dir()]
 
 
-def discover_tasks(include_paths: list[str | Path] | None = None) -> dict[str, Path]:
-    """Map task name → YAML path. Later folders (``--include-path``) override built-ins."""
+def plugin_task_dirs() -> list[tuple[str, Path]]:
+    """``(entry point, folder)`` of every installed ``benchmarks.tasks`` plug-in: the entry
+    point's value names a package (``my_pkg.tasks``) whose folder holds task YAML files."""
+    import importlib
+
+    from benchmarks.registry import plugin_entry_points
+
+    out: list[tuple[str, Path]] = []
+    for ep in plugin_entry_points("benchmarks.tasks"):
+        where = f"plug-in {ep.name} = {ep.value!r} (entry-point group 'benchmarks.tasks')"
+        if ep.attr:
+            raise ConfigError(f"{where}: must name a package whose folder holds task YAMLs, "
+                              "not a package:attribute")
+        try:
+            module = importlib.import_module(ep.module)
+        except ImportError as err:
+            raise ConfigError(f"{where}: cannot import {ep.module!r}: {err}") from err
+        folders = list(getattr(module, "__path__", []))
+        if not folders or not Path(folders[0]).is_dir():
+            raise ConfigError(f"{where}: {ep.module!r} is not a package in a folder")
+        out.append((where, Path(folders[0])))
+    return out
+
+
+def _task_files(folder: Path) -> dict[str, Path]:
+    """Task name (its ``task:`` key, else the file stem) → YAML path, for one folder."""
     found: dict[str, Path] = {}
-    dirs = builtin_task_dirs() + [Path(p).expanduser() for p in include_paths or []]
-    for d in dirs:
+    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+        found[str(read_yaml(path).get("task", path.stem))] = path
+    return found
+
+
+def discover_tasks(include_paths: list[str | Path] | None = None) -> dict[str, Path]:
+    """Map task name → YAML path: built-ins, then ``benchmarks.tasks`` plug-ins (a name
+    taken twice is an error naming both files), then ``--include-path`` folders, which
+    override both."""
+    found: dict[str, Path] = {}
+    for d in builtin_task_dirs():
+        found.update(_task_files(d))
+    for where, d in plugin_task_dirs():
+        for name, path in _task_files(d).items():
+            if name in found:
+                raise ConfigError(f"{where}: task {name!r} ({path}) is already defined by "
+                                  f"{found[name]}; give it another `task:` name")
+            found[name] = path
+    for d in [Path(p).expanduser() for p in include_paths or []]:
         if not d.is_dir():
             raise ConfigError(f"--include-path {d}: not a folder")
-        for path in sorted(d.glob("*.yaml")) + sorted(d.glob("*.yml")):
-            raw = read_yaml(path)
-            name = raw.get("task", path.stem)
-            found[str(name)] = path
+        found.update(_task_files(d))
     return found
 
 

@@ -82,6 +82,7 @@ CODECS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("codec", "ext", "demuxer"), CODECS)
 def test_codec_lands_on_target_and_counts_the_stream(root, tmp_path, codec, ext, demuxer):
     args = [

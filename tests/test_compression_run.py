@@ -32,6 +32,7 @@ def sweep(root, tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_a_sweep_is_one_run_per_point(sweep):
     names = sorted(p.name for p in (sweep / "mcl-jcv").iterdir())
     assert names == [f"{c}@quality={q}" for c in ("h264", "hevc") for q in (26, 32, 38)]
@@ -95,6 +96,7 @@ def test_bad_sweeps_and_settings_are_one_line(root, tmp_path, capsys, task_arg, 
     assert code == 2 and len(err) == 1 and message in err[0], err
 
 
+@pytest.mark.slow
 def test_learned_tokenizer_rate_is_tokens_over_pixels(root, tmp_path):
     # a discrete tokenizer (4 residual levels of 16-bit indices) on 16x16-stride grids
     from benchmarks.tokenizers import TOKENIZERS

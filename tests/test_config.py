@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from benchmarks.config import ConfigError, discover_tasks, load_task, parse_key_values
@@ -69,3 +71,41 @@ def test_tasks_folder_is_not_an_importable_package():
     wheel = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]
     assert "tasks" not in wheel["packages"]
     assert wheel["force-include"]["tasks"] == "benchmarks/_tasks"
+
+
+def _task_plugin(monkeypatch, tmp_path, files: dict[str, str], value: str = "plug_tasks"):
+    """Install a ``benchmarks.tasks`` entry point naming a package ``plug_tasks`` in tmp_path."""
+    from importlib.metadata import EntryPoint
+
+    package = tmp_path / "plug_tasks"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for name, text in files.items():
+        (package / name).write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "plug_tasks", raising=False)  # each test's own folder
+    eps = [EntryPoint(name="plug", value=value, group="benchmarks.tasks")]
+    monkeypatch.setattr("benchmarks.registry.entry_points",
+                        lambda group: eps if group == "benchmarks.tasks" else [])
+
+
+def test_plugin_task_folder_is_discovered(monkeypatch, tmp_path):
+    _task_plugin(monkeypatch, tmp_path, {"mine.yaml": "task: my-task\nfamily: reconstruction\n"
+                                                      "dataset: webvid\n"})
+    tasks = discover_tasks()
+    assert tasks["my-task"] == tmp_path / "plug_tasks" / "mine.yaml"
+    assert "webvid" in tasks
+
+
+def test_plugin_task_taking_a_builtin_name_is_an_error(monkeypatch, tmp_path):
+    _task_plugin(monkeypatch, tmp_path, {"w.yaml": "task: webvid\nfamily: reconstruction\n"
+                                                   "dataset: webvid\n"})
+    with pytest.raises(ConfigError, match=r"plug-in plug = 'plug_tasks'.*task 'webvid' .*"
+                                          r"already defined by .*webvid\.yaml"):
+        discover_tasks()
+
+
+def test_plugin_task_entry_must_name_a_package(monkeypatch, tmp_path):
+    _task_plugin(monkeypatch, tmp_path, {}, value="plug_tasks:FOLDER")
+    with pytest.raises(ConfigError, match="must name a package"):
+        discover_tasks()

@@ -10,8 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from benchmarks.store import ResultStore
 from tests.helpers.datasets import write_webvid
+
+# both tests SIGKILL a subprocess run part-way, then rerun it
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -329,6 +329,7 @@ def _digest(root: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_thumos_demo_layout_classes_and_seeds(demo_roots: dict[str, Path]):
     root = demo_roots["thumos14"]
     assert demo.is_demo_root(root) and root.name == "thumos14-v1"
@@ -373,6 +374,7 @@ def test_activitynet_demo_layout_classes_and_seeds(demo_roots: dict[str, Path]):
     assert info.extra["prompts"] == {m: m for m in MOTIONS}
 
 
+@pytest.mark.slow
 def test_demo_builds_are_deterministic_and_built_once(demo_roots: dict[str, Path], tmp_path: Path):
     for name, module in (("thumos14", thumos14_demo), ("activitynet", activitynet_demo)):
         again = tmp_path / name

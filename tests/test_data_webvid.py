@@ -189,6 +189,7 @@ def root_with_missing(root: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     return other
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("num_workers", [0, 1])
 def test_loader_yields_lists_of_samples_and_errors_in_order(root_with_missing, num_workers):
     dataset = WebVidDataset(root_with_missing, sampling=SMALL)

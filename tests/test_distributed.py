@@ -22,6 +22,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_torchrun_two_processes_match_one(tmp_path):
     root = tmp_path / "data"
     write_webvid(root, n=5)

@@ -62,6 +62,7 @@ def test_matches_scipy_sqrtm_well_conditioned(seed: int) -> None:
     assert ours == pytest.approx(ref, rel=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("n1", "n2", "d"), [(30, 20, 64), (100, 100, 1280), (5, 40, 32)])
 def test_singular_covariances_exact(n1: int, n2: int, d: int) -> None:
     rng = np.random.default_rng(n1 + d)

@@ -127,6 +127,7 @@ yaml_texts = st.one_of(
 # read_jsonl
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.binary(max_size=300))
 def test_read_jsonl_on_arbitrary_bytes_yields_only_dicts(data):
@@ -136,6 +137,7 @@ def test_read_jsonl_on_arbitrary_bytes_yields_only_dicts(data):
         assert all(isinstance(r, dict) for r in read_jsonl(path))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.lists(st.tuples(st.booleans(), records, jsonl_lines), max_size=8),
        st.sampled_from([b"\n", b"\r\n"]))
@@ -168,6 +170,7 @@ def test_read_jsonl_skips_lines_json_cannot_parse(tmp_path, line):
 # a store cut at any byte
 
 
+@pytest.mark.slow
 @FUZZ
 @given(first=st.lists(records, min_size=1, max_size=6),
        more=st.lists(records, min_size=1, max_size=4),
@@ -208,6 +211,7 @@ def test_any_text_is_a_task_or_a_config_error(text, demo):
     _load(text, demo=demo)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.dictionaries(yaml_keys, yaml_values, max_size=5),
        st.dictionaries(st.sampled_from(sorted(COMMON_KEYS | PARAM_KEYS)) | st.text(max_size=4),
@@ -293,6 +297,7 @@ def test_a_bomb_just_under_the_cap_still_loads(tmp_path):
     assert len(raw["description"]["l4"]) == 10 and raw["description"]["l0"] == "lol"
 
 
+@pytest.mark.slow
 def test_list_with_a_bomb_on_the_include_path_exits_2(tmp_path):
     (tmp_path / "bomb.yaml").write_text(_bomb("sequence"))
     code = "import sys; from benchmarks.cli import main; sys.exit(main(sys.argv[1:]))"

@@ -91,6 +91,7 @@ def test_generators_are_per_clip_deterministic(name: str, ucf_root: Path, tmp_pa
     assert torch.equal(both[1], alone[0])
 
 
+@pytest.mark.slow
 def test_ar_trains_resumes_and_samples(ucf_root: Path, tmp_path: Path) -> None:
     from benchmarks.generators.ar import ARGenerator
     from benchmarks.generators.ar_train import TrainConfig, is_complete, train
@@ -131,6 +132,7 @@ def _summary(out: Path, run: str) -> dict:
     return json.loads((out / "ucf101-gfvd" / run / "summary.json").read_text())
 
 
+@pytest.mark.slow
 def test_gfvd_bounds_and_torchrun_equality(ucf_root: Path, tmp_path: Path) -> None:
     args = ["--task", "ucf101-gfvd", "--data-root", str(ucf_root), "--limit", "24",
             "--task-arg", "features=pixels8", "--task-arg", "resize_shorter=null",
@@ -155,6 +157,7 @@ def test_gfvd_bounds_and_torchrun_equality(ucf_root: Path, tmp_path: Path) -> No
     assert two["metrics"]["fd_pixels8"] == values["noise"]  # bit for bit
 
 
+@pytest.mark.slow
 def test_i3d_missing_is_unavailable_with_the_fix(ucf_root: Path, tmp_path: Path) -> None:
     done = _run(tmp_path, "--task", "ucf101-gfvd", "--data-root", str(ucf_root), "--limit", "2",
                 "--generator", "noise", "--task-arg", "i3d_path=/nowhere/i3d_torchscript.pt",
@@ -165,6 +168,7 @@ def test_i3d_missing_is_unavailable_with_the_fix(ucf_root: Path, tmp_path: Path)
     assert str(tmp_path / "hub") in s["unavailable"]["fvd"]
 
 
+@pytest.mark.slow
 def test_unknown_generator_is_one_line(ucf_root: Path, tmp_path: Path) -> None:
     done = _run(tmp_path, "--task", "ucf101-gfvd", "--data-root", str(ucf_root),
                 "--generator", "nosie")
@@ -172,6 +176,7 @@ def test_unknown_generator_is_one_line(ucf_root: Path, tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_rfvd_in_reconstruction(tmp_path: Path) -> None:
     from tests.helpers.datasets import write_webvid
 

@@ -33,6 +33,7 @@ def zero_shot(tmp_path_factory):
     return benchmarks.evaluate("kinetics400", "pyratok", output=out, progress=False), out
 
 
+@pytest.mark.slow
 def test_pyratok_zero_shot_beats_chance_fivefold(zero_shot):
     summary, out = zero_shot
     assert summary["demo_data"] and summary["n_samples"] == 100 and summary["n_failed"] == 0
@@ -47,6 +48,7 @@ def test_pyratok_zero_shot_beats_chance_fivefold(zero_shot):
     assert ids == sorted(r["sample_id"] for r in records)
 
 
+@pytest.mark.slow
 def test_shuffled_class_names_fall_to_chance(zero_shot, tmp_path):
     summary = benchmarks.evaluate("kinetics400", "pyratok", output=tmp_path, progress=False,
                                   shuffle_class_names=0)
@@ -54,6 +56,7 @@ def test_shuffled_class_names_fall_to_chance(zero_shot, tmp_path):
     assert summary["metrics"]["top1"] < 2.5 * CHANCE < zero_shot[0]["metrics"]["top1"] / 5
 
 
+@pytest.mark.slow
 def test_the_run_agrees_with_score_on_its_own_predictions(zero_shot, tmp_path, capsys):
     summary, out = zero_shot
     run_dir = out / "kinetics400" / "pyratok"
@@ -76,6 +79,7 @@ def test_a_tokenizer_without_text_is_told_about_the_probe(capsys, tmp_path):
     assert code == 2 and "probe=linear" in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_linear_probe_runs_and_is_not_called_zero_shot(tmp_path):
     summary = benchmarks.evaluate("kinetics400", "avgpool", output=tmp_path, progress=False,
                                   limit=6, probe="linear", probe_per_class=1)
@@ -134,6 +138,7 @@ def test_sigkill_resume_and_torchrun_match_one_uninterrupted_process(tmp_path):
         assert two[key] == one[key], key
 
 
+@pytest.mark.slow
 def test_missing_and_broken_videos_are_reported_never_dropped(tmp_path, capsys):
     from tests.helpers.kinetics import VAL_CLIPS, Clip, write_kinetics
 
@@ -162,6 +167,7 @@ def test_missing_and_broken_videos_are_reported_never_dropped(tmp_path, capsys):
     assert "warning: 1 listed sample(s) not on disk" in err and "ERROR" not in err
 
 
+@pytest.mark.slow
 def test_a_partial_download_alone_exits_0_and_1_under_strict(tmp_path, capsys):
     from tests.helpers.kinetics import VAL_CLIPS, Clip, write_kinetics
 

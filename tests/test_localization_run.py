@@ -14,6 +14,9 @@ import pytest
 import benchmarks
 from benchmarks.cli import main
 
+# every test here runs the demo set end to end (minutes on 2 CPU cores)
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 SAME = ("metrics", "groups", "evaluation", "n_samples", "n_failed", "n_missing", "n_listed",
         "evaluated_ids", "config_hash")
@@ -80,7 +83,6 @@ def test_score_mode_on_the_runs_own_predictions(tmp_path, capsys):
     assert "pred.json" in capsys.readouterr().err
 
 
-@pytest.mark.slow
 def test_torchrun_gives_the_identical_summary(thumos, tmp_path):
     summary, _ = thumos
     with socket.socket() as s:

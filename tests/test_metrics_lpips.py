@@ -111,6 +111,7 @@ def test_fake_trunk_is_the_one_the_golden_file_used():
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(golden_cases()))
 def test_matches_lpips_package_golden(fake_model: LPIPS, case: str):
     golden = json.loads(GOLDEN.read_text())["values"][case]

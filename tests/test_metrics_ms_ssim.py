@@ -46,6 +46,7 @@ def _reference(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return out.view(n, c).mean(dim=1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed,noise", [(0, 0.02), (1, 0.08), (2, 0.2)])
 def test_matches_the_reference_built_from_torchmetrics(seed, noise):
     pred, target = _pair(seed, noise=noise)

@@ -12,6 +12,7 @@ from benchmarks.cli import main
 from tests.fixtures.official import activitynet
 
 
+@pytest.mark.slow
 def test_pyratok_runs_the_validation_subset_of_a_partial_copy(tmp_path, capsys):
     expected = activitynet.build(tmp_path / "anet")
     code = main(["run", "--task", "activitynet", "--tokenizer", "pyratok", "--data-root",
@@ -44,6 +45,7 @@ def test_score_of_a_hand_written_result_file(tmp_path, capsys):
     assert scored["mAP"]["0.95"] == pytest.approx(50.0)  # (1 + 0.5 + 0) / 3
 
 
+@pytest.mark.slow
 def test_score_of_the_run_s_own_results_gives_the_run_s_numbers(tmp_path, capsys):
     """The run writes its detections as ActivityNet results JSON; `score` of that file over
     the run's evaluated videos (a partial copy: score_ids) reproduces the run exactly."""

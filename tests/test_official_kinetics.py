@@ -12,6 +12,7 @@ from benchmarks.cli import main
 from tests.fixtures.official import kinetics
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("version", kinetics.VERSIONS)
 def test_pyratok_runs_on_each_release_layout(version, tmp_path, capsys):
     expected = kinetics.build(tmp_path / f"k{version}", version=version)

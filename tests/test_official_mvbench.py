@@ -12,6 +12,7 @@ from benchmarks.cli import main
 from tests.fixtures.official import mvbench
 
 
+@pytest.mark.slow
 def test_pyratok_answers_every_question_whose_video_is_on_disk(tmp_path, capsys):
     expected = mvbench.build(tmp_path / "MVBench")
     code = main(["run", "--task", "mvbench", "--tokenizer", "pyratok", "--data-root",

@@ -103,6 +103,7 @@ def _score(annotations: Path, predictions: Path, capsys, *args: str) -> dict:
     return json.loads(captured.out)
 
 
+@pytest.mark.slow
 def test_run_on_the_official_layout(run, release):
     summary, run_dir = run
     _, expected = release
@@ -134,6 +135,7 @@ def test_score_of_the_runs_own_file_reproduces_the_run(run, release, capsys):
     assert whole["average_mAP"] == pytest.approx(3.0)
 
 
+@pytest.mark.slow
 def test_split_files_reproduce_each_split(run, release):
     """seen_unseen writes one file per split (its unseen classes at its tau); scoring it on
     those classes gives that split's unseen mAP."""

@@ -163,6 +163,7 @@ def _run(root: Path, out: Path, generator: str, cache: Path,
     return done, (json.loads(path.read_text()) if path.is_file() else {})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("generator", ["real-copy", "noise"])
 def test_gfvd_on_the_release_scores_handstand_pushups(copies, tmp_path, generator) -> None:
     expected = copies["full"]
@@ -187,6 +188,7 @@ def test_gfvd_on_the_release_scores_handstand_pushups(copies, tmp_path, generato
         assert value > 1.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("generator", ["real-copy", "noise"])
 def test_gfvd_on_a_partial_download_scores_what_is_present(copies, tmp_path, generator) -> None:
     expected = copies["partial"]
@@ -209,6 +211,7 @@ def test_gfvd_on_a_partial_download_scores_what_is_present(copies, tmp_path, gen
     assert abs(value) < 1e-6 if generator == "real-copy" else value > 1.0
 
 
+@pytest.mark.slow
 def test_per_class_generation_keeps_to_the_classes_present(copies, tmp_path) -> None:
     done, s = _run(copies["partial"].root, tmp_path / "out", "real-copy", tmp_path / "cache",
                    "--task-arg", "generated=per_class", "--task-arg", "clips_per_class=2")
@@ -219,6 +222,7 @@ def test_per_class_generation_keeps_to_the_classes_present(copies, tmp_path) -> 
     assert s["metrics"]["fd_pixels8"] > 1e-3  # 2 per class is not the real set's 4 : 4 : 2
 
 
+@pytest.mark.slow
 def test_full_and_partial_copies_never_share_reference_statistics(copies, tmp_path) -> None:
     from benchmarks.families.generation import clip_set
 
@@ -238,6 +242,7 @@ def test_full_and_partial_copies_never_share_reference_statistics(copies, tmp_pa
     assert t["evaluation"]["reference_cache_hits_rank0"] == 0  # nothing reused across sets
 
 
+@pytest.mark.slow
 def test_score_mode_is_refused_in_one_line(copies) -> None:
     lists = copies["full"].root / LISTS
     done = subprocess.run(

@@ -110,6 +110,7 @@ def test_invalid_arguments_raise() -> None:
 # --- ground truth consistency ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_masks_match_visibility_and_pixel_colours(single_clips: list[DemoVideo]) -> None:
     for clip in single_clips[:120]:
         obj, mask = clip.objects[0], clip.masks[0]
@@ -136,6 +137,7 @@ def test_multi_object_masks_are_disjoint_and_coloured() -> None:
             assert close.mean() >= 0.9
 
 
+@pytest.mark.slow
 def test_caption_names_every_object() -> None:
     for seed in range(60):
         clip = make_video(seed)
@@ -233,6 +235,7 @@ def test_appearing_and_disappearing(single_clips: list[DemoVideo]) -> None:
 # --- untrimmed sequences ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_untrimmed_labels_segments_and_stillness() -> None:
     n_two = 0
     for seed in range(30):

@@ -24,6 +24,7 @@ def effnet() -> EfficientNetLite0Reference:
     return EfficientNetLite0Reference()
 
 
+@pytest.mark.slow
 def test_pretrained_weights_classify_a_cat(effnet: EfficientNetLite0Reference) -> None:
     from skimage import data
 
@@ -34,6 +35,7 @@ def test_pretrained_weights_classify_a_cat(effnet: EfficientNetLite0Reference) -
     assert float(probs[list(IMAGENET_CATS)].sum()) > 0.9
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("tap", "dim", "stride"), [("stride8", 40, 8), ("stride16", 112, 16), ("stride32", 1280, 32)]
 )
@@ -53,6 +55,7 @@ def test_efficientnet_taps_shapes_and_frozen(tap: str, dim: int, stride: int) ->
     torch.testing.assert_close(alone[:, 0], feats[:, 1], atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_stride32_tap_equals_extract_features(effnet: EfficientNetLite0Reference) -> None:
     reference = EfficientNetLite0Reference(tap="stride32")
     torch.manual_seed(1)
@@ -63,6 +66,7 @@ def test_stride32_tap_equals_extract_features(effnet: EfficientNetLite0Reference
     torch.testing.assert_close(reference.features(video)[0], expected)
 
 
+@pytest.mark.slow
 def test_resize_to_changes_the_grid() -> None:
     reference = EfficientNetLite0Reference(resize_to=128)
     feats = reference.features(torch.zeros(1, 3, 1, 64, 64))

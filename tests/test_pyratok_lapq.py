@@ -45,6 +45,7 @@ def test_levels_have_their_grids_and_consistent_indices():
         assert torch.allclose(level.features, lapq.features_from_codes(level.codes, i))
 
 
+@pytest.mark.slow
 def test_text_changes_the_codes_only_with_text_guidance():
     feats = _features()
     a, b = _text(["a red circle", "a red circle"]), _text(["a green cross", "a purple star"])
@@ -55,6 +56,7 @@ def test_text_changes_the_codes_only_with_text_guidance():
     assert torch.equal(unguided(feats, a).levels[0].codes, unguided(feats, b).levels[0].codes)
 
 
+@pytest.mark.slow
 def test_previous_level_feeds_the_next_block():
     lapq = _lapq()
     feats = _features()

@@ -54,6 +54,7 @@ def test_every_term_is_finite_with_all_switches_on(tmp_path):
     assert any("lpips(skipped" in t for t in objective.active_terms())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("switch", sorted(CODEBOOK_TERMS) + sorted(TOP_TERMS))
 def test_a_term_switched_off_is_not_computed(tmp_path, switch):
     name = CODEBOOK_TERMS.get(switch) or TOP_TERMS[switch]
@@ -66,11 +67,13 @@ def test_a_term_switched_off_is_not_computed(tmp_path, switch):
         assert objective.drift_head is None
 
 
+@pytest.mark.slow
 def test_codebook_switch_removes_all_five_terms(tmp_path):
     out, _ = _terms(tmp_path, lambda_codebook=0.0)
     assert not set(CODEBOOK_TERMS.values()) & set(out.terms)
 
 
+@pytest.mark.slow
 def test_lpips_is_never_computed_with_random_weights(tmp_path, caplog):
     with caplog.at_level("INFO", logger="pyratok"):
         out, _ = _terms(tmp_path)

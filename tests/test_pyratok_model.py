@@ -19,6 +19,7 @@ def model() -> PyraTok:
     return tiny_model().eval()
 
 
+@pytest.mark.slow
 def test_encoding_levels_shapes_and_ranges(model):
     video = random_video()
     enc = model.encode(video)
@@ -102,6 +103,7 @@ def test_from_pretrained_names_missing_files(tmp_path):
         PyraTok.from_pretrained(tmp_path)
 
 
+@pytest.mark.slow
 def test_gradients_reach_every_trainable_parameter_and_no_frozen_one(tmp_path):
     model = tiny_model().train()
     objective = PyraTokObjective(model, TrainConfig(run_dir=str(tmp_path), ar_width=32,
@@ -134,6 +136,7 @@ def test_odd_frame_sizes_are_padded_on_encode(model):
     assert out.shape[-2:] == (32, 32)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("changes", [dict(lapq=False), dict(pyramid=False), dict(levels=2),
                                      dict(text_guidance=False), dict(quantizer="vq",
                                      codebook_size=32), dict(quantizer="rvq", codebook_size=16)])
@@ -158,6 +161,7 @@ def tiny_wan_folder(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 def test_wan_backbone_option_encodes_decodes_and_trains_only_lora_and_heads(tiny_wan_folder):
     torch.manual_seed(0)
     model = PyraTok(tiny_model_config_wan(tiny_wan_folder))

@@ -210,6 +210,7 @@ def test_spec(tokenizer: PyraTokReleaseTokenizer, folder: Path, reference):
     assert spec.n_params == sum(p.numel() for p in reference.parameters())
 
 
+@pytest.mark.slow
 def test_encode_is_the_quantized_raw_posterior_mean(tokenizer, reference):
     video = clip(17, 16, 24, seed=1)
     encoded = tokenizer.encode(video)
@@ -228,6 +229,7 @@ def test_encode_is_the_quantized_raw_posterior_mean(tokenizer, reference):
     assert encoded.bits.tolist() == [tokenizer.spec.bits_per_token * total_indices]
 
 
+@pytest.mark.slow
 def test_indices_give_back_the_latent_and_the_video(tokenizer, reference):
     video = clip(17, 16, 16, seed=2, batch=2)
     encoded = tokenizer.encode(video)
@@ -240,6 +242,7 @@ def test_indices_give_back_the_latent_and_the_video(tokenizer, reference):
     assert torch.equal(tokenizer.model.decode_indices(encoded.indices), decoded)
 
 
+@pytest.mark.slow
 def test_long_and_ragged_clips_go_window_by_window(tokenizer, reference):
     video = clip(21, 12, 20, seed=3)  # 17 + 4 frames; 12 x 20 pads to 16 x 24
     encoded = tokenizer.encode(video)
@@ -255,6 +258,7 @@ def test_long_and_ragged_clips_go_window_by_window(tokenizer, reference):
     assert out.min() >= -1 and out.max() <= 1
 
 
+@pytest.mark.slow
 def test_tiling_quantizes_the_blended_latent(folder: Path, tokenizer):
     tiled = create_pyratok_release(path=str(folder), tile_size=16, tile_overlap=8)
     whole = create_pyratok_release(path=str(folder), tile_size=64)

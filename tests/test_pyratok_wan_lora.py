@@ -52,6 +52,7 @@ def saved_vae(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_from_pretrained_levels_and_latent_match_vae_encode(saved_vae: Path) -> None:
     backbone = WanLoRABackbone.from_pretrained(saved_vae, lora_rank=4, lora_alpha=8)
     reference = AutoencoderKLWan.from_pretrained(str(saved_vae)).eval()
@@ -96,6 +97,7 @@ def test_only_lora_parameters_are_trainable(saved_vae: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_gradients_reach_lora_only(saved_vae: Path) -> None:
     backbone = WanLoRABackbone.from_pretrained(saved_vae, lora_rank=4, lora_alpha=8)
     features = backbone.encode_features(_video())
@@ -119,6 +121,7 @@ def test_gradients_reach_lora_only(saved_vae: Path) -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("config", [WAN21, WAN22], ids=["wan2.1", "wan2.2"])
 def test_lora_path_equals_folded_weights(config: dict) -> None:
     """With random B, the chunked LoRA encoder equals a plain VAE whose conv weights include
@@ -147,6 +150,7 @@ def test_lora_path_equals_folded_weights(config: dict) -> None:
     assert all(p.requires_grad for p in backbone.lora_parameters())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("config", [WAN21, WAN22], ids=["wan2.1", "wan2.2"])
 def test_decode_latent_matches_vae_decode_and_passes_gradients(config: dict) -> None:
     vae = _vae(config)
@@ -165,6 +169,7 @@ def test_decode_latent_matches_vae_decode_and_passes_gradients(config: dict) -> 
     assert all(p.grad is None for p in backbone.parameters())
 
 
+@pytest.mark.slow
 def test_encode_is_reentrant(saved_vae: Path) -> None:
     backbone = WanLoRABackbone.from_pretrained(saved_vae)
     a, b = _video(seed=4), _video(t=5, seed=5)

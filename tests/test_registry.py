@@ -85,3 +85,38 @@ def test_importing_benchmarks_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_legacy_pyratok_group_is_read_with_a_deprecation_warning(monkeypatch):
+    """A package still registering under ``pyratok.tasks`` (the old name of the family
+    group) keeps working for one release; the warning names the new group."""
+    new = [EntryPoint(name="new_family", value="math:hypot", group="benchmarks.families")]
+    old = [EntryPoint(name="old_family", value="math:floor", group="pyratok.tasks")]
+    groups = {"benchmarks.families": new, "pyratok.tasks": old}
+    monkeypatch.setattr("benchmarks.registry.entry_points", lambda group: groups.get(group, []))
+    reg: Registry = Registry("task family", entry_point_group="benchmarks.families")
+    with pytest.warns(DeprecationWarning, match=r"'old_family'.*'pyratok\.tasks'.*"
+                                                r"register it under 'benchmarks\.families'"):
+        assert reg.names() == ["new_family", "old_family"]
+    import math
+
+    assert reg.get("old_family") is math.floor
+    assert reg.is_plugin("old_family") and reg.is_plugin("new_family")
+
+
+def test_new_group_alone_warns_nothing(monkeypatch, recwarn):
+    eps = [EntryPoint(name="tok", value="math:hypot", group="benchmarks.tokenizers")]
+    monkeypatch.setattr("benchmarks.registry.entry_points",
+                        lambda group: eps if group == "benchmarks.tokenizers" else [])
+    reg: Registry = Registry("tokenizer", entry_point_group="benchmarks.tokenizers")
+    reg.add_lazy("builtin", "math:sqrt")
+    assert reg.names() == ["builtin", "tok"]
+    assert reg.is_plugin("tok") and not reg.is_plugin("builtin")
+    assert not [w for w in recwarn if issubclass(w.category, DeprecationWarning)]
+
+
+def test_every_legacy_group_maps_onto_a_declared_group():
+    from benchmarks.registry import LEGACY_GROUPS, PLUGIN_GROUPS
+
+    assert set(LEGACY_GROUPS) <= set(PLUGIN_GROUPS)
+    assert all(old.startswith("pyratok.") for old in LEGACY_GROUPS.values())

@@ -55,6 +55,7 @@ class _Refs(HTMLParser):
                 self.refs.append(value)
 
 
+@pytest.mark.slow
 def test_the_folder_is_self_contained(site):
     runs, out = site
     page = (out / "index.html").read_text()
@@ -105,6 +106,7 @@ def _is_sorted(keys: list, *, ascending: bool) -> bool:
     return all(part == sorted(part, reverse=not ascending) for part in (nums, texts))
 
 
+@pytest.mark.slow
 def test_page_renders_sorts_and_shows_its_plots_in_chromium(site, tmp_path, monkeypatch):
     if CHROMIUM is None or DRIVER is None:
         pytest.skip("needs Debian chromium and chromium-driver (apt-get install -y chromium "

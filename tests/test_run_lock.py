@@ -132,6 +132,7 @@ def test_an_unreadable_record_does_not_stop_a_takeover(tmp_path, content):
 # two processes on one folder
 
 
+@pytest.mark.slow
 def test_a_second_run_on_a_live_folder_is_refused_and_the_first_finishes(
     tmp_path, webvid, slow_avgpool, capsys
 ):
@@ -185,6 +186,7 @@ def test_a_stale_lock_file_is_taken_over(tmp_path, webvid, caplog):
     assert len(_records(run_dir / "samples.jsonl")) == N_CLIPS
 
 
+@pytest.mark.slow
 def test_sigkill_releases_the_lock_and_the_next_run_resumes(
     tmp_path, webvid, slow_avgpool, caplog
 ):

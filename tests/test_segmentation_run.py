@@ -14,6 +14,7 @@ from benchmarks.families.crf3d import crf_available
 pytestmark = pytest.mark.skipif(not crf_available(), reason="pydensecrf2 not installed")
 
 
+@pytest.mark.slow
 def test_demo_run_writes_official_results_that_score_reads_back(tmp_path, capsys):
     summary = benchmarks.evaluate("ytvis2021", "pyratok", output=tmp_path, progress=False,
                                   plot=True, limit=4)
@@ -41,6 +42,7 @@ def test_demo_run_writes_official_results_that_score_reads_back(tmp_path, capsys
             assert scored[key] == pytest.approx(summary["metrics"][key], abs=1e-9)
 
 
+@pytest.mark.slow
 def test_demo_ap_is_well_above_the_shuffled_names_control(tmp_path):
     """The class names carry the signal: permuting them (ids fixed) collapses AP."""
     runs = {}
@@ -52,6 +54,7 @@ def test_demo_ap_is_well_above_the_shuffled_names_control(tmp_path):
     assert named > shuffled + 20, (named, shuffled)
 
 
+@pytest.mark.slow
 def test_free_text_prompt_units_are_segmented_and_matched_names_scored(tmp_path):
     """App. B.1's free-text mode: a prompt's phrases are the units; a phrase naming a category
     is scored as it, one naming none is predicted (kept with its phrase) but never scored."""

@@ -20,7 +20,10 @@ def test_every_task_family_declares_its_interface(name):
     assert issubclass(family, TaskFamily) and family.name == name
     assert family.metrics and all(isinstance(m, MetricInfo) for m in family.metrics)
     assert family.Params is None or dataclasses.is_dataclass(family.Params)
-    assert family.aggregation
+    # every summary states how the family aggregates: one that replaces the default
+    # per-sample mean (its own finalize) must say how, not keep the default sentence
+    if family.finalize is not TaskFamily.finalize:
+        assert family.aggregation != TaskFamily.aggregation, f"{name}: state its aggregation"
 
 
 @pytest.mark.parametrize("task", benchmarks.list_tasks())
@@ -38,6 +41,7 @@ def test_every_task_parses_and_runs_one_demo_sample(task, tmp_path):
     summary = benchmarks.evaluate(task, tokenizer, limit=1, output=tmp_path, progress=False,
                                   **extra)
     assert summary["n_samples"] == 1 and summary["n_failed"] == 0 and summary["demo_data"]
+    assert summary["aggregation"] == family.aggregation
     names = {m.name for m in family.metrics}
     assert set(summary["metrics"]) | set(summary["unavailable"]) <= names
     # undefined on one sample (e.g. a mAP without ground truth) is None, never NaN

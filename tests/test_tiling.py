@@ -157,6 +157,7 @@ def test_big_frame_runs_tile_by_tile():
     assert torch.equal(latent, avg_pool_encoder(s)(video))
 
 
+@pytest.mark.slow
 def test_tiled_tiny_wan_round_trip_is_close_to_untiled():
     vae = tiny_wan()
     # smooth content, as in real video, so that tile borders matter little

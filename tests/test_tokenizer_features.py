@@ -18,7 +18,7 @@ from benchmarks.tokenizers import TOKENIZERS
 from benchmarks.tokenizers.avgpool import AvgPoolTokenizer
 from benchmarks.tokenizers.base import LevelFeatures, TokenizerSpec, VideoTokenizer
 from benchmarks.tokenizers.identity import IdentityTokenizer
-from tests.helpers.tokenizer_builders import BUILDERS, build_tokenizer
+from tests.helpers.tokenizer_builders import build_tokenizer, clip_shape
 
 NAMES = TOKENIZERS.names()
 RAGGED = (11, 40, 56)  # pads in t (cogvideox, pyratok) and in h, w (pyratok: to 48 x 64)
@@ -95,7 +95,7 @@ def test_embed_video_is_unit_norm_and_pools_every_level(name, tokenizer):
     spec = tok.spec
     if "features" not in spec.capabilities:
         pytest.skip(f"{name} has no 'features' capability")
-    video = clip(*BUILDERS[name][1], seed=1)
+    video = clip(*clip_shape(name, spec), seed=1)
     per_level = [tok.embed_video(video, level) for level in range(spec.num_levels)]
     for emb in per_level:
         assert emb.shape == (2, spec.feature_dim)
@@ -115,7 +115,7 @@ def test_level_out_of_range_names_tokenizer_level_and_count(name, tokenizer):
     if "features" not in tok.spec.capabilities:
         pytest.skip(f"{name} has no 'features' capability")
     n = tok.spec.num_levels
-    video = clip(*BUILDERS[name][1], batch=1)
+    video = clip(*clip_shape(name, tok.spec), batch=1)
     with pytest.raises(ValueError, match=rf"'{name}' has {n} level.*got level {n}\b"):
         tok.features(video, n)
     with pytest.raises(ValueError, match=rf"'{name}' has {n} level.*got level -{n + 1}\b"):
@@ -126,7 +126,7 @@ def test_level_out_of_range_names_tokenizer_level_and_count(name, tokenizer):
 def test_bits_per_token_means_one_index_everywhere(name, tokenizer):
     tok = tokenizer(name)
     spec = tok.spec
-    video = clip(*BUILDERS[name][1])
+    video = clip(*clip_shape(name, spec))
     encoded = tok.encode(video)
     if "bits" not in spec.capabilities:
         assert spec.vocab_size is None and spec.bits_per_token is None
@@ -247,6 +247,7 @@ def test_pyratok_spec_channels(demo_tokenizer):
     assert spec.capabilities == {"decode", "features", "text", "bits"} and spec.causal
 
 
+@pytest.mark.slow
 def test_pyratok_embed_video_is_the_models_clip_embedding(demo_tokenizer):
     model = demo_tokenizer.model
     video = clip(17, 64, 64, seed=2)  # no padding: 1 + 8k frames, a multiple of 16
@@ -260,6 +261,7 @@ def test_pyratok_embed_video_is_the_models_clip_embedding(demo_tokenizer):
         )
 
 
+@pytest.mark.slow
 def test_pyratok_padding_never_reaches_features_or_embeddings(demo_tokenizer):
     model = demo_tokenizer.model
     video = clip(13, 60, 60, seed=3, batch=1)  # pads to 17 frames at 64 x 64

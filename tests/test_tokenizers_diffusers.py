@@ -179,6 +179,7 @@ def test_latent_is_the_raw_posterior_mean(case: Case, loaded):
     assert torch.equal(encoded.features[0], mean)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_round_trip_pads_then_trims(case: Case, loaded):
     tok = loaded[case.name]

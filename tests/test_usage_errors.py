@@ -167,6 +167,7 @@ def test_strict_prints_its_reason_and_counts_match_failures(capsys, tmp_path):
     assert summary["n_failed"] == len(failures) == 1
 
 
+@pytest.mark.slow
 def test_ctrl_c_says_what_is_saved_and_rerun_resumes(tmp_path):
     root = tmp_path / "data"
     write_webvid(root, n=8)

@@ -88,6 +88,7 @@ def test_projector_checkpoint_round_trips(tmp_path):
         TokenProjector.load(tmp_path)
 
 
+@pytest.mark.slow
 def test_both_modes_run_end_to_end(qwen, tiny_set, tmp_path, capsys):
     ckpt = tmp_path / "projector"
     # avgpool (one level, no weights) keeps this fast; the projector takes any level count

@@ -15,6 +15,9 @@ import benchmarks
 from benchmarks.cli import main
 from benchmarks.data import mvbench_demo
 
+# every test here runs the demo set end to end (minutes on 2 CPU cores)
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def demo_runs(tmp_path_factory):

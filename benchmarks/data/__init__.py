@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from benchmarks.registry import Registry
 
-DATASETS: Registry = Registry("dataset", entry_point_group="pyratok.datasets")
+DATASETS: Registry = Registry("dataset", entry_point_group="benchmarks.datasets")
 
 DATASETS.add_lazy("webvid", "benchmarks.data.webvid:WebVidDataset")
 DATASETS.add_lazy("coco", "benchmarks.data.coco:CocoCaptionsDataset")

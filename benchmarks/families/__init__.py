@@ -1,14 +1,14 @@
 """Task families: how one kind of benchmark scores a batch of samples.
 
 Entries are classes implementing :class:`benchmarks.families.base.TaskFamily`; third-party
-packages add their own through the ``pyratok.tasks`` entry-point group.
+packages add their own through the ``benchmarks.families`` entry-point group.
 """
 
 from __future__ import annotations
 
 from benchmarks.registry import Registry
 
-TASK_FAMILIES: Registry = Registry("task family", entry_point_group="pyratok.tasks")
+TASK_FAMILIES: Registry = Registry("task family", entry_point_group="benchmarks.families")
 
 TASK_FAMILIES.add_lazy(
     "reconstruction", "benchmarks.families.reconstruction:ReconstructionFamily"

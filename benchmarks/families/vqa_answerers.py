@@ -1,7 +1,7 @@
 """Answerers of the ``vqa`` family: who picks an option, given a clip and a question.
 
 Registered by snake_case name in :data:`ANSWERERS` (third-party packages add theirs through
-the ``pyratok.answerers`` entry-point group); the task's ``answerer`` key chooses one:
+the ``benchmarks.answerers`` entry-point group); the task's ``answerer`` key chooses one:
 
 - ``similarity`` (default, offline): :mod:`benchmarks.families.vqa_similarity`;
 - ``qwen2.5-vl``: :mod:`benchmarks.families.vqa_qwen` (a local Qwen2.5-VL folder).
@@ -45,7 +45,7 @@ class Answerer(Protocol):
         ...
 
 
-ANSWERERS: Registry = Registry("answerer", entry_point_group="pyratok.answerers")
+ANSWERERS: Registry = Registry("answerer", entry_point_group="benchmarks.answerers")
 ANSWERERS.add_lazy("similarity", "benchmarks.families.vqa_similarity:SimilarityAnswerer")
 ANSWERERS.add_lazy("qwen2.5-vl", "benchmarks.families.vqa_qwen:QwenAnswerer")
 

@@ -9,14 +9,16 @@
 
 - ``pixels8``: 8×8 average-pooled pixels (no network), ``fd_pixels8``, for tests.
 
-Third-party packages add extractors through the ``pyratok.features`` entry-point group.
+Third-party packages add extractors through the ``benchmarks.features`` entry-point group.
 """
 
 from __future__ import annotations
 
 from benchmarks.registry import Registry
 
-FEATURE_EXTRACTORS: Registry = Registry("feature extractor", entry_point_group="pyratok.features")
+FEATURE_EXTRACTORS: Registry = Registry(
+    "feature extractor", entry_point_group="benchmarks.features"
+)
 
 FEATURE_EXTRACTORS.add_lazy("i3d", "benchmarks.features.i3d:create_i3d")
 FEATURE_EXTRACTORS.add_lazy("effnet_lite0", "benchmarks.features.effnet:create_effnet_lite0")

@@ -9,14 +9,14 @@ Every entry is a factory ``create(context: GeneratorContext, **args) -> VideoGen
 - ``real-copy``: held-out real clips of the requested class (the floor of a gFVD table);
 - ``noise``: uniform noise clips (the ceiling).
 
-Third-party packages add generators through the ``pyratok.generators`` entry-point group.
+Third-party packages add generators through the ``benchmarks.generators`` entry-point group.
 """
 
 from __future__ import annotations
 
 from benchmarks.registry import Registry
 
-GENERATORS: Registry = Registry("generator", entry_point_group="pyratok.generators")
+GENERATORS: Registry = Registry("generator", entry_point_group="benchmarks.generators")
 
 GENERATORS.add_lazy("ar", "benchmarks.generators.ar:create_ar")
 GENERATORS.add_lazy("real-copy", "benchmarks.generators.bounds:create_real_copy")

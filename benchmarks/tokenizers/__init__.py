@@ -1,7 +1,7 @@
 """Tokenizer adapters, registered lazily so that start-up imports nothing heavy.
 
 A registry entry is a factory ``(**kwargs) -> VideoTokenizer``. Third-party packages add
-their own through the ``pyratok.tokenizers`` entry-point group.
+their own through the ``benchmarks.tokenizers`` entry-point group.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from benchmarks.registry import Registry
 
-TOKENIZERS: Registry = Registry("tokenizer", entry_point_group="pyratok.tokenizers")
+TOKENIZERS: Registry = Registry("tokenizer", entry_point_group="benchmarks.tokenizers")
 
 TOKENIZERS.add_lazy("identity", "benchmarks.tokenizers.identity:create_identity")
 TOKENIZERS.add_lazy("avgpool", "benchmarks.tokenizers.avgpool:create_avgpool")

@@ -8,6 +8,7 @@ import pytest
 from benchmarks.metrics.frechet import FeatureStats
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("n", "d"), [(2048, 400), (100, 1280)])
 def test_bench_frechet_from_stats(benchmark, n: int, d: int) -> None:
     rng = np.random.default_rng(0)

@@ -22,6 +22,7 @@ def root():
     return demo_root("webvid")
 
 
+@pytest.mark.slow
 def test_bench_identity_run(benchmark, root, tmp_path):
     benchmark.group = "identity-run-vs-bare-loop"
 

@@ -61,6 +61,7 @@ def test_bench_vis_pycocotools_reference(benchmark, stacked):
         assert ours[key] == pytest.approx(ref[key], abs=1e-4), key
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not crf_available(), reason="pydensecrf2 not installed")
 @pytest.mark.benchmark(group="3D CRF 17x256x256")
 def test_bench_crf_17x256x256(benchmark):

@@ -3,7 +3,12 @@
 ``BUILDERS`` maps a registry name to ``(kwargs builder given a tmp folder, clip (t, h, w))``:
 the folder is written with the library's own ``save_pretrained`` (``tests.helpers.tiny_vaes``,
 ``tests.helpers.tiny_pyratok``), and the clip is one the tokenizer takes as it is. A newly
-registered tokenizer that needs weights must add an entry here.
+registered built-in tokenizer must add an entry here.
+
+A tokenizer an installed package registers (entry-point plug-in) is built with its
+factory's defaults and a clip derived from its spec; one whose factory needs arguments
+(weights) is skipped, naming the plug-in: the registry-wide tests run on whatever is
+installed.
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from benchmarks.tokenizers import TOKENIZERS
-from benchmarks.tokenizers.base import VideoTokenizer
+from benchmarks.tokenizers.base import TokenizerSpec, VideoTokenizer
 from tests.helpers import tiny_vaes
 from tests.helpers.tiny_pyratok import save_tiny_pyratok
 
@@ -36,8 +43,26 @@ BUILDERS: dict[str, tuple[Builder, tuple[int, int, int]]] = {
 
 
 def build_tokenizer(name: str, folder: Path) -> VideoTokenizer:
-    """The registered tokenizer ``name`` with tiny weights written under ``folder``."""
-    if name not in BUILDERS:
+    """The registered tokenizer ``name`` with tiny weights written under ``folder``; a
+    plug-in's with its factory's defaults (skips the test if the factory needs arguments)."""
+    if name in BUILDERS:
+        make_kwargs, _ = BUILDERS[name]
+        return TOKENIZERS.get(name)(**make_kwargs(Path(folder)))
+    if not TOKENIZERS.is_plugin(name):
         raise KeyError(f"registered tokenizer {name!r} has no tiny builder in {__name__}.BUILDERS")
-    make_kwargs, _ = BUILDERS[name]
-    return TOKENIZERS.get(name)(**make_kwargs(Path(folder)))
+    factory = TOKENIZERS.get(name)
+    try:
+        return factory()
+    except TypeError as error:  # a required argument: its weights, which we do not have
+        pytest.skip(f"plug-in tokenizer {name!r} cannot be built without arguments: {error}")
+
+
+def clip_shape(name: str, spec: TokenizerSpec) -> tuple[int, int, int]:
+    """``(t, h, w)`` of a clip ``name`` takes as it is: ``BUILDERS``'s, else (a plug-in)
+    the shortest valid length from 5 frames on, and two cells of the coarsest level."""
+    if name in BUILDERS:
+        return BUILDERS[name][1]
+    t = next(n for n in range(5, 5 + 64 * spec.temporal_compression)
+             if spec.valid_num_frames(n))
+    side = 2 * max(max(s_h, s_w) for _, s_h, s_w in spec.level_strides)
+    return t, side, side

@@ -1,0 +1,10 @@
+"""An example third-party package for the video-tokenizer harness (``benchmarks``).
+
+It registers, through entry points declared in its ``pyproject.toml``:
+
+- the tokenizer ``example-posterize`` (:mod:`.tokenizer`, group ``benchmarks.tokenizers``);
+- the task family ``temporal_flicker`` (:mod:`.family`, group ``benchmarks.families``);
+- the task ``example-flicker`` (``tasks/example-flicker.yaml``, group ``benchmarks.tasks``).
+
+Nothing here is imported until the harness first uses one of them.
+"""

@@ -1,0 +1,31 @@
+"""Every entry-point group the harness declares is read by a registry (or by task
+discovery), and the README's plug-in section documents exactly those groups."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from benchmarks.data import DATASETS
+from benchmarks.families import TASK_FAMILIES
+from benchmarks.families.vqa_answerers import ANSWERERS
+from benchmarks.features import FEATURE_EXTRACTORS
+from benchmarks.generators import GENERATORS
+from benchmarks.registry import PLUGIN_GROUPS
+from benchmarks.tokenizers import TOKENIZERS
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+REGISTRIES = (TOKENIZERS, TASK_FAMILIES, DATASETS, GENERATORS, FEATURE_EXTRACTORS, ANSWERERS)
+
+
+def test_every_declared_group_is_read():
+    read = {r.entry_point_group for r in REGISTRIES} | {"benchmarks.tasks"}  # config.py
+    assert read == set(PLUGIN_GROUPS)
+    assert all(group.startswith("benchmarks.") for group in PLUGIN_GROUPS)
+
+
+def test_readme_plugin_section_lists_every_group():
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Plug-ins\n", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `(benchmarks\.[a-z_]+)` \|", section, flags=re.M))
+    assert documented == set(PLUGIN_GROUPS)
