@@ -8,7 +8,6 @@ appended to the store as soon as it exists.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -20,16 +19,12 @@ from benchmarks.data.loader import make_loader
 from benchmarks.families.base import SampleResult, TaskFamily
 from benchmarks.runner.options import StrictStop
 from benchmarks.runner.plan import RunPlan
+from benchmarks.seeding import sample_seed
 from benchmarks.store import ResultStore
 
 log = logging.getLogger("benchmarks")
 
 MIN_SAMPLES_FOR_WORKERS = 32  # shorter runs decode in-process (see Executor.loop)
-
-
-def sample_seed(seed: int, sample_id: str) -> int:
-    digest = hashlib.sha256(f"{seed}:{sample_id}".encode()).digest()
-    return int.from_bytes(digest[:4], "little")
 
 
 def equal_shape_batches(items: list[Sample], batch_size: int) -> list[list[Sample]]:
