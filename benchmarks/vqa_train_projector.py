@@ -4,13 +4,14 @@
         --qwen DIR --out ckpt/ [--data-root DIR] [--steps 300] [--lr 1e-3] [--limit N]
 
 Every level's features of each question's clip (the task's frame sampling) are projected
-(:class:`~benchmarks.families.vqa_projector.TokenProjector`) into the place of the video in
-MVBench's prompt (:mod:`benchmarks.families.vqa_qwen_inputs`); the loss is the language
+(:class:`~benchmarks.families.vqa.projector.TokenProjector`) into the place of the video in
+MVBench's prompt (:mod:`benchmarks.families.vqa.qwen_inputs`); the loss is the language
 model's cross-entropy on the right answer ``"X)"`` after ``Best option:(``. The tokenizer
-and the LM are frozen; only the projector learns (AdamW, one question per step, drawn
-with ``--seed``). Train on a split you do not evaluate on: ``--data-root`` takes any
-folder in MVBench's layout (default: the task's demo set). Writes ``projector.json`` and
-``projector.safetensors`` into ``--out`` (the format is in ``vqa_projector``'s docstring).
+and the LM are frozen; only the projector learns (AdamW, one question per step, drawn with
+``--seed``). Train on a split you do not evaluate on: ``--data-root`` takes any folder in
+MVBench's layout (default: the task's demo set). Writes ``projector.json`` and
+``projector.safetensors`` into ``--out`` (the format is in the docstring of
+:mod:`benchmarks.families.vqa.projector`).
 """
 
 from __future__ import annotations
@@ -50,15 +51,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def train(args: argparse.Namespace) -> dict:
     from benchmarks.data.base import SampleError
-    from benchmarks.families.vqa import VQAFamily
-    from benchmarks.families.vqa_answerers import VQAItem
-    from benchmarks.families.vqa_parse import option_letter
-    from benchmarks.families.vqa_projector import (
+    from benchmarks.families.vqa.answerers import VQAItem
+    from benchmarks.families.vqa.family import VQAFamily
+    from benchmarks.families.vqa.parse import option_letter
+    from benchmarks.families.vqa.projector import (
         ProjectorConfig,
         TokenProjector,
         tokenizer_levels,
     )
-    from benchmarks.families.vqa_qwen import load_qwen
+    from benchmarks.families.vqa.qwen import load_qwen
     from benchmarks.runner.plan import (
         create_checked_tokenizer,
         open_dataset,

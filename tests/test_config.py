@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from benchmarks.config import ConfigError, discover_tasks, load_task, parse_key_values
-from benchmarks.families.reconstruction import ReconstructionParams
+from benchmarks.families.reconstruction.family import ReconstructionParams
 
 
 def test_builtin_tasks_parse():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.families.crf3d import CrfParams, crf_available, refine
-from benchmarks.families.vis_masks import unit_probabilities
+from benchmarks.families.segmentation.crf3d import CrfParams, crf_available, refine
+from benchmarks.families.segmentation.masks import unit_probabilities
 from pyratok.demo import make_video
 
 pytestmark = pytest.mark.skipif(not crf_available(), reason="pydensecrf2 not installed")

@@ -12,7 +12,8 @@ ground truth and otherwise sets ``tp`` and ``lock_gt``; ``tp_cumsum`` / ``fp_cum
 (``Evaluation/utils.py``) with its backward ``max`` loop and its sum over the indices where
 recall changes. The only changes are the two sorts, made stable (the toolkit's
 ``argsort()[::-1]`` leaves the order of ties to numpy's build; see the module docstring of
-:mod:`benchmarks.families.detection_map`). The vectorised implementation was also checked
+:mod:`benchmarks.families.localization.detection_map`). The vectorised implementation was
+also checked
 once, outside this suite, against a transcription of the toolkit's three functions run on
 pandas DataFrames (40 random classes with distinct scores × both threshold sets: largest
 difference 1.1e-16).
@@ -26,7 +27,11 @@ import numpy as np
 import pytest
 
 from benchmarks.families.base import ScoreInputError
-from benchmarks.families.detection_map import (
+from benchmarks.families.localization.activitynet_files import (
+    read_activitynet_ground_truth,
+    read_detection_results,
+)
+from benchmarks.families.localization.detection_map import (
     ACTIVITYNET_THRESHOLDS,
     THUMOS14_THRESHOLDS,
     ClassGroundTruth,
@@ -38,7 +43,6 @@ from benchmarks.families.detection_map import (
     segment_iou,
     threshold_key,
 )
-from benchmarks.families.tal_files import read_activitynet_ground_truth, read_detection_results
 
 # reference ---------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.config import COMMON_KEYS, ConfigError, TaskConfig, load_task, read_yaml
-from benchmarks.families.reconstruction import ReconstructionParams
+from benchmarks.families.reconstruction.family import ReconstructionParams
 from benchmarks.store import FAILURES, SAMPLES, ResultStore, read_jsonl
 
 REPO = Path(__file__).resolve().parents[1]

@@ -46,7 +46,7 @@ def test_demo_run_beats_shuffled_prompts(thumos, tmp_path):
 def test_a_tau_sweep_resumes_every_video(thumos, monkeypatch):
     """tau and the protocol change no stored similarity: nothing is re-encoded."""
     summary, out = thumos
-    from benchmarks.families.localization import LocalizationFamily
+    from benchmarks.families.localization.family import LocalizationFamily
 
     def fail(*_a, **_k):
         raise AssertionError("re-encoded a video")

@@ -239,7 +239,7 @@ def test_a_folder_without_class_files_is_exit_2(tmp_path, capsys):
 def test_the_log_line_says_what_tal_samples():
     from types import SimpleNamespace
 
-    from benchmarks.families.localization import LocalizationFamily, LocalizationParams
+    from benchmarks.families.localization.family import LocalizationFamily, LocalizationParams
 
     family = SimpleNamespace(params=LocalizationParams(sample_fps=10.0, clip_frames=32,
                                                        context=8))

@@ -20,7 +20,7 @@ from pycocotools import mask as mask_utils
 
 from benchmarks.cli import main
 from benchmarks.data.ytvis import OVISDataset, YouTubeVISDataset
-from benchmarks.families.vis_eval import METRIC_NAMES
+from benchmarks.families.segmentation.evaluation import METRIC_NAMES
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.tokenizers import TOKENIZERS
 from tests.fixtures.official import ovis, ytvis2021

@@ -17,7 +17,7 @@ import torch
 
 import benchmarks
 from benchmarks.cli import main
-from benchmarks.families.latency import summarize, timing_clip
+from benchmarks.families.reconstruction.latency import summarize, timing_clip
 from benchmarks.reporting.paper.claims import paper_claims
 
 V100 = "cuda: Tesla V100-SXM2-16GB"

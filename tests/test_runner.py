@@ -74,7 +74,7 @@ def test_avgpool_matches_manual_metrics(webvid_root, tmp_path):
 
 
 def test_resume_skips_finished_samples(webvid_root, tmp_path, monkeypatch):
-    from benchmarks.families.reconstruction import ReconstructionFamily
+    from benchmarks.families.reconstruction.family import ReconstructionFamily
 
     kwargs = dict(data_root=webvid_root, output=tmp_path, progress=False, **SMALL)
     benchmarks.evaluate("webvid", "avgpool", limit=2, **kwargs)

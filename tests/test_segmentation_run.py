@@ -9,7 +9,7 @@ import pytest
 
 import benchmarks
 from benchmarks.cli import main
-from benchmarks.families.crf3d import crf_available
+from benchmarks.families.segmentation.crf3d import crf_available
 
 pytestmark = pytest.mark.skipif(not crf_available(), reason="pydensecrf2 not installed")
 

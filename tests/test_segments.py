@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.families.localization import decode_segments
-from benchmarks.families.segments import window_scores
+from benchmarks.families.localization.segments import decode_segments, window_scores
 
 
 def _brute(s, window, tau, max_instances):

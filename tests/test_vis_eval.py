@@ -17,7 +17,7 @@ from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-from benchmarks.families.vis_eval import Track, evaluate_vis, track_ious
+from benchmarks.families.segmentation.evaluation import Track, evaluate_vis, track_ious
 
 KEYS = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10")
 

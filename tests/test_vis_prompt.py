@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.families.vis_prompt import PromptUnit, prompt_units
+from benchmarks.families.segmentation.prompt import PromptUnit, prompt_units
 
 
 def test_phrases_split_at_commas_semicolons_and_and_with_articles_dropped():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.families.vqa_parse import option_letter, parse_answer
+from benchmarks.families.vqa.parse import option_letter, parse_answer
 
 TABLE = [  # (raw answer, candidates, letter, index, status)
     ("A", 4, "A", 0, "ok"),

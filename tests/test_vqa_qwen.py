@@ -13,11 +13,11 @@ import torch
 
 import benchmarks
 from benchmarks.cli import main
-from benchmarks.families.vqa import VQAParams
-from benchmarks.families.vqa_answerers import VQAItem
-from benchmarks.families.vqa_projector import ProjectorConfig, TokenProjector
-from benchmarks.families.vqa_qwen import QwenAnswerer
-from benchmarks.families.vqa_qwen_inputs import VideoPatching, chat_prompt
+from benchmarks.families.vqa.answerers import VQAItem
+from benchmarks.families.vqa.family import VQAParams
+from benchmarks.families.vqa.projector import ProjectorConfig, TokenProjector
+from benchmarks.families.vqa.qwen import QwenAnswerer
+from benchmarks.families.vqa.qwen_inputs import VideoPatching, chat_prompt
 from benchmarks.vqa_train_projector import main as train_main
 from tests.helpers.tiny_qwen import build_tiny_qwen
 

@@ -1,6 +1,6 @@
 """THUMOS14's temporal annotation files, read line by line: the parts the dataset reader
-(:mod:`benchmarks.data.thumos14`) and ``score`` (:mod:`benchmarks.families.thumos_files`)
-share, so both see the same segments.
+(:mod:`benchmarks.data.thumos14`) and ``score``
+(:mod:`benchmarks.families.localization.thumos_files`) share, so both see the same segments.
 
 ``<Class>_<split>.txt`` holds lines ``video_name start end`` (seconds, whitespace
 separated: the release puts two spaces after the name; CRLF or LF); ``Ambiguous_<split>.txt``

@@ -11,15 +11,15 @@ from benchmarks.registry import Registry
 TASK_FAMILIES: Registry = Registry("task family", entry_point_group="benchmarks.families")
 
 TASK_FAMILIES.add_lazy(
-    "reconstruction", "benchmarks.families.reconstruction:ReconstructionFamily"
+    "reconstruction", "benchmarks.families.reconstruction.family:ReconstructionFamily"
 )
 TASK_FAMILIES.add_lazy(
-    "classification", "benchmarks.families.classification:ClassificationFamily"
+    "classification", "benchmarks.families.classification.family:ClassificationFamily"
 )
-TASK_FAMILIES.add_lazy("localization", "benchmarks.families.localization:LocalizationFamily")
-TASK_FAMILIES.add_lazy("segmentation", "benchmarks.families.segmentation:SegmentationFamily")
-TASK_FAMILIES.add_lazy("vqa", "benchmarks.families.vqa:VQAFamily")
-TASK_FAMILIES.add_lazy("compression", "benchmarks.families.compression:CompressionFamily")
-TASK_FAMILIES.add_lazy("generation", "benchmarks.families.generation:GenerationFamily")
+TASK_FAMILIES.add_lazy("localization", "benchmarks.families.localization.family:LocalizationFamily")
+TASK_FAMILIES.add_lazy("segmentation", "benchmarks.families.segmentation.family:SegmentationFamily")
+TASK_FAMILIES.add_lazy("vqa", "benchmarks.families.vqa.family:VQAFamily")
+TASK_FAMILIES.add_lazy("compression", "benchmarks.families.compression.family:CompressionFamily")
+TASK_FAMILIES.add_lazy("generation", "benchmarks.families.generation.family:GenerationFamily")
 
 __all__ = ["TASK_FAMILIES"]

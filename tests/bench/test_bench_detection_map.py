@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.families.detection_map import ACTIVITYNET_THRESHOLDS, detection_map
+from benchmarks.families.localization.detection_map import ACTIVITYNET_THRESHOLDS, detection_map
 from tests.test_detection_map import _average_precision_loop, _random_dataset
 
 pytestmark = pytest.mark.benchmark(group="detection mAP 10k predictions")

@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from benchmarks.families.vqa_answerers import VQAItem
-from benchmarks.families.vqa_parse import option_letter
+from benchmarks.families.vqa.answerers import VQAItem
+from benchmarks.families.vqa.parse import option_letter
 
 
 class SimilarityAnswerer:

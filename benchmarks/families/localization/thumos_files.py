@@ -41,7 +41,7 @@ from benchmarks.data.thumos14_annotations import (
     read_class_indices,
 )
 from benchmarks.families.base import ScoreInputError
-from benchmarks.families.tal_files import TalGroundTruth
+from benchmarks.families.localization.activitynet_files import TalGroundTruth
 
 Detection = tuple[str, float, float, float]  # label, start s, end s, score
 

@@ -9,10 +9,10 @@ from the mean squared error over the whole clip, then averaged over clips; SSIM 
 (AlexNet, lpips v0.1) per frame, averaged likewise. Latency: wall time of ``encode`` and
 ``decode`` per clip (a call's time over its clips) after a warm-up call, with
 ``torch.cuda.synchronize`` on GPU; with ``latency_frames`` set, timed on a clip of that
-many frames made from the sample, in a pass of its own (:mod:`benchmarks.families.latency`),
-the metrics' clip being reconstructed untimed. Every record states what was timed (clip
-shape, clips per call, device by name, dtype); the summary gives it as
-``evaluation.latency``.
+many frames made from the sample, in a pass of its own
+(:mod:`benchmarks.families.reconstruction.latency`), the metrics' clip being reconstructed
+untimed. Every record states what was timed (clip shape, clips per call, device by name,
+dtype); the summary gives it as ``evaluation.latency``.
 """
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ from torch import Tensor
 
 from benchmarks.data.base import Sample
 from benchmarks.families.base import MetricInfo, SampleResult, TaskFamily
-from benchmarks.families.latency import (
+from benchmarks.families.reconstruction.latency import (
     LatencySetting,
     device_name,
     summarize,
     timing_clip,
     tokenizer_dtype,
 )
-from benchmarks.families.rfvd import RfvdStage
+from benchmarks.families.reconstruction.rfvd import RfvdStage
 from benchmarks.metrics import clip_psnr, lpips_if_available, ssim_of_mapped
 from benchmarks.tokenizers.base import from_tokenizer_range, to_tokenizer_range
 
@@ -51,7 +51,8 @@ class ReconstructionParams:
         lpips: compute LPIPS (its AlexNet weights must be in the torch hub cache).
         examples: save this many side-by-side pictures (input frames over their
             reconstruction) as ``<run>/plots/<sample_id>.png``.
-        rfvd, features, i3d_path: the optional rFVD (see :mod:`benchmarks.families.rfvd`).
+        rfvd, features, i3d_path: the optional rFVD
+            (see :mod:`benchmarks.families.reconstruction.rfvd`).
         latency_frames: frames of the clip encode/decode are timed on (Table 1: 25);
             ``None`` times the scored clip itself. A tokenizer that cannot take that many
             frames is timed on the longest length it takes below it (recorded as timed).
@@ -62,7 +63,7 @@ class ReconstructionParams:
     latency_frames: int | None = None
     lpips: bool = True
     examples: int = 4
-    rfvd: bool = False  # rFVD (benchmarks/families/rfvd.py)
+    rfvd: bool = False  # rFVD (benchmarks/families/reconstruction/rfvd.py)
     features: str = "i3d"  # rFVD features: i3d (rfvd) or effnet_lite0 (rfd_effnet_lite0)
     i3d_path: str | None = None
 

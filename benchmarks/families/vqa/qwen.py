@@ -9,7 +9,7 @@ Two ways to see the video (task key ``vision``):
   folder) and put in the prompt where the video goes, before the question (B.2: "projected
   into the language embedding space and prepended to the question tokens").
 
-The prompt (:mod:`benchmarks.families.vqa_qwen_inputs`) ends with ``Best option:(`` as
+The prompt (:mod:`benchmarks.families.vqa.qwen_inputs`) ends with ``Best option:(`` as
 MVBench's does; decoding is greedy (``do_sample=False``) for ``max_new_tokens``; the
 generated text is the raw answer, read by the letter rule. Weights and tokenizer come from
 the folder only (``local_files_only=True``; nothing is downloaded).
@@ -24,9 +24,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from benchmarks.families.vqa_answerers import VQAItem
-from benchmarks.families.vqa_projector import TokenProjector, tokenizer_levels
-from benchmarks.families.vqa_qwen_inputs import VIDEO_PAD, VideoPatching, chat_prompt
+from benchmarks.families.vqa.answerers import VQAItem
+from benchmarks.families.vqa.projector import TokenProjector, tokenizer_levels
+from benchmarks.families.vqa.qwen_inputs import VIDEO_PAD, VideoPatching, chat_prompt
 
 
 @dataclass

@@ -35,7 +35,7 @@ from benchmarks.data.ytvis import (
     read_annotation_file,
 )
 from benchmarks.families.base import ScoreInputError, read_score_ids
-from benchmarks.families.vis_eval import Track
+from benchmarks.families.segmentation.evaluation import Track
 
 __all__ = ["SUBMISSION", "VisGroundTruth", "VisSubset",
            "ground_truth_tracks", "read_video_ids", "read_ground_truth", "read_results",

@@ -11,7 +11,7 @@ Accepted forms, the letter in any case, surrounding white space ignored:
 Anything else is unparseable (``"A cat is …"``: a bare letter followed by text reads as a
 word, not an answer; ``"[A]"``; ``""``). A parsed letter beyond the last candidate is
 out of range. Unparseable, empty and out-of-range answers all count as wrong
-(:mod:`benchmarks.families.vqa_counting`): never as right, as MVBench's own ``check_ans``
+(:mod:`benchmarks.families.vqa.counting`): never as right, as MVBench's own ``check_ans``
 counts an empty answer (``"" in "(a)"`` is true in Python).
 """
 

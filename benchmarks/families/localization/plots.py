@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.families.segments import decode_segments, window_scores
-from benchmarks.families.tal_protocol import VideoScores
+from benchmarks.families.localization.protocol import VideoScores
+from benchmarks.families.localization.segments import decode_segments, window_scores
 
 
 def plot_video(

@@ -6,11 +6,12 @@ embedding of every class prompt, in the tokenizer's own text space (``embed_text
 Class prompts are an ensemble of templates (CLIP's, Radford et al. 2021 §3.1.4: each
 template's embedding L2-normalised, averaged, normalised again). The prediction is the
 top-5 labels, best first; the dataset-level top-1 / top-5 (percent) follow
-:mod:`benchmarks.families.topk`, the same code ``score`` runs on a prediction file.
+:mod:`benchmarks.families.classification.topk`, the same code ``score`` runs on a prediction file.
 
 Tokenizers without text alignment: ``probe: linear`` fits a ridge map from clip
 embeddings to MiniLM text embeddings on the training split
-(:mod:`benchmarks.families.linear_probe`); the summary then says ``zero_shot: false``.
+(:mod:`benchmarks.families.classification.linear_probe`); the summary then says
+``zero_shot: false``.
 
 Control: ``shuffle_class_names: SEED`` permutes the names given to the text encoder
 against the labels — a text-aligned tokenizer must then fall to chance.
@@ -37,7 +38,7 @@ from benchmarks.families.base import (
     TaskFamily,
     read_score_ids,
 )
-from benchmarks.families.topk import (
+from benchmarks.families.classification.topk import (
     GroundTruth,
     count_topk,
     read_ground_truth_csv,
@@ -181,7 +182,7 @@ class ClassificationFamily(TaskFamily):
         return embed
 
     def _fit_probe(self, dataset: Dataset):
-        from benchmarks.families.linear_probe import fit_ridge
+        from benchmarks.families.classification.linear_probe import fit_ridge
 
         train = dataset.with_split(self.params.probe_split)
         by_class: dict[str, list] = {}

@@ -3,7 +3,7 @@
 Every question of the annotations is in the denominator. A missing answer (no entry in
 the prediction file, or a video that could not be decoded in a run), an empty one, an
 unparseable one and a letter past the last candidate are all wrong
-(:mod:`benchmarks.families.vqa_parse`). Two common evaluators differ, and both inflate:
+(:mod:`benchmarks.families.vqa.parse`). Two common evaluators differ, and both inflate:
 
 - lmms-eval's MVBench task divides by the questions that were answered;
 - MVBench's own ``check_ans`` counts an empty answer as right (``"" in gt_option``).
@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from benchmarks.families.base import Evaluation
-from benchmarks.families.vqa_parse import parse_answer
+from benchmarks.families.vqa.parse import parse_answer
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Question:
 class Outcome:
     """How one question was answered: the raw answer and the letter read from it.
 
-    ``status`` is a :data:`~benchmarks.families.vqa_parse.Status` or ``missing``.
+    ``status`` is a :data:`~benchmarks.families.vqa.parse.Status` or ``missing``.
     """
 
     question_id: str

@@ -49,6 +49,7 @@ from benchmarks.features.stage import (
     reference_key,
     stats_of,
 )
+from benchmarks.seeding import sample_seed
 from benchmarks.tokenizers.base import to_tokenizer_range
 
 log = logging.getLogger(__name__)
@@ -99,8 +100,6 @@ def clip_set(sample_ids) -> dict[str, Any]:
 
 
 def _seed(run_seed: int, key: str) -> int:
-    from benchmarks.seeding import sample_seed
-
     return sample_seed(run_seed, f"generate:{key}")
 
 
@@ -254,7 +253,7 @@ class GenerationFamily(TaskFamily):
         n = self.params.grid_clips_per_class
         if n < 1 or self.run_dir is None or self.generator is None or not class_ids:
             return {}
-        from benchmarks.families.generation_grid import write_grid
+        from benchmarks.families.generation.grid import write_grid
 
         rows = {}
         with torch.inference_mode():

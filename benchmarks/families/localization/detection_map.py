@@ -48,7 +48,8 @@ Differences of scope, not of algorithm: a class with ground truth but no predict
 AP 0 (as the toolkit); a class of ``classes`` without ground truth in the evaluated
 videos has no AP (NaN in ``ap``) and is left out of every mean (the toolkit only knows
 the classes of its ground truth); predictions on videos outside the ground truth are
-ignored here (the file reader, :mod:`benchmarks.families.tal_files`, rejects them).
+ignored here (the file reader, :mod:`benchmarks.families.localization.activitynet_files`,
+rejects them).
 """
 
 from __future__ import annotations

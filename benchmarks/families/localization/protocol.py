@@ -9,7 +9,7 @@
 
 ``ambiguous`` (video id → Ambiguous segments, THUMOS14) is passed to the mAP, which never
 counts an unmatched detection there as a false positive
-(:mod:`benchmarks.families.detection_map`).
+(:mod:`benchmarks.families.localization.detection_map`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from benchmarks.families.detection_map import detection_map
-from benchmarks.families.segments import decode_segments
+from benchmarks.families.localization.detection_map import detection_map
+from benchmarks.families.localization.segments import decode_segments
 
 Segment = tuple[str, float, float]  # label, start s, end s
 Detection = tuple[str, float, float, float]  # label, start s, end s, score

@@ -14,7 +14,7 @@ and LPIPS. Per sequence (the first ``frames_per_clip`` frames):
   own empirical frequencies in the clip (per level, ``−Σ log2 p``; the frequency table
   itself is not counted), a lower bound for an entropy coder, named as such.
 
-Fidelity (:mod:`benchmarks.families.clip_fidelity`): ``psnr_y`` (luma, whole clip, peak
+Fidelity (:mod:`benchmarks.families.compression.fidelity`): ``psnr_y`` (luma, whole clip, peak
 255), RGB ``psnr``/``ssim``/``lpips`` as the reconstruction family computes them, and
 ``ms_ssim`` (five-scale MS-SSIM, Wang et al. 2003). Table 7's "SSIM" column is MS-SSIM: its
 HEVC, VVC ("VCC"), MAGVIT and MAGVIT-v2 rows are MAGVIT-v2's (Yu et al., ICLR 2024,
@@ -46,7 +46,7 @@ from benchmarks.families.base import (
     TaskFamily,
     mean_evaluation,
 )
-from benchmarks.families.clip_fidelity import ClipFidelity
+from benchmarks.families.compression.fidelity import ClipFidelity
 from benchmarks.io.yuv import YuvFrame, rgb_to_luma, yuv_to_rgb
 from benchmarks.metrics import lpips_if_available, ms_ssim_min_size
 from benchmarks.tokenizers.base import from_tokenizer_range, to_tokenizer_range

@@ -1,23 +1,25 @@
 """Zero-shot video instance segmentation (paper Table 3; method Appendix B.1; data E.2).
 
-Per video (:mod:`benchmarks.families.vis_masks`): relevance of every token of level
-q^(L) (``level: -1``) with every category name's text embedding; softmax over the units
-plus a background of constant score; probabilities upsampled to a pixel grid following the
-level's strides (the frames resized, never cropped; the grid's longer side capped at
-``crf_max_side``); a fully connected 3D CRF over (t, y, x)
-(:mod:`benchmarks.families.crf3d`; ``crf: false`` keeps the raw probabilities); per-unit
-masks split into spatio-temporal connected components, each an instance with a score,
-RLE-encoded at the original frame size. The instances are the record's ``prediction``.
+Per video (:mod:`benchmarks.families.segmentation.masks`): relevance of every token of
+level q^(L) (``level: -1``) with every category name's text embedding; softmax over the
+units plus a background of constant score; probabilities upsampled to a pixel grid
+following the level's strides (the frames resized, never cropped; the grid's longer side
+capped at ``crf_max_side``); a fully connected 3D CRF over (t, y, x)
+(:mod:`benchmarks.families.segmentation.crf3d`; ``crf: false`` keeps the raw
+probabilities); per-unit masks split into spatio-temporal connected components, each an
+instance with a score, RLE-encoded at the original frame size. The instances are the
+record's ``prediction``.
 
 Dataset level (``finalize``): YTVOSeval's AP / AR and DAVIS J
-(:mod:`benchmarks.families.vis_eval`) over the evaluated videos; the results are also
-written in the official format (``results.json``), which ``score`` reads back; the held-
-out draw is in the summary and the evaluated video ids in the run's ``evaluated_ids.txt``,
-so ``score`` evaluates the same subset (:mod:`benchmarks.families.vis_files`). On a split
-without public masks (the official valid/test files: ``"annotations": null``) no metric
-exists locally: each is listed under ``unavailable`` with that one reason, and
-``submission.zip`` (``results.json`` at its root) is written for the CodaLab server; the
-run is not a failure.
+(:mod:`benchmarks.families.segmentation.evaluation`) over the evaluated videos; the
+results are also written in the official format (``results.json``), which ``score`` reads
+back; the held-out draw is in the summary and the evaluated video ids in the run's
+``evaluated_ids.txt``, so ``score`` evaluates the same subset
+(:mod:`benchmarks.families.segmentation.files`). On a split without public masks (the
+official valid/test files: ``"annotations": null``) no metric exists locally: each is
+listed under ``unavailable`` with that one reason, and ``submission.zip``
+(``results.json`` at its root) is written for the CodaLab server; the run is not a
+failure.
 
 On the demo sets the bundled checkpoint (``pyratok/checkpoints/pyratok-demo``) does not
 name shapes: over 20 demo clips, the cosine of a shape's name ("a video of a circle") with
@@ -47,8 +49,8 @@ from benchmarks.families.base import (
     StoredRecord,
     TaskFamily,
 )
-from benchmarks.families.crf3d import INSTALL_HINT, CrfParams, crf_available
-from benchmarks.families.vis_eval import METRIC_NAMES, Track
+from benchmarks.families.segmentation.crf3d import INSTALL_HINT, CrfParams, crf_available
+from benchmarks.families.segmentation.evaluation import METRIC_NAMES, Track
 from benchmarks.store import write_json_atomic
 
 __all__ = ["SegmentationFamily", "SegmentationParams", "crf_grid"]
@@ -73,14 +75,14 @@ class SegmentationParams:
         upsample: ``bilinear`` or ``nearest`` token-to-pixel upsampling.
         crf: run the 3D CRF (``false``: argmax of the raw probabilities).
         crf_max_side: the CRF grid's longer side (null: the model input's size).
-        crf_iterations, crf_*: :class:`~benchmarks.families.crf3d.CrfParams`.
+        crf_iterations, crf_*: :class:`~benchmarks.families.segmentation.crf3d.CrfParams`.
         min_voxels: smallest component (grid voxels) kept as an instance.
         max_instances: instances kept per video (YTVOSeval reads at most 100).
         plot: write ``<run>/plots/<video>.png`` overlays of predicted and GT masks.
         shuffle_class_names: seed of a permutation of the names given to the text encoder
             (a control: the category ids stay, their names move).
         prompt: a free-text prompt whose words/phrases are the semantic units instead of
-            the category names (:mod:`benchmarks.families.vis_prompt`); a phrase equal to a
+            the category names (:mod:`benchmarks.families.segmentation.prompt`); a phrase equal to a
             category name is scored as that category, the others are kept unscored.
         score_ids: ``score`` only: a file of video ids (one a line), e.g. a run's
             ``evaluated_ids.txt``, evaluated instead of the task's held-out draw.
@@ -124,7 +126,7 @@ class SegmentationParams:
         if self.max_units is not None and self.max_units < 1:
             raise ValueError(f"max_units must be >= 1 or null, got {self.max_units}")
         if self.prompt is not None:  # fail at config time, before any video is read
-            from benchmarks.families.vis_prompt import prompt_units
+            from benchmarks.families.segmentation.prompt import prompt_units
 
             prompt_units(self.prompt, [])
         if self.crf_max_side is not None and self.crf_max_side < 8:
@@ -196,7 +198,7 @@ class SegmentationFamily(TaskFamily):
         names = list(info.classes)
         self._class_ids, self._class_names = list(self._category_ids), list(names)
         if self.params.prompt is not None:
-            from benchmarks.families.vis_prompt import prompt_units
+            from benchmarks.families.segmentation.prompt import prompt_units
 
             units = prompt_units(self.params.prompt, names)
             self._prompt_units = units
@@ -224,8 +226,8 @@ class SegmentationFamily(TaskFamily):
         return [self._score_video(s) for s in samples]
 
     def _score_video(self, sample: Sample) -> SampleResult:
-        from benchmarks.families.crf3d import refine
-        from benchmarks.families.vis_masks import (
+        from benchmarks.families.segmentation.crf3d import refine
+        from benchmarks.families.segmentation.masks import (
             extract_instances,
             to_grid,
             token_relevance,
@@ -262,7 +264,7 @@ class SegmentationFamily(TaskFamily):
             for inst, i in zip(prediction["instances"], instances, strict=True):
                 inst["phrase"] = self._names[i.unit]
         if p.plot and self.artifacts_dir is not None:
-            from benchmarks.families.vis_plots import plot_overlays
+            from benchmarks.families.segmentation.plots import plot_overlays
 
             self.artifacts_dir.mkdir(parents=True, exist_ok=True)
             names = dict(zip(self._class_ids, self._class_names, strict=True))
@@ -274,8 +276,8 @@ class SegmentationFamily(TaskFamily):
     # dataset level ------------------------------------------------------------------------
 
     def finalize(self, records: list[StoredRecord], info: DatasetInfo) -> Evaluation:
-        from benchmarks.families.vis_eval import evaluate_vis
-        from benchmarks.families.vis_files import ground_truth_tracks
+        from benchmarks.families.segmentation.evaluation import evaluate_vis
+        from benchmarks.families.segmentation.files import ground_truth_tracks
 
         gts: list[Track] = []
         dts: list[Track] = []
@@ -318,7 +320,7 @@ class SegmentationFamily(TaskFamily):
                          info: DatasetInfo, files: dict[str, str],
                          subset: dict[str, Any]) -> Evaluation:
         """A split without public masks: no metric, one reason, the server's zip."""
-        from benchmarks.families.vis_files import SUBMISSION, write_submission
+        from benchmarks.families.segmentation.files import SUBMISSION, write_submission
 
         where = f"the run's {SUBMISSION}"
         if self.run_dir is not None:
@@ -345,7 +347,7 @@ class SegmentationFamily(TaskFamily):
     def score_params(cls, config, params: Any):
         """The evaluated subset: ``score_ids`` if given, else the task's held-out
         draw (``dataset_args`` ``holdout_videos`` / ``holdout_seed``), as ``run`` drew it."""
-        from benchmarks.families.vis_files import VisSubset
+        from benchmarks.families.segmentation.files import VisSubset
 
         args = config.dataset_args or {}
         return VisSubset(holdout_videos=args.get("holdout_videos"),
@@ -354,19 +356,19 @@ class SegmentationFamily(TaskFamily):
 
     @classmethod
     def score_ground_truth(cls, path: Path, params: Any):
-        from benchmarks.families.vis_files import read_ground_truth
+        from benchmarks.families.segmentation.files import read_ground_truth
 
         return read_ground_truth(path, params)
 
     @classmethod
     def score_predictions(cls, path: Path, ground_truth: Any, params: Any):
-        from benchmarks.families.vis_files import read_results
+        from benchmarks.families.segmentation.files import read_results
 
         return read_results(path, ground_truth)
 
     @classmethod
     def score_evaluate(cls, ground_truth: Any, predictions: Any, params: Any) -> Evaluation:
-        from benchmarks.families.vis_eval import evaluate_vis
+        from benchmarks.families.segmentation.evaluation import evaluate_vis
 
         result = evaluate_vis(ground_truth.tracks, predictions,
                               video_ids=ground_truth.video_ids,

@@ -33,8 +33,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from benchmarks.families.vqa_answerers import VQAItem
-from benchmarks.families.vqa_parse import option_letter
+from benchmarks.families.vqa.answerers import VQAItem
+from benchmarks.families.vqa.parse import option_letter
 from benchmarks.tokenizers.base import from_tokenizer_range
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)  # OPENAI_CLIP_MEAN, Qwen2-VL's default

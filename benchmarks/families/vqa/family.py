@@ -4,13 +4,13 @@ Appendix B.2): MVBench's 20 sub-tasks.
 Per question: the clip (MVBench's 16 segment-centre frames,
 :mod:`benchmarks.data.mvbench_sampling`), its question and its candidates, lettered
 (A), (B), … in candidate order, go to an *answerer*
-(:mod:`benchmarks.families.vqa_answerers`): ``similarity`` (candidate text against the
+(:mod:`benchmarks.families.vqa.answerers`): ``similarity`` (candidate text against the
 tokenizer's clip embedding, offline) or ``qwen2.5-vl`` (a local Qwen2.5-VL reading the
 frames with its own vision tower, or the tokenizer's multi-scale tokens through a trained
 projector, B.2). The raw answer and the letter read from it
-(:mod:`benchmarks.families.vqa_parse`) are kept per question.
+(:mod:`benchmarks.families.vqa.parse`) are kept per question.
 
-Dataset level (``finalize``) and ``score`` share :mod:`benchmarks.families.vqa_counting`:
+Dataset level (``finalize``) and ``score`` share :mod:`benchmarks.families.vqa.counting`:
 accuracy per sub-task, ``overall`` and ``mean_of_tasks`` in percent over *every*
 question of the annotations (missing, empty, unparseable and out-of-range answers are
 wrong). ``run`` also writes ``answers.json``: every question's raw answer, letter and
@@ -41,9 +41,9 @@ from benchmarks.families.base import (
     TaskFamily,
     read_score_ids,
 )
-from benchmarks.families.vqa_answerers import ANSWERERS, VQAItem
-from benchmarks.families.vqa_counting import Question, chance, count_answers, vqa_evaluation
-from benchmarks.families.vqa_parse import parse_answer
+from benchmarks.families.vqa.answerers import ANSWERERS, VQAItem
+from benchmarks.families.vqa.counting import Question, chance, count_answers, vqa_evaluation
+from benchmarks.families.vqa.parse import parse_answer
 from benchmarks.registry import RegistryError
 from benchmarks.store import write_json_atomic
 from benchmarks.tokenizers.base import to_tokenizer_range
@@ -64,7 +64,7 @@ class VQAParams:
     """Family-specific YAML keys (``tasks/mvbench.yaml`` cites each value's source).
 
     Attributes:
-        answerer: a name in :data:`~benchmarks.families.vqa_answerers.ANSWERERS`.
+        answerer: a name in :data:`~benchmarks.families.vqa.answerers.ANSWERERS`.
         candidate_template: ``similarity``: the text embedded per candidate (one ``{}``).
         join_question: ``similarity``: embed ``"<question> <candidate text>"``.
         level: ``similarity``: pyramid level of the clip embedding (``None``: all).

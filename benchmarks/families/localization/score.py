@@ -2,20 +2,22 @@
 videos, which classes.
 
 Ground truth: a folder is THUMOS14's annotation folder as shipped
-(:func:`benchmarks.families.thumos_files.read_thumos_ground_truth`); a file is ActivityNet
-JSON (:func:`benchmarks.families.tal_files.read_activitynet_ground_truth`), where an
-``Ambiguous`` label (as THUMOS14 conversions may keep it) is read as Ambiguous segments, not
-as a class. Predictions: ActivityNet results JSON, or the THUMOS14 result text format,
-told apart by their first character.
+(:func:`benchmarks.families.localization.thumos_files.read_thumos_ground_truth`); a file
+is ActivityNet JSON
+(:func:`benchmarks.families.localization.activitynet_files.read_activitynet_ground_truth`),
+where an ``Ambiguous`` label (as THUMOS14 conversions may keep it) is read as Ambiguous
+segments, not as a class. Predictions: ActivityNet results JSON, or the THUMOS14 result
+text format, told apart by their first character.
 
-Videos (the task's params, :class:`~benchmarks.families.localization.LocalizationParams`):
-``exclude_videos`` are taken out of the ground truth, and detections on them are ignored
-and counted (``n_predictions_on_excluded_videos``), as the official practice leaves them
-out (sources in ``tasks/thumos14.yaml``); with ``score_ids`` (a run's
-``evaluated_ids.txt``) only those videos are evaluated and detections on other annotated
-videos are ignored and counted (``n_predictions_outside_score_ids``), so a partial
-download scores as its run did. Ambiguous segments go to the mAP, which never counts an
-unmatched detection on one as a false positive (:mod:`benchmarks.families.detection_map`).
+Videos (the task's params,
+:class:`~benchmarks.families.localization.family.LocalizationParams`): ``exclude_videos``
+are taken out of the ground truth, and detections on them are ignored and counted
+(``n_predictions_on_excluded_videos``), as the official practice leaves them out (sources
+in ``tasks/thumos14.yaml``); with ``score_ids`` (a run's ``evaluated_ids.txt``) only those
+videos are evaluated and detections on other annotated videos are ignored and counted
+(``n_predictions_outside_score_ids``), so a partial download scores as its run did.
+Ambiguous segments go to the mAP, which never counts an unmatched detection on one as a
+false positive (:mod:`benchmarks.families.localization.detection_map`).
 """
 
 from __future__ import annotations
@@ -27,13 +29,13 @@ from typing import Any
 from benchmarks.config import ConfigError
 from benchmarks.data.thumos14_annotations import AMBIGUOUS, OFFICIAL_CLASS_INDICES
 from benchmarks.families.base import Evaluation, ScoreInputError, read_score_ids
-from benchmarks.families.detection_map import detection_evaluation, detection_map
-from benchmarks.families.tal_files import (
+from benchmarks.families.localization.activitynet_files import (
     TalGroundTruth,
     read_activitynet_ground_truth,
     read_detection_results,
 )
-from benchmarks.families.thumos_files import (
+from benchmarks.families.localization.detection_map import detection_evaluation, detection_map
+from benchmarks.families.localization.thumos_files import (
     is_json_file,
     read_thumos_ground_truth,
     read_thumos_results,

@@ -3,12 +3,12 @@
 Registered by snake_case name in :data:`ANSWERERS` (third-party packages add theirs through
 the ``benchmarks.answerers`` entry-point group); the task's ``answerer`` key chooses one:
 
-- ``similarity`` (default, offline): :mod:`benchmarks.families.vqa_similarity`;
-- ``qwen2.5-vl``: :mod:`benchmarks.families.vqa_qwen` (a local Qwen2.5-VL folder).
+- ``similarity`` (default, offline): :mod:`benchmarks.families.vqa.similarity`;
+- ``qwen2.5-vl``: :mod:`benchmarks.families.vqa.qwen` (a local Qwen2.5-VL folder).
 
 An answerer is built as ``factory(tokenizer=..., params=..., device=...)`` and answers a
 batch with ``answer(video, items) -> list[str]``: the raw text of each answer, which the
-family reads with the letter rule (:mod:`benchmarks.families.vqa_parse`).
+family reads with the letter rule (:mod:`benchmarks.families.vqa.parse`).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Answerer(Protocol):
 
 
 ANSWERERS: Registry = Registry("answerer", entry_point_group="benchmarks.answerers")
-ANSWERERS.add_lazy("similarity", "benchmarks.families.vqa_similarity:SimilarityAnswerer")
-ANSWERERS.add_lazy("qwen2.5-vl", "benchmarks.families.vqa_qwen:QwenAnswerer")
+ANSWERERS.add_lazy("similarity", "benchmarks.families.vqa.similarity:SimilarityAnswerer")
+ANSWERERS.add_lazy("qwen2.5-vl", "benchmarks.families.vqa.qwen:QwenAnswerer")
 
 __all__ = ["ANSWERERS", "Answerer", "VQAItem"]

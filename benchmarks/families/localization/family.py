@@ -1,27 +1,29 @@
 """Zero-shot temporal action localization (paper §4.2, Table 4; method Appendix B.3).
 
-Per video (streamed in bounded memory, :mod:`benchmarks.families.frame_stream`): frames
-sampled at ``sample_fps``, per-frame features of level q^(1) (``level: 0``), mean-pooled
-over space and mapped back to frames with the level's causal time map; the cosine
-similarity ``s_t`` of each frame with the L2-normalised text embedding of every class
-prompt. The per-class similarities (and the frame features) are stored in the run's side
-files, so a τ sweep or a resumed run never re-encodes.
+Per video (streamed in bounded memory,
+:mod:`benchmarks.families.localization.frame_stream`): frames sampled at ``sample_fps``,
+per-frame features of level q^(1) (``level: 0``), mean-pooled over space and mapped back
+to frames with the level's causal time map; the cosine similarity ``s_t`` of each frame
+with the L2-normalised text embedding of every class prompt. The per-class similarities
+(and the frame features) are stored in the run's side files, so a τ sweep or a resumed run
+never re-encodes.
 
 Dataset level (``finalize``): :func:`decode_segments` (B.3's sliding window, K = 25, and
 connected runs above τ) turns each similarity into segments; detection mAP over tIoU
-thresholds (:mod:`benchmarks.families.detection_map`, the ActivityNet algorithm), under
-Table 4's 50% seen / 50% unseen protocol (:mod:`benchmarks.families.tal_protocol`) or all
-classes at a fixed τ. THUMOS14's Ambiguous segments are never false positives, and the
-task's ``exclude_videos`` are left out (both as the official evaluation does; see
-:mod:`benchmarks.families.detection_map` and ``tasks/thumos14.yaml``).
+thresholds (:mod:`benchmarks.families.localization.detection_map`, the ActivityNet
+algorithm), under Table 4's 50% seen / 50% unseen protocol
+(:mod:`benchmarks.families.localization.protocol`) or all classes at a fixed τ. THUMOS14's
+Ambiguous segments are never false positives, and the task's ``exclude_videos`` are left
+out (both as the official evaluation does; see
+:mod:`benchmarks.families.localization.detection_map` and ``tasks/thumos14.yaml``).
 
 Files: with a dataset whose classes have official THUMOS14 indices (``class_indices`` of
 the reader's info), the detections are written in the THUMOS14 result text format
-(:mod:`benchmarks.families.thumos_files`): ``thumos14_results.txt`` (``all_classes``), or
-``thumos14_results/seed<k>.txt`` per split (``seen_unseen``: the unseen classes at the
-split's τ, named in ``splits.json``). ``score`` of such a file, with ``score_ids`` set to
-the run's ``evaluated_ids.txt`` (and, for a split file, ``score_classes`` to its unseen
-classes), reproduces the run's mAP.
+(:mod:`benchmarks.families.localization.thumos_files`): ``thumos14_results.txt``
+(``all_classes``), or ``thumos14_results/seed<k>.txt`` per split (``seen_unseen``: the
+unseen classes at the split's τ, named in ``splits.json``). ``score`` of such a file, with
+``score_ids`` set to the run's ``evaluated_ids.txt`` (and, for a split file,
+``score_classes`` to its unseen classes), reproduces the run's mAP.
 """
 
 from __future__ import annotations
@@ -42,9 +44,9 @@ from benchmarks.families.base import (
     StoredRecord,
     TaskFamily,
 )
-from benchmarks.families.detection_map import THUMOS14_THRESHOLDS
-from benchmarks.families.frame_stream import sampled_indices, stream_frame_features
-from benchmarks.families.segments import decode_segments
+from benchmarks.families.localization.detection_map import THUMOS14_THRESHOLDS
+from benchmarks.families.localization.frame_stream import sampled_indices, stream_frame_features
+from benchmarks.families.localization.segments import decode_segments
 from benchmarks.store import write_json_atomic
 
 __all__ = ["LocalizationFamily", "LocalizationParams", "decode_segments"]
@@ -205,7 +207,11 @@ class LocalizationFamily(TaskFamily):
     # dataset level ------------------------------------------------------------------------
 
     def finalize(self, records: list[StoredRecord], info: DatasetInfo) -> Evaluation:
-        from benchmarks.families.tal_protocol import VideoScores, evaluate_classes, seen_unseen
+        from benchmarks.families.localization.protocol import (
+            VideoScores,
+            evaluate_classes,
+            seen_unseen,
+        )
 
         p = self.params
         excluded = set(p.exclude_videos)
@@ -254,7 +260,7 @@ class LocalizationFamily(TaskFamily):
                      sample_fps=p.sample_fps, window=p.window, level=p.level,
                      **({"shuffled_prompts": True} if p.shuffle_prompts is not None else {}))
         if p.plot and self.artifacts_dir is not None:
-            from benchmarks.families.tal_plots import plot_video
+            from benchmarks.families.localization.plots import plot_video
 
             self.artifacts_dir.mkdir(parents=True, exist_ok=True)
             for vid, scores in videos.items():
@@ -273,9 +279,9 @@ class LocalizationFamily(TaskFamily):
         """Detections of ``class_ids`` at ``tau`` → ``<run>/<stem>.txt`` in the THUMOS14
         result text format where the classes have official indices, else
         ``<run>/<stem>.json`` as ActivityNet results; returns the file's name."""
-        from benchmarks.families.tal_files import write_detection_results
-        from benchmarks.families.tal_protocol import detect
-        from benchmarks.families.thumos_files import write_thumos_results
+        from benchmarks.families.localization.activitynet_files import write_detection_results
+        from benchmarks.families.localization.protocol import detect
+        from benchmarks.families.localization.thumos_files import write_thumos_results
 
         p = self.params
         found = detect(videos, self.classes, class_ids, tau=tau, window=p.window,
@@ -303,18 +309,18 @@ class LocalizationFamily(TaskFamily):
 
     @classmethod
     def score_ground_truth(cls, path: Path, params: Any):
-        from benchmarks.families.tal_score import read_ground_truth
+        from benchmarks.families.localization.score import read_ground_truth
 
         return read_ground_truth(path, params)
 
     @classmethod
     def score_predictions(cls, path: Path, ground_truth: Any, params: Any):
-        from benchmarks.families.tal_score import read_predictions
+        from benchmarks.families.localization.score import read_predictions
 
         return read_predictions(path, ground_truth)
 
     @classmethod
     def score_evaluate(cls, ground_truth: Any, predictions: Any, params: Any) -> Evaluation:
-        from benchmarks.families.tal_score import evaluate
+        from benchmarks.families.localization.score import evaluate
 
         return evaluate(ground_truth, predictions, params)
