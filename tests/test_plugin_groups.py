@@ -8,7 +8,7 @@ from pathlib import Path
 
 from benchmarks.data import DATASETS
 from benchmarks.families import TASK_FAMILIES
-from benchmarks.families.vqa_answerers import ANSWERERS
+from benchmarks.families.vqa.answerers import ANSWERERS
 from benchmarks.features import FEATURE_EXTRACTORS
 from benchmarks.generators import GENERATORS
 from benchmarks.registry import PLUGIN_GROUPS
