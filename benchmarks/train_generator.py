@@ -47,9 +47,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.data.base import DatasetError
-    from benchmarks.data.demo import demo_root
-    from benchmarks.data.ucf101 import UCF101Dataset
+    from benchmarks.datasets.base import DatasetError
+    from benchmarks.datasets.demo import demo_root
+    from benchmarks.datasets.ucf101.reader import UCF101Dataset
     from benchmarks.generators.ar_train import TrainConfig, train
     from benchmarks.io.sampling import FrameSampling
     from benchmarks.runner.plan import create_checked_tokenizer

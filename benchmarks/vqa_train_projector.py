@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def train(args: argparse.Namespace) -> dict:
-    from benchmarks.data.base import SampleError
+    from benchmarks.datasets.base import SampleError
     from benchmarks.families.vqa.answerers import VQAItem
     from benchmarks.families.vqa.family import VQAFamily
     from benchmarks.families.vqa.parse import option_letter

@@ -65,13 +65,13 @@ def main() -> int:
 
 def _uncovered() -> None:
     from benchmarks.config import discover_tasks, read_yaml
-    from benchmarks.data.demo import DEMO_TASKS
+    from benchmarks.datasets.demo import DEMO_DATASETS
 
     ran = {entry[0] for entry in SUITE}
     families = {read_yaml(discover_tasks()[t]).get("family") for t in ran}
     for name, path in sorted(discover_tasks().items()):
         raw = read_yaml(path)
-        if raw.get("dataset") in DEMO_TASKS and raw.get("family") not in families:
+        if raw.get("dataset") in DEMO_DATASETS and raw.get("family") not in families:
             print(f"ci-suite: family {raw.get('family')!r} (task {name}) has a demo set but "
                   "is not in SUITE: add it to scripts/ci_suite.py")
 

@@ -10,8 +10,8 @@ import pytest
 import torch
 from PIL import Image
 
-from benchmarks.data.base import Dataset, DatasetError, SampleError
-from benchmarks.data.coco import CocoCaptionsDataset
+from benchmarks.datasets.base import Dataset, DatasetError, SampleError
+from benchmarks.datasets.coco.reader import CocoCaptionsDataset
 from benchmarks.io.image import read_image
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import DecodeError

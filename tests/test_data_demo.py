@@ -10,9 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.data import coco_demo, demo, webvid_demo
-from benchmarks.data.coco import CocoCaptionsDataset
-from benchmarks.data.webvid import WebVidDataset
+from benchmarks.datasets import DATASETS, demo
+from benchmarks.datasets.base import DemoSet
+from benchmarks.datasets.coco import demo as coco_demo
+from benchmarks.datasets.coco.reader import CocoCaptionsDataset
+from benchmarks.datasets.webvid import demo as webvid_demo
+from benchmarks.datasets.webvid.reader import WebVidDataset
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import read_frames
 from tests.helpers.datasets import write_coco, write_webvid
@@ -114,22 +117,71 @@ def test_a_failed_build_leaves_nothing(tmp_path: Path, monkeypatch):
     assert list((tmp_path / "demo").iterdir()) == []
 
 
-def test_unknown_task_and_non_demo_folders(tmp_path: Path):
-    names = ", ".join(sorted(demo.DEMO_SETS))
+# The in-tree demo sets as they are cached: a changed version would rebuild (and change)
+# every user's demo set and the CI baseline's inputs, so it is pinned here.
+IN_TREE_DEMOS = {
+    "webvid": (1, "benchmarks.datasets.webvid.demo:build"),
+    "coco": (1, "benchmarks.datasets.coco.demo:build"),
+    "kinetics": (1, "benchmarks.datasets.kinetics.demo:build"),
+    "thumos14": (1, "benchmarks.datasets.thumos14.demo:build"),
+    "activitynet": (1, "benchmarks.datasets.activitynet.demo:build"),
+    "ytvis2021": (2, "benchmarks.datasets.ytvis.demo:build"),
+    "ovis": (2, "benchmarks.datasets.ytvis.demo:build_occluded"),
+    "mvbench": (1, "benchmarks.datasets.mvbench.demo:build"),
+    "mcl-jcv": (1, "benchmarks.datasets.mcljcv.demo:build"),
+    "ucf101": (1, "benchmarks.datasets.ucf101.demo:build"),
+}
+
+
+def test_unknown_dataset_and_non_demo_folders(tmp_path: Path):
+    names = ", ".join(sorted(demo.DEMO_DATASETS))
     with pytest.raises(ValueError, match=f"no demo set for 'nope'; available: {names}$"):
         demo.demo_root("nope")
     assert not demo.is_demo_root(tmp_path) and demo.demo_version(tmp_path) is None
-    assert {"webvid", "coco", "kinetics", "thumos14", "activitynet"} <= demo.DEMO_TASKS
-    assert frozenset(demo.DEMO_SETS) == demo.DEMO_TASKS
+    assert "nope" not in demo.DEMO_DATASETS and None not in demo.DEMO_DATASETS
+    assert set(IN_TREE_DEMOS) <= set(demo.DEMO_DATASETS)
+    assert len(demo.DEMO_DATASETS) == len(set(demo.DEMO_DATASETS))
 
 
-@pytest.mark.parametrize("name", sorted(demo.DEMO_SETS))
+@pytest.mark.parametrize("name", sorted(IN_TREE_DEMOS))
+def test_in_tree_demo_sets_keep_their_version_and_builder(name: str):
+    entry = demo.demo_set(name)
+    assert entry is not None and (entry.version, entry.builder) == IN_TREE_DEMOS[name]
+
+
+@pytest.mark.parametrize("name", sorted(demo.DEMO_DATASETS))
 def test_every_demo_set_names_an_importable_builder(name: str):
-    entry = demo.DEMO_SETS[name]
+    entry = demo.demo_set(name)
+    assert entry is not None and entry.version >= 1 and entry.source
     module, _, attr = entry.builder.partition(":")
-    # a module name cannot hold "-": the mcl-jcv builder is mcljcv_demo
-    assert module == f"benchmarks.data.{name.replace('-', '')}_demo" and attr == "build"
-    assert callable(getattr(importlib.import_module(module), attr)) and entry.version >= 1
+    assert callable(getattr(importlib.import_module(module), attr))
+
+
+def build_toy(root: Path) -> None:
+    """The toy plug-in's demo layout: one index file."""
+    (root / "index.txt").write_text("a\nb\n", encoding="utf-8")
+
+
+class ToyReader:
+    """A third-party reader: all the demo cache needs is its ``demo`` declaration."""
+
+    name = "toy"
+    demo = DemoSet(3, "tests.test_data_demo:build_toy", "two lines written by a test")
+
+
+def test_a_plugin_reader_ships_its_own_demo_set(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("PYRATOK_CACHE", str(tmp_path))
+    DATASETS.names()  # entry points read first, so the entries restored after the test hold them
+    monkeypatch.setattr(DATASETS, "_entries", dict(DATASETS._entries))
+    DATASETS.register("toy")(ToyReader)
+    assert "toy" in demo.DEMO_DATASETS
+    root = demo.demo_root("toy")
+    assert root == tmp_path / "demo" / "toy-v3" and demo.demo_version(root) == "demo-v3"
+    assert (root / "index.txt").read_text(encoding="utf-8") == "a\nb\n"
+    assert (root / demo.MARKER).read_text(encoding="utf-8") == (
+        "PyraTok demo data (toy, v3): built offline, two lines written by a test; "
+        "NOT the real benchmark. See tests/test_data_demo.py.\n"
+    )
 
 
 def test_readers_report_no_version_outside_demo_sets(tmp_path: Path):

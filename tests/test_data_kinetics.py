@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.data import DATASETS, demo, kinetics_demo
-from benchmarks.data.base import Dataset, DatasetError, DatasetInfo, SampleError
-from benchmarks.data.kinetics import KineticsDataset, KineticsRow, read_kinetics_csv
+from benchmarks.datasets import DATASETS, demo
+from benchmarks.datasets.base import Dataset, DatasetError, DatasetInfo, SampleError
+from benchmarks.datasets.kinetics import demo as kinetics_demo
+from benchmarks.datasets.kinetics.reader import KineticsDataset, KineticsRow, read_kinetics_csv
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import read_frames
 from tests.helpers.kinetics import (

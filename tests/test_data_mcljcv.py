@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from benchmarks.data.base import DatasetError, SampleError
-from benchmarks.data.mcljcv import MclJcvDataset, parse_name
+from benchmarks.datasets.base import DatasetError, SampleError
+from benchmarks.datasets.mcljcv.reader import MclJcvDataset, parse_name
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.yuv import YuvFrame, frame_bytes, read_yuv_frames, rgb_to_yuv, yuv_to_rgb
 

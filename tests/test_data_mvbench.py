@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from benchmarks.data.base import DatasetError
-from benchmarks.data.mvbench import MVBenchDataset
-from benchmarks.data.mvbench_sampling import segment_centres
+from benchmarks.datasets.base import DatasetError
+from benchmarks.datasets.mvbench.reader import MVBenchDataset
+from benchmarks.datasets.mvbench.sampling import segment_centres
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import write_video
 

@@ -10,10 +10,16 @@ from pathlib import Path
 import pytest
 import torch
 
-from benchmarks.data import DATASETS, activitynet_demo, demo, thumos14_demo
-from benchmarks.data.activitynet import ActivityNetDataset, label_phrase, taxonomy_classes
-from benchmarks.data.base import Dataset, DatasetError, SampleError, SampleRef
-from benchmarks.data.thumos14 import DEFAULT_EXCLUDED, Thumos14Dataset, class_phrase
+from benchmarks.datasets import DATASETS, demo
+from benchmarks.datasets.activitynet import demo as activitynet_demo
+from benchmarks.datasets.activitynet.reader import (
+    ActivityNetDataset,
+    label_phrase,
+    taxonomy_classes,
+)
+from benchmarks.datasets.base import Dataset, DatasetError, SampleError, SampleRef
+from benchmarks.datasets.thumos14 import demo as thumos14_demo
+from benchmarks.datasets.thumos14.reader import DEFAULT_EXCLUDED, Thumos14Dataset, class_phrase
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import probe_video
 from pyratok.demo import make_untrimmed
@@ -308,7 +314,7 @@ def test_untrimmed_readers_are_registered_datasets(name: str, thumos: Path, anet
     cls = DATASETS.get(name)
     dataset = cls(thumos if name == "thumos14" else anet, sampling=SAMPLING)
     assert isinstance(dataset, Dataset) and dataset.name == name
-    assert name in demo.DEMO_TASKS
+    assert name in demo.DEMO_DATASETS
 
 
 # demo sets

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from benchmarks.data.base import Dataset, DatasetError, Sample, SampleError, SampleRef
-from benchmarks.data.loader import SampleLoaderDataset, make_loader
-from benchmarks.data.webvid import WebVidDataset
+from benchmarks.datasets.base import Dataset, DatasetError, Sample, SampleError, SampleRef
+from benchmarks.datasets.loader import SampleLoaderDataset, make_loader
+from benchmarks.datasets.webvid.reader import WebVidDataset
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import write_video
 from tests.helpers.datasets import WEBVID_COLUMNS, moving_frames, write_webvid

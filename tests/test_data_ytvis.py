@@ -11,8 +11,8 @@ from PIL import Image
 from pycocotools import mask as mask_utils
 
 from benchmarks.cli import main
-from benchmarks.data.base import DatasetError
-from benchmarks.data.ytvis import OVISDataset, YouTubeVISDataset, parse_annotations
+from benchmarks.datasets.base import DatasetError
+from benchmarks.datasets.ytvis.reader import OVISDataset, YouTubeVISDataset, parse_annotations
 from benchmarks.io.sampling import FrameSampling
 
 H, W, T = 12, 16, 3

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from benchmarks.data.ucf101 import UCF101Dataset
-from benchmarks.data.ucf101_demo import CLASSES, build
+from benchmarks.datasets.ucf101.demo import CLASSES, build
+from benchmarks.datasets.ucf101.reader import UCF101Dataset
 from benchmarks.generators import GENERATORS
 from benchmarks.generators.ar_model import CodeLayout
 from benchmarks.generators.base import GeneratorContext

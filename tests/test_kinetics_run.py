@@ -1,6 +1,6 @@
 """Kinetics zero-shot classification end to end on the demo set (and a careless user's run).
 
-The demo set (``benchmarks.data.kinetics_demo``) holds procedural clips from held-out seeds
+The demo set (``benchmarks.datasets.kinetics.demo``) holds procedural clips from held-out seeds
 (>= 10,000,000) of 49 classes; the bundled PyraTok checkpoint was trained on lower seeds.
 """
 

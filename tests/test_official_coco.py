@@ -8,7 +8,7 @@ import json
 import pytest
 
 from benchmarks.cli import main
-from benchmarks.data.coco import CocoCaptionsDataset
+from benchmarks.datasets.coco.reader import CocoCaptionsDataset
 from benchmarks.io.sampling import FrameSampling
 from tests.fixtures.official import coco
 

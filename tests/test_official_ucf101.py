@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.data.base import DatasetError
-from benchmarks.data.ucf101 import UCF101Dataset
+from benchmarks.datasets.base import DatasetError
+from benchmarks.datasets.ucf101.reader import UCF101Dataset
 from benchmarks.io.sampling import FrameSampling
 from tests.fixtures.official.ucf101 import Expected, build
 

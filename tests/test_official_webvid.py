@@ -7,7 +7,7 @@ import json
 import math
 
 from benchmarks.cli import main
-from benchmarks.data.webvid import WebVidDataset
+from benchmarks.datasets.webvid.reader import WebVidDataset
 from benchmarks.io.sampling import FrameSampling
 from tests.fixtures.official import webvid
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from benchmarks.data import DATASETS
+from benchmarks.datasets import DATASETS
 from benchmarks.families import TASK_FAMILIES
 from benchmarks.families.vqa.answerers import ANSWERERS
 from benchmarks.features import FEATURE_EXTRACTORS

@@ -50,7 +50,7 @@ def test_identity_is_exact(webvid_root, tmp_path):
 def test_avgpool_matches_manual_metrics(webvid_root, tmp_path):
     """The runner's aggregate equals metrics computed by hand on the same clips."""
 
-    from benchmarks.data.webvid import WebVidDataset
+    from benchmarks.datasets.webvid.reader import WebVidDataset
     from benchmarks.io.sampling import FrameSampling
     from benchmarks.metrics import clip_psnr, ssim
     from benchmarks.tokenizers.avgpool import AvgPoolTokenizer

@@ -8,7 +8,7 @@ import math
 import pytest
 
 import benchmarks
-from benchmarks.data.demo import DEMO_TASKS
+from benchmarks.datasets.demo import DEMO_DATASETS
 from benchmarks.families import TASK_FAMILIES
 from benchmarks.families.base import MetricInfo, TaskFamily
 from benchmarks.runner import resolve_task
@@ -30,7 +30,7 @@ def test_every_task_family_declares_its_interface(name):
 def test_every_task_parses_and_runs_one_demo_sample(task, tmp_path):
     config, _, family = resolve_task(task, include_paths=[], overrides={})
     assert config.task == task and family.name == config.family
-    if config.dataset not in DEMO_TASKS:
+    if config.dataset not in DEMO_DATASETS:
         pytest.skip(f"{task}: no bundled demo set for dataset {config.dataset!r}")
     # the weight-free identity where the family takes it, else the bundled text-aligned PyraTok
     _, params, _ = resolve_task(task, include_paths=[], overrides={}, demo=True)

@@ -30,7 +30,7 @@ def qwen(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny_set(tmp_path_factory):
     """Three demo questions (two sub-tasks) in MVBench's layout."""
-    from benchmarks.data import mvbench_demo
+    from benchmarks.datasets.mvbench import demo as mvbench_demo
 
     root = tmp_path_factory.mktemp("mvbench")
     (root / "json").mkdir()

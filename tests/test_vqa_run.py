@@ -1,7 +1,7 @@
 """`run --task mvbench --tokenizer pyratok` on (a small copy of) the demo set, with the
 shuffled-candidates control, and `score` on the run's own answers.
 
-The demo set (``benchmarks.data.mvbench_demo``) is built here with 3 questions per
+The demo set (``benchmarks.datasets.mvbench.demo``) is built here with 3 questions per
 sub-task file (the shipped set has 30) to keep the test short.
 """
 
@@ -13,7 +13,7 @@ import pytest
 
 import benchmarks
 from benchmarks.cli import main
-from benchmarks.data import mvbench_demo
+from benchmarks.datasets.mvbench import demo as mvbench_demo
 
 # every test here runs the demo set end to end (minutes on 2 CPU cores)
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ from benchmarks.cli import check, compare, merge, rd, report, run, score, tables
 from benchmarks.cli import list as list_command  # a module named after its subcommand
 from benchmarks.cli.common import EXIT_CODES, FORMATTER, common_options
 from benchmarks.config import ConfigError
-from benchmarks.data.base import DatasetError
+from benchmarks.datasets.base import DatasetError
 from benchmarks.registry import RegistryError
 
 # in the order 'python -m benchmarks --help' lists them

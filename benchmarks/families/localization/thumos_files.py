@@ -3,13 +3,15 @@ and the official result text format (read and written).
 
 Ground truth: the folder of ``<Class>_<split>.txt`` files (lines ``video_name start end``,
 seconds; ``Ambiguous_<split>.txt`` beside them), given as the folder itself or as a folder
-above it in any layout :func:`benchmarks.data.thumos14.annotation_dir_candidates` lists
-(e.g. ``TH14_Temporal_Annotations_Test/annotations/annotation/``). It is read with the
-dataset reader's own functions (:mod:`benchmarks.data.thumos14`), so ``run`` and ``score``
-see the same segments: CliffDiving instances also Diving, Ambiguous segments kept apart
-(the evaluator never counts an unmatched detection on them as a false positive). Every
-video named in a class file or in the Ambiguous file is a ground-truth video, as in
-``TH14evalDet.m`` (which evaluates over the union of annotated and detected videos).
+above it in any layout
+:func:`benchmarks.datasets.thumos14.reader.annotation_dir_candidates` lists (e.g.
+``TH14_Temporal_Annotations_Test/annotations/annotation/``). It is read with the dataset
+reader's own functions (:mod:`benchmarks.datasets.thumos14.reader`), so ``run`` and
+``score`` see the same segments: CliffDiving instances also Diving, Ambiguous segments
+kept apart (the evaluator never counts an unmatched detection on them as a false
+positive). Every video named in a class file or in the Ambiguous file is a ground-truth
+video, as in ``TH14evalDet.m`` (which evaluates over the union of annotated and detected
+videos).
 
 Results, the THUMOS14 Evaluation Setup format (crcv.ucf.edu/THUMOS14/THUMOS14_Evaluation.pdf;
 read by ``TH14evalDet.m`` with ``textread(detfilename, '%s%f%f%d%f')``), one detection a
@@ -18,9 +20,10 @@ line, whitespace separated::
     video_test_0000004 0.2 1.1 23 0.87     # video_name t_start t_end class_index score
 
 ``class_index`` is the official index of ``detclasslist.txt`` (``7`` BaseballPitch ...
-``97`` VolleyballSpiking, :data:`benchmarks.data.thumos14_annotations.OFFICIAL_CLASS_INDICES`); a
-``.mp4`` suffix on the video name is dropped, as ``TH14evalDet.m`` does. A malformed line,
-an index that is no detection class or a video outside the ground truth is a
+``97`` VolleyballSpiking,
+:data:`benchmarks.datasets.thumos14.annotations.OFFICIAL_CLASS_INDICES`); a ``.mp4``
+suffix on the video name is dropped, as ``TH14evalDet.m`` does. A malformed line, an index
+that is no detection class or a video outside the ground truth is a
 :class:`ScoreInputError` naming the file and the line (the kit only prints a warning and
 skips an unknown class index; here it would be a silently lower number).
 """
@@ -31,15 +34,15 @@ import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from benchmarks.data.base import DatasetError
-from benchmarks.data.thumos14 import SPLITS, annotation_dir_candidates
-from benchmarks.data.thumos14_annotations import (
+from benchmarks.datasets.base import DatasetError
+from benchmarks.datasets.thumos14.annotations import (
     AMBIGUOUS,
     add_cliffdiving_as_diving,
     find_class_files,
     read_annotation_files,
     read_class_indices,
 )
+from benchmarks.datasets.thumos14.reader import SPLITS, annotation_dir_candidates
 from benchmarks.families.base import ScoreInputError
 from benchmarks.families.localization.activitynet_files import TalGroundTruth
 

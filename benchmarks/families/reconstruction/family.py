@@ -25,7 +25,7 @@ from typing import ClassVar
 import torch
 from torch import Tensor
 
-from benchmarks.data.base import Sample
+from benchmarks.datasets.base import Sample
 from benchmarks.families.base import MetricInfo, SampleResult, TaskFamily
 from benchmarks.families.reconstruction.latency import (
     LatencySetting,

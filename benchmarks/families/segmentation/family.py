@@ -41,7 +41,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from benchmarks.data.base import Dataset, DatasetInfo, Sample
+from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
 from benchmarks.families.base import (
     Evaluation,
     MetricInfo,

@@ -1,9 +1,10 @@
 """The files of video instance segmentation: ground truth, results, evaluated videos and
 the server submission.
 
-Ground truth: a YouTube-VIS / OVIS annotation JSON (:mod:`benchmarks.data.ytvis`); ``score``
-evaluates the subset ``run`` evaluated: the task's ``holdout_videos`` / ``holdout_seed``
-draw (:func:`~benchmarks.data.ytvis.holdout_subset`), or exactly the ids of an
+Ground truth: a YouTube-VIS / OVIS annotation JSON
+(:mod:`benchmarks.datasets.ytvis.reader`); ``score`` evaluates the subset ``run``
+evaluated: the task's ``holdout_videos`` / ``holdout_seed`` draw
+(:func:`~benchmarks.datasets.ytvis.reader.holdout_subset`), or exactly the ids of an
 ``score_ids`` file (a run's ``evaluated_ids.txt``: one video id a line).
 Results: the official format (YouTube-VIS CodaLab, ``results.json``), a list of
 ``{"video_id", "category_id", "segmentations": [RLE or null per frame], "score"}``.
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.data.ytvis import (
+from benchmarks.datasets.ytvis.reader import (
     AnnotationError,
     VisAnnotations,
     holdout_subset,

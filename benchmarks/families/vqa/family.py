@@ -2,7 +2,7 @@
 Appendix B.2): MVBench's 20 sub-tasks.
 
 Per question: the clip (MVBench's 16 segment-centre frames,
-:mod:`benchmarks.data.mvbench_sampling`), its question and its candidates, lettered
+:mod:`benchmarks.datasets.mvbench.sampling`), its question and its candidates, lettered
 (A), (B), … in candidate order, go to an *answerer*
 (:mod:`benchmarks.families.vqa.answerers`): ``similarity`` (candidate text against the
 tokenizer's clip embedding, offline) or ``qwen2.5-vl`` (a local Qwen2.5-VL reading the
@@ -31,7 +31,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import torch
 
-from benchmarks.data.base import Dataset, DatasetInfo, Sample
+from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
 from benchmarks.families.base import (
     Evaluation,
     MetricInfo,
@@ -236,7 +236,7 @@ class VQAFamily(TaskFamily):
 
     @classmethod
     def score_ground_truth(cls, path: Path, params: Any) -> list[Question]:
-        from benchmarks.data.mvbench_json import SUB_TASKS, read_questions
+        from benchmarks.datasets.mvbench.questions import SUB_TASKS, read_questions
 
         if not path.is_dir():
             raise ScoreInputError(path, "--annotations", "expected MVBench's folder "

@@ -148,7 +148,7 @@ def _spec_text(key: str, value: Any) -> str:
 
 def _context(spec: TableSpec, include_paths: list[str] | None) -> _Context:
     from benchmarks.config import discover_tasks, read_yaml
-    from benchmarks.data.demo import DEMO_TASKS
+    from benchmarks.datasets.demo import DEMO_DATASETS
     from benchmarks.families import TASK_FAMILIES
 
     found = discover_tasks(include_paths)
@@ -157,7 +157,7 @@ def _context(spec: TableSpec, include_paths: list[str] | None) -> _Context:
         if task not in found:
             continue
         raw = read_yaml(found[task])
-        if raw.get("dataset") in DEMO_TASKS:
+        if raw.get("dataset") in DEMO_DATASETS:
             demo.add(task)
         try:
             family = TASK_FAMILIES.get(str(raw.get("family")))

