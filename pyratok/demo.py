@@ -1,5 +1,9 @@
 """Synthetic demo videos: coloured shapes with named motions, captions, masks and segments.
 
+(Over 400 lines on purpose: shapes, motions, captions, masks and untrimmed sequences come
+from one seeded renderer, whose pieces share the drawing state; the demo sets depend on
+every byte it draws, so it is not split while they are pinned.)
+
 Not part of the PyraTok paper. The paper trains on Droplet-10M/OpenVid-1M and evaluates on
 WebVid, YouTube-VIS, THUMOS14, … (paper §4, Appendix E), none of which can be had offline
 here. These clips stand in for them so that every code path (reconstruction, text

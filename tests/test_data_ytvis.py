@@ -12,7 +12,8 @@ from pycocotools import mask as mask_utils
 
 from benchmarks.cli import main
 from benchmarks.datasets.base import DatasetError
-from benchmarks.datasets.ytvis.reader import OVISDataset, YouTubeVISDataset, parse_annotations
+from benchmarks.datasets.ytvis.annotations import parse_annotations
+from benchmarks.datasets.ytvis.reader import OVISDataset, YouTubeVISDataset
 from benchmarks.io.sampling import FrameSampling
 
 H, W, T = 12, 16, 3

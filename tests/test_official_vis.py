@@ -268,7 +268,7 @@ def test_score_of_a_hand_written_results_file_matches_the_hand_computed_ap(tmp_p
 
 @pytest.mark.parametrize("annotations", ["null", "absent", "empty"])
 def test_a_file_without_annotations_has_no_ground_truth(annotations):
-    from benchmarks.datasets.ytvis.reader import AnnotationError, parse_annotations
+    from benchmarks.datasets.ytvis.annotations import AnnotationError, parse_annotations
 
     data = {"videos": [{"id": 1, "file_names": ["v/00000.jpg"], "height": 4, "width": 4}],
             "categories": [{"id": 1, "name": "person"}]}

@@ -1,5 +1,8 @@
 """Video decoding (decord, PyAV fallback) and H.264 writing (PyAV).
 
+(Just over 400 lines: the two decoders' fallback, probing and the one-line failure reasons
+must agree with each other; split, they would drift.)
+
 Frames are indexed in presentation order from 0, as decord and a sequential PyAV decode
 both count them. Every failure to produce the requested frames is a :class:`DecodeError`
 whose ``reason`` says what went wrong in one line:

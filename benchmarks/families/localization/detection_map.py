@@ -1,5 +1,8 @@
 """Temporal action detection mAP, the ActivityNet protocol (THUMOS14 and ActivityNet v1.3).
 
+(Over 400 lines on purpose: one algorithm, matching → AP → mAP per threshold with the
+THUMOS14 Ambiguous rule, kept in one file so it reads against the toolkit line by line.)
+
 The algorithm is the ActivityNet toolkit's ``compute_average_precision_detection``
 (``Evaluation/eval_detection.py`` of github.com/activitynet/ActivityNet, with
 ``segment_iou`` and ``interpolated_prec_rec`` from ``Evaluation/utils.py``), per class:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.datasets.ytvis.reader import (
+from benchmarks.datasets.ytvis.annotations import (
     AnnotationError,
     VisAnnotations,
     holdout_subset,
