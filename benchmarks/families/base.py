@@ -19,7 +19,7 @@ benchmarks score``) implements the three ``score_*`` class methods.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -108,12 +108,17 @@ class ScoreInputError(ValueError):
         super().__init__(f"{path}: {entry}: {reason}")
 
 
-def read_score_ids(path: str | Path) -> list[str]:
+def read_score_ids(path: str | Path, *, known: Collection[str] | None = None,
+                   what: str = "id", source: str | Path = "the ground truth") -> list[str]:
     """The ids of a ``score_ids`` file (a run's ``evaluated_ids.txt``: one id a line, blank
     lines skipped), in file order: ``score`` then evaluates exactly the run's samples.
 
+    Args:
+        known: the ids the ground truth lists; an id outside them is an error.
+        what, source: how that error names an id and the ground truth.
+
     Raises:
-        ScoreInputError: no such file, unreadable, or no id in it.
+        ScoreInputError: no such file, unreadable, no id in it, or an id not ``known``.
     """
     file = Path(path).expanduser()
     try:
@@ -124,6 +129,11 @@ def read_score_ids(path: str | Path) -> list[str]:
     ids = [line.strip() for line in lines if line.strip()]
     if not ids:
         raise ScoreInputError(file, "score_ids", "lists no id")
+    if known is not None:
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise ScoreInputError(path, unknown[0], f"{what} not in {source} "
+                                  f"({len(unknown)} such id(s))")
     return ids
 
 
@@ -153,6 +163,8 @@ class TaskFamily:
     )
     # Params keys that change no score (pictures, logging): kept out of the config hash.
     unhashed_params: ClassVar[tuple[str, ...]] = ()
+    # Params keys that only `score` reads (a finished run's ids): set in a run, refused.
+    score_only_params: ClassVar[tuple[str, ...]] = ()
     # Tokenizer capabilities (TokenizerSpec.capabilities) the family needs, and the fix to
     # name when one is missing.
     requires: ClassVar[tuple[str, ...]] = ()
@@ -165,6 +177,11 @@ class TaskFamily:
         *,
         device: torch.device,
     ) -> None:
+        for name in self.score_only_params:
+            if getattr(params, name, None) is not None:
+                raise ValueError(f"{name} is a 'score' option (what a finished run "
+                                 "evaluated); a run picks its samples with --limit or the "
+                                 "task's dataset_args")
         self.config = config
         self.params = params
         self.tokenizer = tokenizer

@@ -33,7 +33,6 @@ from benchmarks.families.base import (
     Evaluation,
     MetricInfo,
     SampleResult,
-    ScoreInputError,
     StoredRecord,
     TaskFamily,
     read_score_ids,
@@ -112,6 +111,7 @@ class ClassificationFamily(TaskFamily):
     name = "classification"
     Params = ClassificationParams
     unhashed_params = ("score_ids",)
+    score_only_params = ("score_ids",)
     metrics: ClassVar[tuple[MetricInfo, ...]] = (
         MetricInfo("top1", True, "%"),
         MetricInfo("top5", True, "%"),
@@ -125,9 +125,6 @@ class ClassificationFamily(TaskFamily):
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or ClassificationParams(), tokenizer, device=device)
-        if self.params.score_ids is not None:
-            raise ValueError("score_ids is a 'score' option (the videos a finished run "
-                             "evaluated); a run picks its videos with --limit")
         self.classes: tuple[str, ...] = ()
         self._class_embeddings: torch.Tensor | None = None
         self._probe = None
@@ -265,11 +262,8 @@ class ClassificationFamily(TaskFamily):
         truth = read_ground_truth_csv(path)
         if params is None or params.score_ids is None:
             return truth
-        ids = read_score_ids(params.score_ids)
-        unknown = [vid for vid in ids if vid not in truth.labels]
-        if unknown:
-            raise ScoreInputError(params.score_ids, unknown[0], f"video id not in {path} "
-                                  f"({len(unknown)} such id(s))")
+        ids = read_score_ids(params.score_ids, known=truth.labels, what="video id",
+                             source=path)
         return replace(truth, labels={vid: truth.labels[vid] for vid in ids})
 
     @classmethod

@@ -137,6 +137,7 @@ class LocalizationFamily(TaskFamily):
     unhashed_params = ("window", "protocol", "split_seeds", "seen_fraction", "tau_grid",
                        "tau", "max_instances", "thresholds", "plot", "score_subset",
                        "exclude_videos", "score_ids", "score_classes")
+    score_only_params = ("score_ids", "score_classes")
     score_annotations_folder = True  # THUMOS14's annotation folder, as shipped
     metrics: ClassVar[tuple[MetricInfo, ...]] = (MetricInfo("average_mAP", True, "%"),)
     aggregation = (

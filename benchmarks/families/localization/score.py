@@ -28,7 +28,7 @@ from typing import Any
 
 from benchmarks.config import ConfigError
 from benchmarks.datasets.thumos14.annotations import AMBIGUOUS, OFFICIAL_CLASS_INDICES
-from benchmarks.families.base import Evaluation, ScoreInputError, read_score_ids
+from benchmarks.families.base import Evaluation, read_score_ids
 from benchmarks.families.localization.activitynet_files import (
     TalGroundTruth,
     read_activitynet_ground_truth,
@@ -73,11 +73,8 @@ def read_ground_truth(path: Path, params: Any) -> TalGroundTruth:
     ignored = {vid: EXCLUDED for vid in params.exclude_videos}
     videos = {vid: segs for vid, segs in gt.videos.items() if vid not in ignored}
     if params.score_ids is not None:
-        ids = read_score_ids(params.score_ids)
-        unknown = [vid for vid in ids if vid not in videos and vid not in ignored]
-        if unknown:
-            raise ScoreInputError(params.score_ids, unknown[0], "video id not in the ground "
-                                  f"truth {path} ({len(unknown)} such id(s))")
+        ids = read_score_ids(params.score_ids, known=videos.keys() | ignored.keys(),
+                             what="video id", source=f"the ground truth {path}")
         keep = set(ids)
         ignored.update({vid: OUTSIDE_IDS for vid in videos if vid not in keep})
         videos = {vid: segs for vid, segs in videos.items() if vid in keep}

@@ -156,6 +156,7 @@ class SegmentationFamily(TaskFamily):
     Params = SegmentationParams
     requires = ("features", "text")
     unhashed_params = ("plot", "score_ids")
+    score_only_params = ("score_ids",)
     metrics: ClassVar[tuple[MetricInfo, ...]] = tuple(
         MetricInfo(m, True, "%") for m in METRIC_NAMES)
     aggregation = (
@@ -170,10 +171,6 @@ class SegmentationFamily(TaskFamily):
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or SegmentationParams(), tokenizer, device=device)
-        if self.params.score_ids is not None:
-            raise ValueError("score_ids is a 'score' option (the videos a finished run "
-                             "evaluated); a run picks its videos with dataset_args "
-                             "holdout_videos/holdout_seed or --limit")
         self._text: torch.Tensor | None = None
         self._category_ids: list[int] = []
         self._gt: dict[str, list[dict[str, Any]]] = {}

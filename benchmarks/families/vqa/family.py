@@ -137,6 +137,7 @@ class VQAFamily(TaskFamily):
     Params = VQAParams
     score_annotations_folder = True  # `score --annotations` takes MVBench's folder
     unhashed_params = ("score_ids",)
+    score_only_params = ("score_ids",)
     metrics: ClassVar[tuple[MetricInfo, ...]] = (
         MetricInfo("overall", True, "%"),
         MetricInfo("mean_of_tasks", True, "%"),
@@ -152,9 +153,6 @@ class VQAFamily(TaskFamily):
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or VQAParams(), tokenizer, device=device)
-        if self.params.score_ids is not None:
-            raise ValueError("score_ids is a 'score' option (the questions a finished run "
-                             "evaluated); a run picks its questions with --limit")
         self.answerer = ANSWERERS.get(self.params.answerer)(
             tokenizer=tokenizer, params=self.params, device=device)
         self.questions: list[Question] = []
@@ -252,13 +250,8 @@ class VQAFamily(TaskFamily):
                   for q in questions]
         if params is None or params.score_ids is None:
             return listed
-        ids = read_score_ids(params.score_ids)
-        known = {q.question_id for q in listed}
-        unknown = [qid for qid in ids if qid not in known]
-        if unknown:
-            raise ScoreInputError(params.score_ids, unknown[0], f"question id not in {path} "
-                                  f"({len(unknown)} such id(s))")
-        keep = set(ids)
+        keep = set(read_score_ids(params.score_ids, known={q.question_id for q in listed},
+                                  what="question id", source=path))
         return [q for q in listed if q.question_id in keep]
 
     @classmethod
