@@ -191,6 +191,8 @@ class LPIPS(nn.Module):
         frames = pred.reshape(-1, 3, h, w).shape[0]
         dtype = self.shift.dtype
         both = torch.cat([pred.reshape(-1, 3, h, w), target.reshape(-1, 3, h, w)]).to(dtype)
+        # lpips' own input map (its normalize=True: [0, 1] → [-1, 1]), then its ScalingLayer;
+        # a metric's convention, not the tokenizer boundary (tokenizers.base owns that one)
         x = (both * 2 - 1 - self.shift) / self.scale  # (2·frames, 3, h, w)
         total = x.new_zeros(frames)
         lins = dict(zip(_TAPS, self.lins, strict=True))

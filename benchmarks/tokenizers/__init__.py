@@ -12,6 +12,8 @@ from benchmarks.registry import Registry
 
 TOKENIZERS: Registry = Registry("tokenizer", entry_point_group="benchmarks.tokenizers")
 
+# one lazy entry a line: a table (alike in shape to the readers' one in benchmarks/datasets,
+# which `duplicates` pairs with it), not repeated logic
 TOKENIZERS.add_lazy("identity", "benchmarks.tokenizers.identity:create_identity")
 TOKENIZERS.add_lazy("avgpool", "benchmarks.tokenizers.avgpool:create_avgpool")
 TOKENIZERS.add_lazy("wan2.1", "benchmarks.tokenizers.diffusers_vae:create_wan21")

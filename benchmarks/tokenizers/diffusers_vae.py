@@ -52,9 +52,9 @@ from benchmarks.tokenizers.tiling import (
     AUTO_TILE_SIZE,
     DEFAULT_MAX_UNTILED_PIXELS,
     auto_tiling,
+    decode_in_tiles,
+    encode_in_tiles,
     resolve_tiling,
-    tiled_decode,
-    tiled_encode,
 )
 
 __all__ = [
@@ -181,18 +181,10 @@ class DiffusersVideoVAE(VideoTokenizer):
         )
         x = pad_video(video, spatial_multiple=g.spatial_compression, frames_to=frames_to)
         x = x.to(device=self.device, dtype=self.dtype)
-        tiling = self.tiling_for(*x.shape[-2:])
-        if tiling is None:
-            moments = self._moments(x)
-        else:
-            tile, overlap = tiling
-            moments = tiled_encode(
-                self._moments,
-                x,
-                tile=tile,
-                overlap=overlap,
-                spatial_compression=g.spatial_compression,
-            )
+        moments = encode_in_tiles(
+            self._moments, x, self.tiling_for(*x.shape[-2:]),
+            spatial_compression=g.spatial_compression,
+        )
         mean, logvar = moments.float().chunk(2, dim=1)
         latent = mean
         if self.sample:
@@ -206,17 +198,7 @@ class DiffusersVideoVAE(VideoTokenizer):
         z = latent.to(device=self.device, dtype=self.dtype)
         s = self.geometry.spatial_compression
         tiling = self.tiling_for(z.shape[-2] * s, z.shape[-1] * s)
-        if tiling is None:
-            video = self._decode_latent(z)
-        else:
-            tile, overlap = tiling
-            video = tiled_decode(
-                self._decode_latent,
-                z,
-                tile=tile,
-                overlap=overlap,
-                spatial_compression=self.geometry.spatial_compression,
-            )
+        video = decode_in_tiles(self._decode_latent, z, tiling, spatial_compression=s)
         return crop_video(
             video.float(), num_frames=encoded.num_frames, frame_size=encoded.frame_size
         )

@@ -12,6 +12,9 @@ class IdentityTokenizer(VideoTokenizer):
 
     def __init__(self) -> None:
         super().__init__()
+        # every field spelled out, as each tokenizer declares its spec (the same shape as
+        # avgpool's and the codecs' specs, and avgpool's encode preamble: declarations, kept
+        # whole so each reads on its own)
         self.spec = TokenizerSpec(
             name="identity",
             n_params=0,

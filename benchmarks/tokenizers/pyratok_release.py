@@ -28,7 +28,7 @@ from torch import Tensor
 from benchmarks.tokenizers.base import Encoded, TokenizerSpec, VideoTokenizer, check_video
 from benchmarks.tokenizers.diffusers_folder import parse_dtype
 from benchmarks.tokenizers.padding import crop_video, pad_video
-from benchmarks.tokenizers.tiling import resolve_tiling, tiled_decode, tiled_encode
+from benchmarks.tokenizers.tiling import decode_in_tiles, encode_in_tiles, resolve_tiling
 from pyratok.release import (
     LATENT_CHANNELS,
     SPATIAL_COMPRESSION,
@@ -87,17 +87,9 @@ class PyraTokReleaseTokenizer(VideoTokenizer):
         b, _, t, h, w = video.shape
         x = pad_video(video, spatial_multiple=SPATIAL_COMPRESSION, frames_to=t)
         x = x.to(device=self.device, dtype=torch.float32)
-        if self.tiling is None:
-            latent = self.model.encode_latent(x)
-        else:
-            tile, overlap = self.tiling
-            latent = tiled_encode(
-                self.model.encode_latent,
-                x,
-                tile=tile,
-                overlap=overlap,
-                spatial_compression=SPATIAL_COMPRESSION,
-            )
+        latent = encode_in_tiles(
+            self.model.encode_latent, x, self.tiling, spatial_compression=SPATIAL_COMPRESSION
+        )
         codes = self.model.quantize(latent)
         cells_per_clip = sum(idx[0].numel() for idx in codes.indices)
         bits = torch.full((b,), cells_per_clip * self.spec.bits_per_token, dtype=torch.float64)
@@ -120,17 +112,9 @@ class PyraTokReleaseTokenizer(VideoTokenizer):
         else:
             raise ValueError("pyratok-release decodes from Encoded.latent or Encoded.indices")
         latent = latent.to(self.device)
-        if self.tiling is None:
-            video = self.model.decode_latent(latent)
-        else:
-            tile, overlap = self.tiling
-            video = tiled_decode(
-                self.model.decode_latent,
-                latent,
-                tile=tile,
-                overlap=overlap,
-                spatial_compression=SPATIAL_COMPRESSION,
-            )
+        video = decode_in_tiles(
+            self.model.decode_latent, latent, self.tiling, spatial_compression=SPATIAL_COMPRESSION
+        )
         return crop_video(video, num_frames=encoded.num_frames, frame_size=encoded.frame_size)
 
 

@@ -291,3 +291,40 @@ def tiled_decode(
         in_scale=1,
         out_scale=spatial_compression,
     )
+
+
+# one pass or tiles ------------------------------------------------------------------------
+
+
+def encode_in_tiles(
+    encode_fn: EncodeFn,
+    video: Tensor,
+    tiling: tuple[int, int] | None,
+    *,
+    spatial_compression: int,
+) -> Tensor:
+    """``encode_fn(video)`` in one pass when ``tiling`` is ``None``, else
+    :func:`tiled_encode` with its ``(tile, overlap)`` in pixels."""
+    if tiling is None:
+        return encode_fn(video)
+    tile, overlap = tiling
+    return tiled_encode(
+        encode_fn, video, tile=tile, overlap=overlap, spatial_compression=spatial_compression
+    )
+
+
+def decode_in_tiles(
+    decode_fn: DecodeFn,
+    latent: Tensor,
+    tiling: tuple[int, int] | None,
+    *,
+    spatial_compression: int,
+) -> Tensor:
+    """``decode_fn(latent)`` in one pass when ``tiling`` is ``None``, else
+    :func:`tiled_decode` with its ``(tile, overlap)`` in output pixels."""
+    if tiling is None:
+        return decode_fn(latent)
+    tile, overlap = tiling
+    return tiled_decode(
+        decode_fn, latent, tile=tile, overlap=overlap, spatial_compression=spatial_compression
+    )

@@ -163,14 +163,7 @@ class CodecTokenizer(VideoTokenizer):
         ``target_bpp`` (each trial reads the planes from disk again: bounded memory)."""
 
         def encode(value: float) -> bytes:
-            return self.encode_frames(
-                sequence.read(),
-                width=sequence.width,
-                height=sequence.height,
-                fps=sequence.fps,
-                knob=value,
-                settings=settings,
-            )
+            return self.encode_at(sequence, knob=value, settings=settings)
 
         knob = self.knob if start is None else _with_start(self.knob, start)
         return search_rate(

@@ -57,6 +57,7 @@ class PyAVCodec(CodecTokenizer):
     def encoder_options(self, knob: float, settings: CodecSettings) -> dict[str, str]:
         return {"preset": settings.preset, self.knob.name: f"{knob:g}", **settings.options}
 
+    # the hook's signature restated, as an override does (`duplicates` pairs it with the base's)
     def encode_frames(
         self,
         frames: Iterable[YuvFrame],

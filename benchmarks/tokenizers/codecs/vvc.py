@@ -61,6 +61,7 @@ class VvcCodec(CodecTokenizer):
     def check_available(self) -> None:
         ffmpeg_with_vvenc()
 
+    # the hook's signature restated, as an override does (`duplicates` pairs it with the base's)
     def encode_frames(
         self,
         frames: Iterable[YuvFrame],

@@ -21,6 +21,7 @@ import torch
 
 from benchmarks.datasets.base import Sample
 from benchmarks.families.base import MetricInfo, SampleResult, TaskFamily
+from benchmarks.tokenizers.base import from_tokenizer_range, to_tokenizer_range
 
 
 def flicker_mae(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -49,9 +50,9 @@ class TemporalFlickerFamily(TaskFamily):
         if target.shape[2] < 2:
             raise ValueError(f"{self.name}: needs clips of 2 frames or more (frames_per_clip), "
                              f"got {target.shape[2]}")
-        video = target * 2 - 1  # the tokenizer boundary takes [-1, 1]
+        video = to_tokenizer_range(target)  # the tokenizer boundary takes [-1, 1]
         recon = self.tokenizer.decode(self.tokenizer.encode(video)).float().clamp(-1, 1)
-        recon = (recon + 1) / 2
+        recon = from_tokenizer_range(recon)
         flicker = flicker_mae(recon, target)
         mae = (recon - target).abs().flatten(1).mean(1)
         return [SampleResult(metrics={"flicker_mae": float(f), "mae": float(m)})

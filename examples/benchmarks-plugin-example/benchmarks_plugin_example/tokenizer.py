@@ -18,7 +18,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from benchmarks.tokenizers.base import Encoded, TokenizerSpec, VideoTokenizer, check_video
+from benchmarks.tokenizers.base import (
+    Encoded,
+    TokenizerSpec,
+    VideoTokenizer,
+    check_video,
+    from_tokenizer_range,
+    to_tokenizer_range,
+)
 
 
 class PosterizeTokenizer(VideoTokenizer):
@@ -57,8 +64,9 @@ class PosterizeTokenizer(VideoTokenizer):
         kernel = (1, self.factor, self.factor)
         # ceil_mode: a partial last cell averages only the pixels it covers (no padding)
         cells = F.avg_pool3d(video.float(), kernel, ceil_mode=True)  # (b, 3, t, h', w')
-        codes = ((cells.clamp(-1, 1) + 1) / 2 * (self.levels - 1)).round().long()  # 0 … L-1
-        features = codes.float() / (self.levels - 1) * 2 - 1  # the posterized cells
+        unit = from_tokenizer_range(cells.clamp(-1, 1))  # [0, 1]
+        codes = (unit * (self.levels - 1)).round().long()  # 0 … L-1
+        features = to_tokenizer_range(codes.float() / (self.levels - 1))  # the posterized cells
         r, g, bl = codes.unbind(1)  # (b, t, h', w') each
         indices = (r * self.levels + g) * self.levels + bl
         bits = torch.full((b,), self.spec.bits_per_token * indices[0].numel(), dtype=torch.float64)
