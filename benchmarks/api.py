@@ -121,5 +121,4 @@ def evaluate(
         include_paths=list(include_paths or []),
         progress=progress,
     )
-    summary = run(opts).summary
-    return summary.to_dict()
+    return run(opts).summary.to_dict()

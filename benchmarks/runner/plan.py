@@ -176,18 +176,9 @@ class RunContext:
     is_demo: bool
     run_name: str
     run_dir: Path  # <output>/<task>/<run name>, or a shard's folder inside it
-
-    @property
-    def shard(self) -> tuple[int, int] | None:
-        return self.opts.shard
-
-    @property
-    def resume(self) -> bool:
-        return self.opts.resume
-
-    @property
-    def strict(self) -> bool:
-        return self.opts.strict
+    shard: tuple[int, int] | None  # (i, N): this job scores shard i of N
+    resume: bool  # skip the samples already stored under the same config hash
+    strict: bool  # stop at the first failure
 
     def in_shard_folder(self) -> RunContext:
         """This context writing inside its shard's folder (``--shard``), else itself."""
@@ -260,24 +251,13 @@ def plan_run(opts: RunOptions) -> RunPlan:
         "seed": opts.seed,
     }
     task = ResolvedTask(
-        config=config,
-        params=params,
-        family_cls=family_cls,
-        tokenizer=tokenizer,
-        tokenizer_name=name,
-        num_frames=num_frames,
-        dataset=dataset,
-        info=info,
-        hash_payload=hash_payload,
-        config_hash=config_hash(hash_payload),
+        config=config, params=params, family_cls=family_cls, tokenizer=tokenizer,
+        tokenizer_name=name, num_frames=num_frames, dataset=dataset, info=info,
+        hash_payload=hash_payload, config_hash=config_hash(hash_payload),
     )
     context = RunContext(
-        opts=opts,
-        dist=info_dist,
-        device=device,
-        data_root=data_root,
-        is_demo=is_demo,
-        run_name=run_name,
-        run_dir=output / config.task / run_name,
+        opts=opts, dist=info_dist, device=device, data_root=data_root, is_demo=is_demo,
+        run_name=run_name, run_dir=output / config.task / run_name, shard=opts.shard,
+        resume=opts.resume, strict=opts.strict,
     )
     return RunPlan(task, context)
