@@ -40,7 +40,7 @@ class RunRecord:
     path: str = ""
     metrics: dict[str, float] = field(default_factory=dict)
     prediction: Any = None
-    group: Any = None
+    group: str | None = None
     padded_frames: int = 0
     arrays: str | None = None
     config_hash: str | None = None

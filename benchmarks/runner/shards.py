@@ -61,6 +61,15 @@ class ShardDone:
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "shard": list(self.shard)}
 
+    @classmethod
+    def read(cls, path: Path) -> ShardDone:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(**{**data, "shard": tuple(data["shard"])})
+        except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as err:
+            raise ConfigError(f"{path}: not a readable {SHARD_DONE} ({err}); rerun that "
+                              "shard") from err
+
 
 def write_shard_done(
     task: ResolvedTask, ctx: RunContext, store: ResultStore, n_listed: int
@@ -85,7 +94,7 @@ def write_shard_done(
     return done
 
 
-def finished_shards(run_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
+def finished_shards(run_dir: Path) -> list[tuple[Path, ShardDone]]:
     """Every shard of ``run_dir``, checked complete and consistent."""
     folders = sorted((p for p in (run_dir / SHARDS).glob("*-of-*") if _FOLDER.match(p.name)),
                      key=lambda p: int(_FOLDER.match(p.name)[1]))
@@ -101,8 +110,8 @@ def finished_shards(run_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
     if missing:
         raise ConfigError(f"{run_dir}: shard(s) {', '.join(f'{i}/{n}' for i in missing)} "
                           f"not finished: run them with --shard i/{n}, then merge")
-    out = [(have[i], json.loads((have[i] / SHARD_DONE).read_text())) for i in range(n)]
-    hashes = {d["config_hash"] for _, d in out}
+    out = [(have[i], ShardDone.read(have[i] / SHARD_DONE)) for i in range(n)]
+    hashes = {d.config_hash for _, d in out}
     if len(hashes) > 1:
         raise ConfigError(f"{run_dir}: shards ran different configurations ({sorted(hashes)})")
     return out
@@ -119,11 +128,12 @@ def merge(run_dir: Path, *, device: str | None = None, progress: bool = True) ->
 
     run_dir = Path(run_dir).expanduser().resolve()
     shards = finished_shards(run_dir)
-    opts = RunOptions(**{**shards[0][1]["options"], "device": device, "progress": progress})
+    first = shards[0][1]
+    opts = RunOptions(**{**first.options, "device": device, "progress": progress})
     task, ctx = plan_run(opts)
-    if ctx.run_dir.resolve() != run_dir or task.config_hash != shards[0][1]["config_hash"]:
+    if ctx.run_dir.resolve() != run_dir or task.config_hash != first.config_hash:
         raise ConfigError(f"{run_dir}: the shards' options now plan another run (config hash "
-                          f"{task.config_hash} vs {shards[0][1]['config_hash']}): the code, "
+                          f"{task.config_hash} vs {first.config_hash}): the code, "
                           "task file or data changed since; rerun the shards")
     with RunLock(run_dir):
         check_same_config(task, run_dir)
