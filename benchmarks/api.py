@@ -97,8 +97,10 @@ def evaluate(
         **task_args: overrides of task YAML keys (``frames_per_clip=16``, ...).
 
     Returns:
-        The summary dict: ``metrics`` (name → mean), ``metrics_ci95``, ``unavailable``
-        (name → reason), ``n_samples``, ``n_failed``, config and provenance.
+        The summary as written to ``summary.json`` (:meth:`RunSummary.to_dict
+        <benchmarks.store.RunSummary.to_dict>`): ``metrics`` (name → mean),
+        ``metrics_ci95``, ``unavailable`` (name → reason), ``n_samples``, ``n_failed``,
+        config and provenance. :func:`run` gives the typed :class:`RunSummary`.
     """
     from benchmarks.runner.options import RunOptions
 
@@ -119,4 +121,4 @@ def evaluate(
         include_paths=list(include_paths or []),
         progress=progress,
     )
-    return run(opts).summary
+    return run(opts).summary.to_dict()

@@ -121,32 +121,68 @@ def plugin_task_dirs() -> list[tuple[str, Path]]:
     return out
 
 
-def _task_files(folder: Path) -> dict[str, Path]:
-    """Task name (its ``task:`` key, else the file stem) → YAML path, for one folder."""
-    found: dict[str, Path] = {}
+@dataclass(frozen=True)
+class TaskFile:
+    """A task YAML as found: its name, path and raw mapping (read once, by discovery)."""
+
+    name: str
+    path: Path
+    raw: dict[str, Any]
+
+    @property
+    def family(self) -> str:
+        """The ``family:`` key (a ``ConfigError`` naming the file if it has none)."""
+        if self.raw.get("family") is None:
+            raise ConfigError(f"{self.path}: missing required key 'family'")
+        return str(self.raw["family"])
+
+
+def _task_files(folder: Path) -> dict[str, TaskFile]:
+    """Task name (its ``task:`` key, else the file stem) → task file, for one folder."""
+    found: dict[str, TaskFile] = {}
     for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
-        found[str(read_yaml(path).get("task", path.stem))] = path
+        raw = read_yaml(path)
+        name = str(raw.get("task", path.stem))
+        found[name] = TaskFile(name, path, raw)
     return found
 
 
-def discover_tasks(include_paths: list[str | Path] | None = None) -> dict[str, Path]:
-    """Map task name → YAML path: built-ins, then ``benchmarks.tasks`` plug-ins (a name
-    taken twice is an error naming both files), then ``--include-path`` folders, which
-    override both."""
-    found: dict[str, Path] = {}
+def task_files(include_paths: list[str | Path] | None = None) -> dict[str, TaskFile]:
+    """Every task: built-ins, then ``benchmarks.tasks`` plug-ins (a name taken twice is an
+    error naming both files), then ``--include-path`` folders, which override both. Each
+    file is read once, here; its mapping travels with it."""
+    found: dict[str, TaskFile] = {}
     for d in builtin_task_dirs():
         found.update(_task_files(d))
     for where, d in plugin_task_dirs():
-        for name, path in _task_files(d).items():
+        for name, task in _task_files(d).items():
             if name in found:
-                raise ConfigError(f"{where}: task {name!r} ({path}) is already defined by "
-                                  f"{found[name]}; give it another `task:` name")
-            found[name] = path
+                raise ConfigError(f"{where}: task {name!r} ({task.path}) is already defined "
+                                  f"by {found[name].path}; give it another `task:` name")
+            found[name] = task
     for d in [Path(p).expanduser() for p in include_paths or []]:
         if not d.is_dir():
             raise ConfigError(f"--include-path {d}: not a folder")
         found.update(_task_files(d))
     return found
+
+
+def discover_tasks(include_paths: list[str | Path] | None = None) -> dict[str, Path]:
+    """Map task name → YAML path (see :func:`task_files`)."""
+    return {name: task.path for name, task in task_files(include_paths).items()}
+
+
+def find_task(name: str, include_paths: list[str | Path] | None = None) -> TaskFile:
+    """The task called ``name``; an unknown name is a ``ConfigError`` with the closest
+    names ("did you mean ...") and every known one."""
+    import difflib
+
+    tasks = task_files(include_paths)
+    if name not in tasks:
+        close = difflib.get_close_matches(name, tasks, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ConfigError(f"unknown task {name!r}{hint} (known: {', '.join(sorted(tasks))})")
+    return tasks[name]
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -186,22 +222,25 @@ def parse_key_values(items: list[str] | None, *, flag: str) -> dict[str, Any]:
 
 
 def load_task(
-    path: Path,
+    source: Path | TaskFile,
     *,
     params_cls: type | None,
     overrides: dict[str, Any] | None = None,
     demo: bool = False,
 ) -> tuple[TaskConfig, Any]:
-    """Read ``path`` into a :class:`TaskConfig` and the family's params dataclass.
+    """Parse a task file into a :class:`TaskConfig` and the family's params dataclass.
 
     Args:
-        path: the task YAML.
+        source: the task YAML's path, or a :class:`TaskFile` already read.
         params_cls: the family's ``Params`` dataclass (``None`` if it has none).
         overrides: ``--task-arg`` values; same key rules as the file.
         demo: the run is on the bundled demo set: the file's ``demo_overrides`` apply
             (before ``overrides``, which always win).
     """
-    raw = read_yaml(path)
+    if isinstance(source, TaskFile):
+        path, raw = source.path, source.raw
+    else:
+        path, raw = source, read_yaml(source)
     demo_keys = raw.get("demo_overrides") or {}
     if not isinstance(demo_keys, dict):
         raise ConfigError(f"{path}: demo_overrides must be a mapping of keys to values")

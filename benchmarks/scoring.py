@@ -15,6 +15,7 @@ from typing import Any
 
 from benchmarks.config import ConfigError
 from benchmarks.families.base import Evaluation
+from benchmarks.store import ScoreSummary
 
 
 def _file(path: str | Path, flag: str, *, folder_ok: bool = False) -> Path:
@@ -31,12 +32,12 @@ def score_files(
     predictions: str | Path,
     include_paths: list[str] | None = None,
     task_args: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> ScoreSummary:
     """Evaluate ``predictions`` against ``annotations`` with ``task``'s evaluator.
 
     Returns:
-        A summary: ``metrics``, ``metrics_ci95``, ``groups``, ``evaluation`` (counts ...),
-        the two files with their sha256, and provenance.
+        ``metrics``, ``metrics_ci95``, ``groups``, ``evaluation`` (counts ...), the two
+        files with their sha256, and provenance.
     """
     from benchmarks.runner.aggregate import git_commit, package_version
     from benchmarks.runner.plan import resolve_task
@@ -57,26 +58,20 @@ def score_files(
     ground_truth = family_cls.score_ground_truth(gt_path, params)
     preds = family_cls.score_predictions(pred_path, ground_truth, params)
     evaluation: Evaluation = family_cls.score_evaluate(ground_truth, preds, params)
-    return {
-        "task": config.task,
-        "mode": "score",
-        "metrics": evaluation.metrics,
-        "metrics_ci95": evaluation.ci95,
-        "higher_is_better": {m.name: m.higher_is_better for m in family_cls.metrics},
-        "groups": evaluation.groups,
-        "evaluation": evaluation.extra,
-        "annotations": {"path": str(gt_path.resolve()), "sha256": _sha256(gt_path)},
-        "predictions": {"path": str(pred_path.resolve()), "sha256": _sha256(pred_path)},
-        "aggregation": family_cls.aggregation,
-        "version": package_version(),
-        "git_commit": git_commit(),
-        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
-
-
-def flat_result(summary: dict[str, Any]) -> dict[str, Any]:
-    """The one JSON object ``score --json`` prints: metrics, then counts."""
-    return {**summary["metrics"], **summary["evaluation"]}
+    return ScoreSummary(
+        task=config.task,
+        metrics=evaluation.metrics,
+        metrics_ci95=evaluation.ci95,
+        higher_is_better={m.name: m.higher_is_better for m in family_cls.metrics},
+        groups=evaluation.groups,
+        evaluation=evaluation.extra,
+        annotations={"path": str(gt_path.resolve()), "sha256": _sha256(gt_path)},
+        predictions={"path": str(pred_path.resolve()), "sha256": _sha256(pred_path)},
+        aggregation=family_cls.aggregation,
+        version=package_version(),
+        git_commit=git_commit(),
+        timestamp=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
 
 
 def _sha256(path: Path) -> str:

@@ -3,18 +3,24 @@
 - ``samples.jsonl`` — one JSON record per scored sample, written with checked
   ``os.write`` calls on an ``O_APPEND`` descriptor as each sample completes, so a run
   killed with SIGKILL loses at most the samples in flight and ranks of a distributed run
-  can append to the same file without interleaving lines. A record is
-  ``{sample_id, path, metrics: {...}, prediction, group, arrays, config_hash}``: a family's
-  metric names live under ``metrics`` and can never collide with the record's own keys.
+  can append to the same file without interleaving lines. A record is a
+  :class:`RunRecord`, ``{sample_id, path, metrics: {...}, prediction, group,
+  [padded_frames], [arrays], config_hash}``: a family's metric names live under
+  ``metrics`` and can never collide with the record's own keys.
 - ``arrays/`` — large per-sample arrays (``.npz``, written atomically *before* the record
   that names them, so a record never points at a missing file).
 - ``failures.jsonl`` — one record per sample that could not be scored (file + reason).
-- ``summary.json`` — written atomically (temporary file + ``os.replace``).
+- ``summary.json`` — a :class:`RunSummary`, written atomically (temporary file +
+  ``os.replace``), with its ``schema_version``; :meth:`RunSummary.read` reads every
+  version written so far (version 1, before the key existed, has the same keys).
 
 Every record carries the run's ``config_hash``; on resume, only records with the current
 hash count as done, so changing the protocol never mixes results. A record cut by a crash
 (the file's last line) is skipped with one warning, and the next writer starts on a fresh
 line, so the sample is recomputed and nothing after it is lost.
+
+The records' and the summary's types live in :mod:`benchmarks.records`; import them from
+here.
 """
 
 from __future__ import annotations
@@ -26,17 +32,37 @@ import logging
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from benchmarks.records import (
+    SCHEMA_VERSION,
+    EvaluatedIds,
+    RunRecord,
+    RunSummary,
+    ScoreSummary,
+    ShortClips,
+    SummaryError,
+)
+
+# the schema of what the store holds is imported from here
+__all__ = [
+    "ARRAYS", "FAILURES", "SAMPLES", "SCHEMA_VERSION", "SUMMARY", "EvaluatedIds",
+    "ResultStore", "RunRecord", "RunSummary", "ScoreSummary", "ShortClips", "SummaryError",
+    "read_jsonl", "write_all", "write_bytes_atomic", "write_json_atomic",
+]
 log = logging.getLogger(__name__)
 
 SAMPLES = "samples.jsonl"
 FAILURES = "failures.jsonl"
 SUMMARY = "summary.json"
 ARRAYS = "arrays"
+
+
+# files --------------------------------------------------------------------------------------
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
@@ -128,10 +154,10 @@ class ResultStore:
 
     # reading ----------------------------------------------------------------------
 
-    def samples(self) -> dict[str, dict[str, Any]]:
+    def samples(self) -> dict[str, RunRecord]:
         """Records of the current config, keyed by sample id (last one wins)."""
         return {
-            r["sample_id"]: r
+            r["sample_id"]: RunRecord.from_dict(r)
             for r in read_jsonl(self.run_dir / SAMPLES)
             if r.get("config_hash") == self.config_hash and "sample_id" in r
         }
@@ -143,12 +169,11 @@ class ResultStore:
             if r.get("config_hash") == self.config_hash and "sample_id" in r
         }
 
-    def load_arrays(self, record: dict[str, Any]) -> dict[str, np.ndarray]:
+    def load_arrays(self, record: RunRecord) -> dict[str, np.ndarray]:
         """The side-file arrays a record names (``{}`` if none)."""
-        name = record.get("arrays")
-        if not name:
+        if not record.arrays:
             return {}
-        with np.load(self.run_dir / name, allow_pickle=False) as data:
+        with np.load(self.run_dir / record.arrays, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
 
     # writing ----------------------------------------------------------------------
@@ -166,21 +191,20 @@ class ResultStore:
         line = json.dumps({**record, "config_hash": self.config_hash}, allow_nan=True) + "\n"
         write_all(fd, line.encode())
 
-    def add_sample(
-        self, record: dict[str, Any], arrays: dict[str, np.ndarray] | None = None
-    ) -> None:
+    def add_sample(self, record: RunRecord, arrays: dict[str, np.ndarray] | None = None) -> None:
         """Append a sample record; ``arrays`` first go to ``arrays/<key>.npz``."""
         if arrays:
-            key = hashlib.sha256(f"{record['sample_id']}:{self.config_hash}".encode())
+            key = hashlib.sha256(f"{record.sample_id}:{self.config_hash}".encode())
             rel = f"{ARRAYS}/{key.hexdigest()[:20]}.npz"
             (self.run_dir / ARRAYS).mkdir(exist_ok=True)
             buf = io.BytesIO()
             np.savez(buf, **arrays)
             write_bytes_atomic(self.run_dir / rel, buf.getvalue())
-            record = {**record, "arrays": rel}
-        self._append(SAMPLES, record)
+            record = replace(record, arrays=rel)
+        self._append(SAMPLES, replace(record, config_hash=None).to_dict())
 
     def add_failure(self, record: dict[str, Any]) -> None:
+        """Append a failure record: ``{sample_id, path, reason, stage}``."""
         self._append(FAILURES, record)
 
     def import_records(self, other_dir: Path) -> tuple[int, int]:
@@ -190,14 +214,14 @@ class ResultStore:
         is the one-process run's."""
         done, failed = self.samples(), self.failures()
         n_samples = n_failures = 0
-        for record in read_jsonl(other_dir / SAMPLES):
-            if record.get("config_hash") != self.config_hash or record["sample_id"] in done:
+        for record in ResultStore(other_dir, config_hash=self.config_hash).samples().values():
+            if record.sample_id in done:
                 continue
-            if record.get("arrays"):
+            if record.arrays:
                 (self.run_dir / ARRAYS).mkdir(exist_ok=True)
-                shutil.copyfile(other_dir / record["arrays"], self.run_dir / record["arrays"])
-            self._append(SAMPLES, {k: v for k, v in record.items() if k != "config_hash"})
-            done[record["sample_id"]] = record
+                shutil.copyfile(other_dir / record.arrays, self.run_dir / record.arrays)
+            self._append(SAMPLES, replace(record, config_hash=None).to_dict())
+            done[record.sample_id] = record
             n_samples += 1
         for record in read_jsonl(other_dir / FAILURES):
             sid = record.get("sample_id")
@@ -207,10 +231,14 @@ class ResultStore:
                 n_failures += 1
         return n_samples, n_failures
 
-    def write_summary(self, summary: dict[str, Any]) -> Path:
+    def write_summary(self, summary: RunSummary) -> Path:
         path = self.run_dir / SUMMARY
-        write_json_atomic(path, summary)
+        write_json_atomic(path, summary.to_dict())
         return path
+
+    def read_summary(self) -> RunSummary:
+        """This run's ``summary.json`` (any known schema version)."""
+        return RunSummary.read(self.run_dir / SUMMARY)
 
     def close(self) -> None:
         for fd in self._fds.values():

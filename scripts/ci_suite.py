@@ -64,13 +64,14 @@ def main() -> int:
 
 
 def _uncovered() -> None:
-    from benchmarks.config import discover_tasks, read_yaml
+    from benchmarks.config import task_files
     from benchmarks.datasets.demo import DEMO_DATASETS
 
+    tasks = task_files()
     ran = {entry[0] for entry in SUITE}
-    families = {read_yaml(discover_tasks()[t]).get("family") for t in ran}
-    for name, path in sorted(discover_tasks().items()):
-        raw = read_yaml(path)
+    families = {tasks[t].raw.get("family") for t in ran}
+    for name, task in sorted(tasks.items()):
+        raw = task.raw
         if raw.get("dataset") in DEMO_DATASETS and raw.get("family") not in families:
             print(f"ci-suite: family {raw.get('family')!r} (task {name}) has a demo set but "
                   "is not in SUITE: add it to scripts/ci_suite.py")

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from benchmarks.config import COMMON_KEYS, ConfigError, TaskConfig, load_task, read_yaml
 from benchmarks.families.reconstruction.family import ReconstructionParams
-from benchmarks.store import FAILURES, SAMPLES, ResultStore, read_jsonl
+from benchmarks.store import FAILURES, SAMPLES, ResultStore, RunRecord, read_jsonl
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = {"task": "t", "family": "reconstruction", "dataset": "webvid"}
@@ -170,6 +170,15 @@ def test_read_jsonl_skips_lines_json_cannot_parse(tmp_path, line):
 # a store cut at any byte
 
 
+def _stored(record: dict, name: str) -> typing.Any:
+    """What the store takes: a sample as a ``RunRecord``, a failure as its dict."""
+    return RunRecord.from_dict(record) if name == SAMPLES else record
+
+
+def _line(record: dict, name: str) -> dict:
+    return RunRecord.from_dict(record).to_dict() if name == SAMPLES else record
+
+
 @pytest.mark.slow
 @FUZZ
 @given(first=st.lists(records, min_size=1, max_size=6),
@@ -182,7 +191,7 @@ def test_a_cut_at_any_byte_loses_only_the_cut_record(first, more, which, data):
         run_dir = Path(d)
         with ResultStore(run_dir, config_hash="h") as store:
             for r in first:
-                getattr(store, add)(r)
+                getattr(store, add)(_stored(r, name))
         path = run_dir / name
         full = path.read_bytes()
         cut = data.draw(st.integers(0, len(full)), label="cut")
@@ -194,10 +203,11 @@ def test_a_cut_at_any_byte_loses_only_the_cut_record(first, more, which, data):
             offset += len(line) + 1
         with ResultStore(run_dir, config_hash="h") as store:
             for r in more:
-                getattr(store, add)(r)
+                getattr(store, add)(_stored(r, name))
             stored = store.samples() if name == SAMPLES else store.failures()
         got = list(read_jsonl(path))
-    want = [json.loads(json.dumps({**r, "config_hash": "h"})) for r in survivors + more]
+    want = [json.loads(json.dumps({**_line(r, name), "config_hash": "h"}))
+            for r in survivors + more]
     assert got == want
     assert set(stored) == {r["sample_id"] for r in survivors + more}
 

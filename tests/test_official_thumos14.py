@@ -152,7 +152,7 @@ def test_split_files_reproduce_each_split(run, release):
                              predictions=run_dir / split["results_file"],
                              task_args={"score_ids": str(run_dir / "evaluated_ids.txt"),
                                         "score_classes": split["unseen_classes"]})
-        assert scored["evaluation"]["mAP"] == pytest.approx(split["unseen_mAP"], nan_ok=True)
+        assert scored.evaluation["mAP"] == pytest.approx(split["unseen_mAP"], nan_ok=True)
 
 
 def test_score_a_hand_written_file_from_every_layout(release, tmp_path, capsys):

@@ -253,7 +253,7 @@ def test_label_cells_come_from_the_runs_config(tmp_path, capsys):
 
 
 def test_paper_claims_keep_rows_a_label_repeats(tmp_path, capsys):
-    names = [c["run_name"] for c in paper_claims(["thumos14"])]
+    names = [c.run_name for c in paper_claims(["thumos14"])]
     assert "STOV-TAL [18] (supervised) (paper)" in names
     assert "STOV-TAL [18] (zero-shot) (paper)" in names
     _write(tmp_path, _summary("thumos14", "pyratok", {"average_mAP": 1.0}, family="localization"))

@@ -8,12 +8,11 @@ import os
 import numpy as np
 
 from benchmarks import store as store_mod
-from benchmarks.store import SAMPLES, ResultStore, read_jsonl
+from benchmarks.store import SAMPLES, ResultStore, RunRecord, read_jsonl
 
 
-def _record(i: int) -> dict:
-    return {"sample_id": f"s{i}", "path": f"/v/{i}.mp4", "metrics": {"psnr": float(i)},
-            "prediction": None, "group": None}
+def _record(i: int) -> RunRecord:
+    return RunRecord(sample_id=f"s{i}", path=f"/v/{i}.mp4", metrics={"psnr": float(i)})
 
 
 def test_a_cut_last_record_is_skipped_and_the_next_starts_on_a_fresh_line(tmp_path):
@@ -50,7 +49,7 @@ def test_arrays_go_to_a_side_file_not_the_jsonl(tmp_path):
     with ResultStore(tmp_path, config_hash="h") as st:
         st.add_sample(_record(0), {"features": big})
         rec = st.samples()["s0"]
-        assert rec["arrays"].startswith("arrays/")
+        assert rec.arrays is not None and rec.arrays.startswith("arrays/")
         assert np.array_equal(st.load_arrays(rec)["features"], big)
     assert (tmp_path / SAMPLES).stat().st_size < 1000  # the array is not inline
     line = json.loads((tmp_path / SAMPLES).read_text())
@@ -63,3 +62,46 @@ def test_records_of_another_config_do_not_count(tmp_path):
         st.add_sample(_record(0))
     with ResultStore(tmp_path, config_hash="new") as st:
         assert st.samples() == {}
+
+
+def test_a_record_is_written_in_the_layout_it_always_had(tmp_path):
+    """Key order and optional keys as before the typed record: old tooling reads it."""
+    with ResultStore(tmp_path, config_hash="h") as st:
+        st.add_sample(RunRecord(sample_id="a", path="p", metrics={"m": 1.0}, group="g",
+                                padded_frames=3))
+        st.add_sample(RunRecord(sample_id="b", path="q", prediction=[1, 2]))
+    lines = (tmp_path / SAMPLES).read_text().splitlines()
+    assert lines == [
+        '{"sample_id": "a", "path": "p", "metrics": {"m": 1.0}, "prediction": null, '
+        '"group": "g", "padded_frames": 3, "config_hash": "h"}',
+        '{"sample_id": "b", "path": "q", "metrics": {}, "prediction": [1, 2], "group": null, '
+        '"config_hash": "h"}',
+    ]
+    with ResultStore(tmp_path, config_hash="h") as st:
+        assert st.samples()["a"] == RunRecord(sample_id="a", path="p", metrics={"m": 1.0},
+                                              group="g", padded_frames=3, config_hash="h")
+
+
+def test_import_records_copies_another_stores_records_and_arrays(tmp_path):
+    with ResultStore(tmp_path / "part", config_hash="h") as st:
+        st.add_sample(_record(0), {"x": np.ones(3)})
+        st.add_sample(_record(1))
+        st.add_failure({"sample_id": "s2", "path": "", "reason": "bad", "stage": "load"})
+    with ResultStore(tmp_path / "part", config_hash="other") as st:
+        st.add_sample(_record(5))  # another configuration: never imported
+    with ResultStore(tmp_path / "run", config_hash="h") as st:
+        st.add_sample(_record(1))
+        assert st.import_records(tmp_path / "part") == (1, 1)
+        assert sorted(st.samples()) == ["s0", "s1"]
+        assert np.array_equal(st.load_arrays(st.samples()["s0"])["x"], np.ones(3))
+        assert set(st.failures()) == {"s2"}
+
+
+def test_nothing_outside_the_store_appends_to_its_files():
+    """``merge`` and the runner write through the store's public methods only."""
+    from pathlib import Path
+
+    package = Path(store_mod.__file__).parent
+    callers = [p for p in package.rglob("*.py")
+               if "._append(" in p.read_text(encoding="utf-8") and p.name != "store.py"]
+    assert callers == []

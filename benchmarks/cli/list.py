@@ -13,16 +13,16 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
 
 
 def handle(args: argparse.Namespace) -> int:
-    from benchmarks.api import list_tasks, list_tokenizers
-    from benchmarks.config import discover_tasks, read_yaml
+    from benchmarks.api import list_tokenizers
+    from benchmarks.config import task_files
     from benchmarks.datasets.demo import DEMO_DATASETS
     from benchmarks.tokenizers import TOKENIZERS
     from benchmarks.tokenizers.arguments import required_arguments
 
-    paths = discover_tasks(args.include_path)
+    tasks = task_files(args.include_path)
     print("tasks (demo: runs without --data-root on a bundled demo set):")
-    for name in list_tasks(args.include_path):
-        raw = read_yaml(paths[name])
+    for name in sorted(tasks):
+        raw = tasks[name].raw
         demo = "demo" if raw.get("dataset") in DEMO_DATASETS else "    "
         print(f"  {name:<14} {raw.get('family', '?'):<16} {demo}  {raw.get('description', '')}")
     print("tokenizers (needs: the --tokenizer-arg values without a default):")

@@ -23,9 +23,9 @@ def handle(args: argparse.Namespace) -> int:
 
     result = merge(Path(args.run_dir), device=args.device)
     s = result.summary
-    print(f"{s['task']} × {s['run_name']}: merged {s['merged_shards']} shards, "
-          f"{s['n_samples']} scored, {s['n_failed']} failed")
-    for name, value in s["metrics"].items():
+    print(f"{s.task} × {s.run_name}: merged {s.merged_shards} shards, "
+          f"{s.n_samples} scored, {s.n_failed} failed")
+    for name, value in s.metrics.items():
         print(f"  {name:<12} {format_number(value)}")
     print(f"results: {result.run_dir}")
     return result.exit_code

@@ -127,33 +127,35 @@ def handle(args: argparse.Namespace) -> int:
 
 def report(result: RunResult, opts: RunOptions) -> None:
     """What a finished run (or shard) prints: counts, metrics, unavailable ones, where."""
+    from benchmarks.store import RunSummary
+
     s = result.summary
-    if opts.shard is not None:
-        print(f"shard {opts.shard[0]}/{opts.shard[1]}: {s['n_samples']} scored, "
-              f"{s['n_failed']} failed in {result.run_dir}; when all are done: "
+    if not isinstance(s, RunSummary):  # a --shard part: counts only
+        print(f"shard {s.shard[0]}/{s.shard[1]}: {s.n_samples} scored, "
+              f"{s.n_failed} failed in {result.run_dir}; when all are done: "
               f"python -m benchmarks merge {result.run_dir.parent.parent}")
         return
-    header = f"{s['task']} × {s['run_name']}: {s['n_samples']} scored, {s['n_failed']} failed"
-    if s.get("stopped"):
-        print(f"stopped: {s['stopped']} (--strict; {s['n_failed']} failure(s) in "
+    header = f"{s.task} × {s.run_name}: {s.n_samples} scored, {s.n_failed} failed"
+    if s.stopped:
+        print(f"stopped: {s.stopped} (--strict; {s.n_failed} failure(s) in "
               f"{result.run_dir / 'failures.jsonl'})", file=sys.stderr)
-    if not s["n_samples"]:
-        print(f"no sample was scored: of {s['n_listed']} listed, {s['n_failed']} failed (the "
-              f"reasons are in {result.run_dir / 'failures.jsonl'}) and {s['n_missing']} are "
+    if not s.n_samples:
+        print(f"no sample was scored: of {s.n_listed} listed, {s.n_failed} failed (the "
+              f"reasons are in {result.run_dir / 'failures.jsonl'}) and {s.n_missing} are "
               "not on disk", file=sys.stderr)
-    if s["demo_data"]:
+    if s.demo_data:
         header += "  [DEMO DATA — not the real benchmark]"
     print(header)
-    if s.get("n_missing"):
-        print(f"warning: {s['n_missing']} listed sample(s) not on disk (a partial download?), "
-              f"not scored and not failures: ids in {result.run_dir / s['files']['missing_ids']}"
+    if s.n_missing:
+        print(f"warning: {s.n_missing} listed sample(s) not on disk (a partial download?), "
+              f"not scored and not failures: ids in {result.run_dir / s.files['missing_ids']}"
               f"{'' if opts.strict else ' (--strict: exit 1)'}", file=sys.stderr)
-    for name, value in s["metrics"].items():
-        ci = s["metrics_ci95"].get(name)
+    for name, value in s.metrics.items():
+        ci = s.metrics_ci95.get(name)
         ci_txt = f" ± {format_number(ci)}" if ci is not None and not math.isnan(ci) else ""
         print(f"  {name:<12} {format_number(value)}{ci_txt}")
-    _print_unavailable(s["unavailable"])
-    _print_evaluation(s.get("evaluation", {}))
+    _print_unavailable(s.unavailable)
+    _print_evaluation(s.evaluation)
     print(f"results: {result.run_dir}")
 
 

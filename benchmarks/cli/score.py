@@ -35,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
 
 
 def handle(args: argparse.Namespace) -> int:
-    from benchmarks.scoring import flat_result, score_files
+    from benchmarks.scoring import score_files
     from benchmarks.store import write_json_atomic
 
     summary = score_files(
@@ -48,11 +48,11 @@ def handle(args: argparse.Namespace) -> int:
     if args.output:
         out = Path(args.output).expanduser()
         out.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(out / "summary.json", summary)
+        write_json_atomic(out / "summary.json", summary.to_dict())
     if args.json:
-        print(json.dumps(flat_result(summary)))
+        print(json.dumps(summary.flat()))
         return 0
-    print(f"{summary['task']} (score mode): {args.predictions}")
-    for name, value in flat_result(summary).items():
+    print(f"{summary.task} (score mode): {args.predictions}")
+    for name, value in summary.flat().items():
         print(f"  {name:<12} {format_number(value) if isinstance(value, float) else value}")
     return 0

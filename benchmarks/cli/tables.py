@@ -66,6 +66,6 @@ def handle(args: argparse.Namespace) -> int:
         print(f"no summary.json under {args.runs}", file=sys.stderr)
         return 2
     if args.paper:
-        tasks = list(dict.fromkeys(s["task"] for s in summaries))
+        tasks = list(dict.fromkeys(s.task for s in summaries))
         summaries += paper_claims(tasks, include_paths=args.include_path)
     return emit(render(summaries, fmt=args.format), args.out)

@@ -39,6 +39,7 @@ from typing import Any
 
 from benchmarks.config import ConfigError
 from benchmarks.reporting.numbers import BASELINE, format_number
+from benchmarks.store import RunSummary
 
 FORMAT = 1
 DEFAULT_TOLERANCE = {"abs": 1e-6, "rel": 1e-6}
@@ -61,8 +62,8 @@ class Row:
         return self.verdict in ("REGRESSED", "MISSING")
 
 
-def run_key(summary: dict[str, Any]) -> str:
-    return f"{summary['task']}/{summary.get('run_name') or summary['tokenizer']}"
+def run_key(summary: RunSummary) -> str:
+    return f"{summary.task}/{summary.label}"
 
 
 def read_baseline(path: Path) -> dict[str, Any]:
@@ -133,7 +134,7 @@ def compare_metric(
 
 
 def check(
-    summaries: list[dict[str, Any]], baseline: dict[str, Any], tolerances: dict[str, Any]
+    summaries: list[RunSummary], baseline: dict[str, Any], tolerances: dict[str, Any]
 ) -> list[Row]:
     """One row per baseline metric (and per new metric) of every run."""
     by_key = {run_key(s): s for s in summaries}
@@ -145,13 +146,13 @@ def check(
             rows.append(Row(key, "(run)", None, None, None, "MISSING",
                             "run not found in the runs folder"))
             continue
-        ids = (summary.get("evaluated_ids") or {}).get("sha256")
+        ids = summary.evaluated_ids.sha256 if summary.evaluated_ids else None
         if entry.get("evaluated_ids_sha256") and ids != entry["evaluated_ids_sha256"]:
-            rows.append(Row(key, "(samples)", entry.get("n_samples"), summary.get("n_samples"),
+            rows.append(Row(key, "(samples)", entry.get("n_samples"), summary.n_samples,
                             None, "REGRESSED",
                             "measured on another sample set (evaluated_ids sha256 differs)"))
-        metrics = summary.get("metrics") or {}
-        hib = summary.get("higher_is_better") or {}
+        metrics = summary.metrics
+        hib = summary.higher_is_better
         for name, base in sorted((entry.get("metrics") or {}).items()):
             tol = tolerance_for(tolerances, task, name)
             direction = hib.get(name, base.get("higher_is_better"))
@@ -159,7 +160,7 @@ def check(
                 if tol.get("ignore"):
                     rows.append(Row(key, name, _number(base.get("value")), None, None, "ignored"))
                     continue
-                reason = (summary.get("unavailable") or {}).get(name, "not in the summary")
+                reason = summary.unavailable.get(name, "not in the summary")
                 rows.append(Row(key, name, _number(base.get("value")), None, None, "MISSING",
                                 str(reason).split(". ")[0]))
                 continue
@@ -174,24 +175,23 @@ def check(
 
 
 def updated_baseline(
-    summaries: list[dict[str, Any]], baseline: dict[str, Any] | None
+    summaries: list[RunSummary], baseline: dict[str, Any] | None
 ) -> dict[str, Any]:
     """The baseline rewritten from ``summaries`` (its tolerances and description kept)."""
     old = baseline or {}
     runs = {}
     for s in summaries:
-        hib = s.get("higher_is_better") or {}
         runs[run_key(s)] = {
-            "task": s["task"],
-            "run_name": s.get("run_name") or s["tokenizer"],
-            "tokenizer": s["tokenizer"],
-            "tokenizer_args": s.get("tokenizer_args") or {},
-            "demo_data": bool(s.get("demo_data")),
-            "n_samples": s.get("n_samples"),
-            "evaluated_ids_sha256": (s.get("evaluated_ids") or {}).get("sha256"),
+            "task": s.task,
+            "run_name": s.label,
+            "tokenizer": s.tokenizer,
+            "tokenizer_args": s.tokenizer_args,
+            "demo_data": s.demo_data,
+            "n_samples": s.n_samples,
+            "evaluated_ids_sha256": s.evaluated_ids.sha256 if s.evaluated_ids else None,
             "metrics": {
-                name: {"value": _number(v), "higher_is_better": hib.get(name)}
-                for name, v in sorted((s.get("metrics") or {}).items())
+                name: {"value": _number(v), "higher_is_better": s.higher_is_better.get(name)}
+                for name, v in sorted(s.metrics.items())
             },
         }
     return {

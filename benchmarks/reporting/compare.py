@@ -34,6 +34,7 @@ from benchmarks.config import ConfigError
 from benchmarks.families.base import StoredRecord, TaskFamily
 from benchmarks.reporting.numbers import format_number
 from benchmarks.runner.guard import flatten_config
+from benchmarks.store import RunSummary, SummaryError
 
 # keys of the hashed configuration that name the tokenizer (expected to differ) or a path
 NOT_PROTOCOL = ("tokenizer", "tokenizer_args", "data_root")
@@ -46,12 +47,12 @@ class Run:
     """A finished run folder, read back."""
 
     path: Path
-    summary: dict[str, Any]
+    summary: RunSummary
     records: dict[str, StoredRecord]  # by sample id
 
     @property
     def name(self) -> str:
-        return str(self.summary.get("run_name") or self.path.name)
+        return self.summary.run_name or self.path.name
 
 
 @dataclass
@@ -75,28 +76,27 @@ def read_run(path: Path) -> Run:
 
     path = Path(path).expanduser()
     try:
-        summary = json.loads((path / "summary.json").read_text())
-        summary["task"]  # noqa: B018
-    except (OSError, ValueError, KeyError, TypeError):
+        summary = RunSummary.read(path / "summary.json")
+    except SummaryError:
         raise ConfigError(f"{path}: not a finished run folder (no readable summary.json)") \
             from None
-    store = ResultStore(path, config_hash=summary.get("config_hash", ""))
-    raw = sorted(store.samples().values(), key=lambda r: r["sample_id"])
+    store = ResultStore(path, config_hash=summary.config_hash)
+    raw = sorted(store.samples().values(), key=lambda r: r.sample_id)
     return Run(path, summary, {r.sample_id: r for r in stored_records(raw, store)})
 
 
 def refusal(a: Run, b: Run) -> str | None:
     """Why ``a`` and ``b`` cannot be compared pairwise (``None``: they can)."""
-    if a.summary["task"] != b.summary["task"]:
-        return f"different tasks: {a.summary['task']!r} vs {b.summary['task']!r}"
+    if a.summary.task != b.summary.task:
+        return f"different tasks: {a.summary.task!r} vs {b.summary.task!r}"
     ids_a, ids_b = set(a.records), set(b.records)
     if ids_a != ids_b:
         only_a, only_b = sorted(ids_a - ids_b), sorted(ids_b - ids_a)
         return (f"different sample sets: {len(only_a)} only in A (e.g. {only_a[:3]}), "
                 f"{len(only_b)} only in B (e.g. {only_b[:3]}); rerun both with the same "
                 "--limit / data")
-    pa = {k: v for k, v in (a.summary.get("config") or {}).items() if k not in NOT_PROTOCOL}
-    pb = {k: v for k, v in (b.summary.get("config") or {}).items() if k not in NOT_PROTOCOL}
+    pa = {k: v for k, v in a.summary.config.items() if k not in NOT_PROTOCOL}
+    pb = {k: v for k, v in b.summary.config.items() if k not in NOT_PROTOCOL}
     fa, fb = flatten_config(pa), flatten_config(pb)
     changed = sorted(k for k in fa.keys() | fb.keys() if fa.get(k) != fb.get(k))
     if changed:
@@ -159,7 +159,7 @@ def compare_metric(
     needed for dataset-level metrics)."""
     ids = sorted(a.records)
     va, vb = _per_sample_values(a, ids, metric), _per_sample_values(b, ids, metric)
-    point_a, point_b = a.summary["metrics"].get(metric), b.summary["metrics"].get(metric)
+    point_a, point_b = a.summary.metrics.get(metric), b.summary.metrics.get(metric)
     sign = wilcoxon = None
     if va is not None and vb is not None:
         sign, wilcoxon = _tests(vb - va)
@@ -213,20 +213,20 @@ def family_finalize(run: Run, copies: int, *, include_paths: list[str]) -> Final
     run was, on the run's dataset with ``copies`` aliases per sample."""
     from benchmarks.config import TaskConfig
     from benchmarks.families import TASK_FAMILIES
-    from benchmarks.runner.plan import create_checked_tokenizer, open_dataset
+    from benchmarks.runner.plan import build_family, create_checked_tokenizer, open_dataset
 
     s = run.summary
-    family_cls = TASK_FAMILIES.get(str(s["config"]["task"]["family"]))
+    family_cls = TASK_FAMILIES.get(s.family)
     if family_cls.finalize is TaskFamily.finalize:
         return None
     import torch
 
-    config = TaskConfig(**{k: v for k, v in s["config"]["task"].items()
+    config = TaskConfig(**{k: v for k, v in s.config["task"].items()
                            if k in {f.name for f in dataclasses.fields(TaskConfig)}})
-    params = family_cls.Params(**s["params"]) if family_cls.Params and s.get("params") else None
-    tokenizer = create_checked_tokenizer(s["tokenizer"], s.get("tokenizer_args") or {}).eval()
-    dataset, info = open_dataset(config, Path(s["data_root"]))
-    family = family_cls(config, params, tokenizer, device=torch.device("cpu"))
+    params = family_cls.Params(**s.params) if family_cls.Params and s.params else None
+    tokenizer = create_checked_tokenizer(s.tokenizer, s.tokenizer_args).eval()
+    dataset, info = open_dataset(config, Path(str(s.data_root)))
+    family = build_family(family_cls, config, params, tokenizer, device=torch.device("cpu"))
     family.setup(_AliasedDataset(dataset, copies), info)  # run_dir None: finalize writes nothing
 
     def finalize(records: list[StoredRecord]) -> dict[str, float | None]:
@@ -239,7 +239,7 @@ def family_finalize(run: Run, copies: int, *, include_paths: list[str]) -> Final
 
 
 def render(a: Run, b: Run, results: list[MetricComparison]) -> str:
-    lines = [f"# {a.summary['task']}: {b.name} (B) − {a.name} (A), paired over "
+    lines = [f"# {a.summary.task}: {b.name} (B) − {a.name} (A), paired over "
              f"{results[0].n if results else 0} samples", "",
              "| metric | A | B | B − A | 95% CI (bootstrap) | method | sign test p | "
              "Wilcoxon p |", "|---|---|---|---|---|---|---|---|"]
@@ -250,7 +250,7 @@ def render(a: Run, b: Run, results: list[MetricComparison]) -> str:
         lines.append(f"| {r.metric} | {a_text} | {b_text} | {format_number(r.mean_difference)} "
                      f"| {ci} | {r.method} ({r.resamples_used} draws) | "
                      f"{format_number(r.sign_test_p)} | {format_number(r.wilcoxon_p)} |")
-    if a.summary.get("demo_data") or b.summary.get("demo_data"):
+    if a.summary.demo_data or b.summary.demo_data:
         lines += ["", "DEMO DATA — not the real benchmark."]
     return "\n".join(lines)
 
@@ -287,7 +287,7 @@ def run_compare(
     problem = refusal(a, b)
     if problem:
         raise ConfigError(f"cannot compare {a.path} and {b.path}: {problem}")
-    available = [m for m in a.summary["metrics"] if m in b.summary["metrics"]]
+    available = [m for m in a.summary.metrics if m in b.summary.metrics]
     names = metrics or available
     for m in names:
         if m not in available:
@@ -304,7 +304,7 @@ def run_compare(
         fb = family_finalize(b, int(copies), include_paths=include_paths or []) if fa else None
     results = [compare_metric(a, b, m, resamples=resamples, seed=seed, finalize_a=fa,
                               finalize_b=fb) for m in names]
-    out = out or Path("results/compare") / a.summary["task"] / f"{a.name}_vs_{b.name}"
+    out = out or Path("results/compare") / a.summary.task / f"{a.name}_vs_{b.name}"
     out.mkdir(parents=True, exist_ok=True)
     text = render(a, b, results)
     (out / "compare.md").write_text(text + "\n")

@@ -25,6 +25,7 @@ from benchmarks.config import ConfigError
 from benchmarks.metrics.bd_rate import bd_psnr, bd_rate
 from benchmarks.reporting.numbers import format_number
 from benchmarks.runner.sweep import curve_name
+from benchmarks.store import RunSummary, SummaryError
 
 TABLE_METRICS = ("bpp", "bpp_tokens", "bpp_entropy", "psnr_y", "psnr", "ssim", "lpips")
 
@@ -45,22 +46,21 @@ class Curve:
     points: list[Point]
 
 
-def _summaries(runs: Path, task: str) -> list[dict[str, Any]]:
+def _summaries(runs: Path, task: str) -> list[RunSummary]:
     paths = sorted({*runs.glob(f"{task}/*/summary.json"), *runs.glob("*/summary.json")})
     out = []
     for path in paths:
         try:
-            summary = json.loads(path.read_text())
-        except (OSError, ValueError):
+            summary = RunSummary.read(path)
+        except SummaryError:
             continue
-        if isinstance(summary, dict) and summary.get("task") == task:
-            summary.setdefault("run_name", path.parent.name)
+        if summary.task == task:
             out.append(summary)
     return out
 
 
-def _rate_metric(summary: dict[str, Any], rate: str) -> str | None:
-    metrics = summary.get("metrics") or {}
+def _rate_metric(summary: RunSummary, rate: str) -> str | None:
+    metrics = summary.metrics
     if rate != "auto":
         return rate if metrics.get(rate) is not None else None
     for name in ("bpp", "bpp_tokens"):
@@ -79,19 +79,19 @@ def collect(task: str, runs: Path, *, rate: str = "auto", quality: str = "psnr_y
     curves: dict[str, Curve] = {}
     for s in summaries:
         metric = _rate_metric(s, rate)
-        q = (s.get("metrics") or {}).get(quality)
+        q = s.metrics.get(quality)
         if metric is None or q is None:
             continue
-        name = curve_name(str(s["run_name"]))
+        name = curve_name(s.run_name)
         curve = curves.setdefault(name, Curve(name, metric, []))
         if curve.rate_metric != metric:
             raise ConfigError(f"curve {name!r} mixes rate metrics {curve.rate_metric} and {metric}")
         sequences = {}
-        for seq, values in (s.get("groups") or {}).items():
+        for seq, values in s.groups.items():
             if values.get(metric) is not None and values.get(quality) is not None:
                 sequences[seq] = (float(values[metric]), float(values[quality]))
-        curve.points.append(Point(str(s["run_name"]), float(s["metrics"][metric]), float(q),
-                                  dict(s["metrics"]), sequences))
+        curve.points.append(Point(s.run_name, float(s.metrics[metric]), float(q),
+                                  dict(s.metrics), sequences))
     if not curves:
         raise ConfigError(f"--runs {runs}: no run of {task!r} reports a rate and {quality}")
     for curve in curves.values():
@@ -181,7 +181,7 @@ def write_rd(
     curves = collect(task, runs, rate=rate, quality=quality)
     anchor = anchor or curves[0].name
     rows = bd_rows(curves, anchor)
-    demo = any(s.get("demo_data") for s in _summaries(runs, task))
+    demo = any(s.demo_data for s in _summaries(runs, task))
     out = out or (runs / task / "rd" if (runs / task).is_dir() else runs / "rd")
     out.mkdir(parents=True, exist_ok=True)
     tag = "  [DEMO DATA — not the real benchmark]" if demo else ""

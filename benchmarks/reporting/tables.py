@@ -12,17 +12,18 @@ marked "(paper)", cells "(reported)": claims shown beside measurements, never as
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from benchmarks.reporting.numbers import format_mean_ci
+from benchmarks.store import RunSummary, SummaryError
 
 
 def load_summaries(
     runs: Path, *, tasks: list[str] | None = None, skipped: bool = False
 ) -> Any:
-    """Every ``<runs>/<task>/<run>/summary.json`` (of ``tasks`` if given).
+    """Every ``<runs>/<task>/<run>/summary.json`` (of ``tasks`` if given), as
+    :class:`~benchmarks.store.RunSummary` objects.
 
     A file that is not a readable summary is left out; with ``skipped=True`` the return is
     ``(summaries, [(path, reason), ...])`` so the caller can say which were left out.
@@ -30,70 +31,59 @@ def load_summaries(
     out, bad = [], []
     for path in sorted(runs.glob("*/*/summary.json")):
         try:
-            summary = json.loads(path.read_text())
-            if not isinstance(summary, dict) or not isinstance(summary.get("metrics"), dict):
-                raise ValueError("not a run summary (no 'metrics' mapping)")
-            summary["task"], summary["tokenizer"]  # noqa: B018  (required keys)
-        except (OSError, UnicodeDecodeError, ValueError, KeyError) as err:
-            bad.append((path, f"{type(err).__name__}: {err}"))
+            summary = RunSummary.read(path)
+        except SummaryError as err:
+            bad.append((path, str(err).removeprefix(f"{path}: ")))
             continue
-        if tasks and summary.get("task") not in tasks:
+        if tasks and summary.task not in tasks:
             continue
-        summary.setdefault("run_name", path.parent.name)
         out.append(summary)
     return (out, bad) if skipped else out
 
 
-def run_label(summary: dict[str, Any]) -> str:
-    return str(summary.get("run_name") or summary["tokenizer"])
+def args_text(summary: RunSummary) -> str:
+    return " ".join(f"{k}={v}" for k, v in sorted(summary.tokenizer_args.items()))
 
 
-def args_text(summary: dict[str, Any]) -> str:
-    args = summary.get("tokenizer_args") or {}
-    return " ".join(f"{k}={v}" for k, v in sorted(args.items()))
-
-
-def build_rows(summaries: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+def build_rows(summaries: list[RunSummary]) -> tuple[list[str], list[list[str]]]:
     """Header and rows (strings) for the given summaries."""
     columns: list[tuple[str, str, bool | None]] = []
     seen = set()
     for s in summaries:
-        hib = s.get("higher_is_better", {})
-        for name in list(s["metrics"]) + list(s.get("unavailable", {})):
-            key = (s["task"], name)
+        for name in list(s.metrics) + list(s.unavailable):
+            key = (s.task, name)
             if key not in seen:
                 seen.add(key)
-                columns.append((s["task"], name, hib.get(name)))
-    measured = sorted({run_label(s) for s in summaries if not s.get("claim")})
-    claimed = [run_label(s) for s in summaries if s.get("claim")]
+                columns.append((s.task, name, s.higher_is_better.get(name)))
+    measured = sorted({s.label for s in summaries if not s.claim})
+    claimed = [s.label for s in summaries if s.claim]
     labels = measured + list(dict.fromkeys(claimed))
-    by_key = {(run_label(s), s["task"]): s for s in summaries}
+    by_key = {(s.label, s.task): s for s in summaries}
     header = ["run", "tokenizer", "args"]
     for task, name, hib in columns:
         arrow = "" if hib is None else (" ↑" if hib else " ↓")
         header.append(f"{task} {name}{arrow}")
     rows = []
     for label in labels:
-        first = next(s for s in summaries if run_label(s) == label)
-        tokenizer = "" if first.get("claim") else first["tokenizer"]
+        first = next(s for s in summaries if s.label == label)
+        tokenizer = "" if first.claim else first.tokenizer
         row = [label, tokenizer, args_text(first)]
         for task, name, _ in columns:
             s = by_key.get((label, task))
             if s is None:
                 row.append("")
-            elif name in s.get("unavailable", {}):
+            elif name in s.unavailable:
                 row.append("unavailable")
             else:
-                cell = format_mean_ci(s["metrics"].get(name),
-                                      s.get("metrics_ci95", {}).get(name))
-                if s.get("claim"):
-                    cell = "" if name not in s["metrics"] else cell + " (reported)"
-                row.append(cell + (" (demo)" if s.get("demo_data") else ""))
+                cell = format_mean_ci(s.metrics.get(name), s.metrics_ci95.get(name))
+                if s.claim:
+                    cell = "" if name not in s.metrics else cell + " (reported)"
+                row.append(cell + (" (demo)" if s.demo_data else ""))
         rows.append(row)
     return header, rows
 
 
-def render(summaries: list[dict[str, Any]], *, fmt: str = "md") -> str:
+def render(summaries: list[RunSummary], *, fmt: str = "md") -> str:
     header, rows = build_rows(summaries)
     if fmt == "csv":
         import csv

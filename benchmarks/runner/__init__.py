@@ -3,11 +3,13 @@
 Three separate pieces, driven by :func:`run`:
 
 - :mod:`~benchmarks.runner.plan` — task file, demo policy, tokenizer, dataset and its
-  metadata, run folder ``<output>/<task>/<run name>``, config hash;
+  metadata, run folder ``<output>/<task>/<run name>``, config hash: a
+  :class:`~benchmarks.runner.plan.ResolvedTask` (what is measured) and a
+  :class:`~benchmarks.runner.plan.RunContext` (where and how);
 - :mod:`~benchmarks.runner.execute` — this rank's shard minus what is already stored,
   decoded in DataLoader workers, scored by the family, appended to the store;
 - :mod:`~benchmarks.runner.aggregate` — every rank's records gathered, the family's
-  dataset-level ``finalize``, ``summary.json``.
+  dataset-level ``finalize``, ``summary.json`` (a :class:`~benchmarks.store.RunSummary`).
 
 Exit codes: see :mod:`benchmarks.runner.options`.
 """
@@ -33,7 +35,15 @@ from benchmarks.runner.options import (
     RunResult,
     StrictStop,
 )
-from benchmarks.runner.plan import RunPlan, default_run_name, plan_run, resolve_task
+from benchmarks.runner.plan import (
+    ResolvedTask,
+    RunContext,
+    RunPlan,
+    build_family,
+    default_run_name,
+    plan_run,
+    resolve_task,
+)
 from benchmarks.store import ResultStore
 
 log = logging.getLogger("benchmarks")
@@ -45,9 +55,12 @@ __all__ = [
     "EXIT_STRICT",
     "EXIT_USAGE",
     "MIN_SAMPLES_FOR_WORKERS",
+    "ResolvedTask",
+    "RunContext",
     "RunOptions",
     "RunPlan",
     "RunResult",
+    "build_family",
     "default_run_name",
     "plan_run",
     "resolve_task",
@@ -57,23 +70,18 @@ __all__ = [
 
 def run(opts: RunOptions) -> RunResult:
     """Run one task with one tokenizer; see :class:`RunOptions`."""
-    plan = plan_run(opts)
-    if opts.shard is not None:  # a shard writes only inside its own folder
-        import dataclasses
-
-        from benchmarks.runner.shards import shard_dir
-
-        plan = dataclasses.replace(plan, run_dir=shard_dir(plan.run_dir, opts.shard))
-    info = plan.dist
+    task, ctx = plan_run(opts)
+    ctx = ctx.in_shard_folder()  # a shard writes only inside its own folder
+    info = ctx.dist
     lock, problem = None, None
     if info.is_main:  # rank 0 owns the folder; the other ranks write through its lock
         try:
-            lock = RunLock(plan.run_dir).acquire()
-            if opts.resume:
-                check_same_config(plan)
+            lock = RunLock(ctx.run_dir).acquire()
+            if ctx.resume:
+                check_same_config(task, ctx.run_dir)
             else:
-                ResultStore.clear(plan.run_dir)
-            write_run_config(plan)
+                ResultStore.clear(ctx.run_dir)
+            write_run_config(task, ctx.run_dir)
         except ConfigError as err:
             if lock is not None:
                 lock.release()
@@ -82,72 +90,71 @@ def run(opts: RunOptions) -> RunResult:
     if problem:
         raise ConfigError(problem)
     try:
-        return _run_locked(plan)
+        return _run_locked(task, ctx)
     finally:
         if lock is not None:
             lock.release()
 
 
-def _run_locked(plan: RunPlan) -> RunResult:
-    opts, info = plan.opts, plan.dist
-    store = ResultStore(plan.run_dir, config_hash=plan.config_hash)
-    family = plan.family_cls(plan.config, plan.params, plan.tokenizer, device=plan.device)
-    family.run_dir, family.artifacts_dir = plan.run_dir, plan.run_dir / "plots"
-    if plan.is_demo and info.is_main:
+def _run_locked(task: ResolvedTask, ctx: RunContext) -> RunResult:
+    info = ctx.dist
+    store = ResultStore(ctx.run_dir, config_hash=task.config_hash)
+    family = task.build_family(ctx.device, ctx.run_dir)
+    if ctx.is_demo and info.is_main:
         log.warning(
             "no --data-root given: running on the bundled DEMO set at %s, not the real %s "
             "benchmark",
-            plan.data_root,
-            plan.config.dataset,
+            ctx.data_root,
+            task.config.dataset,
         )
-    shard = make_shard(plan)
+    shard = make_shard(task, ctx)
     family.sample_ids = frozenset(r.sample_id for r in shard.refs)
     if info.is_main:
-        done = store.samples() if opts.resume else {}
+        done = store.samples() if ctx.resume else {}
         log.info(
             "%s × %s: %d samples (%d already done), %s, device %s, output %s",
-            plan.config.task,
-            plan.run_name,
+            task.config.task,
+            ctx.run_name,
             len(shard.refs),
             len({r.sample_id for r in shard.refs} & set(done)),
-            family.sampling_text(plan.num_frames),
-            plan.device,
-            plan.run_dir,
+            family.sampling_text(task.num_frames),
+            ctx.device,
+            ctx.run_dir,
         )
     if not shard.refs and not shard.bad_rows and not shard.absent:
         raise ConfigError(
-            f"{plan.info.annotation_file or plan.data_root}: the dataset lists no samples "
-            f"(is --data-root the {plan.config.dataset} folder in its official layout?)"
+            f"{task.info.annotation_file or ctx.data_root}: the dataset lists no samples "
+            f"(is --data-root the {task.config.dataset} folder in its official layout?)"
         )
     stopped = None
     try:
-        family.setup(plan.dataset, plan.info)
-        Executor(plan, family, store).run(shard)
+        family.setup(task.dataset, task.info)
+        Executor(task, ctx, family, store).run(shard)
     except StrictStop as stop:
         stopped = str(stop)
     except KeyboardInterrupt:
         saved = len({r.sample_id for r in shard.refs} & set(store.samples()))
         store.close()
-        raise Interrupted(plan.run_dir, saved, len(shard.refs)) from None
+        raise Interrupted(ctx.run_dir, saved, len(shard.refs)) from None
     finally:
         family.close()
     stopped_any = distributed.any_true(stopped is not None, info)
-    if opts.shard is not None:
+    if ctx.shard is not None:
         from benchmarks.runner.shards import write_shard_done
 
         distributed.all_gather_objects(None, info)  # every rank of the shard is done
-        summary = write_shard_done(plan, store, len(shard.refs)) if info.is_main else {}
-        summary = distributed.all_gather_objects(summary, info)[0]
+        done_shard = write_shard_done(task, ctx, store, len(shard.refs)) if info.is_main else None
+        done_shard = distributed.all_gather_objects(done_shard, info)[0]
         store.close()
-        code = EXIT_STRICT if stopped_any else (EXIT_FAILURES if summary["n_failed"] else EXIT_OK)
-        return RunResult(summary=summary, run_dir=plan.run_dir, exit_code=code)
-    summary = aggregate(plan, family, store, shard, stopped)
+        code = EXIT_STRICT if stopped_any else (EXIT_FAILURES if done_shard.n_failed else EXIT_OK)
+        return RunResult(summary=done_shard, run_dir=ctx.run_dir, exit_code=code)
+    summary = aggregate(task, ctx, family, store, shard, stopped)
     store.close()
     if stopped_any:
         code = EXIT_STRICT
-    elif (summary["n_failed"] or not summary["n_samples"]
-          or (summary["n_missing"] and opts.strict)):  # absent files fail only under --strict
+    elif (summary.n_failed or not summary.n_samples
+          or (summary.n_missing and ctx.strict)):  # absent files fail only under --strict
         code = EXIT_FAILURES
     else:
         code = EXIT_OK
-    return RunResult(summary=summary, run_dir=plan.run_dir, exit_code=code)
+    return RunResult(summary=summary, run_dir=ctx.run_dir, exit_code=code)

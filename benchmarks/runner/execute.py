@@ -18,9 +18,9 @@ from benchmarks.datasets.base import Sample, SampleError, SampleRef
 from benchmarks.datasets.loader import make_loader
 from benchmarks.families.base import SampleResult, TaskFamily
 from benchmarks.runner.options import StrictStop
-from benchmarks.runner.plan import RunPlan
+from benchmarks.runner.plan import ResolvedTask, RunContext
 from benchmarks.seeding import sample_seed
-from benchmarks.store import ResultStore
+from benchmarks.store import ResultStore, RunRecord
 
 log = logging.getLogger("benchmarks")
 
@@ -66,34 +66,36 @@ def limit_refs(
     return refs, [e for e in absent if e.sample_id < last]
 
 
-def make_shard(plan: RunPlan) -> Shard:
-    refs, absent = limit_refs(plan.dataset.refs(), plan.dataset.absent(), plan.opts.limit)
+def make_shard(task: ResolvedTask, ctx: RunContext) -> Shard:
+    refs, absent = limit_refs(task.dataset.refs(), task.dataset.absent(), ctx.opts.limit)
     part = refs
-    bad_rows = list(plan.dataset.bad_rows())
-    if plan.opts.shard is not None:  # a job-array shard, then torchrun ranks within it
-        index, count = plan.opts.shard
+    bad_rows = list(task.dataset.bad_rows())
+    if ctx.shard is not None:  # a job-array shard, then torchrun ranks within it
+        index, count = ctx.shard
         part = refs[index::count]
         bad_rows = bad_rows if index == 0 else []
     return Shard(
         refs=refs,
         bad_rows=bad_rows,
         absent=absent,
-        mine=part[plan.dist.rank :: plan.dist.world_size],
+        mine=part[ctx.dist.rank :: ctx.dist.world_size],
     )
 
 
 class Executor:
     """Scores this rank's shard into ``store`` with ``family``."""
 
-    def __init__(self, plan: RunPlan, family: TaskFamily, store: ResultStore) -> None:
-        self.plan, self.family, self.store = plan, family, store
+    def __init__(
+        self, task: ResolvedTask, ctx: RunContext, family: TaskFamily, store: ResultStore
+    ) -> None:
+        self.task, self.ctx, self.family, self.store = task, ctx, family, store
 
     def fail(self, err: SampleError, stage: str) -> None:
         log.error("failed %s: %s", err.sample_id, err)
         self.store.add_failure(
             {"sample_id": err.sample_id, "path": err.path, "reason": err.reason, "stage": stage}
         )
-        if self.plan.opts.strict:
+        if self.ctx.strict:
             raise StrictStop(f"--strict: {err.sample_id}: {err}")
 
     def _store(self, sample: Sample, result: SampleResult) -> None:
@@ -102,19 +104,19 @@ class Executor:
                 f"family {self.family.name!r}.score must return SampleResult objects, "
                 f"got {type(result).__name__}"
             )
-        record = {
-            "sample_id": sample.ref.sample_id,
-            "path": sample.ref.path,
-            "metrics": {k: float(v) for k, v in result.metrics.items()},
-            "prediction": result.prediction,
-            "group": result.group,
-        }
-        if sample.padded_frames:  # a short video (benchmarks.io.sampling.SHORT_CLIP_POLICY)
-            record["padded_frames"] = sample.padded_frames
+        record = RunRecord(
+            sample_id=sample.ref.sample_id,
+            path=sample.ref.path,
+            metrics={k: float(v) for k, v in result.metrics.items()},
+            prediction=result.prediction,
+            group=result.group,
+            # a short video (benchmarks.io.sampling.SHORT_CLIP_POLICY)
+            padded_frames=sample.padded_frames or 0,
+        )
         self.store.add_sample(record, result.arrays)
 
     def score(self, batch: list[Sample]) -> int:
-        torch.manual_seed(sample_seed(self.plan.opts.seed, batch[0].ref.sample_id))
+        torch.manual_seed(sample_seed(self.ctx.opts.seed, batch[0].ref.sample_id))
         try:
             results = self.family.score(batch)
             if len(results) != len(batch):
@@ -132,20 +134,20 @@ class Executor:
 
     def run(self, shard: Shard) -> None:
         """Record the bad index rows (rank 0), then score what is not done yet."""
-        if self.plan.dist.is_main:
+        if self.ctx.dist.is_main:
             for err in shard.bad_rows:
                 self.fail(err, "index")
-        done = self.store.samples() if self.plan.opts.resume else {}
+        done = self.store.samples() if self.ctx.resume else {}
         self.loop([r for r in shard.mine if r.sample_id not in done])
 
     def loop(self, todo: list[SampleRef]) -> None:
         if not todo:
             return
-        plan, cfg = self.plan, self.plan.config
+        task, ctx, cfg = self.task, self.ctx, self.task.config
         loader = make_loader(
-            plan.dataset,
+            task.dataset,
             todo,
-            num_frames=plan.num_frames,
+            num_frames=task.num_frames,
             batch_size=cfg.batch_size,
             # Worker start-up and moving clips between processes cost ~0.3 s: more than
             # overlapping decode with scoring saves on a short run (measured on the 8-clip
@@ -154,9 +156,9 @@ class Executor:
         )
         bar = tqdm(
             total=len(todo),
-            desc=f"{cfg.task}/{plan.run_name}",
+            desc=f"{cfg.task}/{ctx.run_name}",
             unit="clip",
-            disable=not (plan.opts.progress and plan.dist.is_main),
+            disable=not (ctx.opts.progress and ctx.dist.is_main),
             dynamic_ncols=True,
         )
         with bar:

@@ -13,15 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.config import ConfigError
-from benchmarks.runner.plan import RunPlan
+from benchmarks.runner.plan import ResolvedTask
 from benchmarks.store import SAMPLES, SUMMARY, read_jsonl, write_json_atomic
 
 RUN_CONFIG = "config.json"
 
 
-def write_run_config(plan: RunPlan) -> None:
-    write_json_atomic(plan.run_dir / RUN_CONFIG,
-                      {"config_hash": plan.config_hash, "config": plan.hash_payload})
+def write_run_config(task: ResolvedTask, run_dir: Path) -> None:
+    write_json_atomic(run_dir / RUN_CONFIG,
+                      {"config_hash": task.config_hash, "config": task.hash_payload})
 
 
 def flatten_config(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -48,20 +48,20 @@ def _recorded(run_dir: Path) -> tuple[str | None, dict[str, Any] | None]:
     return None, None
 
 
-def check_same_config(plan: RunPlan) -> None:
-    """Raise ``ConfigError`` if ``plan.run_dir`` holds a run of another configuration."""
-    old_hash, old_config = _recorded(plan.run_dir)
-    if old_hash is None or old_hash == plan.config_hash:
+def check_same_config(task: ResolvedTask, run_dir: Path) -> None:
+    """Raise ``ConfigError`` if ``run_dir`` holds a run of another configuration."""
+    old_hash, old_config = _recorded(run_dir)
+    if old_hash is None or old_hash == task.config_hash:
         return
     what = "another configuration"
     if old_config is not None:
-        old, new = flatten_config(old_config), flatten_config(plan.hash_payload)
+        old, new = flatten_config(old_config), flatten_config(task.hash_payload)
         changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
         if changed:
             shown = ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in changed[:3])
             more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
             what = f"another configuration ({shown}{more})"
     raise ConfigError(
-        f"{plan.run_dir} holds a run with {what}: keep both with --run-name NAME, or "
+        f"{run_dir} holds a run with {what}: keep both with --run-name NAME, or "
         "replace it with --no-resume"
     )

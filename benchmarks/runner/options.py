@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.tokenizers.base import VideoTokenizer
+
+if TYPE_CHECKING:
+    from benchmarks.runner.shards import ShardDone
+    from benchmarks.store import RunSummary
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_STRICT = 0, 1, 2, 3
 DEFAULT_OUTPUT = Path("results") / "runs"
@@ -64,6 +68,9 @@ class RunOptions:
 
 @dataclass
 class RunResult:
-    summary: dict[str, Any]
+    """A finished run: its summary (what a ``--shard`` run holds, for a shard), its folder
+    and its exit code."""
+
+    summary: RunSummary | ShardDone
     run_dir: Path
     exit_code: int

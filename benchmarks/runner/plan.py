@@ -1,16 +1,18 @@
 """Planning a run: task file, demo policy, tokenizer, dataset, run folder, config hash.
 
-Everything here happens before a single sample is touched; a user's mistake (bad name,
-path, value) surfaces as a :class:`~benchmarks.config.ConfigError` (exit 2).
+A plan is two halves: :class:`ResolvedTask`, what is measured (the task's config and
+family, the tokenizer, the dataset, the config hash), and :class:`RunContext`, where and
+how (options, ranks, device, data folder, run folder, shard, resume). Everything here
+happens before a single sample is touched; a user's mistake (bad name, path, value)
+surfaces as a :class:`~benchmarks.config.ConfigError` (exit 2).
 """
 
 from __future__ import annotations
 
-import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
@@ -18,10 +20,10 @@ from benchmarks import distributed
 from benchmarks.config import (
     ConfigError,
     TaskConfig,
+    TaskFile,
     config_hash,
-    discover_tasks,
+    find_task,
     load_task,
-    read_yaml,
 )
 from benchmarks.datasets import DATASETS
 from benchmarks.datasets.base import Dataset, DatasetError, DatasetInfo
@@ -44,19 +46,36 @@ _RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=@-]*")
 def resolve_task(
     name: str, *, include_paths: list[str], overrides: dict[str, Any], demo: bool = False
 ) -> tuple[TaskConfig, Any, type[TaskFamily]]:
-    """The task's config, its family's params and the family class."""
-    tasks = discover_tasks(include_paths)
-    if name not in tasks:
-        close = difflib.get_close_matches(name, tasks, n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise ConfigError(f"unknown task {name!r}{hint} (known: {', '.join(sorted(tasks))})")
-    path = tasks[name]
-    family_name = read_yaml(path).get("family")
-    if family_name is None:
-        raise ConfigError(f"{path}: missing required key 'family'")
-    family_cls = TASK_FAMILIES.get(str(family_name))
-    config, params = load_task(path, params_cls=family_cls.Params, overrides=overrides, demo=demo)
+    """The task's config, its family's params and the family class (its YAML read once)."""
+    return parse_task(find_task(name, include_paths), overrides=overrides, demo=demo)
+
+
+def parse_task(
+    task_file: TaskFile, *, overrides: dict[str, Any] | None = None, demo: bool = False
+) -> tuple[TaskConfig, Any, type[TaskFamily]]:
+    """A found task file's typed config, its family's params and the family class."""
+    family_cls = TASK_FAMILIES.get(task_file.family)
+    config, params = load_task(
+        task_file, params_cls=family_cls.Params, overrides=overrides, demo=demo
+    )
     return config, params, family_cls
+
+
+def build_family(
+    family_cls: type[TaskFamily],
+    config: TaskConfig,
+    params: Any,
+    tokenizer: VideoTokenizer | None,
+    *,
+    device: torch.device,
+    run_dir: Path | None = None,
+) -> TaskFamily:
+    """The one place a family is built for a run (or a comparison of runs): its plots go to
+    ``<run_dir>/plots``; without ``run_dir`` it writes nothing."""
+    family = family_cls(config, params, tokenizer, device=device)
+    if run_dir is not None:
+        family.run_dir, family.artifacts_dir = run_dir, run_dir / "plots"
+    return family
 
 
 def resolve_data_root(config: TaskConfig, data_root: str | Path | None) -> tuple[Path, bool]:
@@ -126,31 +145,60 @@ def _create_tokenizer(opts: RunOptions, device: torch.device) -> VideoTokenizer:
     return tok.to(device).eval()
 
 
-@dataclass
-class RunPlan:
-    """A run, resolved: what it scores, with what, and where it writes."""
+@dataclass(frozen=True)
+class ResolvedTask:
+    """What a run measures: the task and its family, the tokenizer, the data, the hash."""
+
+    config: TaskConfig
+    params: Any  # the family's Params dataclass (None if it has none)
+    family_cls: type[TaskFamily]
+    tokenizer: VideoTokenizer
+    tokenizer_name: str
+    num_frames: int  # frames per clip the tokenizer takes (<= config.frames_per_clip)
+    dataset: Dataset
+    info: DatasetInfo
+    hash_payload: dict[str, Any]  # everything that changes the numbers
+    config_hash: str
+
+    def build_family(self, device: torch.device, run_dir: Path | None) -> TaskFamily:
+        return build_family(self.family_cls, self.config, self.params, self.tokenizer,
+                            device=device, run_dir=run_dir)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Where and how a run goes: its options, ranks, device, data and output folders."""
 
     opts: RunOptions
     dist: distributed.DistInfo
     device: torch.device
-    config: TaskConfig
-    params: Any
-    family_cls: type[TaskFamily]
     data_root: Path
     is_demo: bool
-    tokenizer: VideoTokenizer
-    tokenizer_name: str
-    num_frames: int
-    dataset: Dataset
-    info: DatasetInfo
     run_name: str
-    run_dir: Path
-    hash_payload: dict[str, Any]
-    config_hash: str
+    run_dir: Path  # <output>/<task>/<run name>, or a shard's folder inside it
+    shard: tuple[int, int] | None  # (i, N): this job scores shard i of N
+    resume: bool  # skip the samples already stored under the same config hash
+    strict: bool  # stop at the first failure
+
+    def in_shard_folder(self) -> RunContext:
+        """This context writing inside its shard's folder (``--shard``), else itself."""
+        if self.shard is None:
+            return self
+        from benchmarks.runner.shards import shard_dir
+
+        return replace(self, run_dir=shard_dir(self.run_dir, self.shard))
+
+
+class RunPlan(NamedTuple):
+    """A run, resolved: ``task, context = plan_run(opts)``."""
+
+    task: ResolvedTask
+    context: RunContext
 
 
 def plan_run(opts: RunOptions) -> RunPlan:
-    """Resolve ``opts`` into a :class:`RunPlan` (raises ``ConfigError`` on bad usage)."""
+    """Resolve ``opts`` into what a run measures and where it goes (raises
+    ``ConfigError`` on bad usage)."""
     if opts.limit is not None and opts.limit < 1:
         raise ConfigError(f"--limit {opts.limit}: must be at least 1")
     if opts.run_name is not None and not _RUN_NAME.fullmatch(opts.run_name):
@@ -202,22 +250,14 @@ def plan_run(opts: RunOptions) -> RunPlan:
         "num_frames": num_frames,
         "seed": opts.seed,
     }
-    return RunPlan(
-        opts=opts,
-        dist=info_dist,
-        device=device,
-        config=config,
-        params=params,
-        family_cls=family_cls,
-        data_root=data_root,
-        is_demo=is_demo,
-        tokenizer=tokenizer,
-        tokenizer_name=name,
-        num_frames=num_frames,
-        dataset=dataset,
-        info=info,
-        run_name=run_name,
-        run_dir=output / config.task / run_name,
-        hash_payload=hash_payload,
-        config_hash=config_hash(hash_payload),
+    task = ResolvedTask(
+        config=config, params=params, family_cls=family_cls, tokenizer=tokenizer,
+        tokenizer_name=name, num_frames=num_frames, dataset=dataset, info=info,
+        hash_payload=hash_payload, config_hash=config_hash(hash_payload),
     )
+    context = RunContext(
+        opts=opts, dist=info_dist, device=device, data_root=data_root, is_demo=is_demo,
+        run_name=run_name, run_dir=output / config.task / run_name, shard=opts.shard,
+        resume=opts.resume, strict=opts.strict,
+    )
+    return RunPlan(task, context)

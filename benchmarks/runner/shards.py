@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.config import ConfigError
 from benchmarks.store import ResultStore, write_json_atomic
+
+if TYPE_CHECKING:
+    from benchmarks.runner.options import RunResult
+    from benchmarks.runner.plan import ResolvedTask, RunContext
 
 SHARDS = "shards"
 SHARD_DONE = "shard.json"
@@ -43,27 +47,54 @@ def shard_dir(run_dir: Path, shard: tuple[int, int]) -> Path:
     return Path(run_dir) / SHARDS / f"{shard[0]}-of-{shard[1]}"
 
 
-def write_shard_done(plan: Any, store: ResultStore, n_listed: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ShardDone:
     """``shard.json``: the options to re-plan the run from, and what this shard holds."""
-    if not isinstance(plan.opts.tokenizer, str):
+
+    shard: tuple[int, int]
+    config_hash: str
+    options: dict[str, Any]  # RunOptions as JSON, less shard and progress
+    n_samples: int
+    n_failed: int
+    n_listed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "shard": list(self.shard)}
+
+    @classmethod
+    def read(cls, path: Path) -> ShardDone:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(**{**data, "shard": tuple(data["shard"])})
+        except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as err:
+            raise ConfigError(f"{path}: not a readable {SHARD_DONE} ({err}); rerun that "
+                              "shard") from err
+
+
+def write_shard_done(
+    task: ResolvedTask, ctx: RunContext, store: ResultStore, n_listed: int
+) -> ShardDone:
+    """Write this shard's ``shard.json`` (its last file: the shard is finished)."""
+    if not isinstance(ctx.opts.tokenizer, str):
         raise ConfigError("--shard needs a registered tokenizer name (merge re-creates it)")
-    opts = {k: v for k, v in asdict(plan.opts).items() if k not in ("shard", "progress")}
+    assert ctx.shard is not None
+    opts = {k: v for k, v in asdict(ctx.opts).items() if k not in ("shard", "progress")}
     for key in ("data_root", "output"):
         if opts[key] is not None:
             opts[key] = str(Path(opts[key]).expanduser().resolve())
-    record = {
-        "shard": list(plan.opts.shard),
-        "config_hash": plan.config_hash,
-        "options": opts,
-        "n_samples": len(store.samples()),
-        "n_failed": len(store.failures()),
-        "n_listed": n_listed,
-    }
-    write_json_atomic(plan.run_dir / SHARD_DONE, record)
-    return record
+    done = ShardDone(
+        shard=ctx.shard,
+        config_hash=task.config_hash,
+        options=opts,
+        n_samples=len(store.samples()),
+        n_failed=len(store.failures()),
+        n_listed=n_listed,
+    )
+    write_json_atomic(ctx.run_dir / SHARD_DONE, done.to_dict())
+    return done
 
 
-def finished_shards(run_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
+def finished_shards(run_dir: Path) -> list[tuple[Path, ShardDone]]:
     """Every shard of ``run_dir``, checked complete and consistent."""
     folders = sorted((p for p in (run_dir / SHARDS).glob("*-of-*") if _FOLDER.match(p.name)),
                      key=lambda p: int(_FOLDER.match(p.name)[1]))
@@ -79,49 +110,47 @@ def finished_shards(run_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
     if missing:
         raise ConfigError(f"{run_dir}: shard(s) {', '.join(f'{i}/{n}' for i in missing)} "
                           f"not finished: run them with --shard i/{n}, then merge")
-    out = [(have[i], json.loads((have[i] / SHARD_DONE).read_text())) for i in range(n)]
-    hashes = {d["config_hash"] for _, d in out}
+    out = [(have[i], ShardDone.read(have[i] / SHARD_DONE)) for i in range(n)]
+    hashes = {d.config_hash for _, d in out}
     if len(hashes) > 1:
         raise ConfigError(f"{run_dir}: shards ran different configurations ({sorted(hashes)})")
     return out
 
 
-def merge(run_dir: Path, *, device: str | None = None, progress: bool = True):
-    """Merge the finished shards of ``run_dir`` into its summary; returns a ``RunResult``."""
-    from benchmarks.runner import EXIT_FAILURES, EXIT_OK, RunResult
+def merge(run_dir: Path, *, device: str | None = None, progress: bool = True) -> RunResult:
+    """Merge the finished shards of ``run_dir`` into its summary."""
     from benchmarks.runner.aggregate import aggregate
     from benchmarks.runner.execute import make_shard
     from benchmarks.runner.guard import check_same_config, write_run_config
     from benchmarks.runner.lock import RunLock
-    from benchmarks.runner.options import RunOptions
+    from benchmarks.runner.options import EXIT_FAILURES, EXIT_OK, RunOptions, RunResult
     from benchmarks.runner.plan import plan_run
 
     run_dir = Path(run_dir).expanduser().resolve()
     shards = finished_shards(run_dir)
-    opts = RunOptions(**{**shards[0][1]["options"], "device": device, "progress": progress})
-    plan = plan_run(opts)
-    if plan.run_dir.resolve() != run_dir or plan.config_hash != shards[0][1]["config_hash"]:
+    first = shards[0][1]
+    opts = RunOptions(**{**first.options, "device": device, "progress": progress})
+    task, ctx = plan_run(opts)
+    if ctx.run_dir.resolve() != run_dir or task.config_hash != first.config_hash:
         raise ConfigError(f"{run_dir}: the shards' options now plan another run (config hash "
-                          f"{plan.config_hash} vs {shards[0][1]['config_hash']}): the code, "
+                          f"{task.config_hash} vs {first.config_hash}): the code, "
                           "task file or data changed since; rerun the shards")
     with RunLock(run_dir):
-        check_same_config(plan)
-        write_run_config(plan)
-        store = ResultStore(run_dir, config_hash=plan.config_hash)
+        check_same_config(task, run_dir)
+        write_run_config(task, run_dir)
+        store = ResultStore(run_dir, config_hash=task.config_hash)
         for folder, _ in shards:
             store.import_records(folder)
         store.close()
-        family = plan.family_cls(plan.config, plan.params, plan.tokenizer, device=plan.device)
-        family.run_dir, family.artifacts_dir = run_dir, run_dir / "plots"
-        shard = make_shard(plan)
+        family = task.build_family(ctx.device, run_dir)
+        shard = make_shard(task, ctx)
         family.sample_ids = frozenset(r.sample_id for r in shard.refs)
         try:
-            family.setup(plan.dataset, plan.info)
-            summary = aggregate(plan, family, store, shard, None)
+            family.setup(task.dataset, task.info)
+            summary = aggregate(task, ctx, family, store, shard, None,
+                                merged_shards=len(shards))
         finally:
             family.close()
-        summary["merged_shards"] = len(shards)
-        store.write_summary(summary)
         store.close()
-    code = EXIT_FAILURES if summary["n_failed"] or not summary["n_samples"] else EXIT_OK
+    code = EXIT_FAILURES if summary.n_failed or not summary.n_samples else EXIT_OK
     return RunResult(summary=summary, run_dir=run_dir, exit_code=code)

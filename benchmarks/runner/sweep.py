@@ -16,21 +16,22 @@ import dataclasses
 import math
 from typing import Any
 
-from benchmarks.config import ConfigError, discover_tasks, read_yaml
+from benchmarks.config import ConfigError, find_task
 from benchmarks.runner.options import RunOptions
 
 SWEEP_SEPARATOR = "@"
 
 
 def family_sweeps(task: str, include_paths: list[str]) -> dict[str, str]:
-    """The ``sweeps`` of ``task``'s family (``{}`` for an unknown task: the run reports it)."""
+    """The ``sweeps`` of ``task``'s family (``{}`` for an unknown task or family: the run
+    reports it)."""
     from benchmarks.families import TASK_FAMILIES
 
-    tasks = discover_tasks(include_paths)
-    if task not in tasks:
+    try:
+        family = find_task(task, include_paths).family
+    except ConfigError:
         return {}
-    family = read_yaml(tasks[task]).get("family")
-    if family is None or str(family) not in TASK_FAMILIES.names():
+    if family not in TASK_FAMILIES.names():
         return {}
     return dict(getattr(TASK_FAMILIES.get(str(family)), "sweeps", {}) or {})
 
@@ -79,6 +80,8 @@ def expand_sweep(opts: RunOptions) -> list[RunOptions]:
     """
     from benchmarks.runner.plan import default_run_name
 
+    if not opts.task_args:
+        return [opts]  # nothing to sweep: the task file is left to the run to read
     found = sweep_values(opts.task_args, family_sweeps(opts.task, opts.include_paths))
     if found is None:
         return [opts]

@@ -13,15 +13,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from benchmarks.reporting.paper.build import build_table, read_ablations
 from benchmarks.reporting.paper.render import render_table
+from benchmarks.store import RunSummary
 
 
 def paper_table_text(
     number: int | str,
-    summaries: list[dict[str, Any]],
+    summaries: list[RunSummary],
     *,
     runs: Path,
     fmt: str = "md",

@@ -37,6 +37,7 @@ from benchmarks.reporting.paper.protocol import (
     row_facts,
 )
 from benchmarks.reporting.paper.spec import Column, TableSpec, load_specs
+from benchmarks.store import RunSummary
 
 ABLATIONS_FILE = "ablations.json"  # written into --runs by python -m benchmarks.ablations
 TABLES = range(1, 11)
@@ -82,7 +83,7 @@ def _percent_scale(col: Column, unit: str | None) -> float | None:
     return None
 
 
-def _label_cell(col: Column, group: dict[str, dict[str, Any]]) -> Cell:
+def _label_cell(col: Column, group: dict[str, RunSummary]) -> Cell:
     """A text column of a measured row, from the run's own record (spec, summary path)."""
     if col.value is not None:
         return Cell(text=col.value)
@@ -97,7 +98,7 @@ def _label_cell(col: Column, group: dict[str, dict[str, Any]]) -> Cell:
     return Cell(missing=f"not recorded in the run's summary ({path})")
 
 
-def _measured_cell(col: Column, group: dict[str, dict[str, Any]], ctx: _Context) -> Cell:
+def _measured_cell(col: Column, group: dict[str, RunSummary], ctx: _Context) -> Cell:
     if col.value is not None or col.spec is not None or col.lookup is not None:
         return _label_cell(col, group)
     if col.task is None:
@@ -111,26 +112,26 @@ def _measured_cell(col: Column, group: dict[str, dict[str, Any]], ctx: _Context)
         if col.task not in ctx.demo_tasks:
             return Cell(missing=f"no data: no run of {col.task} (needs --data-root)")
         return Cell(missing=f"no run of {col.task}")
-    unavailable = s.get("unavailable") or {}
+    unavailable = s.unavailable
     if col.first_of:  # the first the run reports (a codec's bpp, a tokenizer's bpp_tokens)
-        names = [next((n for n in col.first_of if s["metrics"].get(n) is not None),
+        names = [next((n for n in col.first_of if s.metrics.get(n) is not None),
                       col.first_of[0])]
     else:
         names = list(col.metrics) or [col.metric]
     for name in names:
-        if name in unavailable and s["metrics"].get(name) is None:
+        if name in unavailable and s.metrics.get(name) is None:
             reason = str(unavailable[name]).strip()  # in full: reasons are never cut
             if "weight" in reason.lower() and not reason.startswith("no weights"):
                 reason = f"no weights: {reason}"
             return Cell(missing=reason)
-        if s["metrics"].get(name) is None:
+        if s.metrics.get(name) is None:
             return Cell(missing=f"{name} not in the run's summary")
     scale = _percent_scale(col, ctx.units.get((col.task, names[0])))
     if scale is None:
         unit = ctx.units.get((col.task, names[0]))
         return Cell(missing=f"unit mismatch: the run reports {unit!r}, the paper {col.unit!r}")
-    value = sum(float(s["metrics"][n]) for n in names) * scale
-    ci = (s.get("metrics_ci95") or {}).get(names[0]) if len(names) == 1 else None
+    value = sum(float(s.metrics[n]) for n in names) * scale  # type: ignore[arg-type]
+    ci = s.metrics_ci95.get(names[0]) if len(names) == 1 else None
     ci = None if ci is None or not math.isfinite(ci) else float(ci) * scale
     if col.latency and ctx.latency:
         check = check_latency(s, ctx.latency, value)
@@ -147,16 +148,16 @@ def _spec_text(key: str, value: Any) -> str:
 
 
 def _context(spec: TableSpec, include_paths: list[str] | None) -> _Context:
-    from benchmarks.config import discover_tasks, read_yaml
+    from benchmarks.config import task_files
     from benchmarks.datasets.demo import DEMO_DATASETS
     from benchmarks.families import TASK_FAMILIES
 
-    found = discover_tasks(include_paths)
+    found = task_files(include_paths)
     demo, units = set(), {}
     for task in spec.tasks:
         if task not in found:
             continue
-        raw = read_yaml(found[task])
+        raw = found[task].raw
         if raw.get("dataset") in DEMO_DATASETS:
             demo.add(task)
         try:
@@ -172,18 +173,17 @@ def _context(spec: TableSpec, include_paths: list[str] | None) -> _Context:
 # grouping runs into rows
 
 
-def _data_label(s: dict[str, Any]) -> str:
-    return "demo" if s.get("demo_data") else str(s.get("data_root") or "unrecorded")
+def _data_label(s: RunSummary) -> str:
+    return "demo" if s.demo_data else str(s.data_root or "unrecorded")
 
 
-def _group_runs(summaries: list[dict[str, Any]], tasks: list[str]) -> dict[tuple, dict]:
+def _group_runs(summaries: list[RunSummary], tasks: list[str]) -> dict[tuple, dict]:
     """(run name, data) → {task: summary}: one measured row per run name and data."""
-    groups: dict[tuple, dict[str, dict[str, Any]]] = {}
+    groups: dict[tuple, dict[str, RunSummary]] = {}
     for s in summaries:
-        if s.get("claim") or s.get("task") not in tasks:
+        if s.claim or s.task not in tasks:
             continue
-        key = (str(s.get("run_name") or s["tokenizer"]), _data_label(s))
-        groups.setdefault(key, {})[s["task"]] = s
+        groups.setdefault((s.label, _data_label(s)), {})[s.task] = s
     return dict(sorted(groups.items()))
 
 
@@ -220,8 +220,8 @@ def _measured_row(spec: TableSpec, key: tuple, group: dict, ctx: _Context,
             if (col.label and (col.spec or col.lookup) and ours.text and theirs.text
                     and ours.text != theirs.text):
                 notes.append(f"{col.header} {ours.text}, the paper's row {theirs.text}")
-    commits = [str(s.get("git_commit") or "")[:10] for s in summaries]
-    dates = [str(s.get("timestamp") or "")[:10] for s in summaries]
+    commits = [str(s.git_commit or "")[:10] for s in summaries]
+    dates = [str(s.timestamp or "")[:10] for s in summaries]
     return Row("measured", cells, run=run, data=data, commit=_joined(commits),
                date=_joined(dates), provenance="; ".join(facts.provenance),
                protocol="; ".join(facts.protocol), notes=notes)
@@ -244,14 +244,14 @@ def _matches(match: dict[str, Any], key: tuple, group: dict) -> bool:
     if "run" in match:
         return key[0] == match["run"]
     if "tokenizer" in match:
-        return any(s.get("tokenizer") == match["tokenizer"] for s in group.values())
+        return any(s.tokenizer == match["tokenizer"] for s in group.values())
     return False
 
 
 def _family_row(spec: TableSpec, group: dict) -> str | None:
     """The paper row a run of no row of its own goes under (its tokenizer's family)."""
     for s in group.values():
-        row = spec.families.get(str(s.get("tokenizer")))
+        row = spec.families.get(s.tokenizer)
         if row is not None:
             return row
     return None
@@ -270,7 +270,7 @@ def _off_protocol(spec: TableSpec, group: dict) -> str | None:
 
 def build_table(
     number: int | str,
-    summaries: list[dict[str, Any]],
+    summaries: list[RunSummary],
     *,
     include_paths: list[str] | None = None,
     ablations: dict[str, Any] | None = None,

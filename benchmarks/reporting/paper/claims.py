@@ -2,7 +2,7 @@
 
 A task YAML names its table (``paper_table``, a CSV in ``benchmarks/paper_claims/``, the
 paper's tables transcribed as printed) and which CSV column is which of its metrics
-(``paper_columns``). Each paper row becomes a summary marked ``claim: True`` so the run
+(``paper_columns``). Each paper row becomes a summary marked ``claim=True`` so the run
 table shows it beside measured runs, never as one of them.
 """
 
@@ -10,30 +10,32 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any
+
+from benchmarks.store import RunSummary
 
 # the transcribed tables stay beside the task YAMLs that name them (data, not code)
 CLAIMS_DIR = Path(__file__).resolve().parents[2] / "paper_claims"
 
 
-def paper_claims(tasks: list[str], *, include_paths: list[str] | None = None) -> list[dict]:
-    """The paper's numbers for ``tasks`` as pseudo-summaries (``claim: True``)."""
-    from benchmarks.config import discover_tasks
-    from benchmarks.runner import resolve_task
+def paper_claims(tasks: list[str], *, include_paths: list[str] | None = None,
+                 ) -> list[RunSummary]:
+    """The paper's numbers for ``tasks`` as pseudo-summaries (``claim=True``)."""
+    from benchmarks.config import task_files
+    from benchmarks.runner.plan import parse_task
 
-    found = discover_tasks(include_paths)
-    out: list[dict[str, Any]] = []
+    found = task_files(include_paths)
+    out: list[RunSummary] = []
     for task in tasks:
         if task not in found:
             continue
-        config, _, _ = resolve_task(task, include_paths=include_paths or [], overrides={})
+        config, _, _ = parse_task(found[task])
         if not config.paper_table or not config.paper_columns:
             continue
         with (CLAIMS_DIR / config.paper_table).open(newline="") as f:
             rows = list(csv.reader(f))[config.paper_header_rows :]
         names = _claim_names(rows)
         for row, label in zip(rows, names, strict=True):
-            metrics = {}
+            metrics: dict[str, float | None] = {}
             for name, col in config.paper_columns.items():
                 try:
                     metrics[name] = float(row[col])
@@ -41,10 +43,8 @@ def paper_claims(tasks: list[str], *, include_paths: list[str] | None = None) ->
                     continue
             if metrics:
                 name = f"{label} (paper)"
-                out.append(
-                    {"task": task, "tokenizer": name, "run_name": name, "metrics": metrics,
-                     "claim": True}
-                )
+                out.append(RunSummary(task=task, tokenizer=name, run_name=name,
+                                      metrics=metrics, claim=True))
     return out
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from benchmarks.reporting.numbers import format_number
+from benchmarks.store import RunSummary
 
 
 @dataclass
@@ -36,9 +37,10 @@ class RowFacts:
     values: dict[str, str | None] = field(default_factory=dict)
 
 
-def _get(summary: Mapping[str, Any], path: str) -> Any:
-    """``summary["a"]["b"]`` for ``"a.b"``; ``None`` where any step is missing."""
-    node: Any = summary
+def _get(summary: RunSummary, path: str) -> Any:
+    """The summary's ``a.b`` (its JSON's ``["a"]["b"]``: table specs name values by these
+    paths); ``None`` where any step is missing."""
+    node: Any = summary.to_dict()
     for key in path.split("."):
         if not isinstance(node, Mapping) or key not in node:
             return None
@@ -46,7 +48,7 @@ def _get(summary: Mapping[str, Any], path: str) -> Any:
     return node
 
 
-def lookup(summary: Mapping[str, Any], path: str) -> Any:
+def lookup(summary: RunSummary, path: str) -> Any:
     """A value of a run's summary by dotted path (``"tokenizer_spec.vocab_size"``), or the
     derived ``tokens``: the token count of the generator's code layout (Table 8's #Tokens)."""
     if path == "tokens":
@@ -63,11 +65,7 @@ def lookup(summary: Mapping[str, Any], path: str) -> Any:
     return _get(summary, path)
 
 
-def _family(s: Mapping[str, Any]) -> str:
-    return str(_get(s, "config.task.family") or "")
-
-
-def _size(s: Mapping[str, Any]) -> str:
+def _size(s: RunSummary) -> str:
     task = _get(s, "config.task") or {}
     crop, shorter = task.get("crop"), task.get("resize_shorter")
     if crop:
@@ -87,14 +85,14 @@ def latency_text(setting: Mapping[str, Any]) -> str:
     return text
 
 
-def text_encoder(s: Mapping[str, Any]) -> str | None:
-    spec = s.get("tokenizer_spec") or {}
+def text_encoder(s: RunSummary) -> str | None:
+    spec = s.tokenizer_spec
     if "text" not in (spec.get("capabilities") or []):
         return None
     return spec.get("text_encoder") or "not recorded"
 
 
-def _split_text(s: Mapping[str, Any]) -> str:
+def _split_text(s: RunSummary) -> str:
     split = _get(s, "dataset.split") or "unrecorded"
     args = _get(s, "config.task.dataset_args") or {}
     held = {k: v for k, v in args.items() if "holdout" in k or "held_out" in k}
@@ -111,9 +109,9 @@ def _split_text(s: Mapping[str, Any]) -> str:
     return f"split {split}"
 
 
-def _task_protocol(task: str, s: Mapping[str, Any], facts: RowFacts) -> str:
-    family = _family(s)
-    parts = [f"{s.get('frames_per_clip')} fr, {_size(s)}"]
+def _task_protocol(task: str, s: RunSummary, facts: RowFacts) -> str:
+    family = s.family
+    parts = [f"{s.frames_per_clip} fr, {_size(s)}"]
     if family == "localization":  # whole videos at sample_fps, encoded in chunks
         parts = [f"{_get(s, 'params.sample_fps')} fps in {_get(s, 'params.clip_frames')}-frame "
                  f"chunks, {_size(s)}", f"protocol {_get(s, 'params.protocol')}",
@@ -143,7 +141,7 @@ def _task_protocol(task: str, s: Mapping[str, Any], facts: RowFacts) -> str:
     return f"{task}: " + ", ".join(parts)
 
 
-def row_facts(group: Mapping[str, Mapping[str, Any]]) -> RowFacts:
+def row_facts(group: Mapping[str, RunSummary]) -> RowFacts:
     """Provenance, protocol and comparable values of a row's runs ({task: summary})."""
     facts = RowFacts()
     encoders = set()
@@ -171,7 +169,7 @@ def differences(facts: RowFacts, paper: Mapping[str, str]) -> list[str]:
     return out
 
 
-def requirement_unmet(group: Mapping[str, Mapping[str, Any]],
+def requirement_unmet(group: Mapping[str, RunSummary],
                       requires: Mapping[str, str]) -> str | None:
     """Why the row's runs do not meet a paper row's ``requires`` (None if they do)."""
     facts = row_facts(group)
@@ -193,7 +191,7 @@ class LatencyCheck:
     note: str
 
 
-def check_latency(s: Mapping[str, Any], paper: Mapping[str, Any], value: float) -> LatencyCheck:
+def check_latency(s: RunSummary, paper: Mapping[str, Any], value: float) -> LatencyCheck:
     """Compare a run's recorded latency setting with the paper's (``frames``, ``height``,
     ``width``, ``device``): the clip must match; other hardware is stated, not hidden."""
     wanted = (f"{paper['frames']} frames {paper['height']}×{paper['width']} on one "
@@ -219,17 +217,17 @@ def check_latency(s: Mapping[str, Any], paper: Mapping[str, Any], value: float) 
 # rate --------------------------------------------------------------------------------------
 
 
-def rate_of(s: Mapping[str, Any]) -> tuple[str, float] | None:
+def rate_of(s: RunSummary) -> tuple[str, float] | None:
     """A compression run's rate: ``("bpp", x)`` for codecs (stream size), ``("bpp_tokens",
     x)`` for learned tokenizers (their native token rate); None if neither is recorded."""
-    metrics = s.get("metrics") or {}
+    metrics = s.metrics
     for name in ("bpp", "bpp_tokens"):
         if metrics.get(name) is not None:
             return name, float(metrics[name])
     return None
 
 
-def rate_difference(s: Mapping[str, Any], rate: Mapping[str, Any]) -> str | None:
+def rate_difference(s: RunSummary, rate: Mapping[str, Any]) -> str | None:
     """Why a compression run is not at the table's rate (None if it is): within
     ``tolerance`` (relative) of ``target`` bits per pixel."""
     target, tolerance = float(rate["target"]), float(rate["tolerance"])

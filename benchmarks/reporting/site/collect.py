@@ -12,7 +12,8 @@ import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from benchmarks.store import RunSummary
 
 COPIED = ("summary.json", "config.json", "samples.jsonl", "failures.jsonl")
 log = logging.getLogger("benchmarks")
@@ -23,18 +24,18 @@ SKIP_DIRS = {"arrays"}  # per-sample arrays: large, not for a page
 class RunEntry:
     """One run on the page; paths are relative to the site folder."""
 
-    summary: dict[str, Any]
+    summary: RunSummary
     folder: str  # runs/<task>/<run>
     files: dict[str, str] = field(default_factory=dict)  # name -> relative path
     plots: list[str] = field(default_factory=list)
 
     @property
     def task(self) -> str:
-        return str(self.summary["task"])
+        return self.summary.task
 
     @property
     def name(self) -> str:
-        return str(self.summary.get("run_name") or self.summary["tokenizer"])
+        return self.summary.label
 
 
 def _pngs(run_dir: Path) -> list[Path]:
@@ -45,15 +46,15 @@ def _pngs(run_dir: Path) -> list[Path]:
     return found
 
 
-def collect(runs: Path, site: Path, summaries: list[dict[str, Any]]) -> list[RunEntry]:
+def collect(runs: Path, site: Path, summaries: list[RunSummary]) -> list[RunEntry]:
     """Copy each summary's run folder contents into ``site``; one entry per run."""
     entries = []
     for s in summaries:
-        run_dir = runs / s["task"] / s["run_name"]
+        run_dir = runs / s.task / s.run_name
         if not run_dir.is_dir():  # a folder renamed after its run: the summary alone
-            log.warning("%s: no run folder %s; its files are not on the page", s["task"],
+            log.warning("%s: no run folder %s; its files are not on the page", s.task,
                         run_dir)
-        rel = Path("runs") / s["task"] / s["run_name"]
+        rel = Path("runs") / s.task / s.run_name
         dest = site / rel
         dest.mkdir(parents=True, exist_ok=True)
         entry = RunEntry(summary=s, folder=rel.as_posix())

@@ -64,10 +64,8 @@ def _e(text: Any) -> str:
 def _metric_columns(entries: list[RunEntry]) -> list[tuple[str, bool | None]]:
     cols: dict[str, bool | None] = {}
     for e in entries:
-        hib = e.summary.get("higher_is_better") or {}
-        for name in list(e.summary.get("metrics") or {}) + list(
-                e.summary.get("unavailable") or {}):
-            cols.setdefault(name, hib.get(name))
+        for name in list(e.summary.metrics) + list(e.summary.unavailable):
+            cols.setdefault(name, e.summary.higher_is_better.get(name))
     return list(cols.items())
 
 
@@ -89,33 +87,33 @@ def task_table(task: str, entries: list[RunEntry]) -> str:
     rows = []
     for e in entries:
         s = e.summary
-        demo = bool(s.get("demo_data"))
-        data = "demo" if demo else str(s.get("data_root") or "")
+        demo = s.demo_data
+        data = "demo" if demo else str(s.data_root or "")
         shown = data if len(data) <= 32 else "…" + data[-31:]
-        args = " ".join(f"{k}={v}" for k, v in sorted((s.get("tokenizer_args") or {}).items()))
+        args = " ".join(f"{k}={v}" for k, v in sorted(s.tokenizer_args.items()))
         cells = [
             f'<td class="t" data-sort="{_e(e.name)}">{_e(e.name)}</td>',
-            f'<td class="t" data-sort="{_e(s["tokenizer"])}" title="{_e(args)}">'
-            f'{_e(s["tokenizer"])}</td>',
+            f'<td class="t" data-sort="{_e(s.tokenizer)}" title="{_e(args)}">'
+            f'{_e(s.tokenizer)}</td>',
             f'<td class="t" data-sort="{_e(data)}" title="{_e(data)}">{_e(shown)}</td>',
-            f'<td data-sort="{int(s.get("n_samples") or 0)}">{int(s.get("n_samples") or 0)}</td>',
+            f'<td data-sort="{int(s.n_samples or 0)}">{int(s.n_samples or 0)}</td>',
         ]
         for name, _ in metrics:
-            value = (s.get("metrics") or {}).get(name)
-            if name in (s.get("unavailable") or {}):
-                reason = str(s["unavailable"][name]).split(". ")[0]
+            value = s.metrics.get(name)
+            if name in s.unavailable:
+                reason = str(s.unavailable[name]).split(". ")[0]
                 cells.append(f'<td class="na" data-sort="" title="{_e(reason)}">'
                              "unavailable</td>")
             elif value is None:
                 cells.append('<td class="na" data-sort="">n/a</td>')
             else:
-                ci = (s.get("metrics_ci95") or {}).get(name)
+                ci = s.metrics_ci95.get(name)
                 ci_html = (f' <span class="ci">± {format_number(ci, TABLE, like=value)}</span>'
                            if ci is not None and math.isfinite(ci) else "")
                 key = "1e308" if math.isinf(value) else repr(float(value))
                 cells.append(f'<td data-sort="{key}">{format_number(value, TABLE)}{ci_html}</td>')
-        commit = str(s.get("git_commit") or "unrecorded")[:10]
-        date = str(s.get("timestamp") or "unrecorded")
+        commit = str(s.git_commit or "unrecorded")[:10]
+        date = str(s.timestamp or "unrecorded")
         cells += [f'<td class="t" data-sort="{_e(commit)}">{_e(commit)}</td>',
                   f'<td class="t" data-sort="{_e(date)}">{_e(date)}</td>',
                   f'<td class="t" data-sort="">{_links(e)}</td>']
@@ -144,7 +142,7 @@ def render(by_task: dict[str, list[RunEntry]], *, runs_label: str,
            utilization: tuple[str | None, str]) -> str:
     """The whole page; ``utilization`` is (png path or None, caption or why missing)."""
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    any_demo = any(e.summary.get("demo_data") for es in by_task.values() for e in es)
+    any_demo = any(e.summary.demo_data for es in by_task.values() for e in es)
     body = [f"<h1>Video tokenizer leaderboard</h1><p>{sum(map(len, by_task.values()))} runs "
             f"of {len(by_task)} task(s) from <code>{_e(runs_label)}</code>, generated {now}. "
             "Click a column header to sort; click again to reverse. ↑/↓: higher/lower is "

@@ -1,0 +1,229 @@
+"""What the result store holds, typed: a sample's record and a run's summary.
+
+- :class:`RunRecord` — one line of ``samples.jsonl``;
+- :class:`RunSummary` — ``summary.json`` of a run, versioned (``schema_version``);
+  :meth:`RunSummary.read` reads every version written so far;
+- :class:`ScoreSummary` — ``summary.json`` of ``score --output`` (a prediction file
+  scored against its ground truth, no run behind it).
+
+Import them from :mod:`benchmarks.store`, which writes and reads them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.config import ConfigError
+
+# Version 1: summaries written before the schema was declared (no ``schema_version`` key).
+# Version 2: the same keys, plus ``schema_version``.
+SCHEMA_VERSION = 2
+
+
+class SummaryError(ConfigError):
+    """A ``summary.json`` this harness cannot read; the message names the file and why."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One scored sample, one line of ``samples.jsonl``.
+
+    ``metrics`` hold the family's per-sample scalars (their names never collide with the
+    record's own keys); ``arrays`` is the side file (``arrays/<key>.npz``) of its large
+    arrays, if any; ``padded_frames`` counts the frames repeated to fill a short clip.
+    """
+
+    sample_id: str
+    path: str = ""
+    metrics: dict[str, float] = field(default_factory=dict)
+    prediction: Any = None
+    group: str | None = None
+    padded_frames: int = 0
+    arrays: str | None = None
+    config_hash: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON line's keys, in the order the store has always written them."""
+        out = {"sample_id": self.sample_id, "path": self.path, "metrics": self.metrics,
+               "prediction": self.prediction, "group": self.group}
+        if self.padded_frames:
+            out["padded_frames"] = self.padded_frames
+        if self.arrays:
+            out["arrays"] = self.arrays
+        if self.config_hash is not None:
+            out["config_hash"] = self.config_hash
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+        return cls(sample_id=data["sample_id"], path=data.get("path") or "",
+                   metrics=data.get("metrics") or {}, prediction=data.get("prediction"),
+                   group=data.get("group"), padded_frames=data.get("padded_frames") or 0,
+                   arrays=data.get("arrays") or None, config_hash=data.get("config_hash"))
+
+
+@dataclass(frozen=True)
+class EvaluatedIds:
+    """``evaluated_ids.txt``: the scored sample ids, one a line, and its sha256."""
+
+    file: str = "evaluated_ids.txt"
+    sha256: str | None = None
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class ShortClips:
+    """How clips shorter than ``frames_per_clip`` were handled, and how many there were."""
+
+    policy: str = ""
+    n_padded: int = 0
+    padded_frames: int = 0
+
+
+@dataclass(kw_only=True)
+class RunSummary:
+    """A finished run: ``summary.json``, written by the runner, read by every report.
+
+    The JSON keys are the field names, in this order; ``stopped``, ``merged_shards`` and
+    ``claim`` are written only when set. ``metrics`` map a name to its value (``None`` or
+    NaN when undefined), ``unavailable`` a metric that could not be computed to the reason.
+    A summary of the paper's numbers (``tables --paper``) is marked ``claim=True``.
+    """
+
+    schema_version: int = SCHEMA_VERSION
+    task: str
+    tokenizer: str
+    run_name: str = ""
+    tokenizer_args: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    metrics_ci95: dict[str, float | None] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    higher_is_better: dict[str, bool] = field(default_factory=dict)
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    evaluation: dict[str, Any] = field(default_factory=dict)  # the family's counts, settings
+    n_samples: int = 0
+    n_failed: int = 0  # media on disk that could not be scored
+    n_missing: int = 0  # listed, media not on disk (ids in missing_ids.txt)
+    n_pending: int = 0  # listed, not reached (a --strict stop)
+    n_listed: int = 0
+    evaluated_ids: EvaluatedIds | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    aggregation: str = ""
+    demo_data: bool = False
+    data_root: str | None = None
+    dataset: dict[str, Any] = field(default_factory=dict)  # DatasetInfo.to_dict()
+    frames_per_clip: int | None = None
+    short_clips: ShortClips | None = None
+    config: dict[str, Any] = field(default_factory=dict)  # the hashed configuration
+    params: dict[str, Any] | None = None  # every family key, the unhashed ones too
+    config_hash: str = ""
+    tokenizer_spec: dict[str, Any] = field(default_factory=dict)
+    version: str | None = None
+    git_commit: str | None = None
+    seed: int | None = None
+    world_size: int | None = None
+    device: str | None = None
+    timestamp: str | None = None
+    stopped: str | None = None  # why --strict stopped the run
+    merged_shards: int | None = None  # the job-array shards it was merged from
+    claim: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)  # keys of no field, kept as read
+
+    @property
+    def label(self) -> str:
+        """The run's name (its tokenizer's for a summary that records none)."""
+        return self.run_name or self.tokenizer
+
+    @property
+    def family(self) -> str:
+        return str((self.config.get("task") or {}).get("family") or "")
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "extra" or (f.name in _WRITTEN_WHEN_SET and not value):
+                continue
+            out[f.name] = asdict(value) if is_dataclass(value) else value
+        return {**out, **self.extra}
+
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str | Path = "summary") -> RunSummary:
+        """A summary of any version this harness knows; ``source`` names it in errors."""
+        if not isinstance(data, dict) or not isinstance(data.get("metrics"), dict):
+            raise SummaryError(f"{source}: not a run summary (no 'metrics' mapping)")
+        version = data.get("schema_version", 1)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise SummaryError(f"{source}: schema_version {version!r} is not a version")
+        if version > SCHEMA_VERSION:
+            raise SummaryError(
+                f"{source}: schema_version {version} is newer than this harness reads "
+                f"(up to {SCHEMA_VERSION}); update benchmarks to read it"
+            )
+        for key in ("task", "tokenizer"):
+            if not isinstance(data.get(key), str):
+                raise SummaryError(f"{source}: not a run summary (no {key!r})")
+        known = {f.name for f in fields(cls)} - {"extra", "schema_version"}
+        values = {k: v for k, v in data.items() if k in known}
+        if isinstance(values.get("evaluated_ids"), dict):
+            values["evaluated_ids"] = EvaluatedIds(**values["evaluated_ids"])
+        if isinstance(values.get("short_clips"), dict):
+            values["short_clips"] = ShortClips(**values["short_clips"])
+        for key, value in list(values.items()):
+            if value is None and key in _NOT_NONE:  # version 1 wrote null for "none"
+                del values[key]
+        extra = {k: v for k, v in data.items() if k not in known and k != "schema_version"}
+        try:
+            return cls(**values, extra=extra)
+        except TypeError as err:  # a nested entry of other keys
+            raise SummaryError(f"{source}: not a run summary: {err}") from err
+
+    @classmethod
+    def read(cls, path: Path) -> RunSummary:
+        """``path`` (a ``summary.json``) of any known version; a summary that records no
+        run name takes its folder's."""
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as err:
+            raise SummaryError(f"{path}: not a readable summary: {err}") from err
+        summary = cls.from_dict(data, source=path)
+        if "run_name" not in data:
+            summary.run_name = path.parent.name
+        return summary
+
+
+_WRITTEN_WHEN_SET = ("stopped", "merged_shards", "claim")
+_NOT_NONE = ("tokenizer_args", "metrics_ci95", "unavailable", "higher_is_better", "groups",
+             "evaluation", "files", "dataset", "config", "tokenizer_spec", "aggregation")
+
+
+@dataclass(kw_only=True)
+class ScoreSummary:
+    """What ``score`` gives (and ``score --output`` writes as ``summary.json``): a family's
+    evaluator run on a prediction file against the ground truth, no tokenizer involved."""
+
+    schema_version: int = SCHEMA_VERSION
+    task: str
+    mode: str = "score"
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    metrics_ci95: dict[str, float | None] = field(default_factory=dict)
+    higher_is_better: dict[str, bool] = field(default_factory=dict)
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    evaluation: dict[str, Any] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)  # path, sha256
+    predictions: dict[str, str] = field(default_factory=dict)  # path, sha256
+    aggregation: str = ""
+    version: str | None = None
+    git_commit: str | None = None
+    timestamp: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def flat(self) -> dict[str, Any]:
+        """The one JSON object ``score --json`` prints: metrics, then counts."""
+        return {**self.metrics, **self.evaluation}
