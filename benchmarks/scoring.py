@@ -8,7 +8,6 @@ the entry (exit 2 in the CLI).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,7 @@ def score_files(
         ``metrics``, ``metrics_ci95``, ``groups``, ``evaluation`` (counts ...), the two
         files with their sha256, and provenance.
     """
-    from benchmarks.runner.aggregate import git_commit, package_version
+    from benchmarks.provenance import git_commit, package_version, utc_timestamp
     from benchmarks.runner.plan import resolve_task
 
     config, params, family_cls = resolve_task(
@@ -70,7 +69,7 @@ def score_files(
         aggregation=family_cls.aggregation,
         version=package_version(),
         git_commit=git_commit(),
-        timestamp=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        timestamp=utc_timestamp(),
     )
 
 

@@ -7,15 +7,14 @@ process (timings aside). Only rank 0 finalizes and writes; the others receive it
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import logging
-import subprocess
 from pathlib import Path
 
 from benchmarks import distributed
 from benchmarks.families.base import StoredRecord, TaskFamily
+from benchmarks.provenance import git_commit, package_version, utc_timestamp
 from benchmarks.runner.execute import Shard
 from benchmarks.runner.plan import ResolvedTask, RunContext
 from benchmarks.store import (
@@ -31,26 +30,6 @@ log = logging.getLogger("benchmarks")
 
 EVALUATED_IDS = "evaluated_ids.txt"
 MISSING_IDS = "missing_ids.txt"
-
-
-def git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def package_version() -> str:
-    from benchmarks import __version__
-
-    return __version__
 
 
 def _write_lines(path: Path, lines: list[str]) -> str:
@@ -171,6 +150,6 @@ def _summary(
         seed=ctx.opts.seed,
         world_size=ctx.dist.world_size,
         device=str(ctx.device),
-        timestamp=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        timestamp=utc_timestamp(),
         stopped=stopped,
     )
