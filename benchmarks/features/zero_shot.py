@@ -24,6 +24,18 @@ from torch import Tensor
 EmbedText = Callable[[list[str]], Tensor]  # n prompts -> (n, d)
 
 
+def checked_templates(templates: Sequence[str]) -> tuple[str, ...]:
+    """``templates`` as a tuple (a task's ``templates`` key), each with exactly one ``{}``.
+
+    Raises:
+        ValueError: no template, or one without exactly one ``{}``.
+    """
+    templates = tuple(templates)
+    if not templates or any(t.count("{}") != 1 for t in templates):
+        raise ValueError("templates: each template needs exactly one '{}'")
+    return templates
+
+
 def class_text_embeddings(
     embed_text: EmbedText,
     classes: Sequence[str],

@@ -32,7 +32,7 @@ def family_sweeps(task: str, include_paths: list[str]) -> dict[str, str]:
     family = read_yaml(tasks[task]).get("family")
     if family is None or str(family) not in TASK_FAMILIES.names():
         return {}
-    return dict(getattr(TASK_FAMILIES.get(str(family)), "sweeps", {}) or {})
+    return dict(TASK_FAMILIES.get(str(family)).sweeps)
 
 
 def sweep_values(task_args: dict[str, Any], sweeps: dict[str, str]) -> tuple[str, str, list] | None:
