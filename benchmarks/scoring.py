@@ -49,8 +49,8 @@ def score_files(
             f"task {task!r} (family {family_cls.name!r}) has no score mode: its metrics need "
             "the tokenizer's output; use 'run'"
         )
-    # a family whose ground truth is a folder (MVBench's json/) says so
-    folder_ok = bool(getattr(family_cls, "score_annotations_folder", False))
+    # a family whose ground truth is a folder (MVBench's json/) declares it
+    folder_ok = family_cls.score_inputs.annotations_folder
     gt_path = _file(annotations, "--annotations", folder_ok=folder_ok)
     pred_path = _file(predictions, "--predictions")
     params = family_cls.score_params(config, params)

@@ -65,6 +65,7 @@ PALETTE: dict[str, tuple[int, int, int]] = {
     "white": (248, 248, 248),
     "black": (18, 18, 18),
 }
+# a colour table like PALETTE (data of the same shape, not repeated logic)
 BACKGROUNDS: dict[str, tuple[int, int, int]] = {
     "light gray": (200, 200, 200),
     "dark gray": (70, 70, 70),

@@ -24,8 +24,9 @@ text (texts=None), as a tokenizer is used downstream.
   number: L_text-cond aligns every level, so the pyramid's embedding is their mean), and
   "deepest" = level L's alone. For each, the fraction of predictions with the right shape
   and with the right motion (chance 1/5 and 1/10) says which half of a class is read.
-  Chance = 1 / len(CLASSES). Class embeddings and ranking come from `pyratok.zero_shot`
-  (one template, "{}", over the full prompts `class_prompt(c)`).
+  Chance = 1 / len(CLASSES). A class's embedding is `embed_text` of its full prompt
+  `class_prompt(c)`, L2-normalised (one prompt per class, no template ensemble); the
+  prediction is the class of highest cosine, the lower index on a tie.
 """
 
 from __future__ import annotations
@@ -36,9 +37,9 @@ import sys
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from pyratok.model import DEMO_CHECKPOINT
-from pyratok.zero_shot import class_text_embeddings, rank_classes
 
 TARGETS = {"psnr": 26.0, "utilization": 0.30, "zero_shot_over_chance": 5.0}
 
@@ -113,8 +114,7 @@ def evaluate(model, *, seed_start: int, count: int, frames: int = 17, size: int 
         ],
     }
 
-    class_emb = class_text_embeddings(
-        model.embed_text, [class_prompt(c) for c in CLASSES], ["{}"])  # (K, d_sem)
+    class_emb = F.normalize(model.embed_text([class_prompt(c) for c in CLASSES]), dim=-1)
     shape_of, motion_of = _attributes()
     names = ("all_levels", "deepest")
     correct = dict.fromkeys(names, 0)
@@ -123,7 +123,7 @@ def evaluate(model, *, seed_start: int, count: int, frames: int = 17, size: int 
         clips = _clips(seeds[start:start + batch], frames=frames, size=size, n_objects=1)
         labels = torch.tensor([CLASSES.index(class_of(c)) for c in clips])
         for name, emb in pooled_embeddings(model, model.encode(_to_video(clips))).items():
-            predicted = rank_classes(emb, class_emb, k=1)[:, 0]
+            predicted = (F.normalize(emb, dim=-1) @ class_emb.T).argmax(dim=1)  # (b,)
             correct[name] += int((predicted == labels).sum())
             shape_hits[name] += int((shape_of[predicted] == shape_of[labels]).sum())
             motion_hits[name] += int((motion_of[predicted] == motion_of[labels]).sum())

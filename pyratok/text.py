@@ -60,6 +60,14 @@ def masked_mean(tokens: Tensor, mask: Tensor) -> Tensor:
     return (tokens * weights).sum(dim=1) / weights.sum(dim=1).clamp_min(1e-9)
 
 
+def _masked_embedding(hidden: Tensor, mask: Tensor) -> TextEmbedding:
+    """(n, L, d) token states and their (n, L) bool mask → zeros on padding, pooled vector."""
+    hidden = hidden * mask.unsqueeze(-1)
+    return TextEmbedding(
+        tokens=hidden, mask=mask, pooled=F.normalize(masked_mean(hidden, mask), dim=-1)
+    )
+
+
 def _freeze(module: nn.Module) -> None:
     module.eval()
     for param in module.parameters():
@@ -92,6 +100,14 @@ class TextEncoder(nn.Module):
 
     def _encode_batch(self, texts: list[str]) -> TextEmbedding:
         raise NotImplementedError
+
+    def _tokenize(self, texts: list[str]):  # noqa: ANN202 - a transformers BatchEncoding
+        """Right-padded ids and attention mask, truncated at ``max_length``, on the model's
+        device (for subclasses with ``tokenizer``, ``model`` and ``max_length``)."""
+        device = next(self.model.parameters()).device
+        return self.tokenizer(
+            texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+        ).to(device)
 
     @torch.no_grad()
     def encode(self, texts: list[str]) -> TextEmbedding:
@@ -172,16 +188,9 @@ class MiniLMTextEncoder(TextEncoder):
         self.max_length = max_length
 
     def _encode_batch(self, texts: list[str]) -> TextEmbedding:
-        device = next(self.model.parameters()).device
-        batch = self.tokenizer(
-            texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
-        ).to(device)
+        batch = self._tokenize(texts)
         hidden = self.model(**batch).last_hidden_state  # (n, L, 384)
-        mask = batch["attention_mask"].bool()
-        hidden = hidden * mask.unsqueeze(-1)
-        return TextEmbedding(
-            tokens=hidden, mask=mask, pooled=F.normalize(masked_mean(hidden, mask), dim=-1)
-        )
+        return _masked_embedding(hidden, batch["attention_mask"].bool())
 
 
 # --- Hugging Face decoders (Qwen2.5-VL, Qwen3) --------------------------------------------
@@ -277,21 +286,14 @@ class HFTextEncoder(TextEncoder):
         self.max_length = max_length
 
     def _encode_batch(self, texts: list[str]) -> TextEmbedding:
-        device = next(self.model.parameters()).device
-        batch = self.tokenizer(
-            texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
-        ).to(device)
-        mask = batch["attention_mask"].bool()
+        batch = self._tokenize(texts)
         out = self.model(
             input_ids=batch["input_ids"],
             attention_mask=batch["attention_mask"],
             output_hidden_states=self.layer != -1,
         )
         hidden = out.last_hidden_state if self.layer == -1 else out.hidden_states[self.layer]
-        hidden = hidden.float() * mask.unsqueeze(-1)  # (n, L, dim)
-        return TextEmbedding(
-            tokens=hidden, mask=mask, pooled=F.normalize(masked_mean(hidden, mask), dim=-1)
-        )
+        return _masked_embedding(hidden.float(), batch["attention_mask"].bool())  # (n, L, dim)
 
 
 # --- factory ------------------------------------------------------------------------------

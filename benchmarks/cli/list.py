@@ -1,5 +1,5 @@
-"""``list``: the tasks (and whether they have a demo set) and the tokenizers (and what
-they need)."""
+"""``list``: the tasks (and whether they have a demo set), the tokenizers (and what
+they need) and the task families (what they need, and the files a run writes)."""
 
 from __future__ import annotations
 
@@ -32,4 +32,24 @@ def handle(args: argparse.Namespace) -> int:
         except Exception as err:  # a broken plug-in is listed, not fatal
             needs = f"(cannot be loaded: {err})"
         print(f"  {name:<16} {('needs ' + needs) if needs else ''}")
+    _families()
     return 0
+
+
+def _families() -> None:
+    """Each family's declared needs and prediction files (from its class variables)."""
+    from benchmarks.families import TASK_FAMILIES
+
+    print("families (requires: tokenizer capabilities; score: `score` evaluates its files; "
+          "then the files a run writes, with their formats):")
+    for name in TASK_FAMILIES.names():
+        try:
+            family = TASK_FAMILIES.get(name)
+        except Exception as err:  # a broken plug-in is listed, not fatal
+            print(f"  {name:<16} (cannot be loaded: {err})")
+            continue
+        requires = ", ".join(family.requires) or "-"
+        line = f"  {name:<16} requires {requires:<14} {'score' if family.supports_score() else ''}"
+        print(line.rstrip())
+        for file, what in family.prediction_files.items():
+            print(f"      {file}: {what}")

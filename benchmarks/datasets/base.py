@@ -190,6 +190,11 @@ class IndexedDataset:
         """Listed samples whose media file is not on disk."""
         return list(self._parse().missing)
 
+    def questions(self) -> list[Any] | None:
+        """Every question of a question-answering set, its video present or not (MVBench:
+        the denominator of accuracy); ``None`` (the default) where samples are no questions."""
+        return None
+
 
 def split_absent(refs: list[SampleRef]) -> tuple[list[SampleRef], list[SampleError]]:
     """``(present, absent)``: ``refs`` whose media path exists, and the others as

@@ -13,16 +13,23 @@ A family is called in three stages (see ``docs/architecture.md``):
    Fréchet distances …). The default is the mean/CI of each per-sample metric, per group
    and overall.
 
-A family that can score an official prediction file without a tokenizer (``python -m
-benchmarks score``) implements the three ``score_*`` class methods.
+What a family can do and needs is declared on its class, never probed: ``requires``
+(tokenizer capabilities), ``sweeps`` (list keys that expand into one run per value),
+``prediction_files`` (the files a run writes and their official formats). A family that
+can score an official prediction file without a tokenizer (``python -m benchmarks
+score``) also subclasses :class:`ScoreMode`, declaring its ``score_inputs`` and
+implementing the three ``score_*`` class methods. ``family_problems`` of
+:mod:`benchmarks.families.conformance` checks a family class against this contract (a
+plug-in's tests can run it on theirs).
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 import torch
@@ -137,12 +144,18 @@ def read_score_ids(path: str | Path, *, known: Collection[str] | None = None,
     return ids
 
 
-class TaskFamily:
+ParamsT = TypeVar("ParamsT")  # a family's Params dataclass
+ScoreParamsT = TypeVar("ScoreParamsT")  # what the score_* methods receive as params
+GroundTruthT = TypeVar("GroundTruthT")  # an official ground-truth file, as read
+PredictionsT = TypeVar("PredictionsT")  # an official prediction file, as read
+
+
+class TaskFamily(ABC, Generic[ParamsT]):
     """Scores a dataset with a tokenizer.
 
     Subclasses declare ``name``, ``metrics`` and optionally a ``Params`` dataclass for
-    their own YAML keys, and implement :meth:`score`; whole-dataset tasks also implement
-    :meth:`setup` and :meth:`finalize`.
+    their own YAML keys (``TaskFamily[TheirParams]`` types ``self.params``), and implement
+    :meth:`score`; whole-dataset tasks also implement :meth:`setup` and :meth:`finalize`.
 
     Args:
         config: the task's common configuration.
@@ -165,14 +178,23 @@ class TaskFamily:
     unhashed_params: ClassVar[tuple[str, ...]] = ()
     # Params keys that only `score` reads (a finished run's ids): set in a run, refused.
     score_only_params: ClassVar[tuple[str, ...]] = ()
-    # Tokenizer capabilities (TokenizerSpec.capabilities) the family needs, and the fix to
-    # name when one is missing.
+    # Tokenizer capabilities (TokenizerSpec.capabilities) every run of the family needs;
+    # check_tokenizer refuses a tokenizer without them (a family whose needs depend on its
+    # params adds those there).
     requires: ClassVar[tuple[str, ...]] = ()
+    # Sweeps: {list key: scalar key}. `--task-arg rates=[0.1,0.2]` expands into one run per
+    # value with the scalar Params field set (compression: rates -> target_bpp); the list
+    # key is no field: the expansion consumes it.
+    sweeps: ClassVar[Mapping[str, str]] = {}
+    # The files a run writes into its folder beside the store's own (a name, or a folder
+    # ending in "/"), each with its official format: what `score` or a benchmark's server
+    # reads back. `python -m benchmarks list` shows them.
+    prediction_files: ClassVar[Mapping[str, str]] = {}
 
     def __init__(
         self,
         config: TaskConfig,
-        params: Any,
+        params: ParamsT,
         tokenizer: VideoTokenizer,
         *,
         device: torch.device,
@@ -183,7 +205,7 @@ class TaskFamily:
                                  "evaluated); a run picks its samples with --limit or the "
                                  "task's dataset_args")
         self.config = config
-        self.params = params
+        self.params: ParamsT = params
         self.tokenizer = tokenizer
         self.device = device
         # where a family may write files (pictures, per-split tables ...); set by the runner
@@ -221,9 +243,9 @@ class TaskFamily:
         """Metrics this run cannot compute honestly, with the reason for each."""
         return {}
 
+    @abstractmethod
     def score(self, samples: list[Sample]) -> list[SampleResult]:
         """One :class:`SampleResult` per sample, in order."""
-        raise NotImplementedError
 
     def finalize(self, records: list[StoredRecord], info: DatasetInfo) -> Evaluation:
         """The dataset-level evaluation over every stored record of the run."""
@@ -232,33 +254,56 @@ class TaskFamily:
     def close(self) -> None:
         """Finish background work (pictures being written ...); called once per run."""
 
-    # score mode (no tokenizer) ------------------------------------------------------------
+    @classmethod
+    def supports_score(cls) -> bool:
+        """Whether ``python -m benchmarks score`` can evaluate the family's files."""
+        return issubclass(cls, ScoreMode)
+
+
+@dataclass(frozen=True)
+class ScoreInputs:
+    """What ``python -m benchmarks score`` takes for a family.
+
+    Attributes:
+        annotations_folder: ``--annotations`` may be a folder (MVBench's ``json/``,
+            THUMOS14's annotation folder as shipped), not only a file.
+    """
+
+    annotations_folder: bool = False
+
+
+class ScoreMode(ABC, Generic[ScoreParamsT, GroundTruthT, PredictionsT]):
+    """The score mode (no tokenizer, no video): a family's evaluator on official files.
+
+    A family subclasses it beside :class:`TaskFamily` with the types its three readers
+    pass on, e.g. ``ScoreMode[ClassificationParams, GroundTruth, dict[str, list[str]]]``.
+    """
+
+    score_inputs: ClassVar[ScoreInputs] = ScoreInputs()
 
     @classmethod
-    def score_params(cls, config: TaskConfig, params: Any) -> Any:
+    def score_params(cls, config: TaskConfig, params: Any) -> ScoreParamsT:
         """What the three ``score_*`` methods receive as ``params``: the family's own by
         default; a family whose evaluated subset comes from the task's ``dataset_args``
         (a held-out draw) folds them in, so ``score`` evaluates what ``run`` evaluated."""
         return params
 
     @classmethod
-    def score_ground_truth(cls, path: Path, params: Any) -> Any:
+    @abstractmethod
+    def score_ground_truth(cls, path: Path, params: ScoreParamsT) -> GroundTruthT:
         """Read an official ground-truth file; raise :class:`ScoreInputError` on bad input."""
-        raise NotImplementedError
 
     @classmethod
-    def score_predictions(cls, path: Path, ground_truth: Any, params: Any) -> Any:
+    @abstractmethod
+    def score_predictions(cls, path: Path, ground_truth: GroundTruthT,
+                          params: ScoreParamsT) -> PredictionsT:
         """Read an official prediction file against ``ground_truth``."""
-        raise NotImplementedError
 
     @classmethod
-    def score_evaluate(cls, ground_truth: Any, predictions: Any, params: Any) -> Evaluation:
+    @abstractmethod
+    def score_evaluate(cls, ground_truth: GroundTruthT, predictions: PredictionsT,
+                       params: ScoreParamsT) -> Evaluation:
         """Evaluate ``predictions`` against ``ground_truth``."""
-        raise NotImplementedError
-
-    @classmethod
-    def supports_score(cls) -> bool:
-        return cls.score_evaluate.__func__ is not TaskFamily.score_evaluate.__func__
 
 
 def mean_evaluation(

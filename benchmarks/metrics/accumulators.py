@@ -77,6 +77,8 @@ class ClipPSNR(SummableMetric):
         return _clip_psnr_compute(self.psnr_sum, self.clips, self.identical_clips)
 
 
+# ClipPSNR's shape (data_range, update, compute): each metric declares its own states and
+# functional pair, as torchmetrics' classes do; a shared base would hide which is which
 class FrameSSIM(SummableMetric):
     """Mean over frames of SSIM (11×11 Gaussian window, σ = 1.5; see ``ssim``).
 

@@ -70,6 +70,7 @@ def bd_rate(
     return (10.0 ** _average_gap(qa, la, qt, lt) - 1.0) * 100.0
 
 
+# bd_rate's parameters again (same shape, not a copy): the two Bjøntegaard deltas of a pair
 def bd_psnr(
     anchor_rate: Sequence[float],
     anchor_quality: Sequence[float],

@@ -33,7 +33,7 @@ def family_sweeps(task: str, include_paths: list[str]) -> dict[str, str]:
         return {}
     if family not in TASK_FAMILIES.names():
         return {}
-    return dict(getattr(TASK_FAMILIES.get(str(family)), "sweeps", {}) or {})
+    return dict(TASK_FAMILIES.get(str(family)).sweeps)
 
 
 def sweep_values(task_args: dict[str, Any], sweeps: dict[str, str]) -> tuple[str, str, list] | None:

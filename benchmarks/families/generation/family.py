@@ -103,7 +103,7 @@ def _seed(run_seed: int, key: str) -> int:
     return sample_seed(run_seed, f"generate:{key}")
 
 
-class GenerationFamily(TaskFamily):
+class GenerationFamily(TaskFamily[GenerationParams]):
     name = "generation"
     Params = GenerationParams
     unhashed_params = ("generation_batch", "grid_clips_per_class", "i3d_path")

@@ -89,6 +89,16 @@ def _label(path: Path, entry: str, item: dict) -> str:
     return label
 
 
+def _labelled_segment(path: Path, entry: str, item: Any) -> tuple[str, float, float]:
+    """An annotation or a result object → ``(label, start, end)``."""
+    if not isinstance(item, dict):
+        raise ScoreInputError(path, entry, f"expected an object, got {item!r}")
+    label = _label(path, entry, item)
+    if "segment" not in item:
+        raise ScoreInputError(path, entry, "no 'segment'")
+    return (label, *_segment(path, entry, item["segment"]))
+
+
 def read_activitynet_ground_truth(path: Path, *, subset: str | None) -> TalGroundTruth:
     """ActivityNet ground-truth JSON → :class:`TalGroundTruth` of the videos of ``subset``
     (``None``: every video); any malformed entry, in any subset, is an error."""
@@ -114,15 +124,8 @@ def read_activitynet_ground_truth(path: Path, *, subset: str | None) -> TalGroun
         if not isinstance(annotations, list):
             raise ScoreInputError(path, entry, f"'annotations' must be a list, got "
                                   f"{annotations!r}")
-        segments = []
-        for i, ann in enumerate(annotations):
-            where = f"{entry} annotation {i}"
-            if not isinstance(ann, dict):
-                raise ScoreInputError(path, where, f"expected an object, got {ann!r}")
-            label = _label(path, where, ann)
-            if "segment" not in ann:
-                raise ScoreInputError(path, where, "no 'segment'")
-            segments.append((label, *_segment(path, where, ann["segment"])))
+        segments = [_labelled_segment(path, f"{entry} annotation {i}", ann)
+                    for i, ann in enumerate(annotations)]
         labels.update(s[0] for s in segments)
         if subset is None or video_subset == subset:
             videos[vid] = segments
@@ -158,18 +161,14 @@ def read_detection_results(
         rows = []
         for i, item in enumerate(found):
             where = f"{entry}[{i}]"
-            if not isinstance(item, dict):
-                raise ScoreInputError(path, where, f"expected an object, got {item!r}")
-            label = _label(path, where, item)
+            label, start, end = _labelled_segment(path, where, item)
             if label not in classes:
                 raise ScoreInputError(path, where, f"unknown label {label!r}")
             score = item.get("score")
             if not _is_number(score):
                 raise ScoreInputError(path, where, f"'score' must be a finite number, got "
                                       f"{score!r}")
-            if "segment" not in item:
-                raise ScoreInputError(path, where, "no 'segment'")
-            rows.append((label, *_segment(path, where, item["segment"]), float(score)))
+            rows.append((label, start, end, float(score)))
         out[vid] = rows
     return out
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import torch
@@ -41,13 +41,19 @@ from benchmarks.families.base import (
     Evaluation,
     MetricInfo,
     SampleResult,
+    ScoreInputs,
+    ScoreMode,
     StoredRecord,
     TaskFamily,
 )
 from benchmarks.families.localization.detection_map import THUMOS14_THRESHOLDS
 from benchmarks.families.localization.frame_stream import sampled_indices, stream_frame_features
 from benchmarks.families.localization.segments import decode_segments
+from benchmarks.features.zero_shot import checked_templates, class_text_embeddings
 from benchmarks.store import write_json_atomic
+
+if TYPE_CHECKING:  # score mode's readers load on first use
+    from benchmarks.families.localization.score import Detections, TalGroundTruth
 
 __all__ = ["LocalizationFamily", "LocalizationParams", "decode_segments"]
 
@@ -114,8 +120,7 @@ class LocalizationParams:
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if self.score_classes is not None:
             object.__setattr__(self, "score_classes", tuple(self.score_classes))
-        if not self.templates or any(t.count("{}") != 1 for t in self.templates):
-            raise ValueError("templates: each template needs exactly one '{}'")
+        checked_templates(self.templates)
         if self.protocol not in ("seen_unseen", "all_classes"):
             raise ValueError(f"protocol must be seen_unseen or all_classes, got {self.protocol!r}")
         if min(self.clip_frames, self.window, self.max_instances) < 1 or self.context < 0:
@@ -128,7 +133,10 @@ class LocalizationParams:
             raise ValueError(f"sample_fps must be > 0 or null, got {self.sample_fps}")
 
 
-class LocalizationFamily(TaskFamily):
+class LocalizationFamily(
+    TaskFamily[LocalizationParams],
+    ScoreMode["LocalizationParams | None", "TalGroundTruth", "Detections"],
+):
     name = "localization"
     Params = LocalizationParams
     requires = ("features", "text")
@@ -138,7 +146,14 @@ class LocalizationFamily(TaskFamily):
                        "tau", "max_instances", "thresholds", "plot", "score_subset",
                        "exclude_videos", "score_ids", "score_classes")
     score_only_params = ("score_ids", "score_classes")
-    score_annotations_folder = True  # THUMOS14's annotation folder, as shipped
+    score_inputs = ScoreInputs(annotations_folder=True)  # THUMOS14's folder, as shipped
+    prediction_files: ClassVar[dict[str, str]] = {
+        "<dataset>_results.txt": "THUMOS14 detection results (video, start, end, class "
+                                 "index, score), where the classes have official indices",
+        "<dataset>_results.json": "ActivityNet detection results JSON, otherwise",
+        "<dataset>_results/": "seen_unseen: one such file per class split (seed<S>)",
+        "splits.json": "seen_unseen: each split's classes, tau and mAP",
+    }
     metrics: ClassVar[tuple[MetricInfo, ...]] = (MetricInfo("average_mAP", True, "%"),)
     aggregation = (
         "detection mAP (ActivityNet algorithm, VOC-interpolated AP per class) at each tIoU "
@@ -163,8 +178,6 @@ class LocalizationFamily(TaskFamily):
         return f"{rate}, encoded in chunks of {p.clip_frames} (+{p.context} context)"
 
     def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
-        from pyratok.zero_shot import class_text_embeddings
-
         if not info.classes:
             raise ValueError(f"{info.annotation_file}: the dataset lists no classes")
         self.classes = tuple(info.classes)
@@ -309,19 +322,21 @@ class LocalizationFamily(TaskFamily):
     # score mode ---------------------------------------------------------------------------
 
     @classmethod
-    def score_ground_truth(cls, path: Path, params: Any):
+    def score_ground_truth(cls, path: Path, params: LocalizationParams | None) -> TalGroundTruth:
         from benchmarks.families.localization.score import read_ground_truth
 
         return read_ground_truth(path, params)
 
     @classmethod
-    def score_predictions(cls, path: Path, ground_truth: Any, params: Any):
+    def score_predictions(cls, path: Path, ground_truth: TalGroundTruth,
+                          params: LocalizationParams | None) -> Detections:
         from benchmarks.families.localization.score import read_predictions
 
         return read_predictions(path, ground_truth)
 
     @classmethod
-    def score_evaluate(cls, ground_truth: Any, predictions: Any, params: Any) -> Evaluation:
+    def score_evaluate(cls, ground_truth: TalGroundTruth, predictions: Detections,
+                       params: LocalizationParams | None) -> Evaluation:
         from benchmarks.families.localization.score import evaluate
 
         return evaluate(ground_truth, predictions, params)

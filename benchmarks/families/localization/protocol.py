@@ -66,6 +66,7 @@ def split_classes(n_classes: int, seed: int, seen_fraction: float) -> tuple[list
     return sorted(order[:n_seen].tolist()), sorted(order[n_seen:].tolist())
 
 
+# detect's keywords again (same shape, not a copy): each caller names the decoding it uses
 def evaluate_classes(
     ground_truth: Mapping[str, list[Segment]],
     videos: Mapping[str, VideoScores],

@@ -72,8 +72,9 @@ class ReconstructionParams:
             raise ValueError(f"latency_frames: must be at least 1, got {self.latency_frames}")
 
 
-class ReconstructionFamily(TaskFamily):
+class ReconstructionFamily(TaskFamily[ReconstructionParams]):
     name = "reconstruction"
+    requires = ("decode",)  # the metrics compare the input with its reconstruction
     Params = ReconstructionParams
     unhashed_params = ("examples", "i3d_path")
     metrics: ClassVar[tuple[MetricInfo, ...]] = (

@@ -14,14 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from benchmarks.features.stage import (
-    ReferenceCache,
-    key_hash,
-    metric_name,
-    open_extractor,
-    reference_key,
-    stats_of,
-)
+from benchmarks.features import stage
 
 
 class RfvdStage:
@@ -30,18 +23,18 @@ class RfvdStage:
     def __init__(self, *, enabled: bool, features: str, i3d_path: str | None,
                  device: torch.device) -> None:
         self.enabled = enabled
-        self.metric = "r" + metric_name(features)
+        self.metric = "r" + stage.metric_name(features)
         self.extractor, self.reason = (None, None)
         if enabled:
-            self.extractor, self.reason = open_extractor(features, device=device,
-                                                         i3d_path=i3d_path)
-        self.cache: ReferenceCache | None = None
+            self.extractor, self.reason = stage.open_extractor(
+                features, device=device, i3d_path=i3d_path)
+        self.cache: stage.ReferenceCache | None = None
         self._too_short: str | None = None
 
     def setup(self, info: Any, sampling: Any) -> None:
         if self.extractor is not None:
-            self.key = reference_key(info, self.extractor, sampling=sampling.__dict__)
-            self.cache = ReferenceCache(self.key)
+            self.key = stage.reference_key(info, self.extractor, sampling=sampling.__dict__)
+            self.cache = stage.ReferenceCache(self.key)
 
     def unavailable(self) -> dict[str, str]:
         if not self.enabled:
@@ -68,8 +61,8 @@ class RfvdStage:
         rows = [a for a in (r.arrays() for r in records) if "rfvd_real" in a]
         if len(rows) < 2:
             return {self.metric: None}, {"rfvd_clips": len(rows)}
-        real = stats_of((a["rfvd_real"] for a in rows), self.extractor.dim)
-        recon = stats_of((a["rfvd_recon"] for a in rows), self.extractor.dim)
+        real = stage.stats_of((a["rfvd_real"] for a in rows), self.extractor.dim)
+        recon = stage.stats_of((a["rfvd_recon"] for a in rows), self.extractor.dim)
         return {self.metric: real.distance(recon)}, {
             "rfvd_clips": len(rows), "rfvd_features": self.extractor.describe(),
-            "rfvd_reference_key": self.key, "rfvd_reference_key_hash": key_hash(self.key)}
+            "rfvd_reference_key": self.key, "rfvd_reference_key_hash": stage.key_hash(self.key)}

@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import torch
@@ -46,12 +46,18 @@ from benchmarks.families.base import (
     Evaluation,
     MetricInfo,
     SampleResult,
+    ScoreMode,
     StoredRecord,
     TaskFamily,
 )
 from benchmarks.families.segmentation.crf3d import INSTALL_HINT, CrfParams, crf_available
 from benchmarks.families.segmentation.evaluation import METRIC_NAMES, Track
+from benchmarks.features.zero_shot import checked_templates, class_text_embeddings
 from benchmarks.store import write_json_atomic
+
+if TYPE_CHECKING:  # score mode's readers load on first use
+    from benchmarks.config import TaskConfig
+    from benchmarks.families.segmentation.files import VisGroundTruth, VisSubset
 
 __all__ = ["SegmentationFamily", "SegmentationParams", "crf_grid"]
 
@@ -113,10 +119,9 @@ class SegmentationParams:
     prompt: str | None = None
     score_ids: str | None = None
 
+    # field list and checks of the same shape as ClassificationParams' (each family's own keys)
     def __post_init__(self) -> None:
-        object.__setattr__(self, "templates", tuple(self.templates))
-        if not self.templates or any(t.count("{}") != 1 for t in self.templates):
-            raise ValueError("templates: each template needs exactly one '{}'")
+        object.__setattr__(self, "templates", checked_templates(self.templates))
         if self.upsample not in ("bilinear", "nearest"):
             raise ValueError(f"upsample must be bilinear or nearest, got {self.upsample!r}")
         if self.temperature <= 0:
@@ -151,12 +156,21 @@ def crf_grid(size: tuple[int, int], max_side: int | None) -> tuple[int, int]:
     return max(1, round(h * scale)), max(1, round(w * scale))
 
 
-class SegmentationFamily(TaskFamily):
+class SegmentationFamily(
+    TaskFamily[SegmentationParams],
+    ScoreMode["VisSubset", "VisGroundTruth", "list[Track]"],
+):
     name = "segmentation"
     Params = SegmentationParams
     requires = ("features", "text")
     unhashed_params = ("plot", "score_ids")
     score_only_params = ("score_ids",)
+    prediction_files: ClassVar[dict[str, str]] = {
+        "results.json": "YouTube-VIS results JSON [{video_id, category_id, segmentations "
+                        "(RLE per frame), score}] (what `score` reads)",
+        "submission.zip": "results.json zipped for the CodaLab server (a split without "
+                          "public masks)",
+    }
     metrics: ClassVar[tuple[MetricInfo, ...]] = tuple(
         MetricInfo(m, True, "%") for m in METRIC_NAMES)
     aggregation = (
@@ -187,8 +201,6 @@ class SegmentationFamily(TaskFamily):
         return super().check_tokenizer(tokenizer, params)
 
     def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
-        from pyratok.zero_shot import class_text_embeddings
-
         if not info.classes:
             raise ValueError(f"{info.annotation_file}: the dataset lists no categories")
         self._category_ids = list(info.extra["category_ids"])
@@ -339,9 +351,11 @@ class SegmentationFamily(TaskFamily):
         return Evaluation(metrics={}, extra=extra, files=files)
 
     # score mode ---------------------------------------------------------------------------
+    # thin adapters onto files.py, the shape of localization's onto its score.py: each
+    # family reads its own formats, loaded only when `score` runs
 
     @classmethod
-    def score_params(cls, config, params: Any):
+    def score_params(cls, config: TaskConfig, params: SegmentationParams) -> VisSubset:
         """The evaluated subset: ``score_ids`` if given, else the task's held-out
         draw (``dataset_args`` ``holdout_videos`` / ``holdout_seed``), as ``run`` drew it."""
         from benchmarks.families.segmentation.files import VisSubset
@@ -352,19 +366,21 @@ class SegmentationFamily(TaskFamily):
                          score_ids=params.score_ids)
 
     @classmethod
-    def score_ground_truth(cls, path: Path, params: Any):
+    def score_ground_truth(cls, path: Path, params: VisSubset) -> VisGroundTruth:
         from benchmarks.families.segmentation.files import read_ground_truth
 
         return read_ground_truth(path, params)
 
     @classmethod
-    def score_predictions(cls, path: Path, ground_truth: Any, params: Any):
+    def score_predictions(cls, path: Path, ground_truth: VisGroundTruth,
+                          params: VisSubset) -> list[Track]:
         from benchmarks.families.segmentation.files import read_results
 
         return read_results(path, ground_truth)
 
     @classmethod
-    def score_evaluate(cls, ground_truth: Any, predictions: Any, params: Any) -> Evaluation:
+    def score_evaluate(cls, ground_truth: VisGroundTruth, predictions: list[Track],
+                       params: VisSubset) -> Evaluation:
         from benchmarks.families.segmentation.evaluation import evaluate_vis
 
         result = evaluate_vis(ground_truth.tracks, predictions,

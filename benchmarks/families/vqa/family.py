@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import torch
@@ -37,6 +37,8 @@ from benchmarks.families.base import (
     MetricInfo,
     SampleResult,
     ScoreInputError,
+    ScoreInputs,
+    ScoreMode,
     StoredRecord,
     TaskFamily,
     read_score_ids,
@@ -132,10 +134,17 @@ def shown_order(seed: int | None, question_id: str, n: int) -> list[int]:
     return [int(i) for i in np.random.default_rng(key).permutation(n)]
 
 
-class VQAFamily(TaskFamily):
+class VQAFamily(
+    TaskFamily[VQAParams], ScoreMode[VQAParams | None, list[Question], dict[str, str]]
+):
     name = "vqa"
     Params = VQAParams
-    score_annotations_folder = True  # `score --annotations` takes MVBench's folder
+    # `score --annotations` takes MVBench's folder (json/<sub-task>.json)
+    score_inputs = ScoreInputs(annotations_folder=True)
+    prediction_files: ClassVar[dict[str, str]] = {
+        PREDICTIONS: "JSON {question_id: answer} (what `score --task mvbench` reads)",
+        "answers.json": "JSON {questions: [{question_id, answer, letter, status, correct}]}",
+    }
     unhashed_params = ("score_ids",)
     score_only_params = ("score_ids",)
     metrics: ClassVar[tuple[MetricInfo, ...]] = (
@@ -169,10 +178,10 @@ class VQAFamily(TaskFamily):
         return None
 
     def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
-        listed = getattr(dataset, "questions", None)
+        listed = dataset.questions()
         if listed is not None:  # every question of the run, one whose video fails included
             self.questions = [Question(q.question_id, q.sub_task, len(q.candidates),
-                                       q.answer_index) for q in listed()
+                                       q.answer_index) for q in listed
                               if self.sample_ids is None or q.question_id in self.sample_ids]
         else:
             self.questions = [Question(r.sample_id, r.extra["sub_task"],
@@ -233,7 +242,7 @@ class VQAFamily(TaskFamily):
     # score mode ---------------------------------------------------------------------------
 
     @classmethod
-    def score_ground_truth(cls, path: Path, params: Any) -> list[Question]:
+    def score_ground_truth(cls, path: Path, params: VQAParams | None) -> list[Question]:
         from benchmarks.datasets.mvbench.questions import SUB_TASKS, read_questions
 
         if not path.is_dir():
@@ -255,7 +264,8 @@ class VQAFamily(TaskFamily):
         return [q for q in listed if q.question_id in keep]
 
     @classmethod
-    def score_predictions(cls, path: Path, ground_truth: Any, params: Any) -> dict[str, str]:
+    def score_predictions(cls, path: Path, ground_truth: list[Question],
+                          params: VQAParams | None) -> dict[str, str]:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -273,5 +283,6 @@ class VQAFamily(TaskFamily):
         return raw
 
     @classmethod
-    def score_evaluate(cls, ground_truth: Any, predictions: Any, params: Any) -> Evaluation:
+    def score_evaluate(cls, ground_truth: list[Question], predictions: dict[str, str],
+                       params: VQAParams | None) -> Evaluation:
         return vqa_evaluation(count_answers(ground_truth, predictions))

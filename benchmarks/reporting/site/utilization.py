@@ -33,14 +33,17 @@ def measure(
     """Utilization of the checkpoint's codebook at each size; returns (points, vocab size)."""
     import torch
 
-    from pyratok.demo import frames_to_tensor, make_video
-    from pyratok.lfq import codebook_usage
-    from pyratok.model import DEMO_CHECKPOINT, PyraTok
+    from benchmarks.tokenizers import TOKENIZERS
+    from pyratok.demo import frames_to_tensor, make_video  # the demo clips' generator
 
-    model = PyraTok.from_pretrained(Path(checkpoint) if checkpoint else DEMO_CHECKPOINT,
-                                    device="cpu")
-    model.eval()
-    vocab = int(model.vocab_size)
+    tokenizer = TOKENIZERS.get("pyratok")(path=str(checkpoint) if checkpoint else None,
+                                          device="cpu")
+    tokenizer.eval()
+    vocab = int(tokenizer.spec.vocab_size)
+
+    def utilization(indices: torch.Tensor) -> float:  # distinct codewords / vocabulary
+        return int(indices.unique().numel()) / vocab
+
     points = []
     for size in sizes:
         per_level: list[list[torch.Tensor]] = []
@@ -48,18 +51,18 @@ def measure(
             video = make_video(HELD_OUT_SEED + i, frames=frames, size=size)
             x = frames_to_tensor(video.frames)[None]  # (1, 3, t, h, w) in [-1, 1]
             with torch.no_grad():
-                enc = model.encode(x, None)
-            for lvl, level in enumerate(enc.levels):
+                indices = tokenizer.encode(x, None).indices  # one (1, t', h', w') per level
+            for lvl, level in enumerate(indices):
                 if len(per_level) <= lvl:
                     per_level.append([])
-                per_level[lvl].append(level.indices.reshape(-1))
+                per_level[lvl].append(level.reshape(-1))
         flat = [torch.cat(parts) for parts in per_level]
         pooled = torch.cat(flat)
         points.append(UtilizationPoint(
             size=size,
             tokens=int(pooled.numel()),
-            utilization=codebook_usage(pooled, vocab).utilization,
-            per_level=[codebook_usage(f, vocab).utilization for f in flat],
+            utilization=utilization(pooled),
+            per_level=[utilization(f) for f in flat],
         ))
     return points, vocab
 

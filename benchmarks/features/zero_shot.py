@@ -1,4 +1,4 @@
-"""Zero-shot classification with text-aligned embeddings: class prompts and ranking.
+"""Zero-shot evaluation with text-aligned embeddings: class prompts and ranking.
 
 Prompt ensembling follows CLIP (Radford et al. 2021, "Learning Transferable Visual Models
 From Natural Language Supervision", §3.1.4): each class name is put into every template
@@ -6,8 +6,9 @@ From Natural Language Supervision", §3.1.4): each class name is put into every 
 class embedding is their mean, L2-normalised again. A clip is classified by the cosine
 similarity between its embedding and each class embedding.
 
-Any ``embed_text`` works (``PyraTok.embed_text``, a harness tokenizer's ``embed_text``);
-this module is the model side and must not import ``benchmarks``.
+This is the evaluation protocol, so the harness owns it: families call it with their
+tokenizer's ``embed_text`` (capability ``"text"``) or with the linear probe's text encoder
+(:mod:`benchmarks.features.text`); any ``list[str] -> (n, d)`` callable works.
 
 Letters: K classes, T templates, b clips, d embedding channels.
 """
@@ -21,6 +22,18 @@ import torch.nn.functional as F
 from torch import Tensor
 
 EmbedText = Callable[[list[str]], Tensor]  # n prompts -> (n, d)
+
+
+def checked_templates(templates: Sequence[str]) -> tuple[str, ...]:
+    """``templates`` as a tuple (a task's ``templates`` key), each with exactly one ``{}``.
+
+    Raises:
+        ValueError: no template, or one without exactly one ``{}``.
+    """
+    templates = tuple(templates)
+    if not templates or any(t.count("{}") != 1 for t in templates):
+        raise ValueError("templates: each template needs exactly one '{}'")
+    return templates
 
 
 def class_text_embeddings(
