@@ -99,8 +99,8 @@ def train(args: argparse.Namespace) -> dict:
         levels = [torch.nn.functional.adaptive_avg_pool3d(
             f.float(), tuple(min(g, s) for g, s in zip(grid, f.shape[2:], strict=True)))
             for f in tokenizer_levels(tokenizer, video)]
-        item = VQAItem(ref.extra["question"], tuple(ref.extra["candidates"]))
-        examples.append((levels, item, option_letter(ref.extra["answer_index"])))
+        item = VQAItem(ref.annotation.question, ref.annotation.candidates)
+        examples.append((levels, item, option_letter(ref.annotation.answer_index)))
     if not examples:
         raise ConfigError(f"{root}: no usable question to train on")
     projector = TokenProjector(ProjectorConfig(

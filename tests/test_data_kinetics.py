@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from benchmarks.datasets import DATASETS, demo
+from benchmarks.datasets.annotation import ClassLabel
 from benchmarks.datasets.base import Dataset, DatasetError, DatasetInfo, SampleError
 from benchmarks.datasets.kinetics import demo as kinetics_demo
 from benchmarks.datasets.kinetics.reader import KineticsDataset, KineticsRow, read_kinetics_csv
@@ -51,11 +52,8 @@ def test_lists_the_official_layout_in_csv_order(flat: Path):
     assert [r.sample_id for r in refs] == VAL_IDS and dataset.bad_rows() == []
     assert refs[0].path == str(flat / "val" / "0wR5jVB-WPk_000417_000427.mp4")
     assert refs[2].caption is None
-    assert refs[2].extra == {
-        "label": "passing American football (in game)",
-        "time_start": 0,
-        "time_end": 10,
-    }
+    assert refs[2].extra == {"time_start": 0, "time_end": 10}
+    assert refs[2].annotation == ClassLabel("passing American football (in game)")
     assert dataset.annotation_path == flat / "annotations" / "val.csv"
 
 
@@ -340,11 +338,11 @@ def test_demo_layout_labels_and_held_out_seeds(demo_kinetics: Path):
     by_label = {kinetics_demo.label_of(c): c for c in CLASSES}
     for ref in val_refs[:10] + train_refs[:10]:  # labels are the generator's classes
         cls = class_of(make_video(kinetics_demo.seed_of(ref.sample_id), n_objects=1))
-        assert by_label[ref.extra["label"]] == cls
-        assert f"a video of {ref.extra['label']}" == class_prompt(cls)
+        assert by_label[ref.annotation.label] == cls
+        assert f"a video of {ref.annotation.label}" == class_prompt(cls)
     counts = {label: 0 for label in by_label}
     for ref in train_refs:
-        counts[ref.extra["label"]] += 1
+        counts[ref.annotation.label] += 1
     assert set(counts.values()) == {4}  # every class, 4 clips each
     info = val.info()
     assert info.classes == tuple(sorted(by_label)) and len(info.classes) == len(CLASSES) == 49

@@ -100,7 +100,8 @@ def test_reader_lists_questions_bad_rows_and_missing_videos(tmp_path):
     ds = _reader(_layout(tmp_path))
     refs = {r.sample_id: r for r in ds.refs()}
     assert sorted(refs) == ["episodic_reasoning/0", "moving_direction/0", "moving_direction/1"]
-    assert refs["moving_direction/0"].extra["answer_index"] == 2
+    assert refs["moving_direction/0"].annotation.answer_index == 2
+    assert refs["moving_direction/0"].annotation.sub_task == "moving_direction"
     assert refs["moving_direction/1"].extra["start"] == 1.0
     bad = {e.sample_id: e.reason for e in ds.bad_rows()}
     assert list(bad) == ["row-moving_direction:3"]

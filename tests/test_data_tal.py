@@ -17,6 +17,7 @@ from benchmarks.datasets.activitynet.reader import (
     label_phrase,
     taxonomy_classes,
 )
+from benchmarks.datasets.annotation import TemporalSegments
 from benchmarks.datasets.base import Dataset, DatasetError, SampleError, SampleRef
 from benchmarks.datasets.thumos14 import demo as thumos14_demo
 from benchmarks.datasets.thumos14.reader import DEFAULT_EXCLUDED, Thumos14Dataset, class_phrase
@@ -73,31 +74,31 @@ def test_thumos_refs_hold_segments_ambiguous_and_video_paths(thumos: Path):
     refs = _by_id(Thumos14Dataset(thumos, sampling=SAMPLING))
     first = refs["video_test_0000001"]
     assert first.path == str(thumos / "videos" / "video_test_0000001.mp4")
-    assert first.extra == {
-        "segments": [("BaseballPitch", 0.2, 1.1), ("BaseballPitch", 2.0, 2.5)],
-        "ambiguous": [(1.5, 1.8)],
-        "duration": None,
-    }
+    assert first.annotation == TemporalSegments(
+        segments=(("BaseballPitch", 0.2, 1.1), ("BaseballPitch", 2.0, 2.5)),
+        ambiguous=((1.5, 1.8),),
+    )
+    assert first.extra == {"duration": None}
     assert refs["video_test_0000002"].path == str(thumos / "video_test_0000002.avi")
     assert refs["video_test_0000003"].path == str(thumos / "videos" / "video_test_0000003.mkv")
-    assert refs["video_test_0000003"].extra["segments"] == [("CleanAndJerk", 0.5, 2.0)]
+    assert refs["video_test_0000003"].annotation.segments == (("CleanAndJerk", 0.5, 2.0),)
 
 
 def test_thumos_cliffdiving_is_also_diving_unless_disabled(thumos: Path):
     on = Thumos14Dataset(thumos, sampling=SAMPLING)
-    assert _by_id(on)["video_test_0000002"].extra["segments"] == [
+    assert _by_id(on)["video_test_0000002"].annotation.segments == (
         ("CliffDiving", 0.5, 1.5),
         ("Diving", 0.5, 1.5),  # added
         ("CliffDiving", 2.0, 2.8),
         ("Diving", 2.0, 2.8),  # already in Diving_test.txt: not doubled
-    ]
+    )
     assert on.info().extra["n_diving_added_from_cliffdiving"] == 1
     off = Thumos14Dataset(thumos, sampling=SAMPLING, cliffdiving_also_diving=False)
-    assert _by_id(off)["video_test_0000002"].extra["segments"] == [
+    assert _by_id(off)["video_test_0000002"].annotation.segments == (
         ("CliffDiving", 0.5, 1.5),
         ("CliffDiving", 2.0, 2.8),
         ("Diving", 2.0, 2.8),
-    ]
+    )
     assert off.info().extra["n_diving_added_from_cliffdiving"] == 0
 
 
@@ -110,7 +111,7 @@ def test_thumos_excludes_the_broken_videos_by_name(thumos: Path):
     assert extra["excluded_videos"] == list(DEFAULT_EXCLUDED)
     assert extra["n_excluded_annotated"] == 1 and extra["n_videos_only_ambiguous"] == 1
     kept = Thumos14Dataset(thumos, sampling=SAMPLING, exclude_videos=())
-    assert _by_id(kept)["video_test_0000270"].extra["segments"] == [("BaseballPitch", 0.0, 1.0)]
+    assert _by_id(kept)["video_test_0000270"].annotation.segments == (("BaseballPitch", 0.0, 1.0),)
 
 
 def test_thumos_reports_malformed_lines_and_missing_videos(thumos: Path):
@@ -168,14 +169,16 @@ def test_thumos_info_and_prompts(thumos: Path):
         None,
         str(thumos),
     )
-    assert info.extra["prompts"] == {
+    assert info.prompts == {
         "BaseballPitch": "baseball pitch",
         "CleanAndJerk": "clean and jerk",
         "CliffDiving": "cliff diving",
         "Diving": "diving",
     }
     assert info.extra["n_videos"] == 3 and info.extra["n_segments"] == 2 + 4 + 1
-    json.dumps(info.to_dict())  # JSON-able for the summary
+    recorded = json.loads(json.dumps(info.to_dict()))  # JSON-able for the summary
+    assert list(recorded["extra"])[:3] == ["prompts", "class_indices", "n_videos"]
+    assert recorded["extra"]["prompts"] == info.prompts
 
 
 def test_class_phrase_splits_camel_case():
@@ -225,10 +228,9 @@ def test_activitynet_finds_v_prefixed_and_bare_ids(anet: Path):
         str(anet / "bbb.mp4"),
         str(anet / "videos" / "v_ccc.webm"),
     ]
-    assert refs[0].extra == {
-        "segments": [("BMX", 0.0, 0.5), ("Playing guitarra", 1.0, 2.0)],
-        "duration": 3.0,
-    }
+    segments = (("BMX", 0.0, 0.5), ("Playing guitarra", 1.0, 2.0))
+    assert refs[0].annotation == TemporalSegments(segments)  # no ambiguous spans
+    assert refs[0].extra == {"duration": 3.0}
     assert refs[2].extra["duration"] == 3.0 and isinstance(refs[2].extra["duration"], float)
 
 
@@ -260,8 +262,8 @@ def test_activitynet_classes_from_taxonomy_else_labels(anet: Path, tmp_path: Pat
     info = ActivityNetDataset(anet, sampling=SAMPLING).info()
     assert info.classes == ("Archery", "BMX", "Long jump", "Playing guitarra", "Zumba")
     assert (info.extra["classes_from"], info.version) == ("taxonomy", "VERSION 1.3")
-    assert info.extra["prompts"]["Playing guitarra"] == "playing guitarra"
-    assert info.extra["prompts"]["BMX"] == "BMX"
+    assert info.prompts["Playing guitarra"] == "playing guitarra"
+    assert info.prompts["BMX"] == "BMX"
     write_activitynet(tmp_path, taxonomy=None, videos={})
     bare = ActivityNetDataset(tmp_path, sampling=SAMPLING).info()
     # the labels of every subset's well-formed entries ("Zumba" is a training label)
@@ -349,12 +351,12 @@ def test_thumos_demo_layout_classes_and_seeds(demo_roots: dict[str, Path]):
     assert min(seeds) == 10_000_000 and seeds == sorted(set(seeds))
     info = dataset.info()
     assert info.version == "demo-v1" and len(info.classes) == len(MOTIONS)
-    assert sorted(info.extra["prompts"].values()) == sorted(MOTIONS)
-    present = {label for r in refs for label, _, _ in r.extra["segments"]}
+    assert sorted(info.prompts.values()) == sorted(MOTIONS)
+    present = {label for r in refs for label, _, _ in r.annotation.segments}
     assert present == set(info.classes)  # every class occurs
     ref = refs[5]  # its segments are the generator's, in seconds at 8 fps
     video = make_untrimmed(seeds[5], frames=96, size=64)
-    assert ref.extra["segments"] == sorted(
+    assert list(ref.annotation.segments) == sorted(
         (thumos14_demo.motion_class(s.label), s.start / 8, s.end / 8) for s in video.segments
     )
     probe = dataset.load(ref).ref.extra
@@ -376,8 +378,8 @@ def test_activitynet_demo_layout_classes_and_seeds(demo_roots: dict[str, Path]):
     assert min(seeds) == 10_500_000
     info = dataset.info()
     assert info.classes == tuple(sorted(MOTIONS)) and info.version == "demo-v1"
-    assert {label for r in refs for label, _, _ in r.extra["segments"]} == set(MOTIONS)
-    assert info.extra["prompts"] == {m: m for m in MOTIONS}
+    assert {label for r in refs for label, _, _ in r.annotation.segments} == set(MOTIONS)
+    assert info.prompts == {m: m for m in MOTIONS}
 
 
 @pytest.mark.slow

@@ -85,13 +85,15 @@ def test_reader_on_the_official_layout(tmp_path, layout):
     refs = ds.refs()
     assert [r.sample_id for r in refs] == ["1", "2"] and ds.bad_rows() == []
     info = ds.info()
-    assert info.classes == ("person", "giant_panda") and info.extra["category_ids"] == [1, 2]
-    track = refs[0].extra["tracks"][0]
+    assert info.classes == ("person", "giant_panda") and info.category_ids == (1, 2)
+    assert info.to_dict()["extra"]["category_ids"] == [1, 2]  # as the summary records it
+    assert refs[0].annotation.video_id == 1
+    track = refs[0].annotation.tracks[0]
     decoded = [mask_utils.decode(s) if s else None for s in track["segmentations"]]
     np.testing.assert_array_equal(decoded[0], _mask(0, 4, 0, 4))
     np.testing.assert_array_equal(decoded[1], _mask(1, 5, 1, 5))  # list counts
     assert decoded[2] is None
-    poly = refs[1].extra["tracks"][0]["segmentations"]
+    poly = refs[1].annotation.tracks[0]["segmentations"]
     assert poly[1] is None and mask_utils.area(poly[0]) > 30  # polygon rasterised
     sample = ds.load(refs[0])
     assert tuple(sample.video.shape) == (3, T, H, W)
@@ -103,7 +105,9 @@ def test_holdout_subset_is_seeded_and_resize_never_crops(tmp_path):
     a = YouTubeVISDataset(tmp_path, sampling=SAMPLING, holdout_videos=1, holdout_seed=3)
     b = YouTubeVISDataset(tmp_path, sampling=SAMPLING, holdout_videos=1, holdout_seed=3)
     assert [r.sample_id for r in a.refs()] == [r.sample_id for r in b.refs()]
-    assert len(a.refs()) == 1 and a.info().extra["holdout_seed"] == 3
+    assert len(a.refs()) == 1 and a.info().coverage.holdout_seed == 3
+    assert list(a.info().to_dict()["extra"])[-4:] == [
+        "n_videos_in_file", "ground_truth", "holdout_videos", "holdout_seed"]
     with pytest.raises(ValueError, match="never cropped"):
         YouTubeVISDataset(tmp_path, sampling=FrameSampling(resize_shorter=8, crop=8))
     resized = YouTubeVISDataset(tmp_path, sampling=FrameSampling(resize_shorter=6, crop=None))

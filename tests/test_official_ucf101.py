@@ -50,8 +50,8 @@ def test_release_layout_crlf_and_handstand_pushups(tmp_path: Path) -> None:
     quirky = [r for r in refs if r.sample_id.startswith("v_HandStandPushups_")]
     assert len(quirky) == 5  # g08 c01, g15 c01, g25 c01-c03: groups 8-25 train split 1
     for ref in quirky:
-        assert ref.extra["label"] == "HandstandPushups"  # classInd.txt's spelling
-        assert train.classes[ref.extra["class_id"]] == "HandstandPushups"
+        assert ref.annotation.label == "HandstandPushups"  # classInd.txt's spelling
+        assert train.classes[ref.annotation.class_id] == "HandstandPushups"
         assert Path(ref.path).is_file() and Path(ref.path).parent.name == "HandstandPushups"
     info = train.info()
     assert info.classes == ("ApplyEyeMakeup", "HandstandPushups", "HandstandWalking", "YoYo")
@@ -60,21 +60,21 @@ def test_release_layout_crlf_and_handstand_pushups(tmp_path: Path) -> None:
     assert info.extra["classes_absent"] == []
     test = train.with_split("test")
     assert [r.sample_id for r in test.refs()] == _listed(expected.test1, expected)
-    assert sum(r.extra["label"] == "HandstandPushups" for r in test.refs()) == 2  # g01, g02
+    assert sum(r.annotation.label == "HandstandPushups" for r in test.refs()) == 2  # g01, g02
 
 
 def test_hand_edited_spellings_read_the_same(tmp_path: Path) -> None:
     release = build(tmp_path / "release")
     edited = build(tmp_path / "edited", row_folder="file")  # rows: HandStandPushups/...
-    want = [(r.sample_id, r.extra["label"], Path(r.path).relative_to(release.root))
+    want = [(r.sample_id, r.annotation.label, Path(r.path).relative_to(release.root))
             for r in _reader(release.root).refs()]
-    got = [(r.sample_id, r.extra["label"], Path(r.path).relative_to(edited.root))
+    got = [(r.sample_id, r.annotation.label, Path(r.path).relative_to(edited.root))
            for r in _reader(edited.root).refs()]
     assert got == want
     # lists "fixed" with sed to v_HandstandPushups: the files keep their capital S on disk
     lists = release.root / LISTS / "trainlist01.txt"
     lists.write_bytes(lists.read_bytes().replace(b"v_HandStandPushups", b"v_HandstandPushups"))
-    refs = [r for r in _reader(release.root).refs() if r.extra["label"] == "HandstandPushups"]
+    refs = [r for r in _reader(release.root).refs() if r.annotation.label == "HandstandPushups"]
     assert [r.sample_id for r in refs][:1] == ["v_HandstandPushups_g08_c01"]
     assert Path(refs[0].path).name == "v_HandStandPushups_g08_c01.avi"
 

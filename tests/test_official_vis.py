@@ -72,7 +72,7 @@ def test_readers_find_both_splits_and_know_which_has_masks(task, tmp_path):
     train = READERS[task](tmp_path, sampling=sampling, split="train")
     info = train.info()
     assert Path(info.annotation_file) == expected.annotation_files["train"]
-    assert len(info.classes) == expected.n_categories and info.extra["ground_truth"] is True
+    assert len(info.classes) == expected.n_categories and info.coverage.ground_truth is True
     assert [int(r.sample_id) for r in train.refs()] == expected.video_ids["train"]
     count, seed, ids = expected.holdout
     held = READERS[task](tmp_path, sampling=sampling, split="train", holdout_videos=count,
@@ -80,7 +80,7 @@ def test_readers_find_both_splits_and_know_which_has_masks(task, tmp_path):
     assert [int(r.sample_id) for r in held.refs()] == ids
     valid = READERS[task](tmp_path, sampling=sampling, split="valid")
     assert Path(valid.info().annotation_file) == expected.annotation_files["valid"]
-    assert valid.info().extra["ground_truth"] is False
+    assert valid.info().coverage.ground_truth is False
     assert [int(r.sample_id) for r in valid.refs()] == expected.video_ids["valid"]
     sample = valid.load(valid.refs()[0])
     assert tuple(sample.video.shape) == (3, expected.frames, expected.height, expected.width)

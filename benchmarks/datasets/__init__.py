@@ -3,7 +3,10 @@
 One package per dataset (``benchmarks/datasets/<dataset>/``): ``reader.py`` is the reader
 (:class:`~benchmarks.datasets.base.Dataset`), ``demo.py`` builds its demo set, which the
 reader declares (``demo``) for the demo cache (:mod:`benchmarks.datasets.demo`). Shared
-here: the reader contract (``base.py``) and the DataLoader wrapper (``loader.py``).
+here: the reader contract (``base.py``), the typed ground truth a ref carries
+(``annotation.py``), the pieces readers build on (``index.py``: refs from a parsed index;
+``media.py``: finding and opening media; ``csv_index.py``: CSV index files;
+``untrimmed.py``: untrimmed videos) and the DataLoader wrapper (``loader.py``).
 Third-party readers register through the entry-point group of :data:`DATASETS`.
 """
 
@@ -13,6 +16,7 @@ from benchmarks.registry import Registry
 
 DATASETS: Registry = Registry("dataset", entry_point_group="benchmarks.datasets")
 
+# One line a reader, as in the other registries' __init__ (alike in shape, not copied logic).
 DATASETS.add_lazy("webvid", "benchmarks.datasets.webvid.reader:WebVidDataset")
 DATASETS.add_lazy("coco", "benchmarks.datasets.coco.reader:CocoCaptionsDataset")
 DATASETS.add_lazy("kinetics", "benchmarks.datasets.kinetics.reader:KineticsDataset")

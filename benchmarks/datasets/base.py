@@ -4,22 +4,29 @@ A reader parses its index file (``refs()``) without touching the media, reports 
 it cannot use (``bad_rows()``) instead of dropping them, and decodes one sample at a time
 (``load()``) inside a DataLoader worker, raising :class:`SampleError` on bad input so the
 runner can record the failure and go on.
+
+What a task family reads of a dataset is typed: a ref's ground truth is one of the
+annotation kinds of :mod:`benchmarks.datasets.annotation` (in ``SampleRef.annotation``; a
+reader declares the kind it yields as its ``annotation`` class attribute), and what a
+family needs before the loop is a field of :class:`DatasetInfo`. ``extra`` holds what only
+the reader itself uses or what the summary records.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import torch
 
-from benchmarks.io.image import read_image
-from benchmarks.io.sampling import FrameSampling, padded_frames
-from benchmarks.io.video import Backend, DecodeError, probe_video, read_clip
+from benchmarks.datasets.annotation import Annotation
+from benchmarks.io.paths import PathError
+
+# samples
 
 
 @dataclass(frozen=True)
@@ -30,13 +37,17 @@ class SampleRef:
         sample_id: unique within the dataset (WebVid ``videoid``, COCO image id).
         path: media file (video or image).
         caption: text paired with the sample, ``None`` if the dataset has none.
-        extra: dataset-specific fields (e.g. WebVid ``duration``); not part of the hash.
+        extra: what only the reader uses or reports (e.g. WebVid ``duration``, a probed
+            video's ``fps``); not part of the hash.
+        annotation: the sample's ground truth, of the kind the reader declares
+            (``Dataset.annotation``); ``None`` for data without one (WebVid, COCO).
     """
 
     sample_id: str
     path: str
     caption: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
+    annotation: Annotation | None = field(default=None, hash=False)
 
 
 @dataclass
@@ -80,6 +91,24 @@ class SampleError(Exception):
 
 
 @dataclass(frozen=True)
+class SplitCoverage:
+    """Which of an annotation file's videos a run evaluates (YouTube-VIS, OVIS).
+
+    Attributes:
+        n_videos_in_file: videos the annotation file lists.
+        ground_truth: whether the file holds the masks (``False`` for the official
+            valid/test splits, scored on a server).
+        holdout_videos: size of the seeded held-out draw, ``None`` for every video.
+        holdout_seed: its seed, ``None`` without a draw.
+    """
+
+    n_videos_in_file: int | None = None
+    ground_truth: bool = True
+    holdout_videos: int | None = None
+    holdout_seed: int | None = None
+
+
+@dataclass(frozen=True)
 class DatasetInfo:
     """What a task family may know about a dataset before the loop (``TaskFamily.setup``).
 
@@ -90,6 +119,14 @@ class DatasetInfo:
         annotation_file: the index / annotation file read, ``None`` if there is none.
         version: dataset version (``"400"`` for Kinetics-400, a demo set's version ...).
         classes: the class vocabulary in a fixed order, ``None`` for unlabelled data.
+        prompts: class -> the phrase a text prompt uses for it (``"CleanAndJerk"`` ->
+            ``"clean and jerk"``), ``None`` where the class names are the phrases.
+        class_indices: class -> its index in the official result files (THUMOS14's
+            ``detclasslist.txt``), ``None`` where the classes have none.
+        category_ids: the annotation file's id of each class, in ``classes`` order
+            (YouTube-VIS), ``None`` where classes are not numbered by the file.
+        coverage: which videos of the annotation file are evaluated, ``None`` if the
+            reader does not say.
         extra: reader-specific facts (JSON-able), recorded in the summary.
     """
 
@@ -99,12 +136,27 @@ class DatasetInfo:
     annotation_file: str | None = None
     version: str | None = None
     classes: tuple[str, ...] | None = None
+    prompts: Mapping[str, str] | None = field(default=None, hash=False)
+    class_indices: Mapping[str, int] | None = field(default=None, hash=False)
+    category_ids: tuple[int, ...] | None = None
+    coverage: SplitCoverage | None = None
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: v for k, v in self.__dict__.items() if k != "classes"}
-        d["n_classes"] = None if self.classes is None else len(self.classes)
-        return d
+        """JSON-able, for the summary: the typed facts are recorded in ``extra`` under
+        their names, as summaries have always held them (vocabulary first, coverage last)."""
+        vocabulary = {"prompts": None if self.prompts is None else dict(self.prompts),
+                      "class_indices": None if self.class_indices is None
+                      else dict(self.class_indices),
+                      "category_ids": None if self.category_ids is None
+                      else list(self.category_ids)}
+        coverage = {} if self.coverage is None else asdict(self.coverage)
+        extra = {**{k: v for k, v in vocabulary.items() if v is not None}, **self.extra,
+                 **coverage}
+        return {"name": self.name, "root": self.root, "split": self.split,
+                "annotation_file": self.annotation_file, "version": self.version,
+                "extra": extra,
+                "n_classes": None if self.classes is None else len(self.classes)}
 
 
 @dataclass(frozen=True)
@@ -138,11 +190,15 @@ class Dataset(Protocol):
         root: the folder holding the official layout.
         demo: the reader's demo set (built without ``--data-root``), ``None`` if it has
             none; a class attribute, read before any reader is constructed.
+        annotation: the kind of ``SampleRef.annotation`` its refs carry (``ClassLabel``,
+            ``TemporalSegments`` ...), ``None`` for data without ground truth; a class
+            attribute, so a task family's needs are checked before any reader is built.
     """
 
     name: str
     root: Path
     demo: ClassVar[DemoSet | None]
+    annotation: ClassVar[type[Annotation] | None]
 
     def refs(self) -> list[SampleRef]:
         """Usable samples from the index file, in index order (media is not opened)."""
@@ -170,45 +226,7 @@ class Dataset(Protocol):
         ...
 
 
-class IndexedDataset:
-    """``refs()``, ``bad_rows()`` and ``absent()`` for a reader whose cached ``_parse()``
-    returns an object with ``refs`` (usable samples, in index order), ``malformed`` (index
-    rows that could not be read) and ``missing`` (rows whose media file is absent)."""
-
-    def _parse(self) -> Any:
-        raise NotImplementedError
-
-    def refs(self) -> list[SampleRef]:
-        """Usable samples, in index order (media is not opened)."""
-        return list(self._parse().refs)
-
-    def bad_rows(self) -> list[SampleError]:
-        """Malformed index rows (absent media is :meth:`absent`, not a bad row)."""
-        return list(self._parse().malformed)
-
-    def absent(self) -> list[SampleError]:
-        """Listed samples whose media file is not on disk."""
-        return list(self._parse().missing)
-
-    def questions(self) -> list[Any] | None:
-        """Every question of a question-answering set, its video present or not (MVBench:
-        the denominator of accuracy); ``None`` (the default) where samples are no questions."""
-        return None
-
-
-def split_absent(refs: list[SampleRef]) -> tuple[list[SampleRef], list[SampleError]]:
-    """``(present, absent)``: ``refs`` whose media path exists, and the others as
-    ``SampleError(id, path, "file not found")`` (one ``stat`` per ref, no decoding)."""
-    present, absent = [], []
-    for ref in refs:
-        if os.path.exists(ref.path):
-            present.append(ref)
-        else:
-            absent.append(SampleError(ref.sample_id, ref.path, "file not found"))
-    return present, absent
-
-
-class DatasetError(Exception):
+class DatasetError(PathError):
     """A dataset as a whole cannot be read (missing root or index file, wrong columns).
 
     Attributes:
@@ -216,78 +234,4 @@ class DatasetError(Exception):
         reason: what is wrong and what was expected.
     """
 
-    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
-        super().__init__(str(path), reason)
-        self.path = str(path)
-        self.reason = reason
 
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
-
-
-def load_video_clip(
-    ref: SampleRef,
-    sampling: FrameSampling,
-    *,
-    num_frames: int | None = None,
-    backend: Backend = "auto",
-) -> Sample:
-    """Decode the clip ``sampling`` selects from the video at ``ref.path`` (opened once).
-
-    Returns:
-        ``Sample`` with ``video`` of shape ``(3, t, H, W)`` float32 in [0, 1].
-
-    Raises:
-        SampleError: the file is missing, unreadable, truncated or too short.
-    """
-    chosen: list[int] = []
-
-    def select(available: int) -> list[int]:
-        chosen[:] = sampling.indices(available, num_frames)
-        return chosen
-
-    try:
-        frames = read_clip(ref.path, select, backend=backend)
-        video = sampling.transform(frames)
-    except DecodeError as error:
-        raise SampleError(ref.sample_id, ref.path, error.reason) from error
-    except ValueError as error:  # no frame at all, or too small for the crop
-        raise SampleError(ref.sample_id, ref.path, str(error)) from error
-    return Sample(ref=ref, video=video, padded_frames=padded_frames(chosen))
-
-
-def load_image_clip(ref: SampleRef, sampling: FrameSampling) -> Sample:
-    """Decode the image at ``ref.path`` as a one-frame clip.
-
-    Returns:
-        ``Sample`` with ``video`` of shape ``(3, 1, H, W)`` float32 in [0, 1].
-
-    Raises:
-        SampleError: the file is missing, unreadable or too small for the crop.
-    """
-    try:
-        video = sampling.transform(read_image(ref.path)[None])  # (1, h, w, 3)
-    except DecodeError as error:
-        raise SampleError(ref.sample_id, ref.path, error.reason) from error
-    except ValueError as error:
-        raise SampleError(ref.sample_id, ref.path, str(error)) from error
-    return Sample(ref=ref, video=video)
-
-
-def load_untrimmed(ref: SampleRef) -> Sample:
-    """Probe an untrimmed video without decoding it (THUMOS14, ActivityNet).
-
-    Returns:
-        ``Sample`` whose ``ref.extra`` gains ``num_frames``, ``fps``, ``height``, ``width``
-        and whose ``video`` is ``torch.zeros(3, 0, 1, 1)``: the task family streams the
-        frames from ``ref.path`` itself.
-
-    Raises:
-        SampleError: missing or unreadable file.
-    """
-    try:
-        probe = probe_video(ref.path)
-    except DecodeError as error:
-        raise SampleError(ref.sample_id, ref.path, error.reason) from error
-    probed = replace(ref, extra={**ref.extra, **probe._asdict()})
-    return Sample(ref=probed, video=torch.zeros(3, 0, 1, 1))

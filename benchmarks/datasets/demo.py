@@ -25,7 +25,7 @@ from collections.abc import Iterator, Set
 from pathlib import Path
 
 from benchmarks.datasets import DATASETS
-from benchmarks.datasets.base import DemoSet
+from benchmarks.datasets.base import DemoSet  # also what a reader imports from here
 
 MARKER = "PYRATOK_DEMO.txt"  # written into every demo root; see is_demo_root
 _MARKER_VERSION = re.compile(r"^PyraTok demo data \((?P<name>[^,]+), v(?P<version>\d+)\)")

@@ -71,7 +71,7 @@ def encode_clips(tokenizer, dataset, num_frames: int, device: torch.device,
         if enc.indices is None:
             raise ValueError(f"tokenizer {tokenizer.spec.name!r} has no discrete codes")
         levels.append([i.cpu() for i in enc.indices])
-        classes.append(int(ref.extra["class_id"]))
+        classes.append(int(ref.annotation.class_id))
         frame_size = enc.frame_size
     indices = [torch.cat([clip[lvl] for clip in levels]) for lvl in range(len(levels[0]))]
     return indices, torch.tensor(classes), num_frames, tuple(frame_size)

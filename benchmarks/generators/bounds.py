@@ -52,7 +52,7 @@ class RealCopyGenerator(VideoGenerator):
         self.num_frames = context.num_frames
         self.by_class: dict[int, list] = {}
         for ref in sorted(self.held_out.refs(), key=lambda r: r.sample_id):
-            self.by_class.setdefault(int(ref.extra["class_id"]), []).append(ref)
+            self.by_class.setdefault(int(ref.annotation.class_id), []).append(ref)
         wanted = (range(len(context.classes)) if context.requested_classes is None
                   else context.requested_classes)
         missing = [context.classes[c] for c in wanted if c not in self.by_class]

@@ -34,27 +34,20 @@ from typing import Any, Literal, NamedTuple
 import av
 import numpy as np
 
+from benchmarks.io.paths import PathError
+
 Backend = Literal["auto", "decord", "pyav"]
 # ``choose(count)`` picks the indices once the video is open; ``count()`` gives its frames.
 Chooser = Callable[[Callable[[], int]], Sequence[int]]
 
 
-class DecodeError(Exception):
+class DecodeError(PathError):
     """A video or image could not be decoded into the requested frames.
 
     Attributes:
         path: the file.
         reason: one line, e.g. ``"truncated: decoded 9 of 17 frames"``.
     """
-
-    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
-        # Both values go to ``args`` so the error pickles across DataLoader workers.
-        super().__init__(str(path), reason)
-        self.path = str(path)
-        self.reason = reason
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
 
 
 # helpers

@@ -2,15 +2,13 @@
 et al., "ActivityNet: A Large-Scale Video Benchmark for Human Activity Understanding",
 CVPR 2015), for temporal action localization.
 
-Untrimmed videos are streamed, not loaded: a task family reads the frames it needs itself
-(a 30-minute video must run in bounded memory), so :meth:`ActivityNetDataset.load` decodes
-nothing. It probes the file (:func:`benchmarks.io.video.probe_video`) and returns
-``Sample(ref, video=torch.zeros(3, 0, 1, 1))``, an empty video tensor, whose
-``ref.extra`` holds the probe (``num_frames``, ``fps``, ``height``, ``width``) next to the
-annotation fields; a missing or unreadable file raises ``SampleError(id, path, reason)``.
+:meth:`ActivityNetDataset.load` decodes nothing: it probes the file into ``ref.extra``
+and the task family streams the frames
+(:class:`~benchmarks.datasets.untrimmed.UntrimmedVideoDataset`).
 
-Every ref's ``extra``: ``segments`` ``[(label, start_s, end_s), ...]`` sorted by start, in
-seconds; ``duration`` (seconds, from the JSON; ``None`` if it has none).
+Every ref's ``annotation`` is :class:`~benchmarks.datasets.annotation.TemporalSegments`
+(``segments`` ``((label, start_s, end_s), ...)`` sorted by start, in seconds; no
+``ambiguous``), its ``extra`` ``duration`` (seconds, from the JSON; ``None`` if it has none).
 
 Layout: the official ``activity_net.v1-3.min.json`` (``version``, ``taxonomy``,
 ``database``) at ``<root>/`` (or ``<root>/annotations/``), ``database`` mapping each
@@ -41,18 +39,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.datasets.base import (
-    DatasetError,
-    DatasetInfo,
-    DemoSet,
-    IndexedDataset,
-    Sample,
-    SampleError,
-    SampleRef,
-    load_untrimmed,
-)
-from benchmarks.datasets.demo import demo_version
-from benchmarks.io.paths import relative_text as _relative
+from benchmarks.datasets.annotation import TemporalSegments
+from benchmarks.datasets.base import DatasetError, DatasetInfo, SampleError, SampleRef
+from benchmarks.datasets.demo import DemoSet, demo_version
+from benchmarks.datasets.media import locate
+from benchmarks.datasets.untrimmed import UntrimmedVideoDataset
 from benchmarks.io.sampling import FrameSampling
 
 VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm")  # in order of preference
@@ -84,13 +75,6 @@ def taxonomy_classes(taxonomy: Any) -> list[str] | None:
         parents = {n.get("parentId") for n in nodes}
         nodes = [n for n in nodes if n["nodeId"] not in parents]
     return sorted({n["nodeName"] for n in nodes})
-
-
-def _listing(folder: Path) -> frozenset[str]:
-    if not folder.is_dir():
-        return frozenset()
-    with os.scandir(folder) as entries:
-        return frozenset(e.name for e in entries if e.is_file())
 
 
 def _number(value: Any) -> float | None:
@@ -140,7 +124,7 @@ class _Parsed:
 # reader
 
 
-class ActivityNetDataset(IndexedDataset):
+class ActivityNetDataset(UntrimmedVideoDataset):
     """ActivityNet v1.3 untrimmed videos of one subset with their action segments.
 
     Args:
@@ -158,68 +142,36 @@ class ActivityNetDataset(IndexedDataset):
     """
 
     name = "activitynet"
-    demo = DemoSet(
-        1, "benchmarks.datasets.activitynet.demo:build",
-        "untrimmed procedural videos of pyratok.demo",
-    )
+    demo = DemoSet(1, "benchmarks.datasets.activitynet.demo:build",
+                   "untrimmed procedural videos of pyratok.demo")
+    video_extensions = VIDEO_EXTENSIONS
 
-    def __init__(
-        self,
-        root: str | os.PathLike[str],
-        *,
-        sampling: FrameSampling,
-        subset: str = "validation",
-        annotations: str = DEFAULT_ANNOTATIONS,
-    ) -> None:
+    def __init__(self, root: str | os.PathLike[str], *, sampling: FrameSampling,
+                 subset: str = "validation", annotations: str = DEFAULT_ANNOTATIONS) -> None:
         self.root = Path(root)
         self.sampling = sampling
         self.subset = subset
         if not self.root.is_dir():
             raise DatasetError(self.root, "ActivityNet root folder not found")
         candidates = [self.root / annotations, self.root / "annotations" / annotations]
-        found = next((p for p in candidates if p.is_file()), None)
-        if found is None:
-            raise DatasetError(
-                self.root,
-                "ActivityNet annotation JSON not found; looked for "
-                + ", ".join(_relative(p, self.root) for p in dict.fromkeys(candidates)),
-            )
-        self.annotation_path = found
-        self.video_dirs = [self.root / "videos", self.root]
+        self.annotation_path = locate(self.root, None, list(dict.fromkeys(candidates)),
+                                      exists=Path.is_file, not_found="",
+                                      none_found="ActivityNet annotation JSON not found")
         self._parsed: _Parsed | None = None
-
-    def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
-        """Probe the video; ``video`` is empty ``(3, 0, 1, 1)``, the probe is in
-        ``ref.extra`` (``num_frames``, ``fps``, ``height``, ``width``). ``num_frames`` is
-        ignored: the whole video is the sample.
-
-        Raises:
-            SampleError: missing or unreadable video.
-        """
-        return load_untrimmed(ref)
 
     def info(self) -> DatasetInfo:
         """Subset, JSON, version (``"demo-v1"`` on a demo set, else the JSON's
-        ``version``), the class vocabulary and, in ``extra``, counts and ``prompts``
-        (class -> phrase, :func:`label_phrase`)."""
+        ``version``), the class vocabulary, ``prompts`` (class -> phrase,
+        :func:`label_phrase`) and, in ``extra``, counts."""
         parsed = self._parse()
         demo = demo_version(self.root)
         return DatasetInfo(
-            name=self.name,
-            root=str(self.root),
-            split=self.subset,
+            name=self.name, root=str(self.root), split=self.subset,
             annotation_file=str(self.annotation_path),
             version=demo if demo is not None else parsed.version,
-            classes=parsed.classes or None,
-            extra={
-                "prompts": {c: label_phrase(c) for c in parsed.classes},
-                "classes_from": parsed.classes_from,
-                "n_videos": len(parsed.refs),
-                "n_videos_missing": len(parsed.missing),
-                "n_malformed_rows": len(parsed.malformed),
-                "n_segments": sum(len(r.extra["segments"]) for r in parsed.refs),
-                "n_entries_of_other_subsets": parsed.n_other_subsets,
-            },
+            classes=parsed.classes or None, prompts={c: label_phrase(c) for c in parsed.classes},
+            extra={"classes_from": parsed.classes_from, **self._counts(),
+                   "n_entries_of_other_subsets": parsed.n_other_subsets},
         )
 
     # internals
@@ -233,21 +185,13 @@ class ActivityNetDataset(IndexedDataset):
             raise DatasetError(self.annotation_path, "expected an object with a 'database' object")
         return payload
 
-    def _find(self, video_id: str, listings: list[tuple[Path, frozenset[str]]]) -> Path | None:
-        for stem in (f"v_{video_id}", video_id):
-            for ext in VIDEO_EXTENSIONS:
-                for folder, names in listings:
-                    if stem + ext in names:
-                        return folder / (stem + ext)
-        return None
-
     def _parse(self) -> _Parsed:
         if self._parsed is not None:
             return self._parsed
         payload = self._read_json()
         database: dict[str, Any] = payload["database"]
         file = self.annotation_path.name
-        listings = [(folder, _listing(folder)) for folder in self.video_dirs]
+        lookup = self._video_lookup()
         refs, malformed, missing, other, labels = [], [], [], 0, set()
         for number, (video_id, entry) in enumerate(database.items(), start=1):
             segments, reason = _segments(video_id, entry)
@@ -264,28 +208,17 @@ class ActivityNetDataset(IndexedDataset):
             if reason is not None:
                 malformed.append(SampleError(f"row-{file}:{number}", self.annotation_path, reason))
                 continue
-            found = self._find(video_id, listings)
-            if found is None:
-                exts = ",".join(e.lstrip(".") for e in VIDEO_EXTENSIONS)
-                folders = ", ".join(_relative(f, self.root) + "/" for f in self.video_dirs)
-                missing.append(
-                    SampleError(
-                        video_id,
-                        self.video_dirs[0] / f"v_{video_id}.mp4",
-                        f"video not found (looked for v_{video_id}.{{{exts}}} and "
-                        f"{video_id}.{{{exts}}} in {folders})",
-                    )
-                )
+            found = lookup(video_id, [f"v_{video_id}", video_id])
+            if isinstance(found, SampleError):
+                missing.append(found)
                 continue
             refs.append(
                 SampleRef(
                     sample_id=video_id,
                     path=str(found),
                     caption=None,
-                    extra={
-                        "segments": segments,
-                        "duration": None if duration is None else float(duration),
-                    },
+                    extra={"duration": None if duration is None else float(duration)},
+                    annotation=TemporalSegments(tuple(segments)),
                 )
             )
         if database and not refs and not malformed and not missing:

@@ -24,21 +24,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from benchmarks.datasets.base import (
-    DatasetError,
-    DatasetInfo,
-    DemoSet,
-    Sample,
-    SampleError,
-    SampleRef,
-    load_image_clip,
-    split_absent,
-)
-from benchmarks.datasets.demo import demo_version
+from benchmarks.datasets.base import DatasetError, DatasetInfo, Sample, SampleError, SampleRef
+from benchmarks.datasets.demo import DemoSet, demo_version
+from benchmarks.datasets.index import Index, IndexedDataset
+from benchmarks.datasets.media import load_image_clip
 from benchmarks.io.sampling import FrameSampling
 
 
-class CocoCaptionsDataset:
+class CocoCaptionsDataset(IndexedDataset):
     """COCO images with their first caption, each a ``(3, 1, H, W)`` clip.
 
     Args:
@@ -48,6 +41,7 @@ class CocoCaptionsDataset:
     """
 
     name = "coco"
+    annotation = None  # captions only (SampleRef.caption)
     demo = DemoSet(1, "benchmarks.datasets.coco.demo:build", "photos from skimage.data")
 
     def __init__(
@@ -61,19 +55,7 @@ class CocoCaptionsDataset:
         self.annotation_path = self.root / "annotations" / f"captions_{split}.json"
         if not self.annotation_path.is_file():
             raise DatasetError(self.annotation_path, "COCO captions file not found")
-        self._parsed: tuple[list[SampleRef], list[SampleError], list[SampleError]] | None = None
-
-    def refs(self) -> list[SampleRef]:
-        """Usable images on disk, in increasing id (images are not opened)."""
-        return list(self._parse()[0])
-
-    def bad_rows(self) -> list[SampleError]:
-        """Entries that could not be used, ids ``images[i]`` / ``annotations[i]``."""
-        return list(self._parse()[1])
-
-    def absent(self) -> list[SampleError]:
-        """Listed images not in the image folder (a partial download)."""
-        return list(self._parse()[2])
+        self._parsed: Index | None = None
 
     def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
         """Decode the image: ``video`` ``(3, 1, H, W)`` float32 in [0, 1].
@@ -98,11 +80,13 @@ class CocoCaptionsDataset:
             extra={"coco_split": self.split},
         )
 
-    def _parse(self) -> tuple[list[SampleRef], list[SampleError], list[SampleError]]:
+    def _parse(self) -> Index:
+        """Images on disk (``refs``, in increasing id), entries that could not be used
+        (``malformed``, ids ``images[i]`` / ``annotations[i]``), listed images not in the
+        image folder (``missing``)."""
         if self._parsed is None:
             refs, bad = _parse_captions(self.annotation_path, self.root / self.split)
-            present, absent = split_absent(refs)
-            self._parsed = (present, bad, absent)
+            self._parsed = Index.on_disk(refs, bad)
         return self._parsed
 
 

@@ -9,12 +9,12 @@ anything that needs the ground truth alone (scoring saved predictions).
 from __future__ import annotations
 
 import _csv
-import csv
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.datasets.base import DatasetError, SampleError
+from benchmarks.datasets.base import SampleError
+from benchmarks.datasets.csv_index import bad_component, numbered_rows, read_csv, read_header
 
 COLUMNS = ("label", "youtube_id", "time_start", "time_end", "split")
 REQUIRED_COLUMNS = ("youtube_id", "time_start", "time_end")  # label/split may be absent
@@ -84,40 +84,16 @@ def read_kinetics_csv(
             column (``youtube_id``, ``time_start``, ``time_end``).
     """
     path = Path(path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            return _parse_rows(path, csv.reader(handle))
-    except FileNotFoundError as error:
-        raise DatasetError(path, "Kinetics annotation CSV not found") from error
-    except UnicodeDecodeError as error:
-        raise DatasetError(path, f"not UTF-8 text: {error}") from error
-    except csv.Error as error:
-        raise DatasetError(path, f"unreadable CSV: {error}") from error
+    return read_csv(path, lambda reader: _parse_rows(path, reader),
+                    not_found="Kinetics annotation CSV not found")
 
 
 def _parse_rows(path: Path, reader: _csv.Reader) -> tuple[list[KineticsRow], list[SampleError]]:
-    header = next(reader, None)
-    if header is None:
-        raise DatasetError(path, "empty CSV; expected a header " + ",".join(COLUMNS))
-    header = [name.strip() for name in header]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise DatasetError(
-            path,
-            f"missing column(s) {', '.join(missing)}; found {', '.join(header)}; "
-            f"expected {','.join(COLUMNS)}",
-        )
-    column = {name: header.index(name) for name in COLUMNS if name in header}
-
+    header, column = read_header(path, reader, columns=COLUMNS, required=REQUIRED_COLUMNS)
     rows: list[KineticsRow] = []
     errors: list[SampleError] = []
     first_line: dict[str, int] = {}  # youtube_id -> line of its first row
-    previous_end = reader.line_num
-    for fields in reader:
-        # A quoted field may span lines: a row starts on the line after the previous one.
-        line, previous_end = previous_end + 1, reader.line_num
-        if not fields:  # blank line
-            continue
+    for line, fields in numbered_rows(reader):
         row_or_reason = _parse_row(fields, header, column, line)
         if isinstance(row_or_reason, str):
             errors.append(SampleError(f"row-{line}", path, f"line {line}: {row_or_reason}"))
@@ -142,7 +118,7 @@ def _parse_row(
     if len(fields) != len(header):
         return f"{len(fields)} fields, header has {len(header)}"
     youtube_id = fields[column["youtube_id"]].strip()
-    if not youtube_id or youtube_id in (".", "..") or "/" in youtube_id or os.sep in youtube_id:
+    if bad_component(youtube_id):
         return f"bad youtube_id {youtube_id!r}"
     label = fields[column["label"]].strip() if "label" in column else None
     if label == "":

@@ -13,7 +13,9 @@ stored as ``<youtube_id>_<time_start:06d>_<time_end:06d>.mp4``. Two layouts are 
 and, as downloaders such as ActivityNet's ``download.py`` or mmaction2's
 ``videos_<split>/`` write them, per-label folders ``<split dir>/<label>/<file>`` with the
 label as written in the CSV or with ``_`` for spaces. ``.mkv``, ``.webm`` and ``.avi`` are
-accepted where the ``.mp4`` is absent (YouTube downloads keep their container).
+accepted where the ``.mp4`` is absent (YouTube downloads keep their container). A ref's
+``annotation`` is a :class:`~benchmarks.datasets.annotation.ClassLabel` (the CSV's label,
+``None`` in an unlabelled test CSV), its ``extra`` the row's ``time_start`` / ``time_end``.
 
 Rows that cannot be used are reported by :meth:`KineticsDataset.bad_rows`, never dropped:
 
@@ -39,24 +41,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.datasets.base import (
-    DatasetError,
-    DatasetInfo,
-    DemoSet,
-    IndexedDataset,
-    Sample,
-    SampleError,
-    SampleRef,
-    load_video_clip,
-)
-from benchmarks.datasets.demo import demo_version
+from benchmarks.datasets.annotation import ClassLabel
+from benchmarks.datasets.base import DatasetError, DatasetInfo, SampleError, SampleRef
+from benchmarks.datasets.demo import DemoSet, demo_version
+from benchmarks.datasets.index import IndexedDataset
 from benchmarks.datasets.kinetics.annotations import (
     KineticsRow,
     canonical_split,
     clip_stem,
     read_kinetics_csv,
 )
-from benchmarks.io.paths import relative_text as _relative
+from benchmarks.datasets.media import TrimmedClips, locate, looked_for, video_not_found
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import Backend
 
@@ -142,7 +137,7 @@ class _VideoFiles:
 # reader
 
 
-class KineticsDataset(IndexedDataset):
+class KineticsDataset(TrimmedClips, IndexedDataset):
     """Kinetics clips of one split with their labels.
 
     Args:
@@ -165,19 +160,13 @@ class KineticsDataset(IndexedDataset):
     """
 
     name = "kinetics"
+    annotation = ClassLabel
     demo = DemoSet(1, "benchmarks.datasets.kinetics.demo:build", "procedural clips of pyratok.demo")
 
-    def __init__(
-        self,
-        root: str | os.PathLike[str],
-        *,
-        sampling: FrameSampling,
-        split: str = "val",
-        annotations: str | None = None,
-        version: str | int | None = None,
-        num_classes: int | None = None,
-        backend: Backend = "auto",
-    ) -> None:
+    def __init__(self, root: str | os.PathLike[str], *, sampling: FrameSampling,
+                 split: str = "val", annotations: str | None = None,
+                 version: str | int | None = None, num_classes: int | None = None,
+                 backend: Backend = "auto") -> None:
         self.root = Path(root)
         self.sampling = sampling
         self.split = canonical_split(split)
@@ -190,14 +179,6 @@ class KineticsDataset(IndexedDataset):
         self.video_dir = self._find_video_dir()
         self._parsed: _Parsed | None = None
         self._info: DatasetInfo | None = None
-
-    def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
-        """Decode the clip: ``video`` ``(3, t, H, W)`` float32 in [0, 1].
-
-        Raises:
-            SampleError: missing, corrupt or too short video.
-        """
-        return load_video_clip(ref, self.sampling, num_frames=num_frames, backend=self.backend)
 
     def info(self) -> DatasetInfo:
         """Split, CSV, version and the class vocabulary (sorted labels of this split's CSV
@@ -220,11 +201,8 @@ class KineticsDataset(IndexedDataset):
             searched = annotation_candidates(
                 self.root, canonical_split(split), near=self.annotation_path.parent
             )
-            raise DatasetError(
-                self.root,
-                f"no annotation CSV for split {split!r}; looked for "
-                + ", ".join(_relative(p, self.root) for p in searched),
-            )
+            raise DatasetError(self.root, f"no annotation CSV for split {split!r}; looked for "
+                               + looked_for(searched, self.root))
         return KineticsDataset(
             self.root,
             sampling=self.sampling,
@@ -238,32 +216,15 @@ class KineticsDataset(IndexedDataset):
     # internals
 
     def _find_annotations(self, annotations: str | None) -> Path:
-        if annotations is not None:
-            path = self.root / annotations
-            if not path.is_file():
-                raise DatasetError(path, "Kinetics annotation CSV not found")
-            return path
-        candidates = annotation_candidates(self.root, self.split)
-        for path in candidates:
-            if path.is_file():
-                return path
-        raise DatasetError(
-            self.root,
-            f"no annotation CSV for split {self.split!r}; looked for "
-            + ", ".join(_relative(p, self.root) for p in candidates)
-            + " (choose one with annotations=...)",
-        )
+        return locate(self.root, annotations, annotation_candidates(self.root, self.split),
+                      exists=Path.is_file, not_found="Kinetics annotation CSV not found",
+                      none_found=f"no annotation CSV for split {self.split!r}",
+                      hint=" (choose one with annotations=...)")
 
     def _find_video_dir(self) -> Path:
-        candidates = split_dir_candidates(self.root, self.split)
-        for path in candidates:
-            if path.is_dir():
-                return path
-        raise DatasetError(
-            self.root,
-            f"no video folder for split {self.split!r}; looked for "
-            + ", ".join(f"{p.name}/" for p in candidates),
-        )
+        return locate(self.root, None, split_dir_candidates(self.root, self.split),
+                      exists=Path.is_dir, not_found="",
+                      none_found=f"no video folder for split {self.split!r}", slash=True)
 
     def _sibling_csv(self, split: str) -> Path | None:
         if split == self.split:
@@ -295,13 +256,9 @@ class KineticsDataset(IndexedDataset):
                 if found is not None:
                     refs.append(_ref(row, found))
                     continue
-                folders = ", ".join(
-                    _relative(self.video_dir / folder, self.root) + "/"
-                    for folder in files.folders_for(row)
-                )
-                reason = f"video not found (looked for {row.file_stem}.{{{_EXTS}}} in {folders})"
-                expected = self.video_dir / f"{row.file_stem}.mp4"
-                missing.append(SampleError(row.youtube_id, expected, reason))
+                folders = [self.video_dir / folder for folder in files.folders_for(row)]
+                missing.append(video_not_found(row.youtube_id, [row.file_stem],
+                                               VIDEO_EXTENSIONS, folders, self.root))
             self._parsed = _Parsed(refs, malformed, missing, skipped)
         return self._parsed
 
@@ -349,13 +306,11 @@ class _Parsed:
     skipped: int  # rows of other splits in a CSV holding several
 
 
-_EXTS = ",".join(e.lstrip(".") for e in VIDEO_EXTENSIONS)
-
-
 def _ref(row: KineticsRow, path: Path) -> SampleRef:
     return SampleRef(
         sample_id=row.youtube_id,
         path=str(path),
         caption=None,
-        extra={"label": row.label, "time_start": row.time_start, "time_end": row.time_end},
+        extra={"time_start": row.time_start, "time_end": row.time_end},
+        annotation=ClassLabel(row.label),
     )

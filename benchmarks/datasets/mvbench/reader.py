@@ -11,8 +11,9 @@ Layout (the OpenGVLab/MVBench release)::
 The folder of each sub-task, and which sub-tasks read frame folders, are reader arguments
 (``video_folders``, ``frame_tasks``) that ``tasks/mvbench.yaml`` sets from MVBench's own
 loader (its ``data_list``). One sample per question (id ``<sub-task>/<index>``); its
-``ref.extra`` holds ``sub_task``, ``question``, ``candidates``, ``answer_index``,
-``start``, ``end``.
+``annotation`` is a :class:`~benchmarks.datasets.annotation.MultipleChoice` (``question``,
+``candidates``, ``answer_index``, ``sub_task``), its ``extra`` ``start``, ``end`` and
+``frames`` (whether the video is a frame folder), which only :meth:`load` reads.
 
 Frames (:func:`benchmarks.datasets.mvbench.sampling.segment_centres`, MVBench's
 ``get_index``): ``frames_per_clip`` frames at the centres of equal segments over the
@@ -31,16 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.datasets.base import (
-    DatasetError,
-    DatasetInfo,
-    DemoSet,
-    IndexedDataset,
-    Sample,
-    SampleError,
-    SampleRef,
-)
-from benchmarks.datasets.demo import demo_version
+from benchmarks.datasets.annotation import MultipleChoice
+from benchmarks.datasets.base import DatasetError, DatasetInfo, Sample, SampleError, SampleRef
+from benchmarks.datasets.demo import DemoSet, demo_version
+from benchmarks.datasets.index import IndexedDataset
 from benchmarks.datasets.mvbench.questions import (
     SUB_TASKS,
     MVBenchQuestion,
@@ -79,21 +74,14 @@ class MVBenchDataset(IndexedDataset):
     """
 
     name = "mvbench"
-    demo = DemoSet(
-        1, "benchmarks.datasets.mvbench.demo:build",
-        "procedural clips of pyratok.demo with templated questions",
-    )
+    annotation = MultipleChoice
+    demo = DemoSet(1, "benchmarks.datasets.mvbench.demo:build",
+                   "procedural clips of pyratok.demo with templated questions")
 
-    def __init__(
-        self,
-        root: str | os.PathLike[str],
-        *,
-        sampling: FrameSampling,
-        video_folders: dict[str, str] | None = None,
-        frame_tasks: list[str] | tuple[str, ...] = ("episodic_reasoning",),
-        frame_fps: float = 3.0,
-        video_dir: str = "video",
-    ) -> None:
+    def __init__(self, root: str | os.PathLike[str], *, sampling: FrameSampling,
+                 video_folders: dict[str, str] | None = None,
+                 frame_tasks: list[str] | tuple[str, ...] = ("episodic_reasoning",),
+                 frame_fps: float = 3.0, video_dir: str = "video") -> None:
         self.root = Path(root)
         self.sampling = sampling
         self.video_folders = dict(video_folders or {})
@@ -130,9 +118,9 @@ class MVBenchDataset(IndexedDataset):
             frames = q.sub_task in self.frame_tasks
             ref = SampleRef(
                 sample_id=q.question_id, path=str(path), caption=q.question,
-                extra={"sub_task": q.sub_task, "question": q.question,
-                       "candidates": list(q.candidates), "answer_index": q.answer_index,
-                       "start": q.start, "end": q.end, "frames": frames},
+                extra={"start": q.start, "end": q.end, "frames": frames},
+                annotation=MultipleChoice(q.question, tuple(q.candidates), q.answer_index,
+                                          q.sub_task),
             )
             if not (path.is_dir() if frames else path.is_file()):
                 what = "frame folder" if frames else "video"
@@ -177,7 +165,7 @@ class MVBenchDataset(IndexedDataset):
         parsed = self._parse()
         per_task: dict[str, int] = {}
         for ref in parsed.refs:
-            per_task[ref.extra["sub_task"]] = per_task.get(ref.extra["sub_task"], 0) + 1
+            per_task[ref.annotation.sub_task] = per_task.get(ref.annotation.sub_task, 0) + 1
         return DatasetInfo(
             name=self.name, root=str(self.root), split="test",
             annotation_file=str(json_folder(self.root)), version=demo_version(self.root),

@@ -22,7 +22,7 @@ Classes: the CamelCase of the motion, as THUMOS14 names its classes (``"moving l
 ``MovingLeft``, file ``MovingLeft_test.txt``);
 :func:`benchmarks.datasets.thumos14.reader.class_phrase` turns it back into the phrase the
 checkpoint was aligned with, which the reader reports as
-``info().extra["prompts"]["MovingLeft"] == "moving left"``.
+``info().prompts["MovingLeft"] == "moving left"``.
 
 Times: a segment of frames ``[start, end)`` (end exclusive) is ``start / fps`` to
 ``end / fps`` seconds. Videos are H.264 at 8 fps, crf 6, every frame a keyframe, as

@@ -2,20 +2,17 @@
 Challenge: Action Recognition with a Large Number of Classes", 2014), for temporal action
 localization.
 
-Untrimmed videos are streamed, not loaded: a task family reads the frames it needs itself
-(a 30-minute video must run in bounded memory), so :meth:`Thumos14Dataset.load` decodes
-nothing. It probes the file (:func:`benchmarks.io.video.probe_video`) and returns
-``Sample(ref, video=torch.zeros(3, 0, 1, 1))``, an empty video tensor, whose
-``ref.extra`` holds the probe (``num_frames``, ``fps``, ``height``, ``width``) next to the
-annotation fields; a missing or unreadable file raises ``SampleError(id, path, reason)``.
+:meth:`Thumos14Dataset.load` decodes nothing: it probes the file into ``ref.extra`` and the task
+family streams the frames (:class:`~benchmarks.datasets.untrimmed.UntrimmedVideoDataset`).
 
-Every ref's ``extra``:
+Every ref's ``annotation`` is :class:`~benchmarks.datasets.annotation.TemporalSegments`:
 
-- ``segments``: ``[(class, start_s, end_s), ...]`` sorted by start, in seconds;
-- ``ambiguous``: ``[(start_s, end_s), ...]`` of ``Ambiguous_<split>.txt`` (kept so an
+- ``segments``: ``((class, start_s, end_s), ...)`` sorted by start, in seconds;
+- ``ambiguous``: ``((start_s, end_s), ...)`` of ``Ambiguous_<split>.txt`` (kept so an
   evaluator may ignore detections there; never a class);
-- ``duration``: ``None`` (the annotation files carry no duration; the probe gives
-  ``num_frames / fps``).
+
+and its ``extra`` ``{"duration": None}`` (the annotation files carry no duration; the
+probe gives ``num_frames / fps``).
 
 Layout. The official test annotations (``TH14_Temporal_annotations_test.zip`` from
 crcv.ucf.edu/THUMOS14/test_set/, which unpacks to
@@ -53,7 +50,7 @@ Class indices. Detections in the official result text format
 (``video_name t_start t_end class_index score``, THUMOS14 Evaluation Setup,
 crcv.ucf.edu/THUMOS14/THUMOS14_Evaluation.pdf) name a class by its index, which the
 evaluator (``TH14evalDet.m``) maps with ``detclasslist.txt`` of the annotation folder:
-``info().extra["class_indices"]`` is that file's mapping when the folder holds one
+``info().class_indices`` is that file's mapping when the folder holds one
 (:func:`read_class_indices`), else :data:`OFFICIAL_CLASS_INDICES`, or ``None`` when the
 classes are not the official ones (the demo set).
 
@@ -71,17 +68,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.datasets.base import (
-    DatasetError,
-    DatasetInfo,
-    DemoSet,
-    IndexedDataset,
-    Sample,
-    SampleError,
-    SampleRef,
-    load_untrimmed,
-)
-from benchmarks.datasets.demo import demo_version
+from benchmarks.datasets.annotation import TemporalSegments
+from benchmarks.datasets.base import DatasetError, DatasetInfo, SampleError, SampleRef
+from benchmarks.datasets.demo import DemoSet, demo_version
+from benchmarks.datasets.media import locate
 from benchmarks.datasets.thumos14.annotations import (
     AMBIGUOUS,
     OFFICIAL_CLASS_INDICES,
@@ -90,7 +80,7 @@ from benchmarks.datasets.thumos14.annotations import (
     read_annotation_files,
     read_class_indices,
 )
-from benchmarks.io.paths import relative_text as _relative
+from benchmarks.datasets.untrimmed import UntrimmedVideoDataset
 from benchmarks.io.sampling import FrameSampling
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mkv")  # in order of preference
@@ -145,13 +135,6 @@ def annotation_dir_candidates(root: Path, split: str = "test") -> list[Path]:
     return [root / "annotation", *zipped, root / "annotations"]
 
 
-def _listing(folder: Path) -> frozenset[str]:
-    if not folder.is_dir():
-        return frozenset()
-    with os.scandir(folder) as entries:
-        return frozenset(e.name for e in entries if e.is_file())
-
-
 @dataclass(frozen=True)
 class _Parsed:
     refs: list[SampleRef]
@@ -165,7 +148,7 @@ class _Parsed:
 # reader
 
 
-class Thumos14Dataset(IndexedDataset):
+class Thumos14Dataset(UntrimmedVideoDataset):
     """THUMOS14 untrimmed videos of one split with their action segments.
 
     Args:
@@ -184,21 +167,14 @@ class Thumos14Dataset(IndexedDataset):
     """
 
     name = "thumos14"
-    demo = DemoSet(
-        1, "benchmarks.datasets.thumos14.demo:build",
-        "untrimmed procedural videos of pyratok.demo",
-    )
+    demo = DemoSet(1, "benchmarks.datasets.thumos14.demo:build",
+                   "untrimmed procedural videos of pyratok.demo")
+    video_extensions = VIDEO_EXTENSIONS
 
-    def __init__(
-        self,
-        root: str | os.PathLike[str],
-        *,
-        sampling: FrameSampling,
-        split: str = "test",
-        annotation_dir: str | None = None,
-        exclude_videos: Iterable[str] = DEFAULT_EXCLUDED,
-        cliffdiving_also_diving: bool = True,
-    ) -> None:
+    def __init__(self, root: str | os.PathLike[str], *, sampling: FrameSampling,
+                 split: str = "test", annotation_dir: str | None = None,
+                 exclude_videos: Iterable[str] = DEFAULT_EXCLUDED,
+                 cliffdiving_also_diving: bool = True) -> None:
         self.root = Path(root)
         self.sampling = sampling
         if split not in SPLITS:
@@ -211,25 +187,15 @@ class Thumos14Dataset(IndexedDataset):
         self.annotation_dir = self._find_annotation_dir(annotation_dir)
         self._files = find_class_files(self.annotation_dir, self.split)
         self.class_files = {c: p for c, p in self._files.items() if c != AMBIGUOUS}
-        self.video_dirs = [self.root / "videos", self.root]
         self._parsed: _Parsed | None = None
-
-    def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
-        """Probe the video; ``video`` is empty ``(3, 0, 1, 1)``, the probe is in
-        ``ref.extra`` (``num_frames``, ``fps``, ``height``, ``width``). ``num_frames`` is
-        ignored: the whole video is the sample.
-
-        Raises:
-            SampleError: missing or unreadable video.
-        """
-        return load_untrimmed(ref)
 
     def info(self) -> DatasetInfo:
         """Split, annotation folder, version (``"demo-v1"`` on a demo set, else ``None``),
-        the sorted class names and, in ``extra``, counts, the excluded videos and
-        ``prompts`` (class -> phrase, :func:`class_phrase`)."""
+        the sorted class names, ``prompts`` (class -> phrase, :func:`class_phrase`), the
+        official ``class_indices`` and, in ``extra``, counts and the excluded videos."""
         parsed = self._parse()
         classes = tuple(sorted(self.class_files))
+        indices = read_class_indices(self.annotation_dir, classes)
         return DatasetInfo(
             name=self.name,
             root=str(self.root),
@@ -237,13 +203,12 @@ class Thumos14Dataset(IndexedDataset):
             annotation_file=str(self.annotation_dir),
             version=demo_version(self.root),
             classes=classes or None,
+            prompts={c: class_phrase(c) for c in classes},
+            class_indices=indices,
             extra={
-                "prompts": {c: class_phrase(c) for c in classes},
-                "class_indices": read_class_indices(self.annotation_dir, classes),
-                "n_videos": len(parsed.refs),
-                "n_videos_missing": len(parsed.missing),
-                "n_malformed_rows": len(parsed.malformed),
-                "n_segments": sum(len(r.extra["segments"]) for r in parsed.refs),
+                # the summary has always recorded it, null where there is none
+                **({"class_indices": None} if indices is None else {}),
+                **self._counts(),
                 "excluded_videos": list(self.exclude_videos),
                 "n_excluded_annotated": len(parsed.excluded),
                 "n_videos_only_ambiguous": len(parsed.only_ambiguous),
@@ -255,27 +220,16 @@ class Thumos14Dataset(IndexedDataset):
     # internals
 
     def _find_annotation_dir(self, annotation_dir: str | None) -> Path:
-        if annotation_dir is not None:
-            path = self.root / annotation_dir
-            if not path.is_dir():
-                raise DatasetError(path, "THUMOS14 annotation folder not found")
-            return path
-        candidates = annotation_dir_candidates(self.root, self.split)
-        for path in candidates:
-            if path.is_dir():
-                return path
-        raise DatasetError(
-            self.root,
-            "no THUMOS14 annotation folder; looked for "
-            + ", ".join(_relative(p, self.root) + "/" for p in candidates)
-            + " (choose one with annotation_dir=...)",
-        )
+        return locate(self.root, annotation_dir, annotation_dir_candidates(self.root, self.split),
+                      exists=Path.is_dir, not_found="THUMOS14 annotation folder not found",
+                      none_found="no THUMOS14 annotation folder", slash=True,
+                      hint=" (choose one with annotation_dir=...)")
 
     def _parse(self) -> _Parsed:
         if self._parsed is not None:
             return self._parsed
         videos, malformed = read_annotation_files(self._files)
-        listings = [(folder, _listing(folder)) for folder in self.video_dirs]
+        lookup = self._video_lookup()
         refs, missing, excluded, only_ambiguous, n_added = [], [], [], [], 0
         for name in sorted(videos):
             video = videos[name]
@@ -287,36 +241,18 @@ class Thumos14Dataset(IndexedDataset):
                 continue
             if self.cliffdiving_also_diving:
                 n_added += add_cliffdiving_as_diving(video)
-            found = next(
-                (
-                    folder / (name + ext)
-                    for ext in VIDEO_EXTENSIONS
-                    for folder, names in listings
-                    if name + ext in names
-                ),
-                None,
-            )
-            if found is None:
-                exts = ",".join(e.lstrip(".") for e in VIDEO_EXTENSIONS)
-                folders = ", ".join(_relative(f, self.root) + "/" for f in self.video_dirs)
-                missing.append(
-                    SampleError(
-                        name,
-                        self.video_dirs[0] / f"{name}.mp4",
-                        f"video not found (looked for {name}.{{{exts}}} in {folders})",
-                    )
-                )
+            found = lookup(name, [name])
+            if isinstance(found, SampleError):
+                missing.append(found)
                 continue
+            segments = sorted(video.segments, key=lambda s: (s[1], s[2], s[0]))
             refs.append(
                 SampleRef(
                     sample_id=name,
                     path=str(found),
                     caption=None,
-                    extra={
-                        "segments": sorted(video.segments, key=lambda s: (s[1], s[2], s[0])),
-                        "ambiguous": sorted(video.ambiguous),
-                        "duration": None,
-                    },
+                    extra={"duration": None},
+                    annotation=TemporalSegments(tuple(segments), tuple(sorted(video.ambiguous))),
                 )
             )
         self._parsed = _Parsed(refs, malformed, missing, excluded, only_ambiguous, n_added)

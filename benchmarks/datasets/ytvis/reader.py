@@ -21,7 +21,9 @@ Frames: ``<frames_dir>/<file_name>`` JPEGs, ``frames_dir`` the first folder that
 ``<root>/<split>/JPEGImages``, ``<root>/JPEGImages`` (YouTube-VIS) and ``<root>/<split>``
 (OVIS unpacks ``train.zip`` there). :meth:`YouTubeVISDataset.load` decodes them in the
 DataLoader worker into ``(3, t, H, W)`` float in [0, 1], resized (shorter side
-``sampling.resize_shorter``, never cropped); the original size is in ``ref.extra``.
+``sampling.resize_shorter``, never cropped); the original size is in ``ref.extra``. A ref's
+``annotation`` is :class:`~benchmarks.datasets.annotation.VideoTracks` (the video's id in the
+file and its tracks).
 
 Splits. The ground truth of the official valid/test splits is not public (they are
 scored on the CodaLab servers): their files list ``videos`` and ``categories`` with
@@ -43,16 +45,18 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.datasets.annotation import VideoTracks
 from benchmarks.datasets.base import (
     DatasetError,
     DatasetInfo,
-    DemoSet,
-    IndexedDataset,
     Sample,
     SampleError,
     SampleRef,
+    SplitCoverage,
 )
-from benchmarks.datasets.demo import demo_version
+from benchmarks.datasets.demo import DemoSet, demo_version
+from benchmarks.datasets.index import IndexedDataset
+from benchmarks.datasets.media import locate
 from benchmarks.datasets.ytvis.annotations import (
     AnnotationError,
     VisAnnotations,
@@ -95,22 +99,14 @@ class YouTubeVISDataset(IndexedDataset):
     """
 
     name = "ytvis2021"
-    demo = DemoSet(
-        2, "benchmarks.datasets.ytvis.demo:build",
-        "procedural clips of pyratok.demo with masks",
-    )
+    annotation = VideoTracks
+    demo = DemoSet(2, "benchmarks.datasets.ytvis.demo:build",
+                   "procedural clips of pyratok.demo with masks")
 
-    def __init__(
-        self,
-        root: str | os.PathLike[str],
-        *,
-        sampling: FrameSampling,
-        split: str = "train",
-        annotation_file: str | None = None,
-        frames_dir: str | None = None,
-        holdout_videos: int | None = None,
-        holdout_seed: int = 0,
-    ) -> None:
+    def __init__(self, root: str | os.PathLike[str], *, sampling: FrameSampling,
+                 split: str = "train", annotation_file: str | None = None,
+                 frames_dir: str | None = None, holdout_videos: int | None = None,
+                 holdout_seed: int = 0) -> None:
         self.root = Path(root)
         if sampling.crop is not None:
             raise ValueError("VIS frames are resized, never cropped: set crop: null")
@@ -139,17 +135,9 @@ class YouTubeVISDataset(IndexedDataset):
 
     def _find(self, given: str | None, candidates: list[Path], what: str, *,
               file: bool) -> Path:
-        exists = Path.is_file if file else Path.is_dir
-        if given is not None:
-            path = self.root / given
-            if not exists(path):
-                raise DatasetError(path, f"{self.name} {what} not found")
-            return path
-        for path in candidates:
-            if exists(path):
-                return path
-        names = ", ".join(str(p.relative_to(self.root)) for p in candidates)
-        raise DatasetError(self.root, f"no {self.name} {what}; looked for {names}")
+        return locate(self.root, given, candidates, exists=Path.is_file if file else Path.is_dir,
+                      not_found=f"{self.name} {what} not found",
+                      none_found=f"no {self.name} {what}")
 
     def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
         """Decode every frame (``num_frames`` is ignored: the whole video is the sample).
@@ -176,22 +164,23 @@ class YouTubeVISDataset(IndexedDataset):
         return Sample(ref=ref, video=self.sampling.transform(frames))
 
     def info(self) -> DatasetInfo:
-        """Split, annotation file, version, the category names in id order and, in
-        ``extra``, ``category_ids`` (same order), counts and the hold-out subset."""
+        """Split, annotation file, version, the category names in id order, their
+        ``category_ids`` (same order), the ``coverage`` (videos in the file, ground truth,
+        the hold-out subset) and, in ``extra``, counts."""
         parsed = self._parse()
         cats = parsed.annotations.categories
         ids = sorted(cats)
         return DatasetInfo(
             name=self.name, root=str(self.root), split=self.split,
             annotation_file=str(self.annotation_path), version=demo_version(self.root),
-            classes=tuple(cats[i] for i in ids) or None,
-            extra={"category_ids": ids, "n_videos": len(parsed.refs),
-                   "n_videos_missing": len(parsed.missing),
-                   "n_tracks": sum(len(r.extra["tracks"]) for r in parsed.refs),
-                   "n_videos_in_file": len(parsed.annotations.videos),
-                   "ground_truth": parsed.annotations.has_ground_truth,
-                   "holdout_videos": self.holdout_videos,
-                   "holdout_seed": self.holdout_seed if self.holdout_videos else None},
+            classes=tuple(cats[i] for i in ids) or None, category_ids=tuple(ids),
+            coverage=SplitCoverage(
+                n_videos_in_file=len(parsed.annotations.videos),
+                ground_truth=parsed.annotations.has_ground_truth,
+                holdout_videos=self.holdout_videos,
+                holdout_seed=self.holdout_seed if self.holdout_videos else None),
+            extra={"n_videos": len(parsed.refs), "n_videos_missing": len(parsed.missing),
+                   "n_tracks": sum(len(r.annotation.tracks) for r in parsed.refs)},
         )
 
     def _parse(self) -> _Parsed:
@@ -211,9 +200,9 @@ class YouTubeVISDataset(IndexedDataset):
                 continue
             refs.append(SampleRef(
                 sample_id=str(vid), path=str(first.parent), caption=None,
-                extra={"video_id": vid, "file_names": list(video.file_names),
-                       "height": video.height, "width": video.width,
-                       "tracks": ann.tracks[vid]},
+                extra={"file_names": list(video.file_names),
+                       "height": video.height, "width": video.width},
+                annotation=VideoTracks(vid, tuple(ann.tracks[vid])),
             ))
         self._parsed = _Parsed(refs, [], missing, ann)
         return self._parsed

@@ -160,7 +160,7 @@ class ClassificationFamily(
         if not info.classes:
             raise ValueError(f"{info.annotation_file}: the dataset lists no classes")
         self.classes = tuple(info.classes)
-        self._labels = {r.sample_id: r.extra["label"] for r in dataset.refs()}
+        self._labels = {r.sample_id: r.annotation.label for r in dataset.refs()}
         names = list(self.classes)
         if self.params.shuffle_class_names is not None:
             order = np.random.default_rng(self.params.shuffle_class_names).permutation(len(names))
@@ -180,7 +180,7 @@ class ClassificationFamily(
         train = dataset.with_split(self.params.probe_split)
         by_class: dict[str, list] = {}
         for ref in sorted(train.refs(), key=lambda r: r.sample_id):
-            label = ref.extra["label"]
+            label = ref.annotation.label
             if label in self.classes and len(by_class.setdefault(label, [])) < \
                     self.params.probe_per_class:
                 by_class[label].append(ref)
@@ -197,7 +197,7 @@ class ClassificationFamily(
                 log.warning("linear probe: skipping %s: %s", ref.sample_id, err)
                 continue
             inputs.append(self._embed([sample])[0])
-            targets.append(self._class_embeddings[index[ref.extra["label"]]])
+            targets.append(self._class_embeddings[index[ref.annotation.label]])
         probe = fit_ridge(torch.stack(inputs).cpu(), torch.stack(targets).cpu(),
                           ridge=self.params.probe_ridge)
         self._probe_count = len(inputs)
@@ -220,7 +220,7 @@ class ClassificationFamily(
         results = []
         for sample, row in zip(samples, ranks.tolist(), strict=True):
             labels = [self.classes[i] for i in row]
-            truth = sample.ref.extra["label"]
+            truth = sample.ref.annotation.label
             results.append(SampleResult(
                 metrics={"top1": 100.0 * (labels[0] == truth),
                          "top5": 100.0 * (truth in labels[:5])},

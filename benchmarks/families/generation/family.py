@@ -195,7 +195,7 @@ class GenerationFamily(TaskFamily[GenerationParams]):
             tokenizer=self.tokenizer, dataset=dataset, classes=tuple(self.classes),
             num_frames=num_frames, frame_size=frame_size, device=self.device,
             is_demo=demo_version(info.root) is not None, cache_dir=Path(base).expanduser(),
-            requested_classes=tuple(sorted({int(r.extra["class_id"]) for r in refs})))
+            requested_classes=tuple(sorted({int(r.annotation.class_id) for r in refs})))
         try:
             self.generator = GENERATORS.get(self.params.generator)(
                 context, **(self.params.generator_args or {}))
@@ -214,7 +214,7 @@ class GenerationFamily(TaskFamily[GenerationParams]):
             return self.extractor(video.to(self.device))
 
     def score(self, samples: list[Sample]) -> list[SampleResult]:
-        labels = [s.ref.extra.get("label") for s in samples]
+        labels = [s.ref.annotation.label for s in samples]
         if self.extractor is None:
             return [SampleResult(group=label) for label in labels]
         ids = [s.ref.sample_id for s in samples]
@@ -226,7 +226,7 @@ class GenerationFamily(TaskFamily[GenerationParams]):
         real = self.cache.features(ids, real_features)  # (b, d)
         generated = None
         if self.params.generated == "match_real":
-            class_ids = [int(s.ref.extra["class_id"]) for s in samples]
+            class_ids = [int(s.ref.annotation.class_id) for s in samples]
             generated = self._generate_features(class_ids, [_seed(self.run_seed, i) for i in ids])
         out = []
         for i, label in enumerate(labels):

@@ -181,15 +181,14 @@ class LocalizationFamily(
         if not info.classes:
             raise ValueError(f"{info.annotation_file}: the dataset lists no classes")
         self.classes = tuple(info.classes)
-        prompts = dict(info.extra.get("prompts") or {})
+        prompts = dict(info.prompts or {})
         phrases = [prompts.get(c, c) for c in self.classes]
         if self.params.shuffle_prompts is not None:
             order = np.random.default_rng(self.params.shuffle_prompts).permutation(len(phrases))
             phrases = [phrases[i] for i in order]
         self._phrases = phrases
-        self._gt = {r.sample_id: list(r.extra["segments"]) for r in dataset.refs()}
-        self._ambiguous = {r.sample_id: list(r.extra.get("ambiguous") or [])
-                           for r in dataset.refs()}
+        self._gt = {r.sample_id: list(r.annotation.segments) for r in dataset.refs()}
+        self._ambiguous = {r.sample_id: list(r.annotation.ambiguous) for r in dataset.refs()}
         with torch.no_grad():
             self._text = class_text_embeddings(
                 self.tokenizer.embed_text, phrases, list(self.params.templates)
@@ -239,7 +238,7 @@ class LocalizationFamily(
         ambiguous = {vid: self._ambiguous[vid] for vid in videos if self._ambiguous.get(vid)}
         kw = dict(window=p.window, max_instances=p.max_instances, thresholds=p.thresholds,
                   ambiguous=ambiguous)
-        indices = (info.extra or {}).get("class_indices")
+        indices = info.class_indices
         files: dict[str, str] = {}
         if p.protocol == "seen_unseen":
             mean, per_split = seen_unseen(gt, videos, self.classes, seeds=p.split_seeds,

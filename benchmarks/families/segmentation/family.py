@@ -203,7 +203,7 @@ class SegmentationFamily(
     def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
         if not info.classes:
             raise ValueError(f"{info.annotation_file}: the dataset lists no categories")
-        self._category_ids = list(info.extra["category_ids"])
+        self._category_ids = list(info.category_ids or ())
         names = list(info.classes)
         self._class_ids, self._class_names = list(self._category_ids), list(names)
         if self.params.prompt is not None:
@@ -218,8 +218,8 @@ class SegmentationFamily(
             order = np.random.default_rng(self.params.shuffle_class_names).permutation(len(names))
             names = [names[i] for i in order]
         self._names = names
-        self._gt = {r.sample_id: r.extra["tracks"] for r in dataset.refs()}
-        self._video_ids = {r.sample_id: r.extra["video_id"] for r in dataset.refs()}
+        self._gt = {r.sample_id: list(r.annotation.tracks) for r in dataset.refs()}
+        self._video_ids = {r.sample_id: r.annotation.video_id for r in dataset.refs()}
         with torch.no_grad():
             self._text = class_text_embeddings(
                 self.tokenizer.embed_text, names, list(self.params.templates)
@@ -263,7 +263,7 @@ class SegmentationFamily(
         instances = extract_instances(marginals, units.units, output_size=output_size,
                                       min_voxels=p.min_voxels, max_instances=p.max_instances)
         prediction = {
-            "video_id": extra["video_id"],
+            "video_id": sample.ref.annotation.video_id,
             "grid": list(grid),
             "units": [self._category_ids[u] for u in units.units],
             "instances": [{"category_id": self._category_ids[i.unit], "score": i.score,
@@ -285,6 +285,7 @@ class SegmentationFamily(
     # dataset level ------------------------------------------------------------------------
 
     def finalize(self, records: list[StoredRecord], info: DatasetInfo) -> Evaluation:
+        from benchmarks.datasets.base import SplitCoverage
         from benchmarks.families.segmentation.evaluation import evaluate_vis
         from benchmarks.families.segmentation.files import ground_truth_tracks
 
@@ -307,13 +308,14 @@ class SegmentationFamily(
         if self.run_dir is not None:
             write_json_atomic(self.run_dir / "results.json", results)
             files["results"] = "results.json"
-        subset = {"holdout_videos": info.extra.get("holdout_videos"),
-                  "holdout_seed": info.extra.get("holdout_seed"),
-                  "n_videos_in_file": info.extra.get("n_videos_in_file")}
-        if not info.extra.get("ground_truth", True):
+        coverage = info.coverage or SplitCoverage()
+        subset = {"holdout_videos": coverage.holdout_videos,
+                  "holdout_seed": coverage.holdout_seed,
+                  "n_videos_in_file": coverage.n_videos_in_file}
+        if not coverage.ground_truth:
             return self._submission_only(results, video_ids, info, files, subset)
         result = evaluate_vis(gts, dts, video_ids=video_ids,
-                              category_ids=list(info.extra["category_ids"]))
+                              category_ids=list(info.category_ids or ()))
         extra = {**result.counts, **subset, "AR100": result.metrics.pop("AR100"),
                  "crf": self.params.crf,
                  "level": self.params.level,
@@ -340,7 +342,7 @@ class SegmentationFamily(
         reason = (f"{info.name} {info.split}: the split has no public masks "
                   f"(annotations: null); the metrics come from the CodaLab server: "
                   f"upload {where}")
-        total = info.extra.get("n_videos_in_file")
+        total = info.coverage.n_videos_in_file if info.coverage else None
         if total is not None and len(video_ids) < total:
             reason += (f" (it holds {len(video_ids)} of the split's {total} videos; the "
                        "server counts the others' instances as missed)")

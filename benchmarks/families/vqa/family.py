@@ -184,8 +184,8 @@ class VQAFamily(
                                        q.answer_index) for q in listed
                               if self.sample_ids is None or q.question_id in self.sample_ids]
         else:
-            self.questions = [Question(r.sample_id, r.extra["sub_task"],
-                                       len(r.extra["candidates"]), r.extra["answer_index"])
+            self.questions = [Question(r.sample_id, r.annotation.sub_task,
+                                       len(r.annotation.candidates), r.annotation.answer_index)
                               for r in dataset.refs()]
 
     # per sample ---------------------------------------------------------------------------
@@ -193,22 +193,22 @@ class VQAFamily(
     def score(self, samples: list[Sample]) -> list[SampleResult]:
         items, orders = [], []
         for s in samples:
-            candidates = s.ref.extra["candidates"]
+            candidates = s.ref.annotation.candidates
             order = shown_order(self.params.shuffle_candidates, s.ref.sample_id,
                                 len(candidates))
             orders.append(order)
-            items.append(VQAItem(s.ref.extra["question"], tuple(candidates[i] for i in order)))
+            items.append(VQAItem(s.ref.annotation.question, tuple(candidates[i] for i in order)))
         video = to_tokenizer_range(torch.stack([s.video for s in samples]).to(self.device))
         answers = self.answerer.answer(video, items)  # (b, 3, t, h, w) in [-1, 1]
         results = []
         for s, item, order, raw in zip(samples, items, orders, answers, strict=True):
             parsed = parse_answer(raw, len(item.candidates))
-            correct = parsed.index == s.ref.extra["answer_index"]
+            correct = parsed.index == s.ref.annotation.answer_index
             prediction = {"answer": raw, "letter": parsed.letter, "status": parsed.status}
             if self.params.shuffle_candidates is not None:
                 prediction["shown_order"] = order
             results.append(SampleResult(metrics={"overall": 100.0 * correct},
-                                        prediction=prediction, group=s.ref.extra["sub_task"]))
+                                        prediction=prediction, group=s.ref.annotation.sub_task))
         return results
 
     # dataset level ------------------------------------------------------------------------

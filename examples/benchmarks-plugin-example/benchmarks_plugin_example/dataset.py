@@ -16,31 +16,23 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import NamedTuple
 
 from benchmarks.datasets.base import (
     DatasetError,
     DatasetInfo,
     DemoSet,
-    IndexedDataset,
     Sample,
     SampleError,
     SampleRef,
-    load_video_clip,
-    split_absent,
 )
 from benchmarks.datasets.demo import demo_version
+from benchmarks.datasets.index import Index, IndexedDataset
+from benchmarks.datasets.media import load_video_clip
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import Backend
 
 INDEX = "squares.csv"  # kept in step with demo.INDEX (not imported: the reader stays light)
 COLUMNS = ("clip_id", "file", "seed")
-
-
-class _Index(NamedTuple):
-    refs: list[SampleRef]  # rows whose clip is on disk
-    malformed: list[SampleError]  # rows that cannot be read
-    missing: list[SampleError]  # rows whose clip is not on disk
 
 
 class MovingSquaresDataset(IndexedDataset):
@@ -53,6 +45,7 @@ class MovingSquaresDataset(IndexedDataset):
     """
 
     name = "example-squares"
+    annotation = None  # clips only: no ground truth beyond the pixels
     # imported only when the harness builds the set (no --data-root, first use)
     demo = DemoSet(1, "benchmarks_plugin_example.demo:build", "synthetic moving squares")
 
@@ -65,7 +58,7 @@ class MovingSquaresDataset(IndexedDataset):
         self.index = self.root / INDEX
         if not self.index.is_file():
             raise DatasetError(self.index, f"index file not found (expected {INDEX} in the root)")
-        self._index: _Index | None = None
+        self._index: Index | None = None
 
     def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
         """Decode the clip: ``video`` ``(3, t, H, W)`` float32 in [0, 1].
@@ -85,11 +78,9 @@ class MovingSquaresDataset(IndexedDataset):
             version=demo_version(self.root),
         )
 
-    def _parse(self) -> _Index:
+    def _parse(self) -> Index:
         if self._index is None:
-            refs, malformed = _read_index(self.index, self.root)
-            present, missing = split_absent(refs)
-            self._index = _Index(present, malformed, missing)
+            self._index = Index.on_disk(*_read_index(self.index, self.root))
         return self._index
 
 
