@@ -52,7 +52,8 @@ def test_every_registered_family_meets_the_contract(name):
 
 @pytest.mark.parametrize("name", TASK_FAMILIES.names())
 @pytest.mark.parametrize("declared", ["name", "metrics", "requires", "sweeps",
-                                      "prediction_files", "unhashed_params"])
+                                      "prediction_files", "unhashed_params",
+                                      "needs_annotation"])
 def test_a_family_missing_or_misdeclaring_a_class_variable_fails(name, declared):
     family = TASK_FAMILIES.get(name)
     value = None if declared in ("name", "metrics") else 42  # None: as if never declared
@@ -99,3 +100,28 @@ def test_list_shows_each_familys_declared_needs_and_prediction_files(capsys):
         for file, what in family.prediction_files.items():
             assert f"      {file}: {what}\n" in families
     assert "  reconstruction   requires decode\n" in families
+
+
+def test_a_task_pairing_a_family_with_a_dataset_without_its_annotations_is_refused(
+        tmp_path, capsys):
+    (tmp_path / "webvid-top1.yaml").write_text(
+        "task: webvid-top1\nfamily: classification\ndataset: webvid\n")
+    code = main(["run", "--task", "webvid-top1", "--tokenizer", "identity",
+                 "--include-path", str(tmp_path), "--output", str(tmp_path / "runs")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "family 'classification' reads ClassLabel annotations, but dataset 'webvid' " \
+        "gives none" in err
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("name", TASK_FAMILIES.names())
+def test_every_built_in_task_pairs_its_family_with_a_dataset_that_has_its_annotations(name):
+    from benchmarks.config import task_files
+    from benchmarks.datasets import DATASETS
+
+    family = TASK_FAMILIES.get(name)
+    for task in task_files().values():
+        if task.family == name and family.needs_annotation is not None:
+            dataset = DATASETS.get(str(task.raw["dataset"]))
+            assert dataset.annotation is family.needs_annotation, task.name

@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from benchmarks.config import TaskConfig
+from benchmarks.datasets.annotation import Annotation
 from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
 from benchmarks.io.sampling import SHORT_CLIP_POLICY
 from benchmarks.tokenizers.base import VideoTokenizer
@@ -190,6 +191,10 @@ class TaskFamily(ABC, Generic[ParamsT]):
     # ending in "/"), each with its official format: what `score` or a benchmark's server
     # reads back. `python -m benchmarks list` shows them.
     prediction_files: ClassVar[Mapping[str, str]] = {}
+    # The kind of ground truth the family reads from SampleRef.annotation (a class of
+    # benchmarks.datasets.annotation); a task pairing it with a reader that declares
+    # another kind is refused before the run. None: the family reads none (any dataset).
+    needs_annotation: ClassVar[type[Annotation] | None] = None
 
     def __init__(
         self,

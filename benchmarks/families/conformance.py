@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import typing
 from collections.abc import Mapping
 
+from benchmarks.datasets.annotation import Annotation
 from benchmarks.families.base import MetricInfo, ScoreInputs, ScoreMode, TaskFamily
 from benchmarks.tokenizers.base import CAPABILITIES
 
@@ -52,6 +54,10 @@ def family_problems(family: type) -> list[str]:
             isinstance(k, str) and isinstance(v, str) and v
             for k, v in family.prediction_files.items()):
         problems.append("prediction_files: {file name: its format} of strings")
+    kinds = typing.get_args(Annotation)
+    if family.needs_annotation is not None and family.needs_annotation not in kinds:
+        problems.append(f"needs_annotation: None or one of {[k.__name__ for k in kinds]}, "
+                        f"got {family.needs_annotation!r}")
     if issubclass(family, ScoreMode) and not isinstance(family.score_inputs, ScoreInputs):
         problems.append("score_inputs: a ScoreInputs")
     return problems

@@ -78,6 +78,20 @@ def build_family(
     return family
 
 
+def check_annotation(config: TaskConfig, family_cls: type[TaskFamily]) -> None:
+    """A task whose family reads a kind of ground truth its dataset does not give is a
+    usage error (one line naming both), before anything is loaded."""
+    needed = family_cls.needs_annotation
+    given = DATASETS.get(config.dataset).annotation
+    if needed is not None and given is not needed:
+        raise ConfigError(
+            f"{config.source}: family {family_cls.name!r} reads {needed.__name__} "
+            f"annotations, but dataset {config.dataset!r} gives "
+            f"{given.__name__ if given is not None else 'none'}; pair the family with a "
+            f"dataset that has them"
+        )
+
+
 def resolve_data_root(config: TaskConfig, data_root: str | Path | None) -> tuple[Path, bool]:
     """``(root, is_demo)``: the user's folder, or the task's demo set built on first use."""
     if data_root is not None:
@@ -216,6 +230,7 @@ def plan_run(opts: RunOptions) -> RunPlan:
     config, params, family_cls = resolve_task(
         opts.task, include_paths=opts.include_paths, overrides=overrides, demo=is_demo
     )
+    check_annotation(config, family_cls)
     data_root, is_demo = resolve_data_root(config, opts.data_root)
     torch.manual_seed(opts.seed)
     tokenizer = _create_tokenizer(opts, device)

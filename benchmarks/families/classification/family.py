@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from benchmarks.datasets.annotation import ClassLabel
 from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
 from benchmarks.families.base import (
     Evaluation,
@@ -113,6 +114,7 @@ class ClassificationFamily(
     ScoreMode[ClassificationParams | None, GroundTruth, dict[str, list[str]]],
 ):
     name = "classification"
+    needs_annotation = ClassLabel
     # "text" too unless probe: linear (check_tokenizer)
     requires = ("features",)
     prediction_files: ClassVar[dict[str, str]] = {

@@ -38,6 +38,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from benchmarks.datasets.annotation import ClassLabel
 from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
 from benchmarks.datasets.demo import demo_version
 from benchmarks.families.base import Evaluation, MetricInfo, SampleResult, StoredRecord, TaskFamily
@@ -105,6 +106,7 @@ def _seed(run_seed: int, key: str) -> int:
 
 class GenerationFamily(TaskFamily[GenerationParams]):
     name = "generation"
+    needs_annotation = ClassLabel
     Params = GenerationParams
     unhashed_params = ("generation_batch", "grid_clips_per_class", "i3d_path")
     metrics: ClassVar[tuple[MetricInfo, ...]] = (

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 import numpy as np
 import torch
 
+from benchmarks.datasets.annotation import TemporalSegments
 from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
 from benchmarks.families.base import (
     Evaluation,
@@ -138,6 +139,7 @@ class LocalizationFamily(
     ScoreMode["LocalizationParams | None", "TalGroundTruth", "Detections"],
 ):
     name = "localization"
+    needs_annotation = TemporalSegments
     Params = LocalizationParams
     requires = ("features", "text")
     # Only what the stored similarities depend on is hashed: τ, the protocol and the

@@ -41,6 +41,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from benchmarks.datasets.annotation import VideoTracks
 from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
 from benchmarks.families.base import (
     Evaluation,
@@ -161,6 +162,7 @@ class SegmentationFamily(
     ScoreMode["VisSubset", "VisGroundTruth", "list[Track]"],
 ):
     name = "segmentation"
+    needs_annotation = VideoTracks
     Params = SegmentationParams
     requires = ("features", "text")
     unhashed_params = ("plot", "score_ids")

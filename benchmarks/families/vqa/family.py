@@ -31,6 +31,7 @@ from typing import ClassVar, Literal
 import numpy as np
 import torch
 
+from benchmarks.datasets.annotation import MultipleChoice
 from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
 from benchmarks.families.base import (
     Evaluation,
@@ -138,6 +139,7 @@ class VQAFamily(
     TaskFamily[VQAParams], ScoreMode[VQAParams | None, list[Question], dict[str, str]]
 ):
     name = "vqa"
+    needs_annotation = MultipleChoice
     Params = VQAParams
     # `score --annotations` takes MVBench's folder (json/<sub-task>.json)
     score_inputs = ScoreInputs(annotations_folder=True)
