@@ -26,7 +26,7 @@ T = TypeVar("T")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 
 # Every entry-point group the harness reads, with what an entry names. The README's plug-in
-# section documents the same list (tests/test_plugin_groups.py keeps the two in step).
+# section documents the same list (tests/benchmarks/test_plugin_groups.py keeps the two in step).
 PLUGIN_GROUPS: dict[str, str] = {
     "benchmarks.tokenizers": "a tokenizer factory (**kwargs) -> VideoTokenizer",
     "benchmarks.tasks": "a package whose folder holds task YAML files",

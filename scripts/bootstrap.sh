@@ -17,7 +17,7 @@ pip install -e ".[$extras]"
 # lpips declares torchvision, which does not import beside torch 2.13 and would pull a
 # CUDA torch: we only need its linear-layer weights, so it goes in without dependencies.
 pip install --no-deps "lpips==0.1.4"
-# Test mode: the report page is tested in headless Chromium (tests/test_report_page.py,
+# Test mode: the report page is tested in headless Chromium (tests/benchmarks/reporting/site/test_page.py,
 # skipped without it). Installed where missing and apt-get can (root); never fatal.
 if [ "${1:-}" = "test" ] && ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
