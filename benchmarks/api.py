@@ -104,6 +104,7 @@ def evaluate(
     """
     from benchmarks.runner.options import RunOptions
 
+    # every RunOptions field by keyword (a call alike in shape to loader.py's DataLoader one)
     opts = RunOptions(
         task=task,
         tokenizer=tokenizer,

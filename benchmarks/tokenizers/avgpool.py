@@ -40,6 +40,7 @@ class AvgPoolTokenizer(VideoTokenizer):
             capabilities=frozenset({"decode", "features"}),
         )
 
+    # the shape check every fixed-grid tokenizer starts with (identity's too): a declaration
     def encode(self, video: Tensor, texts: list[str] | None = None) -> Encoded:
         check_video(video)
         _, _, t, h, w = video.shape

@@ -3,7 +3,8 @@
 Run with ``python -m pytest tests/bench/test_bench_detection_map.py --benchmark-enable``.
 The data set is seeded: 200 videos, 20 classes, 10,000 predictions (70% near a
 ground-truth segment), scored at the ActivityNet thresholds (0.5:0.05:0.95). The loop is
-the test suite's reference (:func:`tests.test_detection_map._average_precision_loop`, the
+the test suite's reference (``_average_precision_loop`` of
+tests/benchmarks/families/localization/test_detection_map.py, the
 toolkit's ``compute_average_precision_detection`` one prediction at a time, without
 pandas). Each case checks the per-class APs of one against the other to 1e-9, so without
 ``--benchmark-enable`` they run once as tests.
@@ -15,7 +16,10 @@ import numpy as np
 import pytest
 
 from benchmarks.families.localization.detection_map import ACTIVITYNET_THRESHOLDS, detection_map
-from tests.test_detection_map import _average_precision_loop, _random_dataset
+from tests.benchmarks.families.localization.test_detection_map import (
+    _average_precision_loop,
+    _random_dataset,
+)
 
 pytestmark = pytest.mark.benchmark(group="detection mAP 10k predictions")
 

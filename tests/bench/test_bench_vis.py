@@ -2,11 +2,13 @@
 
 Run with ``python -m pytest tests/bench/test_bench_vis.py --benchmark-enable``.
 
-- Evaluator: 12 seeded cases of :func:`tests.test_vis_eval.random_case` stacked into one
-  data set (72 videos, 40x48 frames, 5 frames each; video ids renumbered per case),
-  scored by :func:`~benchmarks.families.segmentation.evaluation.evaluate_vis` and by the
-  test suite's COCOeval-based reference (:func:`tests.test_vis_eval.reference`, masks decoded with
-  numpy). Each case checks AP / AP50 / AP75 / AR1 / AR10 of one against the other to 1e-4,
+- Evaluator: 12 seeded cases of ``random_case``
+  (tests/benchmarks/families/segmentation/test_evaluation.py) stacked into one data set
+  (72 videos, 40x48 frames, 5 frames each; video ids renumbered per case), scored by
+  :func:`~benchmarks.families.segmentation.evaluation.evaluate_vis` and by the test
+  suite's COCOeval-based reference (``reference`` in the same test module, masks decoded
+  with numpy). Each case checks AP / AP50 / AP75 / AR1 / AR10 of one against the other to
+  1e-4,
   so without ``--benchmark-enable`` they run once as tests.
 - CRF: :func:`~benchmarks.families.segmentation.crf3d.refine` on 17 frames of 256x256 with 3 labels
   (two noisy shapes and the background; the default kernels, 5 mean-field iterations).
@@ -21,7 +23,7 @@ from benchmarks.families.segmentation.crf3d import CrfParams, crf_available, ref
 from benchmarks.families.segmentation.evaluation import Track, evaluate_vis
 from benchmarks.families.segmentation.masks import unit_probabilities
 from pyratok.demo import make_video
-from tests.test_vis_eval import random_case, reference
+from tests.benchmarks.families.segmentation.test_evaluation import random_case, reference
 
 CHECKED = ("AP", "AP50", "AP75", "AR1", "AR10")
 

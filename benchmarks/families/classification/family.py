@@ -123,6 +123,7 @@ class ClassificationFamily(
     Params = ClassificationParams
     unhashed_params = ("score_ids",)
     score_only_params = ("score_ids",)
+    # declared, as every family declares them (alike in shape across families by design)
     metrics: ClassVar[tuple[MetricInfo, ...]] = (
         MetricInfo("top1", True, "%"),
         MetricInfo("top5", True, "%"),

@@ -38,7 +38,7 @@ from typing import Any, ClassVar
 import torch
 
 from benchmarks.datasets.base import DatasetInfo, Sample
-from benchmarks.families.base import (
+from benchmarks.families.base import (  # generation's list is alike in shape: no fold
     Evaluation,
     MetricInfo,
     SampleResult,

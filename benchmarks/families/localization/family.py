@@ -38,7 +38,7 @@ import torch
 
 from benchmarks.datasets.annotation import TemporalSegments
 from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
-from benchmarks.families.base import (
+from benchmarks.families.base import (  # segmentation's list is alike in shape: no fold
     Evaluation,
     MetricInfo,
     SampleResult,

@@ -77,6 +77,7 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
     requires = ("decode",)  # the metrics compare the input with its reconstruction
     Params = ReconstructionParams
     unhashed_params = ("examples", "i3d_path")
+    # declared, as every family declares them (alike in shape across families by design)
     metrics: ClassVar[tuple[MetricInfo, ...]] = (
         MetricInfo("psnr", True, "dB"),
         MetricInfo("ssim", True),

@@ -28,6 +28,9 @@ the tokens on the shape is *lower* than with the background tokens at every leve
 7.2). Its tokens do name colours (84% of the finest level's object tokens pick the
 object's colour among 8), so the demo sets' categories are colours, and their task
 overrides use level 0 and a background prompt (the task YAMLs say why and what each gives).
+
+About 400 lines: the family, its ``Params`` with their checks and its score-mode adapters;
+masks, CRF, evaluation, files and prompts are the package's other modules.
 """
 
 from __future__ import annotations

@@ -149,6 +149,7 @@ class VQAFamily(
     }
     unhashed_params = ("score_ids",)
     score_only_params = ("score_ids",)
+    # declared, as every family declares them (alike in shape across families by design)
     metrics: ClassVar[tuple[MetricInfo, ...]] = (
         MetricInfo("overall", True, "%"),
         MetricInfo("mean_of_tasks", True, "%"),

@@ -166,7 +166,8 @@ class ToyReader:
     """A third-party reader: all the demo cache needs is its ``demo`` declaration."""
 
     name = "toy"
-    demo = DemoSet(3, "tests.test_data_demo:build_toy", "two lines written by a test")
+    demo = DemoSet(3, "tests.benchmarks.datasets.test_demo:build_toy",
+                   "two lines written by a test")
 
 
 def test_a_plugin_reader_ships_its_own_demo_set(tmp_path: Path, monkeypatch):
