@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import logging
 import os
 import shutil
@@ -38,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, dumps, parse_json
 from benchmarks.records import (
     SCHEMA_VERSION,
     EvaluatedIds,
@@ -75,8 +75,8 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-            except (ValueError, RecursionError):  # cut, garbled, absurdly nested or long
+                record = parse_json(line, source=path, max_bytes=SMALL_BYTES)
+            except JsonFileError:  # cut, garbled, absurdly nested or long
                 bad += 1
                 continue
             if isinstance(record, dict):
@@ -110,7 +110,9 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 
 
 def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
-    write_bytes_atomic(path, (json.dumps(payload, indent=2) + "\n").encode())
+    """``payload`` as strict JSON (:func:`~benchmarks.io.jsonfile.dumps`: a non-finite float
+    is the string "nan", "inf" or "-inf"), written atomically."""
+    write_bytes_atomic(path, (dumps(payload, indent=2) + "\n").encode())
 
 
 def _ends_mid_line(path: Path) -> bool:
@@ -188,7 +190,7 @@ class ResultStore:
             if repair:  # start after a crash's cut record, never glued onto it
                 log.warning("%s: the last record was cut by a crash; it is recomputed", path)
                 write_all(fd, b"\n")
-        line = json.dumps({**record, "config_hash": self.config_hash}, allow_nan=True) + "\n"
+        line = dumps({**record, "config_hash": self.config_hash}) + "\n"  # strict JSON
         write_all(fd, line.encode())
 
     def add_sample(self, record: RunRecord, arrays: dict[str, np.ndarray] | None = None) -> None:

@@ -31,13 +31,13 @@ Exit: 0 nothing regressed; 1 a regression (each named); 2 bad usage (no such fil
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks.config import ConfigError
+from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, read_json
 from benchmarks.reporting.numbers import BASELINE, format_number
 from benchmarks.store import RunSummary
 
@@ -67,14 +67,13 @@ def run_key(summary: RunSummary) -> str:
 
 
 def read_baseline(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ConfigError(f"--baseline {path}: no such file (create it with --update)")
     try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(
-            f"--baseline {path}: no such file (create it with --update)"
-        ) from None
-    except (OSError, ValueError) as err:
-        raise ConfigError(f"--baseline {path}: not a readable JSON baseline: {err}") from err
+        data = read_json(path, max_bytes=SMALL_BYTES)
+    except JsonFileError as err:
+        raise ConfigError(f"--baseline {path}: not a readable JSON baseline: "
+                          f"{err.reason}") from None
     if not isinstance(data, dict) or not isinstance(data.get("runs"), dict):
         raise ConfigError(f"--baseline {path}: not a baseline (no 'runs' mapping)")
     return data

@@ -21,7 +21,6 @@ what differs. Differences are ``B - A``.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ import numpy as np
 
 from benchmarks.config import ConfigError
 from benchmarks.families.base import StoredRecord, TaskFamily
+from benchmarks.io.jsonfile import dumps
 from benchmarks.reporting.numbers import format_number
 from benchmarks.runner.guard import flatten_config
 from benchmarks.store import RunSummary, SummaryError
@@ -309,7 +309,7 @@ def run_compare(
     text = render(a, b, results)
     (out / "compare.md").write_text(text + "\n")
     plot(out / "compare.png", results)
-    (out / "compare.json").write_text(json.dumps([
+    (out / "compare.json").write_text(dumps([
         {**{k: v for k, v in dataclasses.asdict(r).items() if k != "differences"}}
         for r in results], indent=2) + "\n")
     return text, out

@@ -16,13 +16,13 @@ sorted by id, so the summary (metrics, ``evaluated_ids`` sha256) is the unsharde
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.config import ConfigError
+from benchmarks.io.jsonfile import SMALL_BYTES, read_json
 from benchmarks.store import ResultStore, write_json_atomic
 
 if TYPE_CHECKING:
@@ -64,9 +64,9 @@ class ShardDone:
     @classmethod
     def read(cls, path: Path) -> ShardDone:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = read_json(path, max_bytes=SMALL_BYTES)
             return cls(**{**data, "shard": tuple(data["shard"])})
-        except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as err:
+        except (ValueError, TypeError, KeyError) as err:  # JsonFileError is a ValueError
             raise ConfigError(f"{path}: not a readable {SHARD_DONE} ({err}); rerun that "
                               "shard") from err
 

@@ -8,12 +8,13 @@ decodes one; a malformed entry raises :class:`AnnotationError` naming it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from benchmarks.io.jsonfile import JsonFileError, read_json
 
 __all__ = ["AnnotationError", "VisAnnotations", "VisVideo", "holdout_subset",
            "normalise_segmentation", "parse_annotations", "read_annotation_file"]
@@ -197,9 +198,7 @@ def parse_annotations(data: Any, *, with_tracks: bool = True) -> VisAnnotations:
 def read_annotation_file(path: Path) -> VisAnnotations:
     """Load and parse ``path``; a malformed file raises :class:`AnnotationError`."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise AnnotationError("file", f"cannot be read: {error}") from None
-    except json.JSONDecodeError as error:
-        raise AnnotationError("file", f"not valid JSON: {error}") from None
+        data = read_json(path)
+    except JsonFileError as error:
+        raise AnnotationError("file", error.reason) from None
     return parse_annotations(data)
