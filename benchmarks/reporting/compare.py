@@ -77,9 +77,10 @@ def read_run(path: Path) -> Run:
     path = Path(path).expanduser()
     try:
         summary = RunSummary.read(path / "summary.json")
-    except SummaryError:
-        raise ConfigError(f"{path}: not a finished run folder (no readable summary.json)") \
-            from None
+    except SummaryError as err:
+        reason = str(err).removeprefix(f"{path / 'summary.json'}: ")
+        raise ConfigError(f"{path}: not a finished run folder (no readable summary.json: "
+                          f"{reason})") from None
     store = ResultStore(path, config_hash=summary.config_hash)
     raw = sorted(store.samples().values(), key=lambda r: r.sample_id)
     return Run(path, summary, {r.sample_id: r for r in stored_records(raw, store)})
