@@ -49,24 +49,29 @@ def check_baseline(data: Any, source: str, *, version: int) -> None:
                     "true, false or null", hib)
 
 
-def check_tolerances(data: Any, source: str, *, key: str = "tolerances") -> None:
-    """Refuse a tolerances mapping (``default``, ``metrics``, ``tasks``) of wrong types."""
-    _expect(isinstance(data, dict), source, key, "an object", data)
+def check_tolerances(data: Any, source: str, *, key: str = "") -> None:
+    """Refuse a tolerances mapping (``default``, ``metrics``, ``tasks``) of wrong types;
+    ``key`` is where it sits in the file (``""``: the whole file)."""
+
+    def at(name: str) -> str:
+        return f"{key}.{name}" if key else name
+
+    _expect(isinstance(data, dict), source, key or "(the file)", "an object", data)
     for name in data:
-        _expect(name in ("default", "metrics", "tasks"), source, f"{key}.{name}",
+        _expect(name in ("default", "metrics", "tasks"), source, at(name),
                 "one of default, metrics, tasks", name)
-    _check_entry(data.get("default") or {}, source, f"{key}.default")
+    _check_entry(data.get("default") or {}, source, at("default"))
     metrics = data.get("metrics") or {}
-    _expect(isinstance(metrics, dict), source, f"{key}.metrics", "an object", metrics)
+    _expect(isinstance(metrics, dict), source, at("metrics"), "an object", metrics)
     for metric, entry in metrics.items():
-        _check_entry(entry, source, f"{key}.metrics.{metric}")
+        _check_entry(entry, source, at(f"metrics.{metric}"))
     tasks = data.get("tasks") or {}
-    _expect(isinstance(tasks, dict), source, f"{key}.tasks", "an object", tasks)
+    _expect(isinstance(tasks, dict), source, at("tasks"), "an object", tasks)
     for task, per_metric in tasks.items():
-        _expect(isinstance(per_metric, dict), source, f"{key}.tasks.{task}", "an object",
+        _expect(isinstance(per_metric, dict), source, at(f"tasks.{task}"), "an object",
                 per_metric)
         for metric, entry in per_metric.items():
-            _check_entry(entry, source, f"{key}.tasks.{task}.{metric}")
+            _check_entry(entry, source, at(f"tasks.{task}.{metric}"))
 
 
 def _check_entry(entry: Any, source: str, where: str) -> None:

@@ -92,11 +92,12 @@ def read_tolerances(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError, safe_yaml.YamlTooLarge) as err:
         reason = str(err).replace("\n", " ")
         raise ConfigError(f"--tolerances {path}: not readable JSON/YAML: {reason}") from None
+    key = ""
     if isinstance(data, dict) and "tolerances" in data:
-        data = data["tolerances"]
+        data, key = data["tolerances"], "tolerances"
     if not isinstance(data, dict):
         raise ConfigError(f"--tolerances {path}: expected a mapping (default/metrics/tasks)")
-    check_tolerances(data, f"--tolerances {path}")
+    check_tolerances(data, f"--tolerances {path}", key=key)
     return data
 
 
