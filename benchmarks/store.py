@@ -17,7 +17,12 @@
 Every record carries the run's ``config_hash``; on resume, only records with the current
 hash count as done, so changing the protocol never mixes results. A record cut by a crash
 (the file's last line) is skipped with one warning, and the next writer starts on a fresh
-line, so the sample is recomputed and nothing after it is lost.
+line, so the sample is recomputed and nothing after it is lost (so is a line the JSON
+reader refuses: nested too deep, a duplicate key).
+
+Both files and the summary are strict JSON (:func:`benchmarks.io.jsonfile.dumps`): a
+non-finite float is the string ``"nan"``, ``"inf"`` or ``"-inf"``; :class:`RunRecord` and
+:class:`RunSummary` read those back as floats in their metrics.
 
 The records' and the summary's types live in :mod:`benchmarks.records`; import them from
 here.

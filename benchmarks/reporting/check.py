@@ -69,13 +69,12 @@ def run_key(summary: RunSummary) -> str:
 
 
 def read_baseline(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise ConfigError(f"--baseline {path}: no such file (create it with --update)")
     try:
         data = read_json(path, max_bytes=SMALL_BYTES)
     except JsonFileError as err:
-        raise ConfigError(f"--baseline {path}: not a readable JSON baseline: "
-                          f"{err.reason}") from None
+        why = (f"not a readable JSON baseline: {err.reason}" if path.exists()
+               else "no such file (create it with --update)")
+        raise ConfigError(f"--baseline {path}: {why}") from None
     check_baseline(data, f"--baseline {path}", version=FORMAT)
     return data
 

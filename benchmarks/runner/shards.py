@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.config import ConfigError
-from benchmarks.io.jsonfile import SMALL_BYTES, read_json
+from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, read_json
 from benchmarks.store import ResultStore, write_json_atomic
 
 if TYPE_CHECKING:
@@ -66,7 +66,10 @@ class ShardDone:
         try:
             data = read_json(path, max_bytes=SMALL_BYTES)
             return cls(**{**data, "shard": tuple(data["shard"])})
-        except (ValueError, TypeError, KeyError) as err:  # JsonFileError is a ValueError
+        except JsonFileError as err:
+            raise ConfigError(f"{path}: not a readable {SHARD_DONE} ({err.reason}); rerun "
+                              "that shard") from None
+        except (ValueError, TypeError, KeyError) as err:
             raise ConfigError(f"{path}: not a readable {SHARD_DONE} ({err}); rerun that "
                               "shard") from err
 

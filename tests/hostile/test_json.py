@@ -5,9 +5,9 @@ duplicate keys, garbage bytes and a file over the size bound, as every family's 
 
 Each case must end in exit 2 with exactly one line on stderr naming the file, no
 traceback, within seconds and a bounded peak RSS, and write nothing. One subprocess runs
-every case: it imports the harness once (what the commands load), then forks a child per case (the CLI's ``main``
-on that argv, stderr to a file); ``os.wait4`` gives each child's exit status and peak
-RSS. Two cases also run as ``python -m benchmarks`` from scratch.
+every case: it imports the harness once (what the commands load), then forks a child per
+case (the CLI's ``main`` on that argv, stderr to a file); ``os.wait4`` gives each child's
+exit status and peak RSS. Two cases also run as ``python -m benchmarks`` from scratch.
 """
 
 from __future__ import annotations
