@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from benchmarks.io.jsonfile import SMALL_BYTES, read_json
+from benchmarks.io.jsonfile import SMALL_BYTES, dumps, read_json
 from benchmarks.reporting.paper import paper_table_text
 from benchmarks.reporting.paper.build import ABLATIONS_FILE, TABLES
 from benchmarks.reporting.paper.spec import load_specs
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         info["tasks"] = run_tasks(variant, info["checkpoint"], tasks, runs=runs,
                                   limit=args.limit, progress=not args.no_progress)
         record[variant] = info
-        record_path.write_text(json.dumps(record, indent=2) + "\n")
+        record_path.write_text(dumps(record, indent=2) + "\n")
     from benchmarks.reporting.tables import load_summaries
 
     summaries = load_summaries(runs)
