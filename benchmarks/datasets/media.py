@@ -22,12 +22,29 @@ from benchmarks.io.video import Backend, DecodeError, probe_video, read_clip
 # finding
 
 
+def is_file_entry(entry: os.DirEntry[str]) -> bool:
+    """``entry.is_file()``, a symlink followed; ``False`` (not an ``OSError``) where it
+    cannot be resolved: a symlink loop, like a dangling link, is no file."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def is_dir_entry(entry: os.DirEntry[str]) -> bool:
+    """``entry.is_dir()``, a symlink followed; ``False`` where it cannot be resolved."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def listing(folder: Path) -> frozenset[str]:
     """The names of the files in ``folder`` (one directory listing; empty if absent)."""
     if not folder.is_dir():
         return frozenset()
     with os.scandir(folder) as entries:
-        return frozenset(e.name for e in entries if e.is_file())
+        return frozenset(e.name for e in entries if is_file_entry(e))
 
 
 def looked_for(paths: Sequence[Path], root: Path, *, slash: bool = False) -> str:

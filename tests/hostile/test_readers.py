@@ -162,3 +162,50 @@ def _wait(process: subprocess.Popen, *, seconds: float):
             os.wait4(process.pid, 0)
             pytest.fail(f"still running after {seconds} s")
         time.sleep(0.2)
+
+
+# the sibling readers: a symlink loop beside their media is an absent name, never a crash
+# (DirEntry.is_file() raises on a loop) nor a folder read as empty (UCF-101 did)
+
+SIBLINGS = {"webvid": "webvid", "kinetics400": "kinetics", "ucf101-gfvd": "ucf101",
+            "thumos14": "thumos14", "activitynet": "activitynet", "mcl-jcv": "mcl_jcv"}
+
+
+def _add_symlink_loops(root: Path) -> None:
+    """In every folder holding a file: two names that lead to each other (an MCL-JCV root
+    gets them in its naming, so the reader gets as far as opening them)."""
+    for folder in [root, *sorted(p for p in root.rglob("*") if p.is_dir())]:
+        files = sorted(p for p in folder.iterdir() if p.is_file())
+        if not files:
+            continue
+        if any(p.suffix == ".yuv" for p in files):
+            a, b = "videoSRC98_64x48_30.yuv", "videoSRC99_64x48_30.yuv"
+        else:
+            a, b = f"loop_a{files[0].suffix}", f"loop_b{files[0].suffix}"
+        (folder / a).symlink_to(b)
+        (folder / b).symlink_to(a)
+
+
+def _contents(task: str, root: Path) -> tuple[list[str], list[str], list[str]]:
+    from benchmarks.runner.plan import open_dataset, resolve_task
+
+    config, _, _ = resolve_task(task, include_paths=[], overrides={})
+    dataset, _ = open_dataset(config, root)
+    return ([r.sample_id for r in dataset.refs()], [e.sample_id for e in dataset.bad_rows()],
+            [e.sample_id for e in dataset.absent()])
+
+
+@pytest.mark.parametrize("task", sorted(SIBLINGS))
+def test_a_symlink_loop_beside_the_media_changes_nothing_read(tmp_path, task):
+    import importlib
+
+    fixture = importlib.import_module(f"tests.fixtures.official.{SIBLINGS[task]}")
+    root = tmp_path / "root"
+    root.mkdir()
+    fixture.build(root)
+    before = _contents(task, root)
+    _add_symlink_loops(root)
+    refs, bad, absent = _contents(task, root)
+    assert (refs, bad) == before[:2]
+    looped = ["videoSRC98", "videoSRC99"] if task == "mcl-jcv" else []
+    assert absent == before[2] + looped

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from benchmarks.datasets.base import DatasetError, DatasetInfo, SampleError, SampleRef
 from benchmarks.datasets.index import Index, IndexedDataset
-from benchmarks.datasets.media import TrimmedClips
+from benchmarks.datasets.media import TrimmedClips, is_dir_entry
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import Backend
 
@@ -69,11 +69,7 @@ def video_files(root: Path) -> list[str]:
         folders = []
         for entry in listed:
             name = f"{relative}/{entry.name}" if relative else entry.name
-            try:
-                is_dir = entry.is_dir()  # follows a symlink; False when it dangles or loops
-            except OSError:
-                is_dir = False
-            if is_dir:
+            if is_dir_entry(entry):  # a symlink followed; not when it dangles or loops
                 folders.append(name)
             elif is_video_name(entry.name):
                 found.append(name)
