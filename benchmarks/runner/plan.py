@@ -36,9 +36,10 @@ from benchmarks.tokenizers.base import VideoTokenizer
 # Bumped when the stored record layout changes: old records then never count as done.
 RECORD_FORMAT = 2
 # Keys that change no score: speed settings and descriptions stay out of the hash.
+# (data_root: the payload's own "data_root" holds the root used, from the file or the flag.)
 UNHASHED_TASK_KEYS = (
     "batch_size", "num_workers", "description", "paper_table", "paper_columns",
-    "paper_header_rows", "demo_overrides",
+    "paper_header_rows", "demo_overrides", "data_root",
 )
 _RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=@-]*")
 
@@ -93,18 +94,26 @@ def check_annotation(config: TaskConfig, family_cls: type[TaskFamily]) -> None:
 
 
 def resolve_data_root(config: TaskConfig, data_root: str | Path | None) -> tuple[Path, bool]:
-    """``(root, is_demo)``: the user's folder, or the task's demo set built on first use."""
+    """``(root, is_demo)``: the user's folder (``--data-root``, else the task file's
+    ``data_root``), or the task's demo set built on first use."""
     if data_root is not None:
         root = Path(data_root).expanduser().resolve()
         if not root.is_dir():
             raise ConfigError(f"--data-root {root}: no such folder")
+        return root, False
+    if config.data_root is not None:
+        root = Path(config.data_root).resolve()
+        if not root.is_dir():
+            raise ConfigError(f"{config.source}: data_root {root}: no such folder (a "
+                              "relative path is relative to the task file's folder)")
         return root, False
     from benchmarks.datasets.demo import DEMO_DATASETS, demo_root
 
     if config.dataset not in DEMO_DATASETS:
         raise ConfigError(
             f"task {config.task!r} has no bundled demo set: pass --data-root pointing at "
-            f"the {config.dataset} data in its official layout"
+            f"the {config.dataset} data in its official layout (or name it in the task "
+            f"file: data_root: DIR)"
         )
     return demo_root(config.dataset), True
 
@@ -226,9 +235,10 @@ def plan_run(opts: RunOptions) -> RunPlan:
         overrides["batch_size"] = opts.batch_size
     if opts.num_workers is not None:
         overrides["num_workers"] = opts.num_workers
-    is_demo = opts.data_root is None
+    # no --data-root: the demo set's overrides apply unless the task names its data_root
     config, params, family_cls = resolve_task(
-        opts.task, include_paths=opts.include_paths, overrides=overrides, demo=is_demo
+        opts.task, include_paths=opts.include_paths, overrides=overrides,
+        demo=opts.data_root is None,
     )
     check_annotation(config, family_cls)
     data_root, is_demo = resolve_data_root(config, opts.data_root)

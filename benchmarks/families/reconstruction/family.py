@@ -144,7 +144,8 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
             rows = [torch.cat(x[i][:, picks].unbind(1), dim=-1) for x in (ref, pred)]
             grid = from_tokenizer_range(torch.cat(rows, dim=-2)).mul_(255).round_().byte()
             pixels = grid.permute(1, 2, 0).cpu().numpy()
-            name = f"{sample.ref.sample_id}_psnr{float(psnr_clip[i]):.2f}.png"
+            stem = sample.ref.sample_id.replace("/", "__")  # video-folder ids are paths
+            name = f"{stem}_psnr{float(psnr_clip[i]):.2f}.png"
             if self._writer is None:
                 from concurrent.futures import ThreadPoolExecutor
 
