@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks.datasets.ytvis.mask_check import MaskError, check_frame_size, check_mask, show
+from benchmarks.datasets.ytvis.mask_check import MaskError, check_frame_size, check_masks, show
 
 __all__ = ["AnnotationError", "VisAnnotations", "VisVideo", "holdout_subset",
-           "normalise_segmentation", "parse_annotations", "read_annotation_file"]
+           "normalise_segmentation", "normalise_segmentations", "parse_annotations",
+           "read_annotation_file"]
 
 
 class AnnotationError(ValueError):
@@ -85,32 +87,43 @@ def normalise_segmentation(seg: Any, height: int, width: int, entry: str) -> dic
     """One frame's mask as compressed RLE ``{"size": [h, w], "counts": str}`` (or ``None``).
 
     Accepts compressed RLE (``counts`` str), uncompressed RLE (``counts`` list), polygons
-    (a list of coordinate lists) and ``None``, each checked by
-    :func:`~benchmarks.datasets.ytvis.mask_check.check_mask` before pycocotools reads it.
+    (a list of coordinate lists) and ``None``.
 
     Raises:
         AnnotationError: anything else, or a mask that is not exactly one
-            ``height × width`` frame (the reason says how).
+            ``height × width`` frame (:mod:`~benchmarks.datasets.ytvis.mask_check` says how).
     """
+    return normalise_segmentations([seg], height, width, lambda f: entry)[0]
+
+
+def normalise_segmentations(segs: list, height: int, width: int,
+                            entry: Callable[[int], str]) -> list[dict | None]:
+    """:func:`normalise_segmentation` of every frame of a track, all checked first by
+    :func:`~benchmarks.datasets.ytvis.mask_check.check_masks` (before pycocotools reads
+    one); ``entry(f)`` names frame ``f`` in an error."""
     from pycocotools import mask as mask_utils
 
     try:
-        check_mask(seg, height, width)
+        check_masks(segs, height, width)
     except MaskError as error:
-        raise AnnotationError(entry, str(error)) from None
-    if seg is None:
-        return None
-    counts = seg["counts"] if isinstance(seg, dict) else None
-    if isinstance(counts, str | bytes):
-        rle = {"size": [height, width], "counts": counts}
-    elif isinstance(counts, list):
-        rle = mask_utils.frPyObjects({"size": [height, width], "counts": counts},
-                                     height, width)
-    else:  # polygons
-        rle = mask_utils.merge(mask_utils.frPyObjects(seg, height, width))
-    counts = rle["counts"]
-    return {"size": [height, width],
-            "counts": counts.decode("ascii") if isinstance(counts, bytes) else counts}
+        raise AnnotationError(entry(error.frame), error.reason) from None
+    out: list[dict | None] = []
+    for seg in segs:
+        if seg is None:
+            out.append(None)
+            continue
+        counts = seg["counts"] if isinstance(seg, dict) else None
+        if isinstance(counts, str | bytes):
+            rle = {"size": [height, width], "counts": counts}
+        elif isinstance(counts, list):
+            rle = mask_utils.frPyObjects({"size": [height, width], "counts": counts},
+                                         height, width)
+        else:  # polygons
+            rle = mask_utils.merge(mask_utils.frPyObjects(seg, height, width))
+        counts = rle["counts"]
+        out.append({"size": [height, width],
+                    "counts": counts.decode("ascii") if isinstance(counts, bytes) else counts})
+    return out
 
 
 def parse_annotations(data: Any, *, with_tracks: bool = True) -> VisAnnotations:
@@ -192,9 +205,9 @@ def parse_annotations(data: Any, *, with_tracks: bool = True) -> VisAnnotations:
             "id": a.get("id", n + 1),
             "category_id": cat,
             "iscrowd": bool(iscrowd),
-            "segmentations": [normalise_segmentation(s, video.height, video.width,
-                                                     f"{entry}.segmentations[{f}]")
-                              for f, s in enumerate(segs)],
+            "segmentations": normalise_segmentations(
+                segs, video.height, video.width,
+                lambda f, entry=entry: f"{entry}.segmentations[{f}]"),
             "areas": areas,
         })
     return VisAnnotations(videos, categories, tracks)

@@ -34,7 +34,7 @@ from benchmarks.datasets.ytvis.annotations import (
     AnnotationError,
     VisAnnotations,
     holdout_subset,
-    normalise_segmentation,
+    normalise_segmentations,
     read_annotation_file,
 )
 from benchmarks.datasets.ytvis.mask_check import show
@@ -187,8 +187,8 @@ def result_tracks(data: Any, annotations: VisAnnotations, path: Path | str) -> l
             raise ScoreInputError(path, entry, f"video {vid} has {len(video.file_names)} "
                                   f"frames, 'segmentations' has {len(segs)}")
         try:
-            masks = [normalise_segmentation(s, video.height, video.width, f"frame {f}")
-                     for f, s in enumerate(segs)]
+            masks = normalise_segmentations(segs, video.height, video.width,
+                                            lambda f: f"frame {f}")
         except AnnotationError as error:
             raise ScoreInputError(path, f"{entry} (video {vid}) {error.entry}",
                                   error.reason) from None

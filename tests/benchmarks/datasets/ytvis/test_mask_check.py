@@ -11,7 +11,11 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
-from benchmarks.datasets.ytvis.annotations import AnnotationError, normalise_segmentation
+from benchmarks.datasets.ytvis.annotations import (
+    AnnotationError,
+    normalise_segmentation,
+    normalise_segmentations,
+)
 from benchmarks.datasets.ytvis.mask_check import (
     MAX_PIXELS,
     MAX_POLYGONS,
@@ -19,6 +23,7 @@ from benchmarks.datasets.ytvis.mask_check import (
     MaskError,
     check_frame_size,
     check_mask,
+    check_masks,
     rle_string_counts,
 )
 
@@ -170,3 +175,57 @@ def test_frame_sizes_are_positive_and_fit_an_rle(height, width, reason):
     with pytest.raises(MaskError, match=reason):
         check_frame_size(height, width)
     check_frame_size(720, 1280)
+
+
+# a track at once: one numpy pass, the same verdict as frame by frame
+
+
+def test_a_track_is_checked_at_once_and_the_bad_frame_is_named(no_pycocotools):
+    mask = np.zeros((64, 64), dtype=bool)
+    mask[8:24, 8:24] = True
+    good = {"size": [64, 64], "counts": _encode(mask)}
+    track = [good, None, [[8, 8, 24, 8, 24, 24]], RUNS_PAST_STRING, good, GARBAGE]
+    check_masks(track[:3] + track[4:5], 64, 64)
+    with pytest.raises(MaskError) as error:
+        check_masks(track, 64, 64)
+    assert error.value.frame == 3 and "cover 12288 pixels" in error.value.reason
+    with pytest.raises(AnnotationError) as named:
+        normalise_segmentations(track, 64, 64, lambda f: f"result 0 (video 1) frame {f}")
+    assert named.value.entry == "result 0 (video 1) frame 3"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_damaged_strings_get_the_same_verdict_in_a_track_as_alone(seed):
+    """Strings of pycocotools' encoder, some damaged (a character changed, dropped or
+    added): a track passes exactly when each of its frames passes alone."""
+    rng = np.random.default_rng(seed)
+    verdicts = set()
+    for _ in range(40):
+        h, w = (int(v) for v in rng.integers(2, 40, 2))
+        track = []
+        for _ in range(int(rng.integers(1, 6))):
+            counts = bytearray(_encode(rng.random((h, w)) < rng.random()).encode())
+            damage = rng.integers(0, 4)
+            at = int(rng.integers(0, len(counts)))
+            if damage == 1:
+                counts[at] = int(rng.integers(48, 112))
+            elif damage == 2:
+                del counts[at]
+            elif damage == 3:
+                counts.insert(at, int(rng.integers(48, 112)))
+            track.append({"size": [h, w], "counts": counts.decode()})
+        alone = []
+        for seg in track:
+            try:
+                check_mask(seg, h, w)
+                alone.append(True)
+            except MaskError:
+                alone.append(False)
+        try:
+            check_masks(track, h, w)
+            assert all(alone)
+            verdicts.add(True)
+        except MaskError as error:
+            assert not alone[error.frame] and all(alone[:error.frame])
+            verdicts.add(False)
+    assert verdicts == {True, False}  # both kinds of track were met
