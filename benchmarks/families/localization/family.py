@@ -289,6 +289,48 @@ class LocalizationFamily(
         extra["mAP"] = {k: None if v is None or np.isnan(v) else v for k, v in mean.items()}
         return Evaluation(metrics={"average_mAP": average}, extra=extra, files=files)
 
+    # compare's bootstrap ------------------------------------------------------------------
+
+    def bootstrap_statistics(self, records: list[StoredRecord], info: DatasetInfo):
+        """Every video's detections at every τ the protocol reads, matched once
+        (:mod:`benchmarks.families.localization.bootstrap`)."""
+        from benchmarks.families.localization.bootstrap import detection_statistics
+        from benchmarks.families.localization.protocol import VideoScores
+
+        p = self.params
+        excluded = set(p.exclude_videos)
+        videos = []
+        for r in records:
+            arrays = None if r.sample_id in excluded else r.arrays()
+            videos.append((r.sample_id, arrays and VideoScores(arrays["similarity"],
+                                                               arrays["times"])))
+        taus = p.tau_grid if p.protocol == "seen_unseen" else (p.tau,)
+        return detection_statistics(self._gt, videos, self.classes, taus=taus,
+                                    window=p.window, max_instances=p.max_instances,
+                                    thresholds=p.thresholds, ambiguous=self._ambiguous)
+
+    def evaluate_statistics(self, statistics, order) -> dict[str, float | None]:
+        from benchmarks.families.localization.bootstrap import drawn_ap
+        from benchmarks.families.localization.detection_map import class_mean_percent
+        from benchmarks.families.localization.protocol import seen_unseen_of
+
+        p = self.params
+        if p.protocol == "seen_unseen":
+            tables: dict[float, np.ndarray] = {}
+
+            def ap_of(tau: float) -> np.ndarray:
+                if tau not in tables:
+                    tables[tau] = drawn_ap(statistics, tau, order)
+                return tables[tau]
+
+            mean, _ = seen_unseen_of(ap_of, self.classes, seeds=p.split_seeds,
+                                     seen_fraction=p.seen_fraction, tau_grid=p.tau_grid,
+                                     thresholds=p.thresholds)
+            average = mean["average"]
+        else:
+            average = float(class_mean_percent(drawn_ap(statistics, p.tau, order)).mean())
+        return {"average_mAP": None if average is None or np.isnan(average) else average}
+
     def _write_results(self, stem: str, videos, class_ids, tau: float,
                        indices: dict[str, int] | None) -> str:
         """Detections of ``class_ids`` at ``tau`` → ``<run>/<stem>.txt`` in the THUMOS14
