@@ -28,6 +28,7 @@ unseen classes at the split's τ, named in ``splits.json``). ``score`` of such a
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -301,9 +302,11 @@ class LocalizationFamily(
         excluded = set(p.exclude_videos)
         videos = []
         for r in records:
-            arrays = None if r.sample_id in excluded else r.arrays()
-            videos.append((r.sample_id, arrays and VideoScores(arrays["similarity"],
-                                                               arrays["times"])))
+            if r.sample_id in excluded:  # kept in place, with nothing in it
+                videos.append((r.sample_id, None))
+                continue
+            arrays = r.arrays()
+            videos.append((r.sample_id, VideoScores(arrays["similarity"], arrays["times"])))
         taus = p.tau_grid if p.protocol == "seen_unseen" else (p.tau,)
         return detection_statistics(self._gt, videos, self.classes, taus=taus,
                                     window=p.window, max_instances=p.max_instances,
@@ -316,13 +319,7 @@ class LocalizationFamily(
 
         p = self.params
         if p.protocol == "seen_unseen":
-            tables: dict[float, np.ndarray] = {}
-
-            def ap_of(tau: float) -> np.ndarray:
-                if tau not in tables:
-                    tables[tau] = drawn_ap(statistics, tau, order)
-                return tables[tau]
-
+            ap_of = functools.cache(lambda tau: drawn_ap(statistics, tau, order))
             mean, _ = seen_unseen_of(ap_of, self.classes, seeds=p.split_seeds,
                                      seen_fraction=p.seen_fraction, tau_grid=p.tau_grid,
                                      thresholds=p.thresholds)

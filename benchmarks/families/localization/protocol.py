@@ -14,6 +14,7 @@ counts an unmatched detection there as a false positive
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -123,14 +124,10 @@ def seen_unseen(
     ambiguous: Ambiguous | None = None,
 ) -> tuple[dict[str, float], list[dict]]:
     """Average over splits of the unseen classes' mAP (percent), and each split's record."""
-    tables: dict[float, np.ndarray] = {}
-
+    @functools.cache  # one AP table per tau, every split reads it
     def ap_of(tau: float) -> np.ndarray:
-        if tau not in tables:
-            tables[tau] = class_ap(ground_truth, videos, classes, tau=tau, window=window,
-                                   max_instances=max_instances, thresholds=thresholds,
-                                   ambiguous=ambiguous)
-        return tables[tau]
+        return class_ap(ground_truth, videos, classes, tau=tau, window=window,
+                        max_instances=max_instances, thresholds=thresholds, ambiguous=ambiguous)
 
     return seen_unseen_of(ap_of, classes, seeds=seeds, seen_fraction=seen_fraction,
                           tau_grid=tau_grid, thresholds=thresholds)
