@@ -60,7 +60,8 @@ class Run:
 
     @property
     def name(self) -> str:
-        return self.summary.run_name or self.path.name
+        """The run folder's name (as ``tables`` names rows: a copied folder is its own)."""
+        return self.path.resolve().name
 
 
 @dataclass
