@@ -256,6 +256,18 @@ class TaskFamily(ABC, Generic[ParamsT]):
         """The dataset-level evaluation over every stored record of the run."""
         return mean_evaluation(records, [m.name for m in self.metrics], self.unavailable())
 
+    def bootstrap_statistics(self, records: list[StoredRecord], info: DatasetInfo) -> Any:
+        """What ``compare`` caches once to score a bootstrap draw cheaply, or ``None`` (the
+        default): ``compare`` then re-runs :meth:`finalize` on every draw. A family that
+        returns something implements :meth:`evaluate_statistics`, equal to ``finalize``."""
+        return None
+
+    def evaluate_statistics(self, statistics: Any, order: np.ndarray) -> dict[str, float | None]:
+        """The metrics of :meth:`finalize` on ``[records[i] for i in order]`` (``records``
+        as given to :meth:`bootstrap_statistics`; a record drawn k times enters k times,
+        in the order ``finalize`` would see it), from ``statistics``."""
+        raise NotImplementedError(f"family {self.name!r} declares no bootstrap statistics")
+
     def close(self) -> None:
         """Finish background work (pictures being written ...); called once per run."""
 

@@ -46,6 +46,7 @@ def build_site(
 ) -> Path:
     """Write the leaderboard folder ``out``; returns ``out/index.html``."""
     from benchmarks.reporting.tables import load_summaries
+    from benchmarks.reporting.task_args import protocol_labels
 
     if not runs.is_dir():
         raise FileNotFoundError(f"--runs {runs}: no such folder")
@@ -59,9 +60,11 @@ def build_site(
     out.mkdir(parents=True, exist_ok=True)
     if (out / "index.html").is_file() and (out / "runs").is_dir():
         shutil.rmtree(out / "runs")  # an earlier build of this site: no stale runs
-    entries = collect(runs, out, summaries)
+    entries = collect(runs, out, summaries,
+                      protocol_labels(summaries, include_paths=include_paths))
     by_task: dict[str, list[RunEntry]] = {}
-    for e in sorted(entries, key=lambda e: (e.task, e.name)):
+    # runs under other task arguments after the task's own, grouped by those arguments
+    for e in sorted(entries, key=lambda e: (e.task, e.protocol, e.name)):
         by_task.setdefault(e.task, []).append(e)
     util = (_utilization(out, utilization_sizes, utilization_clips) if utilization
             else (None, "not computed (--no-utilization)"))
