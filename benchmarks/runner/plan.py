@@ -30,6 +30,7 @@ from benchmarks.datasets.base import Dataset, DatasetError, DatasetInfo
 from benchmarks.families import TASK_FAMILIES
 from benchmarks.families.base import TaskFamily
 from benchmarks.runner.options import DEFAULT_OUTPUT, RunOptions
+from benchmarks.runner.weights import weights_fingerprint
 from benchmarks.tokenizers import TOKENIZERS
 from benchmarks.tokenizers.base import VideoTokenizer
 
@@ -265,6 +266,9 @@ def plan_run(opts: RunOptions) -> RunPlan:
         "num_frames": num_frames,
         "seed": opts.seed,
     }
+    weights = weights_fingerprint(tokenizer, opts.tokenizer_args, params)
+    if weights:  # what was loaded, not only what was asked: weights overwritten in place
+        hash_payload["weights"] = weights
     task = ResolvedTask(
         config=config, params=params, family_cls=family_cls, tokenizer=tokenizer,
         tokenizer_name=name, num_frames=num_frames, dataset=dataset, info=info,

@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import torch
@@ -337,6 +338,17 @@ class VideoTokenizer(torch.nn.Module):
         if level is not None:
             return embeddings[0]
         return F.normalize(torch.stack(embeddings).mean(0), dim=-1)
+
+    def weight_files(self) -> list[Path]:
+        """The files (or folders: every file below) whose content the numbers depend on:
+        their fingerprints join the run's config hash, so weights overwritten in place are
+        never resumed as the old run. Default: ``spec.weights`` when it names an existing
+        path (every bundled adapter records its checkpoint folder there); override it when
+        the weights come from elsewhere."""
+        if not self.spec.weights.strip():
+            return []
+        where = Path(self.spec.weights).expanduser()
+        return [where] if where.exists() else []
 
     def _require(self, capability: Capability) -> None:
         if capability not in self.spec.capabilities:
