@@ -3,12 +3,21 @@ folders, a plug-in whose spec.name is not its registered name."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from benchmarks.cli import main
+from benchmarks.runner import MIN_SAMPLES_FOR_WORKERS
 from tests.helpers.datasets import write_webvid
+from tests.helpers.paths import REPO
 from tests.helpers.tiny_pyratok import save_tiny_pyratok
 
 SMALL = ["--task-arg", "resize_shorter=32", "--task-arg", "crop=32",
@@ -54,3 +63,52 @@ def test_new_weights_in_the_same_folder_never_resume_the_old_run(
 
     assert _run(webvid_root, out, ckpt, "--no-resume") == 0
     assert _psnr(out) != first  # the new weights' numbers
+
+
+# item 5: no orphan processes ------------------------------------------------------------------
+
+
+def _session_pids(sid: int) -> dict[int, str]:
+    """``{pid: command line}`` of every live process in session ``sid`` (Linux /proc)."""
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:120]
+        except OSError:
+            continue
+        if fields[0] not in ("Z", "X") and int(fields[3]) == sid:
+            out[int(entry.name)] = cmd
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigkill_of_a_run_with_workers_leaves_no_process_of_its_session(tmp_path):
+    root = tmp_path / "data"
+    write_webvid(root, n=MIN_SAMPLES_FOR_WORKERS + 8)
+    cmd = [sys.executable, "-m", "tests.helpers.slow_run", "run", "--task", "webvid",
+           "--tokenizer", "slow-avgpool", "--data-root", str(root), "--output",
+           str(tmp_path / "out"), "--num-workers", "2", *SMALL[:4], "--no-progress"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        # main, the forkserver and its two workers
+        while len(_session_pids(proc.pid)) < 4 and time.monotonic() < deadline:
+            assert proc.poll() is None, "the run ended before its workers started"
+            time.sleep(0.1)
+        assert len(_session_pids(proc.pid)) >= 4, _session_pids(proc.pid)
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while _session_pids(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _session_pids(proc.pid) == {}
+    finally:
+        for pid in _session_pids(proc.pid):  # only what this test started
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
