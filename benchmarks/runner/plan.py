@@ -29,6 +29,7 @@ from benchmarks.datasets import DATASETS
 from benchmarks.datasets.base import Dataset, DatasetError, DatasetInfo
 from benchmarks.families import TASK_FAMILIES
 from benchmarks.families.base import TaskFamily
+from benchmarks.io.output import output_folder
 from benchmarks.runner.options import DEFAULT_OUTPUT, RunOptions
 from benchmarks.runner.weights import weights_fingerprint
 from benchmarks.tokenizers import TOKENIZERS
@@ -221,6 +222,9 @@ def plan_run(opts: RunOptions) -> RunPlan:
             f"--run-name {opts.run_name!r}: use letters, digits and . _ + = @ - only "
             "(it names a folder)"
         )
+    # before anything loads: a file, a path under a file or a read-only disk is one line
+    output = output_folder(opts.output or DEFAULT_OUTPUT, option="--output",
+                           create=False)  # the run's lock makes it
     info_dist, device = distributed.setup(opts.device)
     overrides = dict(opts.task_args)
     if opts.batch_size is not None:
@@ -248,7 +252,6 @@ def plan_run(opts: RunOptions) -> RunPlan:
     run_name = opts.run_name or (
         default_run_name(name, opts.tokenizer_args) + family_cls.run_name_suffix(params)
     )
-    output = Path(opts.output).expanduser() if opts.output else DEFAULT_OUTPUT
     task_dict = config.to_dict()
     for key in UNHASHED_TASK_KEYS:
         task_dict.pop(key)

@@ -112,3 +112,65 @@ def test_sigkill_of_a_run_with_workers_leaves_no_process_of_its_session(tmp_path
         for pid in _session_pids(proc.pid):  # only what this test started
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+# item 11: output paths ------------------------------------------------------------------------
+
+
+def _one_line_exit_2(argv: list[str], capsys, *needles: str) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    for needle in needles:
+        assert needle in err, err
+    return err
+
+
+@pytest.fixture(scope="module")
+def two_runs(webvid_root, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs")
+    for tokenizer in ("identity", "avgpool"):
+        assert main(["run", "--task", "webvid", "--tokenizer", tokenizer, "--data-root",
+                     str(webvid_root), "--output", str(out), *SMALL]) == 0
+    return out
+
+
+def _bad_outputs(tmp_path) -> dict[str, tuple[str, str]]:
+    """``{path: (what the line says is wrong, the fix it gives)}``."""
+    (tmp_path / "a-file").write_text("x")
+    return {
+        str(tmp_path / "a-file"): ("is a file, not a folder", "pass a folder path"),
+        str(tmp_path / "a-file" / "sub"): ("is a file, so no folder can be made under it",
+                                           "pass a path outside it"),
+        "/proc/benchmarks-out": ("cannot write there", "pass a folder on a writable disk"),
+    }
+
+
+def test_run_output_that_cannot_be_a_folder(webvid_root, tmp_path, capsys):
+    for path, (what, fix) in _bad_outputs(tmp_path).items():
+        _one_line_exit_2(["run", "--task", "webvid", "--tokenizer", "identity", "--data-root",
+                          str(webvid_root), "--output", path, *SMALL], capsys,
+                         f"--output {path}", what, fix)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # nothing written
+
+
+def test_compare_report_score_out_that_cannot_be_a_folder(two_runs, tmp_path, capsys):
+    a, b = (str(two_runs / "webvid" / name) for name in ("identity", "avgpool"))
+    for path, (what, fix) in _bad_outputs(tmp_path).items():
+        _one_line_exit_2(["compare", a, b, "--resamples", "10", "--out", path], capsys,
+                         f"--out {path}", what, fix)
+        _one_line_exit_2(["report", "--runs", str(two_runs), "--out", path,
+                          "--no-utilization"], capsys, f"--out {path}", what, fix)
+        _one_line_exit_2(["score", "--task", "kinetics400", "--annotations", str(tmp_path),
+                          "--predictions", str(tmp_path), "--output", path], capsys,
+                         f"--output {path}", what, fix)
+
+
+def test_tables_out_that_cannot_be_a_file(two_runs, tmp_path, capsys):
+    (tmp_path / "a-file").write_text("x")
+    _one_line_exit_2(["tables", "--runs", str(two_runs), "--out", str(tmp_path)], capsys,
+                     "is a folder; pass a file name")
+    _one_line_exit_2(["tables", "--runs", str(two_runs), "--out",
+                      str(tmp_path / "a-file" / "t.md")], capsys, "no folder")
+    _one_line_exit_2(["tables", "--runs", str(two_runs), "--out", "/proc/t.md"], capsys,
+                     "cannot write there")
