@@ -239,7 +239,9 @@ def plan_run(opts: RunOptions) -> RunPlan:
     data_root, is_demo = resolve_data_root(config, opts.data_root)
     torch.manual_seed(opts.seed)
     tokenizer = _create_tokenizer(opts, device)
-    name = tokenizer.spec.name
+    # the registered name, not spec.name: it is what `compare` and sweeps look up again
+    # (a plug-in's spec.name may differ; the summary's tokenizer_spec keeps that one)
+    name = opts.tokenizer if isinstance(opts.tokenizer, str) else tokenizer.spec.name
     problem = family_cls.check_tokenizer(tokenizer, params)
     if problem:
         raise ConfigError(f"task {config.task!r}: {problem}")

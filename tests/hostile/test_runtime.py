@@ -4,6 +4,7 @@ folders, a plug-in whose spec.name is not its registered name."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -174,3 +175,44 @@ def test_tables_out_that_cannot_be_a_file(two_runs, tmp_path, capsys):
                       str(tmp_path / "a-file" / "t.md")], capsys, "no folder")
     _one_line_exit_2(["tables", "--runs", str(two_runs), "--out", "/proc/t.md"], capsys,
                      "cannot write there")
+
+
+# item 15: a plug-in whose spec.name is not its registered name --------------------------------
+
+
+@pytest.fixture
+def renamed_tokenizer():
+    """``renamed-avgpool`` registered, its spec calling itself ``avgpool-v2``."""
+    from benchmarks.tokenizers import TOKENIZERS
+    from benchmarks.tokenizers.avgpool import create_avgpool
+
+    def create(**kwargs):
+        tok = create_avgpool(**kwargs)
+        tok.spec = dataclasses.replace(tok.spec, name="avgpool-v2")
+        return tok
+
+    TOKENIZERS.register("renamed-avgpool")(create)
+    yield "renamed-avgpool"
+    del TOKENIZERS._entries["renamed-avgpool"]
+
+
+def test_a_run_records_the_registered_name_so_compare_finds_it(
+    renamed_tokenizer, webvid_root, two_runs, tmp_path
+):
+    from benchmarks.reporting.compare import run_compare
+    from benchmarks.runner.plan import create_checked_tokenizer
+    from benchmarks.store import RunSummary
+
+    out = tmp_path / "runs"
+    assert main(["run", "--task", "webvid", "--tokenizer", renamed_tokenizer, "--data-root",
+                 str(webvid_root),
+                 "--output", str(out), "--tokenizer-arg", "factor=2", *SMALL]) == 0
+    (run_dir,) = (out / "webvid").iterdir()
+    assert run_dir.name.startswith("renamed-avgpool-")
+    summary = RunSummary.read(run_dir / "summary.json")
+    assert summary.tokenizer == "renamed-avgpool"
+    assert summary.tokenizer_spec["name"] == "avgpool-v2"  # kept for the record
+    assert create_checked_tokenizer(summary.tokenizer, summary.tokenizer_args) is not None
+    text, _ = run_compare(run_dir, two_runs / "webvid" / "identity", metrics=None,
+                          out=tmp_path / "cmp", resamples=10, seed=0)
+    assert "psnr" in text
