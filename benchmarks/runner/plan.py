@@ -31,7 +31,7 @@ from benchmarks.families import TASK_FAMILIES
 from benchmarks.families.base import TaskFamily
 from benchmarks.io.output import output_folder
 from benchmarks.runner.options import DEFAULT_OUTPUT, RunOptions
-from benchmarks.runner.weights import weights_fingerprint
+from benchmarks.runner.weights import hashed_form, weights_fingerprint
 from benchmarks.tokenizers import TOKENIZERS
 from benchmarks.tokenizers.base import VideoTokenizer
 
@@ -271,13 +271,13 @@ def plan_run(opts: RunOptions) -> RunPlan:
         "num_frames": num_frames,
         "seed": opts.seed,
     }
-    weights = weights_fingerprint(tokenizer, opts.tokenizer_args, params)
+    weights = weights_fingerprint(tokenizer, opts.tokenizer_args, params, family_cls)
     if weights:  # what was loaded, not only what was asked: weights overwritten in place
         hash_payload["weights"] = weights
     task = ResolvedTask(
         config=config, params=params, family_cls=family_cls, tokenizer=tokenizer,
         tokenizer_name=name, num_frames=num_frames, dataset=dataset, info=info,
-        hash_payload=hash_payload, config_hash=config_hash(hash_payload),
+        hash_payload=hash_payload, config_hash=config_hash(hashed_form(hash_payload)),
     )
     context = RunContext(
         opts=opts, dist=info_dist, device=device, data_root=data_root, is_demo=is_demo,

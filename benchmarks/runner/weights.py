@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.config import ConfigError
+from benchmarks.families.base import TaskFamily
 from benchmarks.io.fingerprint import FingerprintError, fingerprint
 from benchmarks.tokenizers.base import VideoTokenizer
 
@@ -42,18 +43,36 @@ def _named_paths(value: Any, key: str = "") -> Iterator[Path]:
 
 
 def loaded_files(
-    tokenizer: VideoTokenizer, tokenizer_args: dict[str, Any], params: Any
+    tokenizer: VideoTokenizer,
+    tokenizer_args: dict[str, Any],
+    params: Any,
+    family_cls: type[TaskFamily] | None = None,
 ) -> list[Path]:
-    """The files and folders a run loads: the tokenizer's, its arguments', the family's."""
+    """The files and folders a run loads: the tokenizer's, its arguments', the family's
+    (its path parameters and what it loads from a default place)."""
     fields = dataclasses.asdict(params) if dataclasses.is_dataclass(params) else {}
-    return [*tokenizer.weight_files(), *_named_paths(tokenizer_args), *_named_paths(fields)]
+    family = family_cls.weight_files(params) if family_cls is not None else []
+    return [*tokenizer.weight_files(), *_named_paths(tokenizer_args), *_named_paths(fields),
+            *family]
 
 
 def weights_fingerprint(
-    tokenizer: VideoTokenizer, tokenizer_args: dict[str, Any], params: Any
+    tokenizer: VideoTokenizer,
+    tokenizer_args: dict[str, Any],
+    params: Any,
+    family_cls: type[TaskFamily] | None = None,
 ) -> dict[str, str]:
     """``{file: "<size>:<sha256>"}`` of everything :func:`loaded_files` names (cached)."""
     try:
-        return fingerprint(loaded_files(tokenizer, tokenizer_args, params))
+        return fingerprint(loaded_files(tokenizer, tokenizer_args, params, family_cls))
     except FingerprintError as err:
         raise ConfigError(str(err)) from err
+
+
+def hashed_form(payload: dict[str, Any]) -> dict[str, Any]:
+    """What the config hash covers: the payload with the weights' contents only, not their
+    paths, so a checkpoint moved (or the repository checked out elsewhere) with the same
+    bytes hashes the same (a path argument still counts as an argument)."""
+    if "weights" not in payload:
+        return payload
+    return {**payload, "weights": sorted(payload["weights"].values())}

@@ -72,3 +72,35 @@ def test_an_unfingerprintable_folder_is_a_usage_error(tmp_path, monkeypatch):
         (tmp_path / "big" / name / "f").write_bytes(b"x")
     with pytest.raises(ConfigError, match="more than 1 files"):
         weights_fingerprint(create_identity(), {"path": str(tmp_path / "big")}, None)
+
+
+def test_the_fvd_i3d_from_its_default_place_counts_when_the_run_loads_it(tmp_path,
+                                                                        monkeypatch):
+    from benchmarks.families.generation.family import GenerationFamily, GenerationParams
+    from benchmarks.families.reconstruction.family import (
+        ReconstructionFamily,
+        ReconstructionParams,
+    )
+
+    i3d = tmp_path / "i3d_torchscript.pt"
+    i3d.write_bytes(b"torchscript")
+    monkeypatch.setenv("PYRATOK_I3D", str(i3d))
+    tok = create_identity()
+    assert loaded_files(tok, {}, ReconstructionParams(rfvd=True), ReconstructionFamily) == [i3d]
+    assert loaded_files(tok, {}, ReconstructionParams(), ReconstructionFamily) == []
+    assert loaded_files(tok, {}, GenerationParams(generator="real-copy"),
+                        GenerationFamily) == [i3d]
+    assert loaded_files(tok, {}, GenerationParams(generator="real-copy",
+                                                  features="pixels8"), GenerationFamily) == []
+
+
+def test_the_hash_covers_the_bytes_not_where_they_lie():
+    from benchmarks.config import config_hash
+    from benchmarks.runner.weights import hashed_form
+
+    here = {"seed": 0, "weights": {"/a/model.safetensors": "3:abc"}}
+    moved = {"seed": 0, "weights": {"/b/model.safetensors": "3:abc"}}
+    changed = {"seed": 0, "weights": {"/a/model.safetensors": "3:abd"}}
+    assert config_hash(hashed_form(here)) == config_hash(hashed_form(moved))
+    assert config_hash(hashed_form(here)) != config_hash(hashed_form(changed))
+    assert hashed_form({"seed": 0}) == {"seed": 0}  # no loaded files: the hash as before
