@@ -343,12 +343,21 @@ class VideoTokenizer(torch.nn.Module):
         """The files (or folders: every file below) whose content the numbers depend on:
         their fingerprints join the run's config hash, so weights overwritten in place are
         never resumed as the old run. Default: ``spec.weights`` when it names an existing
-        path (every bundled adapter records its checkpoint folder there); override it when
-        the weights come from elsewhere."""
+        path (every bundled adapter records its checkpoint folder there): of a safetensors
+        checkpoint folder its ``config.json`` and ``*.safetensors*`` files (notes beside
+        them are not weights), of anything else every file; override it when the weights
+        come from elsewhere."""
         if not self.spec.weights.strip():
             return []
         where = Path(self.spec.weights).expanduser()
-        return [where] if where.exists() else []
+        if not where.exists():
+            return []
+        if where.is_dir() and (where / "config.json").is_file():
+            loaded = [p for p in sorted(where.iterdir()) if p.is_file() and (
+                p.name == "config.json" or ".safetensors" in p.name)]
+            if len(loaded) > 1:
+                return loaded
+        return [where]
 
     def _require(self, capability: Capability) -> None:
         if capability not in self.spec.capabilities:
