@@ -76,6 +76,12 @@ def check_same_config(task: ResolvedTask, run_dir: Path) -> None:
         old, new = _weights_flat(old_config), _weights_flat(task.hash_payload)
         changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
         if changed and all(k.startswith(WEIGHTS) for k in changed):
+            if "weights" not in old_config:
+                raise ConfigError(
+                    f"{run_dir} was recorded before runs fingerprinted their weights, so "
+                    "they cannot be checked: keep both with --run-name NAME, or replace it "
+                    "with --no-resume"
+                )
             file = changed[0].removeprefix(WEIGHTS)
             more = f" and {len(changed) - 1} more file(s)" if len(changed) > 1 else ""
             raise ConfigError(

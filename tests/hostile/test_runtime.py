@@ -216,3 +216,21 @@ def test_a_run_records_the_registered_name_so_compare_finds_it(
     text, _ = run_compare(run_dir, two_runs / "webvid" / "identity", metrics=None,
                           out=tmp_path / "cmp", resamples=10, seed=0)
     assert "psnr" in text
+
+
+def test_a_run_recorded_before_weights_were_fingerprinted_is_not_resumed(
+    webvid_root, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("PYRATOK_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "runs"
+    ckpt = save_tiny_pyratok(tmp_path / "ckpt")
+    assert _run(webvid_root, out, ckpt, "--limit", "1") == 0
+    (config_file,) = out.glob("webvid/*/config.json")
+    recorded = json.loads(config_file.read_text())
+    del recorded["config"]["weights"]
+    recorded["config_hash"] = "0123456789abcdef"  # as an older harness wrote it
+    config_file.write_text(json.dumps(recorded))
+    capsys.readouterr()
+    assert _run(webvid_root, out, ckpt, "--limit", "1") == 2
+    err = capsys.readouterr().err
+    assert "before runs fingerprinted their weights" in err and "--run-name" in err
