@@ -233,6 +233,13 @@ class TaskFamily(ABC, Generic[ParamsT]):
         return None
 
     @classmethod
+    def weight_files(cls, params: Any) -> list[Path]:
+        """Model files a run loads from a default place no path parameter names (the I3D
+        of FVD): fingerprinted into the config hash beside the tokenizer's weights and
+        every path parameter's files (``benchmarks/runner/weights.py``)."""
+        return []
+
+    @classmethod
     def run_name_suffix(cls, params: Any) -> str:
         """Appended to the default run name (a generation task adds its generator)."""
         return ""

@@ -37,6 +37,7 @@ import numpy as np
 
 from benchmarks.config import ConfigError
 from benchmarks.families.base import StoredRecord, TaskFamily
+from benchmarks.io.output import output_folder
 from benchmarks.reporting.numbers import format_number
 from benchmarks.runner.guard import flatten_config
 from benchmarks.store import RunSummary, SummaryError
@@ -329,7 +330,7 @@ def run_compare(
     results = [compare_metric(a, b, m, resamples=resamples, seed=seed, finalize_a=fa,
                               finalize_b=fb) for m in names]
     out = out or Path("results/compare") / a.summary.task / f"{a.name}_vs_{b.name}"
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out, option="--out")
     text = render(a, b, results)
     (out / "compare.md").write_text(text + "\n")
     plot(out / "compare.png", results)

@@ -29,7 +29,9 @@ from benchmarks.datasets import DATASETS
 from benchmarks.datasets.base import Dataset, DatasetError, DatasetInfo
 from benchmarks.families import TASK_FAMILIES
 from benchmarks.families.base import TaskFamily
+from benchmarks.io.output import output_folder
 from benchmarks.runner.options import DEFAULT_OUTPUT, RunOptions
+from benchmarks.runner.weights import hashed_form, weights_fingerprint
 from benchmarks.tokenizers import TOKENIZERS
 from benchmarks.tokenizers.base import VideoTokenizer
 
@@ -229,6 +231,9 @@ def plan_run(opts: RunOptions) -> RunPlan:
             f"--run-name {opts.run_name!r}: use letters, digits and . _ + = @ - only "
             "(it names a folder)"
         )
+    # before anything loads: a file, a path under a file or a read-only disk is one line
+    output = output_folder(opts.output or DEFAULT_OUTPUT, option="--output",
+                           create=False)  # the run's lock makes it
     info_dist, device = distributed.setup(opts.device)
     overrides = dict(opts.task_args)
     if opts.batch_size is not None:
@@ -244,7 +249,9 @@ def plan_run(opts: RunOptions) -> RunPlan:
     data_root, is_demo = resolve_data_root(config, opts.data_root)
     torch.manual_seed(opts.seed)
     tokenizer = _create_tokenizer(opts, device)
-    name = tokenizer.spec.name
+    # the registered name, not spec.name: it is what `compare` and sweeps look up again
+    # (a plug-in's spec.name may differ; the summary's tokenizer_spec keeps that one)
+    name = opts.tokenizer if isinstance(opts.tokenizer, str) else tokenizer.spec.name
     problem = family_cls.check_tokenizer(tokenizer, params)
     if problem:
         raise ConfigError(f"task {config.task!r}: {problem}")
@@ -257,7 +264,6 @@ def plan_run(opts: RunOptions) -> RunPlan:
     run_name = opts.run_name or (
         default_run_name(name, opts.tokenizer_args) + family_cls.run_name_suffix(params)
     )
-    output = Path(opts.output).expanduser() if opts.output else DEFAULT_OUTPUT
     task_dict = config.to_dict()
     for key in UNHASHED_TASK_KEYS:
         task_dict.pop(key)
@@ -275,10 +281,13 @@ def plan_run(opts: RunOptions) -> RunPlan:
         "num_frames": num_frames,
         "seed": opts.seed,
     }
+    weights = weights_fingerprint(tokenizer, opts.tokenizer_args, params, family_cls)
+    if weights:  # what was loaded, not only what was asked: weights overwritten in place
+        hash_payload["weights"] = weights
     task = ResolvedTask(
         config=config, params=params, family_cls=family_cls, tokenizer=tokenizer,
         tokenizer_name=name, num_frames=num_frames, dataset=dataset, info=info,
-        hash_payload=hash_payload, config_hash=config_hash(hash_payload),
+        hash_payload=hash_payload, config_hash=config_hash(hashed_form(hash_payload)),
     )
     context = RunContext(
         opts=opts, dist=info_dist, device=device, data_root=data_root, is_demo=is_demo,

@@ -20,7 +20,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
@@ -107,6 +108,14 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
         self._lpips, self._lpips_reason = lpips_if_available(self.params.lpips, device)
         if self._lpips_reason:
             log.debug("LPIPS unavailable: %s", self._lpips_reason)
+
+    @classmethod
+    def weight_files(cls, params: Any) -> list[Path]:
+        from benchmarks.features.i3d import found_file
+
+        p = params or ReconstructionParams()
+        found = found_file(p.i3d_path) if p.rfvd and p.features == "i3d" else None
+        return [found] if found is not None else []
 
     def unavailable(self) -> dict[str, str]:
         out = {"lpips": self._lpips_reason} if self._lpips_reason else {}

@@ -13,6 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from benchmarks.io.output import output_folder
 from benchmarks.reporting.site.collect import RunEntry, collect
 from benchmarks.reporting.site.page import render
 
@@ -57,7 +58,7 @@ def build_site(
         raise FileNotFoundError(f"--runs {runs}: no <task>/<run>/summary.json under it")
     if out.resolve() == runs.resolve() or runs.resolve() in out.resolve().parents:
         raise ValueError(f"--out {out}: must not be inside --runs {runs}")
-    out.mkdir(parents=True, exist_ok=True)
+    output_folder(out, option="--out")
     if (out / "index.html").is_file() and (out / "runs").is_dir():
         shutil.rmtree(out / "runs")  # an earlier build of this site: no stale runs
     entries = collect(runs, out, summaries,
