@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,10 @@ class TaskConfig:
         dataset_args: keyword arguments for the dataset reader (``split``, ``version`` ...).
         demo_overrides: keys replaced when the task runs on its bundled demo set (its
             resolution, prompt templates ...); recorded in the config like any other key.
+        data_root: the task's own data folder (a user's task over their clips), used when
+            no ``--data-root`` is given; a relative path is relative to the task file's
+            folder (stored resolved). Not hashed as a key: the run's hash holds the data
+            root it used, wherever it came from. A task with one never runs on a demo set.
     """
 
     task: str
@@ -66,6 +71,7 @@ class TaskConfig:
     num_workers: int = 2
     dataset_args: dict[str, Any] | None = None
     demo_overrides: dict[str, Any] | None = None
+    data_root: str | None = None
     source: str = field(default="", compare=False)
 
     @property
@@ -234,7 +240,8 @@ def load_task(
         source: the task YAML's path, or a :class:`TaskFile` already read.
         params_cls: the family's ``Params`` dataclass (``None`` if it has none).
         overrides: ``--task-arg`` values; same key rules as the file.
-        demo: the run is on the bundled demo set: the file's ``demo_overrides`` apply
+        demo: no ``--data-root`` was given: unless the task names its own ``data_root``,
+            the run is on the bundled demo set and the file's ``demo_overrides`` apply
             (before ``overrides``, which always win).
     """
     if isinstance(source, TaskFile):
@@ -246,7 +253,11 @@ def load_task(
         raise ConfigError(f"{path}: demo_overrides must be a mapping of keys to values")
     if "demo_overrides" in demo_keys:
         raise ConfigError(f"{path}: demo_overrides cannot override itself")
-    raw = {**raw, **(demo_keys if demo else {}), **(overrides or {})}
+    if "data_root" in demo_keys:
+        raise ConfigError(f"{path}: demo_overrides cannot set data_root (a demo run's "
+                          "data is the demo set)")
+    own_root = {**raw, **(overrides or {})}.get("data_root") is not None
+    raw = {**raw, **(demo_keys if demo and not own_root else {}), **(overrides or {})}
     param_keys = {f.name for f in dataclasses.fields(params_cls)} if params_cls else set()
     unknown = sorted((set(raw) | set(demo_keys)) - COMMON_KEYS - param_keys, key=repr)
     if unknown:
@@ -267,6 +278,9 @@ def load_task(
     for key, low in MINIMUM.items():
         if key in common and common[key] < low:
             raise ConfigError(f"{path}: {key}: must be at least {low}, got {common[key]}")
+    if common.get("data_root") is not None:  # relative to the task file, as a user reads it
+        common["data_root"] = os.path.abspath(
+            os.path.join(path.parent, os.path.expanduser(common["data_root"])))
     try:
         config = TaskConfig(**common, source=str(path))
         config.sampling  # noqa: B018  (validates the sampling values)

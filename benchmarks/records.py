@@ -87,9 +87,10 @@ class ShortClips:
 class RunSummary:
     """A finished run: ``summary.json``, written by the runner, read by every report.
 
-    The JSON keys are the field names, in this order; ``stopped``, ``merged_shards`` and
-    ``claim`` are written only when set. ``metrics`` map a name to its value (``None`` or
-    NaN when undefined), ``unavailable`` a metric that could not be computed to the reason.
+    The JSON keys are the field names, in this order; ``limit``, ``stopped``,
+    ``merged_shards`` and ``claim`` are written only when set. ``metrics`` map a name to
+    its value (``None`` or NaN when undefined), ``unavailable`` a metric that could not be
+    computed to the reason.
     A summary of the paper's numbers (``tables --paper``) is marked ``claim=True``.
     """
 
@@ -109,6 +110,7 @@ class RunSummary:
     n_missing: int = 0  # listed, media not on disk (ids in missing_ids.txt)
     n_pending: int = 0  # listed, not reached (a --strict stop)
     n_listed: int = 0
+    limit: int | None = None  # the run's --limit (None: every listed sample)
     evaluated_ids: EvaluatedIds | None = None
     files: dict[str, str] = field(default_factory=dict)
     aggregation: str = ""
@@ -202,7 +204,7 @@ class RunSummary:
         return summary
 
 
-_WRITTEN_WHEN_SET = ("stopped", "merged_shards", "claim")
+_WRITTEN_WHEN_SET = ("stopped", "merged_shards", "claim", "limit")
 _NOT_NONE = ("tokenizer_args", "metrics_ci95", "unavailable", "higher_is_better", "groups",
              "evaluation", "files", "dataset", "config", "tokenizer_spec", "aggregation")
 

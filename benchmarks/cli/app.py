@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.handler(args)
+    except BrokenPipeError:  # stdout's reader left (`list | head`): not an error of the run
+        _silence_stdout()
+        return 0
     except KeyboardInterrupt as err:
         if args.debug:
             raise
@@ -59,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush into a closed pipe is
+    silent (Python's documented way to leave after SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def finish(code: int) -> NoReturn:
     """Leave the process with ``code`` (the ``python -m benchmarks`` entry point).
 
@@ -71,6 +81,10 @@ def finish(code: int) -> NoReturn:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
     if "torch.distributed" in sys.modules:
         import torch.distributed as dist
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+from benchmarks.io.output import output_file
 
 FORMATTER = argparse.RawDescriptionHelpFormatter
 
@@ -47,9 +48,7 @@ def emit(text: str, out: str | None) -> int:
     if out is None:
         print(text)
         return 0
-    path = Path(out).expanduser()
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"--out {out}: no folder {path.parent}")
+    path = output_file(out, option="--out")
     path.write_text(text + "\n", encoding="utf-8")
     print(f"written: {path}", file=sys.stderr)
     return 0

@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from benchmarks.cli.common import positive_int
+from benchmarks.io.output import output_folder
 
 
 def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
@@ -31,6 +32,8 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
 def handle(args: argparse.Namespace) -> int:
     from benchmarks.reporting.compare import run_compare
 
+    if args.out:  # before the bootstrap, not after it
+        output_folder(args.out, option="--out", create=False)
     text, out = run_compare(
         Path(args.run_a), Path(args.run_b), metrics=args.metric,
         out=Path(args.out) if args.out else None, resamples=args.resamples, seed=args.seed,

@@ -20,10 +20,12 @@ def handle(args: argparse.Namespace) -> int:
     from benchmarks.tokenizers.arguments import required_arguments
 
     tasks = task_files(args.include_path)
-    print("tasks (demo: runs without --data-root on a bundled demo set):")
+    print("tasks (demo: runs without --data-root on a bundled demo set; own: the task file "
+          "names its data_root):")
     for name in sorted(tasks):
         raw = tasks[name].raw
-        demo = "demo" if raw.get("dataset") in DEMO_DATASETS else "    "
+        demo = ("own " if raw.get("data_root") is not None
+                else "demo" if raw.get("dataset") in DEMO_DATASETS else "    ")
         print(f"  {name:<14} {raw.get('family', '?'):<16} {demo}  {raw.get('description', '')}")
     print("tokenizers (needs: the --tokenizer-arg values without a default):")
     for name in list_tokenizers():

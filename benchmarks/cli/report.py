@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from benchmarks.io.output import output_folder
+
 
 def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
     rp = sub.add_parser("report", parents=parents, help="a static leaderboard page of runs",
@@ -25,6 +27,7 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
 def handle(args: argparse.Namespace) -> int:
     from benchmarks.reporting.site import build_site
 
+    output_folder(args.out, option="--out", create=False)  # before the pages are built
     index = build_site(Path(args.runs), Path(args.out), utilization=not args.no_utilization,
                        include_paths=args.include_path)
     print(f"report: {index}")

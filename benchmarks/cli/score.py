@@ -4,10 +4,10 @@ prediction file (no tokenizer)."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from benchmarks.cli.common import EXIT_CODES, FORMATTER
 from benchmarks.config import parse_key_values
+from benchmarks.io.output import output_folder
 from benchmarks.reporting.numbers import format_number
 
 
@@ -38,6 +38,8 @@ def handle(args: argparse.Namespace) -> int:
     from benchmarks.scoring import score_files
     from benchmarks.store import write_json_atomic
 
+    if args.output:  # before scoring, not after it
+        output_folder(args.output, option="--output", create=False)
     summary = score_files(
         args.task,
         annotations=args.annotations,
@@ -46,8 +48,7 @@ def handle(args: argparse.Namespace) -> int:
         task_args=parse_key_values(args.task_arg, flag="--task-arg"),
     )
     if args.output:
-        out = Path(args.output).expanduser()
-        out.mkdir(parents=True, exist_ok=True)
+        out = output_folder(args.output, option="--output")
         write_json_atomic(out / "summary.json", summary.to_dict())
     if args.json:
         print(dumps(summary.flat()))

@@ -71,4 +71,4 @@ def handle(args: argparse.Namespace) -> int:
     if args.paper:
         tasks = list(dict.fromkeys(s.task for s in summaries))
         summaries += paper_claims(tasks, include_paths=args.include_path)
-    return emit(render(summaries, fmt=args.format), args.out)
+    return emit(render(summaries, fmt=args.format, include_paths=args.include_path), args.out)

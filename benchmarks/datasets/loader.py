@@ -7,11 +7,13 @@ stops a run. Batches are plain lists; the runner groups clips of equal shape its
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Sequence
 
 import torch.utils.data
 
 from benchmarks.datasets.base import Dataset, Sample, SampleError, SampleRef
+from benchmarks.io.processes import preload_forkserver, worker_init_fn
 
 LoadResult = Sample | SampleError
 
@@ -75,6 +77,11 @@ def make_loader(
             f"need batch_size >= 1 and num_workers >= 0, got {batch_size}, {num_workers}"
         )
     workers = num_workers > 0
+    # Not "fork": the parent may hold decord/FFmpeg, numba or OpenMP thread pools whose
+    # locks a forked child inherits mid-use, which can deadlock the worker.
+    context = multiprocessing.get_context("forkserver") if workers else None
+    if context is not None:  # a SIGKILLed run leaves no forkserver or worker behind
+        preload_forkserver(context)
     return torch.utils.data.DataLoader(
         SampleLoaderDataset(dataset, refs, num_frames=num_frames),
         batch_size=batch_size,
@@ -84,7 +91,6 @@ def make_loader(
         pin_memory=False,
         persistent_workers=False,
         prefetch_factor=prefetch_factor if workers else None,
-        # Not "fork": the parent may hold decord/FFmpeg, numba or OpenMP thread pools whose
-        # locks a forked child inherits mid-use, which can deadlock the worker.
-        multiprocessing_context="forkserver" if workers else None,
+        multiprocessing_context=context,
+        worker_init_fn=worker_init_fn() if workers else None,
     )

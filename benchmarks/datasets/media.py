@@ -1,11 +1,13 @@
 """A sample's media on disk: finding it (folder listings, the first candidate that exists,
-one "looked for ..." wording) and opening it as a :class:`~benchmarks.datasets.base.Sample`
-(a clip, an image, or an untrimmed video probed for the family to stream)."""
+one "looked for ..." wording), the data root's symlink policy, and opening it as a
+:class:`~benchmarks.datasets.base.Sample` (a clip, an image, or an untrimmed video probed
+for the family to stream)."""
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,12 +22,29 @@ from benchmarks.io.video import Backend, DecodeError, probe_video, read_clip
 # finding
 
 
+def is_file_entry(entry: os.DirEntry[str]) -> bool:
+    """``entry.is_file()``, a symlink followed; ``False`` (not an ``OSError``) where it
+    cannot be resolved: a symlink loop, like a dangling link, is no file."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def is_dir_entry(entry: os.DirEntry[str]) -> bool:
+    """``entry.is_dir()``, a symlink followed; ``False`` where it cannot be resolved."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def listing(folder: Path) -> frozenset[str]:
     """The names of the files in ``folder`` (one directory listing; empty if absent)."""
     if not folder.is_dir():
         return frozenset()
     with os.scandir(folder) as entries:
-        return frozenset(e.name for e in entries if e.is_file())
+        return frozenset(e.name for e in entries if is_file_entry(e))
 
 
 def looked_for(paths: Sequence[Path], root: Path, *, slash: bool = False) -> str:
@@ -90,6 +109,45 @@ def video_not_found(
         folders[0] / (stems[0] + extensions[0]),
         f"video not found (looked for {names} in {looked_for(folders, root, slash=True)})",
     )
+
+
+# symlinks
+
+
+def links_outside(paths: Iterable[str], root: str | os.PathLike[str]) -> list[str]:
+    """The ``paths`` that resolve, through a symlink, to a place outside ``root``.
+
+    The policy for every reader: such an entry is followed and read like any other (data
+    is often linked in from shared storage), and the run says so in one warning line
+    (:func:`warn_links_outside`). A dangling symlink is not followed
+    anywhere: it is an absent file, as before. One ``realpath`` per folder, one
+    ``lstat`` per file.
+    """
+    base = os.path.realpath(root)
+    real_folders: dict[str, str] = {}
+    outside = []
+    for path in paths:
+        folder, name = os.path.split(path)
+        if folder not in real_folders:
+            real_folders[folder] = os.path.realpath(folder)
+        real = (os.path.realpath(path) if os.path.islink(path)
+                else os.path.join(real_folders[folder], name))
+        if os.path.commonpath([base, real]) != base:
+            outside.append(path)
+    return outside
+
+
+def warn_links_outside(refs: Sequence[SampleRef], root: Path, log: logging.Logger) -> None:
+    """One warning line when some of ``refs`` resolve outside ``root``: how many, and the
+    first with where it leads (once per run, by the runner's main process)."""
+    outside = links_outside((r.path for r in refs), root)
+    if outside:
+        log.warning(
+            "%d sample(s) under %s are symlinks leading outside it, followed as they are "
+            "(the first: %s -> %s)",
+            len(outside), root, relative_text(Path(outside[0]), root),
+            os.path.realpath(outside[0]),
+        )
 
 
 # opening

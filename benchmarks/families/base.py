@@ -233,6 +233,13 @@ class TaskFamily(ABC, Generic[ParamsT]):
         return None
 
     @classmethod
+    def weight_files(cls, params: Any) -> list[Path]:
+        """Model files a run loads from a default place no path parameter names (the I3D
+        of FVD): fingerprinted into the config hash beside the tokenizer's weights and
+        every path parameter's files (``benchmarks/runner/weights.py``)."""
+        return []
+
+    @classmethod
     def run_name_suffix(cls, params: Any) -> str:
         """Appended to the default run name (a generation task adds its generator)."""
         return ""
@@ -255,6 +262,18 @@ class TaskFamily(ABC, Generic[ParamsT]):
     def finalize(self, records: list[StoredRecord], info: DatasetInfo) -> Evaluation:
         """The dataset-level evaluation over every stored record of the run."""
         return mean_evaluation(records, [m.name for m in self.metrics], self.unavailable())
+
+    def bootstrap_statistics(self, records: list[StoredRecord], info: DatasetInfo) -> Any:
+        """What ``compare`` caches once to score a bootstrap draw cheaply, or ``None`` (the
+        default): ``compare`` then re-runs :meth:`finalize` on every draw. A family that
+        returns something implements :meth:`evaluate_statistics`, equal to ``finalize``."""
+        return None
+
+    def evaluate_statistics(self, statistics: Any, order: np.ndarray) -> dict[str, float | None]:
+        """The metrics of :meth:`finalize` on ``[records[i] for i in order]`` (``records``
+        as given to :meth:`bootstrap_statistics`; a record drawn k times enters k times,
+        in the order ``finalize`` would see it), from ``statistics``."""
+        raise NotImplementedError(f"family {self.name!r} declares no bootstrap statistics")
 
     def close(self) -> None:
         """Finish background work (pictures being written ...); called once per run."""

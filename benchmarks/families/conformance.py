@@ -60,4 +60,10 @@ def family_problems(family: type) -> list[str]:
                         f"got {family.needs_annotation!r}")
     if issubclass(family, ScoreMode) and not isinstance(family.score_inputs, ScoreInputs):
         problems.append("score_inputs: a ScoreInputs")
+    cheap = family.bootstrap_statistics is not TaskFamily.bootstrap_statistics
+    if cheap != (family.evaluate_statistics is not TaskFamily.evaluate_statistics):
+        problems.append("bootstrap_statistics and evaluate_statistics: implement both "
+                        "(compare scores a draw with the second from the first) or neither")
+    if cheap and family.finalize is TaskFamily.finalize:
+        problems.append("bootstrap_statistics: only for a family with its own finalize")
     return problems

@@ -39,6 +39,11 @@ def candidate_paths(path: str | None = None) -> list[Path]:
     return out
 
 
+def found_file(path: str | None = None) -> Path | None:
+    """The TorchScript file a run would load (the first candidate that exists)."""
+    return next((p for p in candidate_paths(path) if p.is_file()), None)
+
+
 def missing_reason(path: str | None = None) -> str | None:
     """Why the I3D cannot be loaded (``None`` if a file exists)."""
     places = candidate_paths(path)

@@ -14,8 +14,13 @@ what differs. Differences are ``B - A``.
   that re-runs the family's ``finalize(records, info)`` on the same resampled records of
   both runs. A sample drawn k times enters as k records under distinct aliases
   (``<id>#<j>``); the family is set up once on the dataset with those aliases listed, so
-  its per-sample state (labels, ground truth) resolves them. The sign and Wilcoxon tests
-  use the per-sample values where records carry the metric, else they are n/a.
+  its per-sample state (labels, ground truth) resolves them. A family that declares
+  ``bootstrap_statistics`` (localization: each video's detections matched once) scores a
+  draw from those cached statistics instead, with the same numbers, in milliseconds rather
+  than the seconds of a full ``finalize``. The sign and Wilcoxon tests use the per-sample
+  values where records carry the metric, else they are n/a.
+
+With fewer than ``FEW_SAMPLES`` paired samples the output says the interval is unreliable.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import numpy as np
 from benchmarks.config import ConfigError
 from benchmarks.families.base import StoredRecord, TaskFamily
 from benchmarks.io.jsonfile import dumps
+from benchmarks.io.output import output_folder
 from benchmarks.reporting.numbers import format_number
 from benchmarks.runner.guard import flatten_config
 from benchmarks.store import RunSummary, SummaryError
@@ -39,7 +45,10 @@ from benchmarks.store import RunSummary, SummaryError
 # keys of the hashed configuration that name the tokenizer (expected to differ) or a path
 NOT_PROTOCOL = ("tokenizer", "tokenizer_args", "data_root")
 
-Finalize = Callable[[list[StoredRecord]], dict[str, float | None]]
+# a run's dataset-level metrics on one bootstrap draw (a row of sample indices, with repeats)
+Resample = Callable[[np.ndarray], dict[str, float | None]]
+# below this many paired samples a bootstrap interval is not to be trusted
+FEW_SAMPLES = 10
 
 
 @dataclass
@@ -52,7 +61,8 @@ class Run:
 
     @property
     def name(self) -> str:
-        return self.summary.run_name or self.path.name
+        """The run folder's name (as ``tables`` names rows: a copied folder is its own)."""
+        return self.path.resolve().name
 
 
 @dataclass
@@ -140,24 +150,31 @@ def draws(n: int, resamples: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
 
 
-def aliased(records: list[StoredRecord], picks: np.ndarray) -> list[StoredRecord]:
-    """The picked records, the j-th repeat of a sample renamed ``<id>#<j>`` (j >= 1)."""
+def alias_order(ids: list[str], picks: np.ndarray) -> list[tuple[str, int]]:
+    """``(name, index)`` of each pick in the order ``finalize`` sees them: sorted by name,
+    the j-th repeat of a sample named ``<id>#<j>`` (j >= 1)."""
     seen: dict[int, int] = {}
-    out = []
+    named = []
     for i in picks.tolist():
         j = seen.get(i, 0)
         seen[i] = j + 1
-        r = records[i]
-        out.append(r if j == 0 else dataclasses.replace(r, sample_id=f"{r.sample_id}#{j}"))
-    return sorted(out, key=lambda r: r.sample_id)
+        named.append((ids[i] if j == 0 else f"{ids[i]}#{j}", i))
+    return sorted(named)
+
+
+def aliased(records: list[StoredRecord], picks: np.ndarray) -> list[StoredRecord]:
+    """The picked records, sorted, the j-th repeat of a sample renamed ``<id>#<j>``."""
+    named = alias_order([r.sample_id for r in records], picks)
+    return [records[i] if name == records[i].sample_id
+            else dataclasses.replace(records[i], sample_id=name) for name, i in named]
 
 
 def compare_metric(
     a: Run, b: Run, metric: str, *, resamples: int, seed: int,
-    finalize_a: Finalize | None = None, finalize_b: Finalize | None = None,
+    finalize_a: Resample | None = None, finalize_b: Resample | None = None,
 ) -> MetricComparison:
-    """Compare ``metric`` of ``b`` against ``a`` (``finalize_*``: the families' finalize,
-    needed for dataset-level metrics)."""
+    """Compare ``metric`` of ``b`` against ``a`` (``finalize_*``: each run's metrics on a
+    draw, :func:`family_resample`, needed for dataset-level metrics)."""
     ids = sorted(a.records)
     va, vb = _per_sample_values(a, ids, metric), _per_sample_values(b, ids, metric)
     point_a, point_b = a.summary.metrics.get(metric), b.summary.metrics.get(metric)
@@ -174,14 +191,13 @@ def compare_metric(
         return MetricComparison(metric, point_a, point_b, float(diff.mean()),
                                 _percentile_ci(boot), len(ids), "per-sample", sign, wilcoxon,
                                 diff, resamples)
-    recs_a = [a.records[i] for i in ids]
-    recs_b = [b.records[i] for i in ids]
     boot = []
     from tqdm import tqdm
 
-    for row in tqdm(picks, desc=f"bootstrap {metric}", unit="draw", leave=False):
-        ma = finalize_a(aliased(recs_a, row)).get(metric)
-        mb = finalize_b(aliased(recs_b, row)).get(metric)
+    # the bar's [elapsed<remaining] is the ETA of a long compare
+    for row in tqdm(picks, desc=f"bootstrap {metric}", unit="draw", mininterval=1.0):
+        ma = finalize_a(row).get(metric)
+        mb = finalize_b(row).get(metric)
         boot.append(math.nan if ma is None or mb is None else mb - ma)
     boot_arr = np.array(boot, dtype=float)
     delta = None if point_a is None or point_b is None else float(point_b) - float(point_a)
@@ -209,9 +225,11 @@ class _AliasedDataset:
         return getattr(self._dataset, name)
 
 
-def family_finalize(run: Run, copies: int, *, include_paths: list[str]) -> Finalize | None:
-    """The run's family's ``finalize`` (``None`` when it is the default mean), set up as the
-    run was, on the run's dataset with ``copies`` aliases per sample."""
+def family_resample(run: Run, copies: int, *, include_paths: list[str]) -> Resample | None:
+    """The run's metrics on a bootstrap draw (``None`` when its family's ``finalize`` is the
+    default mean): the family set up as the run was, on the run's dataset with ``copies``
+    aliases per sample. From the statistics the family caches once where it declares them
+    (``bootstrap_statistics``), else its ``finalize`` on the draw's aliased records."""
     from benchmarks.config import TaskConfig
     from benchmarks.families import TASK_FAMILIES
     from benchmarks.runner.plan import build_family, create_checked_tokenizer, open_dataset
@@ -229,11 +247,13 @@ def family_finalize(run: Run, copies: int, *, include_paths: list[str]) -> Final
     dataset, info = open_dataset(config, Path(str(s.data_root)))
     family = build_family(family_cls, config, params, tokenizer, device=torch.device("cpu"))
     family.setup(_AliasedDataset(dataset, copies), info)  # run_dir None: finalize writes nothing
-
-    def finalize(records: list[StoredRecord]) -> dict[str, float | None]:
-        return family.finalize(records, info).metrics
-
-    return finalize
+    ids = sorted(run.records)
+    records = [run.records[i] for i in ids]
+    statistics = family.bootstrap_statistics(records, info)
+    if statistics is not None:
+        return lambda row: family.evaluate_statistics(
+            statistics, np.array([i for _, i in alias_order(ids, row)], dtype=np.int64))
+    return lambda row: family.finalize(aliased(records, row), info).metrics
 
 
 # output -----------------------------------------------------------------------------------
@@ -251,6 +271,11 @@ def render(a: Run, b: Run, results: list[MetricComparison]) -> str:
         lines.append(f"| {r.metric} | {a_text} | {b_text} | {format_number(r.mean_difference)} "
                      f"| {ci} | {r.method} ({r.resamples_used} draws) | "
                      f"{format_number(r.sign_test_p)} | {format_number(r.wilcoxon_p)} |")
+    n = results[0].n if results else 0
+    if n < FEW_SAMPLES:
+        lines += ["", f"Only {n} paired samples (fewer than {FEW_SAMPLES}): the bootstrap "
+                  "interval is unreliable (it cannot be wider than the few values drawn; "
+                  "the sign test may disagree with it). Compare on more samples."]
     if a.summary.demo_data or b.summary.demo_data:
         lines += ["", "DEMO DATA — not the real benchmark."]
     return "\n".join(lines)
@@ -301,12 +326,12 @@ def run_compare(
     dataset_level = any(_per_sample_values(a, ids, m) is None for m in names)
     fa = fb = None
     if dataset_level:
-        fa = family_finalize(a, int(copies), include_paths=include_paths or [])
-        fb = family_finalize(b, int(copies), include_paths=include_paths or []) if fa else None
+        fa = family_resample(a, int(copies), include_paths=include_paths or [])
+        fb = family_resample(b, int(copies), include_paths=include_paths or []) if fa else None
     results = [compare_metric(a, b, m, resamples=resamples, seed=seed, finalize_a=fa,
                               finalize_b=fb) for m in names]
     out = out or Path("results/compare") / a.summary.task / f"{a.name}_vs_{b.name}"
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out, option="--out")
     text = render(a, b, results)
     (out / "compare.md").write_text(text + "\n")
     plot(out / "compare.png", results)

@@ -22,6 +22,7 @@ from typing import Any
 
 from benchmarks.config import ConfigError
 from benchmarks.io.jsonfile import dumps
+from benchmarks.io.output import output_folder
 from benchmarks.metrics.bd_rate import bd_psnr, bd_rate
 from benchmarks.reporting.numbers import format_number
 from benchmarks.runner.sweep import curve_name
@@ -183,7 +184,7 @@ def write_rd(
     rows = bd_rows(curves, anchor)
     demo = any(s.demo_data for s in _summaries(runs, task))
     out = out or (runs / task / "rd" if (runs / task).is_dir() else runs / "rd")
-    out.mkdir(parents=True, exist_ok=True)
+    output_folder(out, option="--out")
     tag = "  [DEMO DATA — not the real benchmark]" if demo else ""
 
     header = ["curve", "run", "rate_metric", *TABLE_METRICS]

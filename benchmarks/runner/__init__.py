@@ -20,6 +20,7 @@ import logging
 
 from benchmarks import distributed
 from benchmarks.config import ConfigError
+from benchmarks.datasets.media import warn_links_outside
 from benchmarks.runner.aggregate import aggregate
 from benchmarks.runner.execute import MIN_SAMPLES_FOR_WORKERS, Executor, make_shard
 from benchmarks.runner.guard import check_same_config, write_run_config
@@ -107,6 +108,8 @@ def _run_locked(task: ResolvedTask, ctx: RunContext) -> RunResult:
             ctx.data_root,
             task.config.dataset,
         )
+    if info.is_main:  # the data root's symlink policy: followed, said once
+        warn_links_outside(task.dataset.refs(), ctx.data_root, log)
     shard = make_shard(task, ctx)
     family.sample_ids = frozenset(r.sample_id for r in shard.refs)
     if info.is_main:

@@ -129,6 +129,7 @@ def _summary(
         n_missing=len(absent),
         n_pending=len(pending),
         n_listed=len(listed),
+        limit=ctx.opts.limit,
         evaluated_ids=EvaluatedIds(file=EVALUATED_IDS, sha256=ids_hash, count=len(scored)),
         files=files,
         aggregation=family.aggregation,

@@ -3,7 +3,8 @@
 ``<run>/config.json`` records the hashed configuration when a run starts. Resuming into a
 folder whose records or summary carry another config hash would silently replace that
 run's summary, so it is refused, naming what differs and the two ways out
-(``--run-name`` to keep both, ``--no-resume`` to replace it).
+(``--run-name`` to keep both, ``--no-resume`` to replace it). A run whose weights changed
+on disk (the fingerprints in ``config["weights"]``) is refused naming the changed file.
 """
 
 from __future__ import annotations
@@ -34,6 +35,23 @@ def flatten_config(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: value}
 
 
+WEIGHTS = "weights:"  # flattened key prefix of a fingerprinted file (plan.py "weights")
+
+
+def _weights_flat(config: dict[str, Any]) -> dict[str, Any]:
+    """``flatten_config`` with each weight file one key (its path holds dots)."""
+    files = config.get("weights") or {}
+    rest = {k: v for k, v in config.items() if k != "weights"}
+    return {**flatten_config(rest), **{f"{WEIGHTS}{f}": v for f, v in files.items()}}
+
+
+def _short(fingerprint: str | None) -> str:
+    if fingerprint is None:
+        return "not recorded"
+    size, _, digest = fingerprint.partition(":")
+    return f"{size}:{digest[:12]}"
+
+
 def _recorded(run_dir: Path) -> tuple[str | None, dict[str, Any] | None]:
     """The config hash (and payload, if known) of what the folder already holds."""
     for name in (RUN_CONFIG, SUMMARY):
@@ -55,8 +73,22 @@ def check_same_config(task: ResolvedTask, run_dir: Path) -> None:
         return
     what = "another configuration"
     if old_config is not None:
-        old, new = flatten_config(old_config), flatten_config(task.hash_payload)
+        old, new = _weights_flat(old_config), _weights_flat(task.hash_payload)
         changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+        if changed and all(k.startswith(WEIGHTS) for k in changed):
+            if "weights" not in old_config:
+                raise ConfigError(
+                    f"{run_dir} was recorded before runs fingerprinted their weights, so "
+                    "they cannot be checked: keep both with --run-name NAME, or replace it "
+                    "with --no-resume"
+                )
+            file = changed[0].removeprefix(WEIGHTS)
+            more = f" and {len(changed) - 1} more file(s)" if len(changed) > 1 else ""
+            raise ConfigError(
+                f"{run_dir} was scored with other weights: {file}{more} changed since "
+                f"(size:sha256 {_short(old.get(changed[0]))} -> {_short(new.get(changed[0]))})"
+                ": keep both with --run-name NAME, or replace it with --no-resume"
+            )
         if changed:
             shown = ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in changed[:3])
             more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""

@@ -29,16 +29,19 @@ from benchmarks.datasets import DATASETS
 from benchmarks.datasets.base import Dataset, DatasetError, DatasetInfo
 from benchmarks.families import TASK_FAMILIES
 from benchmarks.families.base import TaskFamily
+from benchmarks.io.output import output_folder
 from benchmarks.runner.options import DEFAULT_OUTPUT, RunOptions
+from benchmarks.runner.weights import hashed_form, weights_fingerprint
 from benchmarks.tokenizers import TOKENIZERS
 from benchmarks.tokenizers.base import VideoTokenizer
 
 # Bumped when the stored record layout changes: old records then never count as done.
 RECORD_FORMAT = 2
 # Keys that change no score: speed settings and descriptions stay out of the hash.
+# (data_root: the payload's own "data_root" holds the root used, from the file or the flag.)
 UNHASHED_TASK_KEYS = (
     "batch_size", "num_workers", "description", "paper_table", "paper_columns",
-    "paper_header_rows", "demo_overrides",
+    "paper_header_rows", "demo_overrides", "data_root",
 )
 _RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=@-]*")
 
@@ -93,18 +96,26 @@ def check_annotation(config: TaskConfig, family_cls: type[TaskFamily]) -> None:
 
 
 def resolve_data_root(config: TaskConfig, data_root: str | Path | None) -> tuple[Path, bool]:
-    """``(root, is_demo)``: the user's folder, or the task's demo set built on first use."""
+    """``(root, is_demo)``: the user's folder (``--data-root``, else the task file's
+    ``data_root``), or the task's demo set built on first use."""
     if data_root is not None:
         root = Path(data_root).expanduser().resolve()
         if not root.is_dir():
             raise ConfigError(f"--data-root {root}: no such folder")
+        return root, False
+    if config.data_root is not None:
+        root = Path(config.data_root).resolve()
+        if not root.is_dir():
+            raise ConfigError(f"{config.source}: data_root {root}: no such folder (a "
+                              "relative path is relative to the task file's folder)")
         return root, False
     from benchmarks.datasets.demo import DEMO_DATASETS, demo_root
 
     if config.dataset not in DEMO_DATASETS:
         raise ConfigError(
             f"task {config.task!r} has no bundled demo set: pass --data-root pointing at "
-            f"the {config.dataset} data in its official layout"
+            f"the {config.dataset} data in its official layout (or name it in the task "
+            f"file: data_root: DIR)"
         )
     return demo_root(config.dataset), True
 
@@ -220,21 +231,27 @@ def plan_run(opts: RunOptions) -> RunPlan:
             f"--run-name {opts.run_name!r}: use letters, digits and . _ + = @ - only "
             "(it names a folder)"
         )
+    # before anything loads: a file, a path under a file or a read-only disk is one line
+    output = output_folder(opts.output or DEFAULT_OUTPUT, option="--output",
+                           create=False)  # the run's lock makes it
     info_dist, device = distributed.setup(opts.device)
     overrides = dict(opts.task_args)
     if opts.batch_size is not None:
         overrides["batch_size"] = opts.batch_size
     if opts.num_workers is not None:
         overrides["num_workers"] = opts.num_workers
-    is_demo = opts.data_root is None
+    # no --data-root: the demo set's overrides apply unless the task names its data_root
     config, params, family_cls = resolve_task(
-        opts.task, include_paths=opts.include_paths, overrides=overrides, demo=is_demo
+        opts.task, include_paths=opts.include_paths, overrides=overrides,
+        demo=opts.data_root is None,
     )
     check_annotation(config, family_cls)
     data_root, is_demo = resolve_data_root(config, opts.data_root)
     torch.manual_seed(opts.seed)
     tokenizer = _create_tokenizer(opts, device)
-    name = tokenizer.spec.name
+    # the registered name, not spec.name: it is what `compare` and sweeps look up again
+    # (a plug-in's spec.name may differ; the summary's tokenizer_spec keeps that one)
+    name = opts.tokenizer if isinstance(opts.tokenizer, str) else tokenizer.spec.name
     problem = family_cls.check_tokenizer(tokenizer, params)
     if problem:
         raise ConfigError(f"task {config.task!r}: {problem}")
@@ -247,7 +264,6 @@ def plan_run(opts: RunOptions) -> RunPlan:
     run_name = opts.run_name or (
         default_run_name(name, opts.tokenizer_args) + family_cls.run_name_suffix(params)
     )
-    output = Path(opts.output).expanduser() if opts.output else DEFAULT_OUTPUT
     task_dict = config.to_dict()
     for key in UNHASHED_TASK_KEYS:
         task_dict.pop(key)
@@ -265,10 +281,13 @@ def plan_run(opts: RunOptions) -> RunPlan:
         "num_frames": num_frames,
         "seed": opts.seed,
     }
+    weights = weights_fingerprint(tokenizer, opts.tokenizer_args, params, family_cls)
+    if weights:  # what was loaded, not only what was asked: weights overwritten in place
+        hash_payload["weights"] = weights
     task = ResolvedTask(
         config=config, params=params, family_cls=family_cls, tokenizer=tokenizer,
         tokenizer_name=name, num_frames=num_frames, dataset=dataset, info=info,
-        hash_payload=hash_payload, config_hash=config_hash(hash_payload),
+        hash_payload=hash_payload, config_hash=config_hash(hashed_form(hash_payload)),
     )
     context = RunContext(
         opts=opts, dist=info_dist, device=device, data_root=data_root, is_demo=is_demo,

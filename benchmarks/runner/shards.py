@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from benchmarks.config import ConfigError
 from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, read_json
+from benchmarks.io.output import output_folder
 from benchmarks.store import ResultStore, write_json_atomic
 
 if TYPE_CHECKING:
@@ -131,6 +132,7 @@ def merge(run_dir: Path, *, device: str | None = None, progress: bool = True) ->
 
     run_dir = Path(run_dir).expanduser().resolve()
     shards = finished_shards(run_dir)
+    output_folder(run_dir, option="merge")  # the merged records and summary go here
     first = shards[0][1]
     opts = RunOptions(**{**first.options, "device": device, "progress": progress})
     task, ctx = plan_run(opts)

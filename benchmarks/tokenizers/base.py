@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import torch
@@ -337,6 +338,26 @@ class VideoTokenizer(torch.nn.Module):
         if level is not None:
             return embeddings[0]
         return F.normalize(torch.stack(embeddings).mean(0), dim=-1)
+
+    def weight_files(self) -> list[Path]:
+        """The files (or folders: every file below) whose content the numbers depend on:
+        their fingerprints join the run's config hash, so weights overwritten in place are
+        never resumed as the old run. Default: ``spec.weights`` when it names an existing
+        path (every bundled adapter records its checkpoint folder there): of a safetensors
+        checkpoint folder its ``config.json`` and ``*.safetensors*`` files (notes beside
+        them are not weights), of anything else every file; override it when the weights
+        come from elsewhere."""
+        if not self.spec.weights.strip():
+            return []
+        where = Path(self.spec.weights).expanduser()
+        if not where.exists():
+            return []
+        if where.is_dir() and (where / "config.json").is_file():
+            loaded = [p for p in sorted(where.iterdir()) if p.is_file() and (
+                p.name == "config.json" or ".safetensors" in p.name)]
+            if len(loaded) > 1:
+                return loaded
+        return [where]
 
     def _require(self, capability: Capability) -> None:
         if capability not in self.spec.capabilities:

@@ -51,7 +51,14 @@ from benchmarks.datasets.kinetics.annotations import (
     clip_stem,
     read_kinetics_csv,
 )
-from benchmarks.datasets.media import TrimmedClips, locate, looked_for, video_not_found
+from benchmarks.datasets.media import (
+    TrimmedClips,
+    is_dir_entry,
+    is_file_entry,
+    locate,
+    looked_for,
+    video_not_found,
+)
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import Backend
 
@@ -106,13 +113,13 @@ class _VideoFiles:
     def _list(self, subfolder: str) -> frozenset[str]:
         if subfolder not in self._files:
             with os.scandir(self.folder / subfolder) as entries:
-                self._files[subfolder] = frozenset(e.name for e in entries if e.is_file())
+                self._files[subfolder] = frozenset(e.name for e in entries if is_file_entry(e))
         return self._files[subfolder]
 
     def subfolders(self) -> frozenset[str]:
         if self._subfolders is None:
             with os.scandir(self.folder) as entries:
-                self._subfolders = frozenset(e.name for e in entries if e.is_dir())
+                self._subfolders = frozenset(e.name for e in entries if is_dir_entry(e))
         return self._subfolders
 
     def folders_for(self, row: KineticsRow) -> list[str]:

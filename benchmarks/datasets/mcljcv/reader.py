@@ -79,12 +79,12 @@ class MclJcvDataset(IndexedDataset):
         self._parsed: Index | None = None
 
     def _parse(self) -> Index:
-        """The sequences (``refs``, by file name) and the ``.yuv`` files that are not one
-        (``malformed``); nothing is ``missing``: the sequences are the files found in the
-        root (there is no index)."""
+        """The sequences (``refs``, by file name), the ``.yuv`` files that are not one
+        (``malformed``) and the names that lead nowhere (``missing``: a dangling symlink or
+        a symlink loop); there is no index, the sequences are the files in the root."""
         if self._parsed is not None:
             return self._parsed
-        refs, bad, seen = [], [], {}
+        refs, bad, missing, seen = [], [], [], {}
         for path in sorted(self.root.glob("*.yuv")):
             parsed = parse_name(path.name)
             if parsed is None:
@@ -108,7 +108,11 @@ class MclJcvDataset(IndexedDataset):
                     )
                 )
                 continue
-            size = path.stat().st_size
+            try:
+                size = path.stat().st_size
+            except OSError:  # a dangling symlink or a loop: absent, as in every reader
+                missing.append(SampleError(parsed.sample_id, path, "file not found"))
+                continue
             if size % frame_bytes(parsed.width, parsed.height):
                 bad.append(
                     SampleError(
@@ -127,7 +131,7 @@ class MclJcvDataset(IndexedDataset):
                     extra={"width": parsed.width, "height": parsed.height, "fps": parsed.fps},
                 )
             )
-        self._parsed = Index(refs, bad, [])
+        self._parsed = Index(refs, bad, missing)
         return self._parsed
 
     def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
@@ -150,7 +154,7 @@ class MclJcvDataset(IndexedDataset):
 
     def info(self) -> DatasetInfo:
         parsed = self._parse()
-        if not parsed.refs and not parsed.malformed:
+        if not parsed.refs and not parsed.malformed and not parsed.missing:
             raise DatasetError(
                 self.root, "no videoSRC<NN>_<W>x<H>_<fps>.yuv file (is this the MCL-JCV folder?)"
             )

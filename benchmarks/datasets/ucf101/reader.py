@@ -64,7 +64,7 @@ from benchmarks.datasets.annotation import ClassLabel
 from benchmarks.datasets.base import DatasetError, DatasetInfo, SampleError, SampleRef
 from benchmarks.datasets.demo import DemoSet, demo_version
 from benchmarks.datasets.index import IndexedDataset
-from benchmarks.datasets.media import TrimmedClips
+from benchmarks.datasets.media import TrimmedClips, is_dir_entry
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import Backend
 
@@ -160,7 +160,7 @@ class _Names:
     @classmethod
     def of(cls, folder: Path, *, dirs: bool) -> _Names:
         try:
-            names = sorted(e.name for e in os.scandir(folder) if e.is_dir() == dirs)
+            names = sorted(e.name for e in os.scandir(folder) if is_dir_entry(e) == dirs)
         except OSError:  # not a folder, unreadable: nothing found there
             names = []
         folded: dict[str, str] = {}

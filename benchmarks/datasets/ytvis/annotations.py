@@ -2,22 +2,28 @@
 layout; see :mod:`benchmarks.datasets.ytvis.reader` for it and the splits), and the seeded
 held-out draw that ``run`` and ``score`` share.
 
-Every mask becomes compressed RLE with a ``str`` counts (pycocotools), so evaluation never
-decodes one; a malformed entry raises :class:`AnnotationError` naming it.
+Every mask is checked (:mod:`benchmarks.datasets.ytvis.mask_check`: pycocotools crashes,
+hangs or scores on a damaged one) and becomes compressed RLE with a ``str`` counts
+(pycocotools), so evaluation never decodes one; a malformed entry raises
+:class:`AnnotationError` naming it.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from benchmarks.datasets.ytvis.mask_check import MaskError, check_frame_size, check_masks, show
 from benchmarks.io.jsonfile import JsonFileError, read_json
 
 __all__ = ["AnnotationError", "VisAnnotations", "VisVideo", "holdout_subset",
-           "normalise_segmentation", "parse_annotations", "read_annotation_file"]
+           "normalise_segmentation", "normalise_segmentations", "parse_annotations",
+           "read_annotation_file"]
 
 
 class AnnotationError(ValueError):
@@ -68,8 +74,13 @@ def holdout_subset(video_ids: list[int], count: int | None, seed: int) -> list[i
 
 def _int(value: Any, entry: str, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise AnnotationError(entry, f"{key!r} must be an integer, got {value!r}")
+        raise AnnotationError(entry, f"{key!r} must be an integer, got {show(value)}")
     return value
+
+
+def _is_area(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and 0 <= value < math.inf)
 
 
 def normalise_segmentation(seg: Any, height: int, width: int, entry: str) -> dict | None:
@@ -79,44 +90,40 @@ def normalise_segmentation(seg: Any, height: int, width: int, entry: str) -> dic
     (a list of coordinate lists) and ``None``.
 
     Raises:
-        AnnotationError: anything else, or an RLE whose size is not ``[height, width]``.
+        AnnotationError: anything else, or a mask that is not exactly one
+            ``height × width`` frame (:mod:`~benchmarks.datasets.ytvis.mask_check` says how).
     """
+    return normalise_segmentations([seg], height, width, lambda f: entry)[0]
+
+
+def normalise_segmentations(segs: list, height: int, width: int,
+                            entry: Callable[[int], str]) -> list[dict | None]:
+    """:func:`normalise_segmentation` of every frame of a track, all checked first by
+    :func:`~benchmarks.datasets.ytvis.mask_check.check_masks` (before pycocotools reads
+    one); ``entry(f)`` names frame ``f`` in an error."""
     from pycocotools import mask as mask_utils
 
-    if seg is None:
-        return None
-    if isinstance(seg, dict):
-        size, counts = seg.get("size"), seg.get("counts")
-        if size != [height, width] and tuple(size or ()) != (height, width):
-            raise AnnotationError(entry, f"RLE size {size!r} is not the video's "
-                                         f"[{height}, {width}]")
-        if isinstance(counts, list):
-            if not all(isinstance(c, int) and c >= 0 for c in counts) or sum(counts) != \
-                    height * width:
-                raise AnnotationError(entry, f"uncompressed RLE counts must be non-negative "
-                                             f"integers summing to {height}*{width}")
+    try:
+        check_masks(segs, height, width)
+    except MaskError as error:
+        raise AnnotationError(entry(error.frame), error.reason) from None
+    out: list[dict | None] = []
+    for seg in segs:
+        if seg is None:
+            out.append(None)
+            continue
+        counts = seg["counts"] if isinstance(seg, dict) else None
+        if isinstance(counts, str | bytes):
+            rle = {"size": [height, width], "counts": counts}
+        elif isinstance(counts, list):
             rle = mask_utils.frPyObjects({"size": [height, width], "counts": counts},
                                          height, width)
-        elif isinstance(counts, str | bytes):
-            rle = {"size": [height, width], "counts": counts}
-            try:  # a corrupt string is caught here, not deep in the evaluator
-                mask_utils.area(rle)
-            except Exception as error:
-                raise AnnotationError(entry, f"RLE counts cannot be decoded: {error}") from None
-        else:
-            raise AnnotationError(entry, "RLE 'counts' must be a string or a list of ints")
-    elif isinstance(seg, list) and seg and all(isinstance(p, list) for p in seg):
-        if not all(len(p) >= 6 and len(p) % 2 == 0 and all(
-                isinstance(v, int | float) and not isinstance(v, bool) for v in p)
-                for p in seg):
-            raise AnnotationError(entry, "a polygon needs an even number (>= 6) of coordinates")
-        rle = mask_utils.merge(mask_utils.frPyObjects(seg, height, width))
-    else:
-        raise AnnotationError(entry, f"segmentation must be RLE, polygons or null, got "
-                                     f"{type(seg).__name__}")
-    counts = rle["counts"]
-    return {"size": [height, width],
-            "counts": counts.decode("ascii") if isinstance(counts, bytes) else counts}
+        else:  # polygons
+            rle = mask_utils.merge(mask_utils.frPyObjects(seg, height, width))
+        counts = rle["counts"]
+        out.append({"size": [height, width],
+                    "counts": counts.decode("ascii") if isinstance(counts, bytes) else counts})
+    return out
 
 
 def parse_annotations(data: Any, *, with_tracks: bool = True) -> VisAnnotations:
@@ -144,7 +151,11 @@ def parse_annotations(data: Any, *, with_tracks: bool = True) -> VisAnnotations:
                                                                        "width")
         length = v.get("length", len(names))
         if length != len(names):
-            raise AnnotationError(entry, f"'length' {length!r} != {len(names)} file_names")
+            raise AnnotationError(entry, f"'length' {show(length)} != {len(names)} file_names")
+        try:
+            check_frame_size(height, width)
+        except MaskError as error:
+            raise AnnotationError(entry, str(error)) from None
         if vid in videos:
             raise AnnotationError(entry, f"duplicate video id {vid}")
         videos[vid] = VisVideo(vid, tuple(names), height, width)
@@ -183,13 +194,20 @@ def parse_annotations(data: Any, *, with_tracks: bool = True) -> VisAnnotations:
         areas = a.get("areas")
         if areas is not None and (not isinstance(areas, list) or len(areas) != len(segs)):
             raise AnnotationError(entry, "'areas' must list one area (or null) per frame")
+        if areas is not None and not all(x is None or _is_area(x) for x in areas):
+            bad = next(x for x in areas if not (x is None or _is_area(x)))
+            raise AnnotationError(entry, f"an area must be a finite number >= 0 or null, got "
+                                         f"{show(bad)}")
+        iscrowd = a.get("iscrowd", 0)
+        if iscrowd not in (0, 1):  # false/true and 0.0/1.0 too
+            raise AnnotationError(entry, f"'iscrowd' must be 0 or 1, got {show(iscrowd)}")
         tracks[vid].append({
             "id": a.get("id", n + 1),
             "category_id": cat,
-            "iscrowd": bool(a.get("iscrowd", 0)),
-            "segmentations": [normalise_segmentation(s, video.height, video.width,
-                                                     f"{entry}.segmentations[{f}]")
-                              for f, s in enumerate(segs)],
+            "iscrowd": bool(iscrowd),
+            "segmentations": normalise_segmentations(
+                segs, video.height, video.width,
+                lambda f, entry=entry: f"{entry}.segmentations[{f}]"),
             "areas": areas,
         })
     return VisAnnotations(videos, categories, tracks)

@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from benchmarks.datasets.base import DatasetInfo, Sample
+from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
 from benchmarks.families.base import (  # generation's list is alike in shape: no fold
     Evaluation,
     MetricInfo,
@@ -154,6 +154,20 @@ class CompressionFamily(TaskFamily[CompressionParams]):
                 f"[{tokenizer.knob.low:g}, {tokenizer.knob.high:g}]"
             )
         return None
+
+    def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
+        """Refuse, in one line, a reader of decoded clips: the family codes raw sequences
+        whose size and rate the reader names (``ref.extra``: width, height, fps)."""
+        from benchmarks.config import ConfigError
+
+        refs = dataset.refs()
+        if refs and not {"width", "height", "fps"} <= refs[0].extra.keys():
+            raise ConfigError(
+                f"{self.config.source}: family 'compression' codes raw yuv420p sequences "
+                f"(dataset 'mcl-jcv'); dataset {info.name!r} gives decoded clips: score "
+                f"them with family 'reconstruction', or convert them to .yuv files named "
+                f"videoSRC<NN>_<W>x<H>_<fps>.yuv"
+            )
 
     def unavailable(self) -> dict[str, str]:
         out: dict[str, str] = {}

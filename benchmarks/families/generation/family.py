@@ -154,6 +154,14 @@ class GenerationFamily(TaskFamily[GenerationParams]):
         args = params.generator_args or {}
         return f"+{params.generator}" + (f"-{config_hash(args)[:8]}" if args else "")
 
+    @classmethod
+    def weight_files(cls, params: Any) -> list[Path]:
+        from benchmarks.features.i3d import found_file
+
+        p = params or GenerationParams()
+        found = found_file(p.i3d_path) if p.features == "i3d" else None
+        return [found] if found is not None else []
+
     def unavailable(self) -> dict[str, str]:
         out = {}
         if self.extractor is None:

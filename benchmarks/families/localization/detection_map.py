@@ -209,11 +209,6 @@ def average_precision_detection(
 ) -> np.ndarray:
     """AP of one class at each tIoU threshold (the toolkit's algorithm, module docstring).
 
-    Matching is independent between videos (a prediction only meets ground truth of its
-    own video), so the greedy, rank-ordered matching runs as one numpy step per rank
-    *within a video*: step ``k`` matches the ``k``-th best prediction of every video at
-    once, over every threshold.
-
     Args:
         ground_truth: the class's ground truth; must not be empty.
         predictions: the class's predictions (may be empty: AP 0).
@@ -228,12 +223,38 @@ def average_precision_detection(
     n_gt = len(ground_truth.videos)
     if n_gt == 0:
         raise ValueError("AP is undefined for a class without ground truth")
-    n_pred = len(predictions.scores)
-    if n_pred == 0:
+    if len(predictions.scores) == 0:
         return np.zeros(len(thr))
+    order = ranking(predictions.scores)
+    tp = true_positives(ground_truth, predictions, thr)[:, order]
+    dropped = None if on_ambiguous is None else np.asarray(on_ambiguous, dtype=bool)[order]
+    return ranked_average_precision(tp, n_gt, dropped=dropped)
 
-    # rank the predictions, best first; equal scores keep input order
-    order = np.argsort(-np.asarray(predictions.scores, dtype=np.float64), kind="stable")
+
+def ranking(scores: np.ndarray) -> np.ndarray:
+    """Indices of the predictions, best first; equal scores keep input order."""
+    return np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
+
+
+def true_positives(
+    ground_truth: ClassGroundTruth, predictions: ClassPredictions, thresholds: np.ndarray
+) -> np.ndarray:
+    """``(t, m)`` bool, in the predictions' input order: prediction ``i`` is a true positive
+    at threshold ``t`` (step 2 of the module docstring).
+
+    Matching is independent between videos (a prediction only meets ground truth of its
+    own video, in the order of the ranking restricted to that video), so a prediction's
+    flags depend on its own video only, and the greedy, rank-ordered matching runs as one
+    numpy step per rank *within a video*: step ``k`` matches the ``k``-th best prediction
+    of every video at once, over every threshold.
+    """
+    thr = np.asarray(thresholds, dtype=np.float64)
+    n_gt, n_pred = len(ground_truth.videos), len(predictions.scores)
+    if n_pred == 0:
+        return np.zeros((len(thr), 0), dtype=bool)
+    if n_gt == 0:
+        return np.zeros((len(thr), n_pred), dtype=bool)
+    order = ranking(predictions.scores)
     pred_seg = np.asarray(predictions.segments, dtype=np.float64).reshape(-1, 2)[order]
     # one integer per video id, shared by predictions and ground truth
     ids, inverse = np.unique(
@@ -278,10 +299,28 @@ def average_precision_detection(
         tp[:, sel] = hit.T
         rows, cols = np.nonzero(hit)
         locked[vid[rows], cols, best[rows, cols]] = True
+    out = np.empty_like(tp)
+    out[:, order] = tp
+    return out
 
+
+def ranked_average_precision(
+    tp: np.ndarray, n_gt: int, *, dropped: np.ndarray | None = None
+) -> np.ndarray:
+    """AP at each threshold of a ranked list (steps 3 and 4 of the module docstring).
+
+    Args:
+        tp: ``(t, m)`` bool true-positive flags, best-ranked prediction first.
+        n_gt: ground-truth segments of the class (> 0).
+        dropped: ``(m,)`` bool, ranked like ``tp``: not a false positive where not a true
+            positive (THUMOS14's Ambiguous rule).
+
+    Returns:
+        ``(t,)`` float64 AP in [0, 1].
+    """
     fp = ~tp
-    if on_ambiguous is not None:
-        fp &= ~np.asarray(on_ambiguous, dtype=bool)[order][None, :]
+    if dropped is not None:
+        fp &= ~dropped[None, :]
     tp_cum = np.cumsum(tp, axis=1, dtype=np.float64)
     fp_cum = np.cumsum(fp, axis=1, dtype=np.float64)
     # a dropped prediction repeats the previous (precision, recall) point: a recall step of
@@ -344,12 +383,12 @@ def detection_map(
     for c, (gts, preds) in enumerate(zip(gt_rows, pred_rows, strict=True)):
         if not gts:
             continue  # no ground truth: AP undefined, left out of the means
-        on_ambiguous = _on_ambiguous(preds, ambiguous or {})
+        on_ambiguous = ambiguous_overlaps(preds, ambiguous or {})
         n_on_ambiguous += int(on_ambiguous.sum())
         ap[c] = average_precision_detection(_class_ground_truth(gts), _class_predictions(preds),
                                             thr, on_ambiguous=on_ambiguous)
     has_gt = ~np.isnan(ap[:, 0])
-    per_threshold = ap[has_gt].mean(axis=0) * 100 if has_gt.any() else np.full(len(thr), np.nan)
+    per_threshold = class_mean_percent(ap)
     return DetectionResult(
         classes=classes,
         thresholds=tuple(float(t) for t in thr),
@@ -366,7 +405,14 @@ def detection_map(
     )
 
 
-def _on_ambiguous(
+def class_mean_percent(ap: np.ndarray) -> np.ndarray:
+    """``(t,)`` mAP in percent of ``ap`` ``(classes, t)``: the mean over the classes with
+    ground truth (rows not NaN); all NaN when no class has any."""
+    has_gt = ~np.isnan(ap[:, 0])
+    return ap[has_gt].mean(axis=0) * 100 if has_gt.any() else np.full(ap.shape[1], np.nan)
+
+
+def ambiguous_overlaps(
     rows: list[tuple[str, float, float, float]],
     ambiguous: Mapping[str, Sequence[tuple[float, float]]],
 ) -> np.ndarray:

@@ -28,6 +28,7 @@ unseen classes at the split's τ, named in ``splits.json``). ``score`` of such a
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -288,6 +289,44 @@ class LocalizationFamily(
             average = None
         extra["mAP"] = {k: None if v is None or np.isnan(v) else v for k, v in mean.items()}
         return Evaluation(metrics={"average_mAP": average}, extra=extra, files=files)
+
+    # compare's bootstrap ------------------------------------------------------------------
+
+    def bootstrap_statistics(self, records: list[StoredRecord], info: DatasetInfo):
+        """Every video's detections at every τ the protocol reads, matched once
+        (:mod:`benchmarks.families.localization.bootstrap`)."""
+        from benchmarks.families.localization.bootstrap import detection_statistics
+        from benchmarks.families.localization.protocol import VideoScores
+
+        p = self.params
+        excluded = set(p.exclude_videos)
+        videos = []
+        for r in records:
+            if r.sample_id in excluded:  # kept in place, with nothing in it
+                videos.append((r.sample_id, None))
+                continue
+            arrays = r.arrays()
+            videos.append((r.sample_id, VideoScores(arrays["similarity"], arrays["times"])))
+        taus = p.tau_grid if p.protocol == "seen_unseen" else (p.tau,)
+        return detection_statistics(self._gt, videos, self.classes, taus=taus,
+                                    window=p.window, max_instances=p.max_instances,
+                                    thresholds=p.thresholds, ambiguous=self._ambiguous)
+
+    def evaluate_statistics(self, statistics, order) -> dict[str, float | None]:
+        from benchmarks.families.localization.bootstrap import drawn_ap
+        from benchmarks.families.localization.detection_map import class_mean_percent
+        from benchmarks.families.localization.protocol import seen_unseen_of
+
+        p = self.params
+        if p.protocol == "seen_unseen":
+            ap_of = functools.cache(lambda tau: drawn_ap(statistics, tau, order))
+            mean, _ = seen_unseen_of(ap_of, self.classes, seeds=p.split_seeds,
+                                     seen_fraction=p.seen_fraction, tau_grid=p.tau_grid,
+                                     thresholds=p.thresholds)
+            average = mean["average"]
+        else:
+            average = float(class_mean_percent(drawn_ap(statistics, p.tau, order)).mean())
+        return {"average_mAP": None if average is None or np.isnan(average) else average}
 
     def _write_results(self, stem: str, videos, class_ids, tau: float,
                        indices: dict[str, int] | None) -> str:

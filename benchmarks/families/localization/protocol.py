@@ -14,12 +14,17 @@ counts an unmatched detection there as a false positive
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from benchmarks.families.localization.detection_map import detection_map
+from benchmarks.families.localization.detection_map import (
+    class_mean_percent,
+    detection_map,
+    threshold_key,
+)
 from benchmarks.families.localization.segments import decode_segments
 
 Segment = tuple[str, float, float]  # label, start s, end s
@@ -86,6 +91,25 @@ def evaluate_classes(
     return detection_map(ground_truth, preds, subset, thresholds, ambiguous=ambiguous)
 
 
+def class_ap(
+    ground_truth: Mapping[str, list[Segment]],
+    videos: Mapping[str, VideoScores],
+    classes: Sequence[str],
+    *,
+    tau: float,
+    window: int,
+    max_instances: int,
+    thresholds: Sequence[float],
+    ambiguous: Ambiguous | None = None,
+) -> np.ndarray:
+    """``(C, T)`` AP of every class at threshold ``tau`` (NaN: no ground truth). A class's
+    AP depends on its own detections only, so any class subset's mAP is the mean of its
+    rows (:func:`class_mean_percent`)."""
+    return evaluate_classes(ground_truth, videos, classes, range(len(classes)), tau=tau,
+                            window=window, max_instances=max_instances, thresholds=thresholds,
+                            ambiguous=ambiguous).ap
+
+
 def seen_unseen(
     ground_truth: Mapping[str, list[Segment]],
     videos: Mapping[str, VideoScores],
@@ -100,18 +124,34 @@ def seen_unseen(
     ambiguous: Ambiguous | None = None,
 ) -> tuple[dict[str, float], list[dict]]:
     """Average over splits of the unseen classes' mAP (percent), and each split's record."""
+    @functools.cache  # one AP table per tau, every split reads it
+    def ap_of(tau: float) -> np.ndarray:
+        return class_ap(ground_truth, videos, classes, tau=tau, window=window,
+                        max_instances=max_instances, thresholds=thresholds, ambiguous=ambiguous)
+
+    return seen_unseen_of(ap_of, classes, seeds=seeds, seen_fraction=seen_fraction,
+                          tau_grid=tau_grid, thresholds=thresholds)
+
+
+def seen_unseen_of(
+    ap_of: Callable[[float], np.ndarray],
+    classes: Sequence[str],
+    *,
+    seeds: Sequence[int],
+    seen_fraction: float,
+    tau_grid: Sequence[float],
+    thresholds: Sequence[float],
+) -> tuple[dict[str, float], list[dict]]:
+    """:func:`seen_unseen` from ``ap_of(tau)``, the ``(C, T)`` AP table at ``tau`` (of the
+    detections, or of cached per-video statistics: a bootstrap draw)."""
+    keys = [threshold_key(t) for t in thresholds]
     per_split = []
     for seed in seeds:
         seen, unseen = split_classes(len(classes), seed, seen_fraction)
-        kw = dict(window=window, max_instances=max_instances, thresholds=thresholds,
-                  ambiguous=ambiguous)
-        on_seen = [
-            (evaluate_classes(ground_truth, videos, classes, seen, tau=t, **kw).average_map, t)
-            for t in tau_grid
-        ]
+        on_seen = [(float(class_mean_percent(ap_of(t)[seen]).mean()), t) for t in tau_grid]
         # NaN (no seen class has ground truth among these videos) never wins
         best = max(on_seen, key=lambda x: (-np.inf if np.isnan(x[0]) else x[0], -x[1]))
-        result = evaluate_classes(ground_truth, videos, classes, unseen, tau=best[1], **kw)
+        unseen_map = class_mean_percent(ap_of(best[1])[unseen])
         per_split.append({
             "seed": seed,
             "seen_classes": [classes[c] for c in seen],
@@ -119,8 +159,8 @@ def seen_unseen(
             "tau": best[1],
             "seen_average_mAP": best[0],
             "tau_grid_seen_average_mAP": {str(t): m for m, t in on_seen},
-            "unseen_mAP": dict(result.map_per_threshold),
-            "unseen_average_mAP": result.average_map,
+            "unseen_mAP": {k: float(m) for k, m in zip(keys, unseen_map, strict=True)},
+            "unseen_average_mAP": float(unseen_map.mean()),
         })
     # a split whose unseen classes have no ground truth among the videos has no mAP: it is
     # left out of the average (and None when no split has one)

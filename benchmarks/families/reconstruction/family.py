@@ -20,7 +20,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
@@ -108,6 +109,14 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
         if self._lpips_reason:
             log.debug("LPIPS unavailable: %s", self._lpips_reason)
 
+    @classmethod
+    def weight_files(cls, params: Any) -> list[Path]:
+        from benchmarks.features.i3d import found_file
+
+        p = params or ReconstructionParams()
+        found = found_file(p.i3d_path) if p.rfvd and p.features == "i3d" else None
+        return [found] if found is not None else []
+
     def unavailable(self) -> dict[str, str]:
         out = {"lpips": self._lpips_reason} if self._lpips_reason else {}
         return {**out, **self._rfvd.unavailable()}
@@ -144,7 +153,8 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
             rows = [torch.cat(x[i][:, picks].unbind(1), dim=-1) for x in (ref, pred)]
             grid = from_tokenizer_range(torch.cat(rows, dim=-2)).mul_(255).round_().byte()
             pixels = grid.permute(1, 2, 0).cpu().numpy()
-            name = f"{sample.ref.sample_id}_psnr{float(psnr_clip[i]):.2f}.png"
+            stem = sample.ref.sample_id.replace("/", "__")  # video-folder ids are paths
+            name = f"{stem}_psnr{float(psnr_clip[i]):.2f}.png"
             if self._writer is None:
                 from concurrent.futures import ThreadPoolExecutor
 

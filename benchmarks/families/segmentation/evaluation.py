@@ -59,7 +59,9 @@ class Track:
     Attributes:
         video_id: the video's id.
         category_id: the category's id.
-        segmentations: one compressed RLE dict per frame, or ``None`` where absent.
+        segmentations: one compressed RLE dict per frame, or ``None`` where absent;
+            checked ones only (``normalise_segmentation`` or the harness's own encoder):
+            pycocotools' ``iou`` loops forever on run lengths past ``h × w``.
         score: confidence (results); 1 for ground truth.
         iscrowd: ground truth only: an ignore region.
         areas: ground truth only: the file's per-frame ``areas`` (``None`` entries where

@@ -15,7 +15,9 @@ competition's data page, codalab.org/competitions/20128, as kept in TrackEval's
 project page says), so ``submission.zip`` holds ``results.json`` at its root.
 Every problem raises :class:`~benchmarks.families.base.ScoreInputError` naming the file and
 the entry: malformed JSON or entries, a frame count other than the video's, an RLE of
-another size, an unknown video or category id, a ground truth without annotations.
+another size, a damaged mask (:mod:`benchmarks.datasets.ytvis.mask_check`: checked before
+pycocotools reads it), an unknown video or category id, a ground truth without
+annotations.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from benchmarks.datasets.ytvis.annotations import (
     AnnotationError,
     VisAnnotations,
     holdout_subset,
-    normalise_segmentation,
+    normalise_segmentations,
     read_annotation_file,
 )
+from benchmarks.datasets.ytvis.mask_check import show
 from benchmarks.families.base import ScoreInputError, read_score_ids
 from benchmarks.families.segmentation.evaluation import Track
 from benchmarks.io.jsonfile import JsonFileError, dumps, read_json
@@ -165,26 +168,42 @@ def result_tracks(data: Any, annotations: VisAnnotations, path: Path | str) -> l
         if missing:
             raise ScoreInputError(path, entry, f"missing {', '.join(missing)}")
         vid, cat, score = r["video_id"], r["category_id"], r["score"]
-        if vid not in annotations.videos or isinstance(vid, bool):
-            raise ScoreInputError(path, entry, f"unknown video_id {vid!r}")
-        if cat not in annotations.categories or isinstance(cat, bool):
-            raise ScoreInputError(path, entry, f"unknown category_id {cat!r}")
-        if isinstance(score, bool) or not isinstance(score, int | float) or \
-                not math.isfinite(score):
-            raise ScoreInputError(path, entry, f"score must be a finite number, got {score!r}")
+        for key, value, known in (("video_id", vid, annotations.videos),
+                                  ("category_id", cat, annotations.categories)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ScoreInputError(path, entry, f"{key} must be an integer, got "
+                                      f"{show(value)}")
+            if value not in known:
+                raise ScoreInputError(path, entry, f"unknown {key} {value}")
+        if not _finite(score):
+            raise ScoreInputError(path, entry, f"score must be a finite number, got "
+                                  f"{show(score)}")
         video = annotations.videos[vid]
         segs = r["segmentations"]
-        if not isinstance(segs, list) or len(segs) != len(video.file_names):
-            got = len(segs) if isinstance(segs, list) else type(segs).__name__
+        if not isinstance(segs, list):
+            raise ScoreInputError(path, entry, f"'segmentations' must be a list of one mask "
+                                  f"(or null) per frame, got {type(segs).__name__}")
+        if len(segs) != len(video.file_names):
             raise ScoreInputError(path, entry, f"video {vid} has {len(video.file_names)} "
-                                  f"frames, 'segmentations' has {got}")
+                                  f"frames, 'segmentations' has {len(segs)}")
         try:
-            masks = [normalise_segmentation(s, video.height, video.width, f"frame {f}")
-                     for f, s in enumerate(segs)]
+            masks = normalise_segmentations(segs, video.height, video.width,
+                                            lambda f: f"frame {f}")
         except AnnotationError as error:
-            raise ScoreInputError(path, f"{entry} {error.entry}", error.reason) from None
+            raise ScoreInputError(path, f"{entry} (video {vid}) {error.entry}",
+                                  error.reason) from None
         tracks.append(Track(vid, cat, masks, float(score)))
     return tracks
+
+
+def _finite(value: Any) -> bool:
+    """A JSON number that is a finite float (an int past 1e308 is not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def read_results(path: Path, ground_truth: VisGroundTruth) -> list[Track]:

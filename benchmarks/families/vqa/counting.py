@@ -10,16 +10,22 @@ unparseable one and a letter past the last candidate are all wrong
 
 Reported, in percent: ``accuracy`` per sub-task (correct / questions of that sub-task),
 ``overall`` (correct / all questions) and ``mean_of_tasks`` (the unweighted mean of the
-sub-task accuracies, MVBench's headline average); with ``n_questions`` and ``n_missing``.
+sub-task accuracies, MVBench's headline average); with ``n_questions``, ``n_missing`` and
+``n_unparsed`` (answers given from which no option could be read).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from benchmarks.families.base import Evaluation
 from benchmarks.families.vqa.parse import parse_answer
+
+log = logging.getLogger(__name__)
+# answer statuses from which no option is read (parse.Status, "ok" aside)
+UNREAD = ("empty", "unparseable", "out_of_range")
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,12 @@ class Counts:
     def n_missing(self) -> int:
         return self.statuses.get("missing", 0)
 
+    @property
+    def n_unparsed(self) -> int:
+        """Answers given from which no option could be read (empty, unparseable, a letter
+        past the last candidate): counted wrong."""
+        return sum(self.statuses.get(s, 0) for s in UNREAD)
+
 
 def count_answers(questions: Sequence[Question], answers: Mapping[str, str]) -> Counts:
     """Count ``answers`` (question id → raw answer text) against ``questions``.
@@ -110,13 +122,20 @@ def chance(questions: Sequence[Question]) -> dict[str, float]:
 
 def vqa_evaluation(counts: Counts) -> Evaluation:
     """``overall`` and ``mean_of_tasks`` (metrics), per sub-task ``accuracy`` (groups and
-    ``extra["accuracy"]``), ``n_questions`` and ``n_missing``; ``None`` with no question."""
+    ``extra["accuracy"]``), ``n_questions``, ``n_missing`` and ``n_unparsed``; ``None``
+    with no question. Unparsed answers are also said in one log line (never silent)."""
     per_task = accuracies(counts)
     n = counts.n_questions
+    if counts.n_unparsed:
+        kinds = ", ".join(f"{counts.statuses[s]} {s.replace('_', ' ')}" for s in UNREAD
+                          if counts.statuses.get(s))
+        log.warning("%d of %d answers could not be read as an option letter (%s): counted "
+                    "wrong", counts.n_unparsed, n, kinds)
     overall = 100.0 * sum(counts.correct.values()) / n if n else None
     mean_of_tasks = sum(per_task.values()) / len(per_task) if per_task else None
     return Evaluation(
         metrics={"overall": overall, "mean_of_tasks": mean_of_tasks},
         groups={s: {"accuracy": a} for s, a in per_task.items()},
-        extra={"accuracy": per_task, "n_questions": n, "n_missing": counts.n_missing},
+        extra={"accuracy": per_task, "n_questions": n, "n_missing": counts.n_missing,
+               "n_unparsed": counts.n_unparsed},
     )

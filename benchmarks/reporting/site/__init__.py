@@ -13,6 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from benchmarks.io.output import output_folder
 from benchmarks.reporting.site.collect import RunEntry, collect
 from benchmarks.reporting.site.page import render
 
@@ -46,6 +47,7 @@ def build_site(
 ) -> Path:
     """Write the leaderboard folder ``out``; returns ``out/index.html``."""
     from benchmarks.reporting.tables import load_summaries, none_readable
+    from benchmarks.reporting.task_args import protocol_labels
 
     if not runs.is_dir():
         raise FileNotFoundError(f"--runs {runs}: no such folder")
@@ -58,12 +60,14 @@ def build_site(
         raise FileNotFoundError(f"--runs {runs}: no <task>/<run>/summary.json under it")
     if out.resolve() == runs.resolve() or runs.resolve() in out.resolve().parents:
         raise ValueError(f"--out {out}: must not be inside --runs {runs}")
-    out.mkdir(parents=True, exist_ok=True)
+    output_folder(out, option="--out")
     if (out / "index.html").is_file() and (out / "runs").is_dir():
         shutil.rmtree(out / "runs")  # an earlier build of this site: no stale runs
-    entries = collect(runs, out, summaries)
+    entries = collect(runs, out, summaries,
+                      protocol_labels(summaries, include_paths=include_paths))
     by_task: dict[str, list[RunEntry]] = {}
-    for e in sorted(entries, key=lambda e: (e.task, e.name)):
+    # runs under other task arguments after the task's own, grouped by those arguments
+    for e in sorted(entries, key=lambda e: (e.task, e.protocol, e.name)):
         by_task.setdefault(e.task, []).append(e)
     util = (_utilization(out, utilization_sizes, utilization_clips) if utilization
             else (None, "not computed (--no-utilization)"))

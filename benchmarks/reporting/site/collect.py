@@ -28,6 +28,7 @@ class RunEntry:
     folder: str  # runs/<task>/<run>
     files: dict[str, str] = field(default_factory=dict)  # name -> relative path
     plots: list[str] = field(default_factory=list)
+    protocol: str = ""  # task arguments other than the task's (reporting/task_args.py)
 
     @property
     def task(self) -> str:
@@ -46,10 +47,12 @@ def _pngs(run_dir: Path) -> list[Path]:
     return found
 
 
-def collect(runs: Path, site: Path, summaries: list[RunSummary]) -> list[RunEntry]:
-    """Copy each summary's run folder contents into ``site``; one entry per run."""
+def collect(runs: Path, site: Path, summaries: list[RunSummary],
+            protocols: list[str] | None = None) -> list[RunEntry]:
+    """Copy each summary's run folder contents into ``site``; one entry per run
+    (``protocols``: each run's task arguments, :func:`~.task_args.protocol_labels`)."""
     entries = []
-    for s in summaries:
+    for s, protocol in zip(summaries, protocols or [""] * len(summaries), strict=True):
         run_dir = runs / s.task / s.run_name
         if not run_dir.is_dir():  # a folder renamed after its run: the summary alone
             log.warning("%s: no run folder %s; its files are not on the page", s.task,
@@ -57,7 +60,7 @@ def collect(runs: Path, site: Path, summaries: list[RunSummary]) -> list[RunEntr
         rel = Path("runs") / s.task / s.run_name
         dest = site / rel
         dest.mkdir(parents=True, exist_ok=True)
-        entry = RunEntry(summary=s, folder=rel.as_posix())
+        entry = RunEntry(summary=s, folder=rel.as_posix(), protocol=protocol)
         for name in COPIED:
             src = run_dir / name
             if src.is_file():

@@ -77,7 +77,9 @@ def _links(e: RunEntry) -> str:
 
 def task_table(task: str, entries: list[RunEntry]) -> str:
     metrics = _metric_columns(entries)
+    with_protocol = any(e.protocol for e in entries)
     head = ['<th class="t">run</th>', '<th class="t">tokenizer</th>', '<th class="t">data</th>',
+            *(['<th class="t">task arguments</th>'] if with_protocol else []),
             "<th>samples</th>"]
     for name, hib in metrics:
         arrow = "" if hib is None else (" ↑" if hib else " ↓")
@@ -96,6 +98,8 @@ def task_table(task: str, entries: list[RunEntry]) -> str:
             f'<td class="t" data-sort="{_e(s.tokenizer)}" title="{_e(args)}">'
             f'{_e(s.tokenizer)}</td>',
             f'<td class="t" data-sort="{_e(data)}" title="{_e(data)}">{_e(shown)}</td>',
+            *([f'<td class="t" data-sort="{_e(e.protocol)}">{_e(e.protocol or "as the task")}'
+               "</td>"] if with_protocol else []),
             f'<td data-sort="{int(s.n_samples or 0)}">{int(s.n_samples or 0)}</td>',
         ]
         for name, _ in metrics:

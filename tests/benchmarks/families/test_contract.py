@@ -125,3 +125,23 @@ def test_every_built_in_task_pairs_its_family_with_a_dataset_that_has_its_annota
         if task.family == name and family.needs_annotation is not None:
             dataset = DATASETS.get(str(task.raw["dataset"]))
             assert dataset.annotation is family.needs_annotation, task.name
+
+
+def test_bootstrap_statistics_come_with_their_evaluation_and_a_finalize():
+    class HalfCheap(Minimal):
+        def finalize(self, records, info):
+            return super().finalize(records, info)
+
+        def bootstrap_statistics(self, records, info):
+            return records
+
+    class MeanCheap(Minimal):
+        def bootstrap_statistics(self, records, info):
+            return records
+
+        def evaluate_statistics(self, statistics, order):
+            return {}
+
+    assert "implement both" in family_problems(HalfCheap)[0]
+    assert family_problems(MeanCheap) == [
+        "bootstrap_statistics: only for a family with its own finalize"]

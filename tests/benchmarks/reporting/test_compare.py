@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from benchmarks.cli import main
-from benchmarks.reporting.compare import compare_metric, read_run, run_compare
+from benchmarks.reporting.compare import aliased, compare_metric, read_run, run_compare
 
 CONFIG = {"record_format": 2, "task": {"task": "webvid", "family": "reconstruction"},
           "params": {"data_range": 1.0}, "tokenizer": "x", "tokenizer_args": {},
@@ -71,8 +71,10 @@ def test_dataset_level_metric_bootstraps_through_finalize(tmp_path: Path):
     run_b = read_run(write_run(tmp_path, "b", {"acc": cb}))
 
     def finalize_of(run):
-        def finalize(records):
-            ids = [r.sample_id for r in records]
+        records = [run.records[i] for i in sorted(run.records)]
+
+        def finalize(row):
+            ids = [r.sample_id for r in aliased(records, row)]
             assert len(set(ids)) == len(ids)  # repeats are aliased, never collapsed
             base = [run.records[i.split("#")[0]].metrics["acc"] for i in ids]
             return {"acc": float(np.mean(base))}
@@ -102,3 +104,15 @@ def test_refusals_are_one_line_exit_2(tmp_path: Path, capsys):
         assert words in err and len(err.strip().splitlines()) == 1, err
     assert "params.data_range" in str(pytest.raises(
         ValueError, run_compare, a, other_protocol).value)
+
+
+def test_few_paired_samples_say_the_interval_is_unreliable(tmp_path: Path):
+    rng = np.random.default_rng(3)
+    few = run_compare(write_run(tmp_path, "a", {"m": rng.normal(0, 1, 9)}),
+                      write_run(tmp_path, "b", {"m": rng.normal(1, 1, 9)}),
+                      out=tmp_path / "few", resamples=50)[0]
+    assert "Only 9 paired samples (fewer than 10): the bootstrap interval is unreliable" in few
+    enough = run_compare(write_run(tmp_path / "n", "a", {"m": rng.normal(0, 1, 10)}),
+                         write_run(tmp_path / "n", "b", {"m": rng.normal(1, 1, 10)}),
+                         out=tmp_path / "enough", resamples=50)[0]
+    assert "unreliable" not in enough

@@ -77,7 +77,8 @@ def test_resume_skips_finished_samples(webvid_root, tmp_path, monkeypatch):
     from benchmarks.families.reconstruction.family import ReconstructionFamily
 
     kwargs = dict(data_root=webvid_root, output=tmp_path, progress=False, **SMALL)
-    benchmarks.evaluate("webvid", "avgpool", limit=2, **kwargs)
+    limited = benchmarks.evaluate("webvid", "avgpool", limit=2, **kwargs)
+    assert limited["limit"] == 2 and limited["n_samples"] == 2  # the summary records it
     scored = []
     original = ReconstructionFamily.score
 
@@ -88,7 +89,7 @@ def test_resume_skips_finished_samples(webvid_root, tmp_path, monkeypatch):
     monkeypatch.setattr(ReconstructionFamily, "score", counting)
     resumed = benchmarks.evaluate("webvid", "avgpool", **kwargs)
     assert sorted(scored) == ["1002", "1003"]  # only the two new samples
-    assert resumed["n_samples"] == 4
+    assert resumed["n_samples"] == 4 and "limit" not in resumed  # written when set
     fresh = benchmarks.evaluate(
         "webvid", "avgpool", **{**kwargs, "output": tmp_path / "fresh"}
     )

@@ -75,6 +75,7 @@ def test_limit_counts_only_the_run_s_questions(demo_runs):
     """--limit 5: accuracy over those 5 questions, not 5 answers among all 18."""
     _, _, out, limited = demo_runs
     assert limited["n_samples"] == 5 and limited["evaluation"]["n_questions"] == 5
+    assert limited["limit"] == 5  # recorded, so the table's number says what it covers
     lines = (out / "mvbench" / "limited" / "samples.jsonl").read_text().splitlines()
     correct = [json.loads(line)["metrics"]["overall"] for line in lines]  # 0 or 100 each
     assert len(correct) == 5

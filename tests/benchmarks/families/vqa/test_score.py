@@ -63,12 +63,24 @@ def test_exact_values(capsys, annotations, tmp_path):
                      "moving_direction": 50.0},
         "n_questions": 9,
         "n_missing": 1,
+        "n_unparsed": 3,  # empty, out of range, unparseable
     }
 
 
 def test_the_json_folder_itself_is_accepted(capsys, annotations, tmp_path):
     code, out = _score(capsys, annotations / "json", PREDICTIONS, tmp_path)
     assert code == 0 and json.loads(out)["n_questions"] == 9
+
+
+def test_answers_that_are_no_letter_are_counted_and_said(capsys, annotations, tmp_path,
+                                                          caplog):
+    words = {qid: "I think it moves" for qid in PREDICTIONS}
+    code, out = _score(capsys, annotations, words, tmp_path)
+    result = json.loads(out)
+    assert code == 0 and result["overall"] == 0.0 and result["n_unparsed"] == 8
+    said = [r.getMessage() for r in caplog.records if "could not be read" in r.getMessage()]
+    assert said == ["8 of 9 answers could not be read as an option letter (8 unparseable): "
+                    "counted wrong"]
 
 
 def test_nothing_answered_is_zero_not_undefined(capsys, annotations, tmp_path):

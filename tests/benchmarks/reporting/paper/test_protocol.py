@@ -260,8 +260,9 @@ def test_paper_claims_keep_rows_a_label_repeats(tmp_path, capsys):
     assert main(["tables", "--runs", str(tmp_path), "--paper", "--format", "csv"]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     by_run = {r[0]: r for r in rows[1:]}
-    assert by_run["STOV-TAL [18] (supervised) (paper)"][3] == "48.80 (reported)"
-    assert by_run["STOV-TAL [18] (zero-shot) (paper)"][3] == "31.50 (reported)"
+    # value, ci95 and note in columns of their own
+    assert by_run["STOV-TAL [18] (supervised) (paper)"][3:6] == ["48.8", "", "reported"]
+    assert by_run["STOV-TAL [18] (zero-shot) (paper)"][3:6] == ["31.5", "", "reported"]
 
 
 def test_figure_29_renders_its_numbers_and_figure_10_says_it_has_none(tmp_path, capsys):
