@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from benchmarks.io.jsonfile import SMALL_BYTES, dumps, read_json
 from benchmarks.reporting.paper import paper_table_text
 from benchmarks.reporting.paper.build import ABLATIONS_FILE, TABLES
 from benchmarks.reporting.paper.spec import load_specs
@@ -154,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = out / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     record_path = runs / ABLATIONS_FILE
-    record = json.loads(record_path.read_text()) if record_path.is_file() else {}
+    record = read_json(record_path, max_bytes=SMALL_BYTES) if record_path.is_file() else {}
     record["_budget"] = {"steps": args.steps, "minutes": args.minutes, "limit": args.limit,
                          **({"set": " ".join(args.set)} if args.set else {})}
     only_tasks = [t.strip() for t in args.tasks.split(",")] if args.tasks else None
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         info["tasks"] = run_tasks(variant, info["checkpoint"], tasks, runs=runs,
                                   limit=args.limit, progress=not args.no_progress)
         record[variant] = info
-        record_path.write_text(json.dumps(record, indent=2) + "\n")
+        record_path.write_text(dumps(record, indent=2) + "\n")
     from benchmarks.reporting.tables import load_summaries
 
     summaries = load_summaries(runs)

@@ -11,12 +11,12 @@ Import them from :mod:`benchmarks.store`, which writes and reads them.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks.config import ConfigError
+from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, numbers, read_json
 
 # Version 1: summaries written before the schema was declared (no ``schema_version`` key).
 # Version 2: the same keys, plus ``schema_version``.
@@ -60,7 +60,7 @@ class RunRecord:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunRecord:
         return cls(sample_id=data["sample_id"], path=data.get("path") or "",
-                   metrics=data.get("metrics") or {}, prediction=data.get("prediction"),
+                   metrics=numbers(data.get("metrics") or {}), prediction=data.get("prediction"),
                    group=data.get("group"), padded_frames=data.get("padded_frames") or 0,
                    arrays=data.get("arrays") or None, config_hash=data.get("config_hash"))
 
@@ -170,15 +170,21 @@ class RunSummary:
                 raise SummaryError(f"{source}: not a run summary (no {key!r})")
         known = {f.name for f in fields(cls)} - {"extra", "schema_version"}
         values = {k: v for k, v in data.items() if k in known}
-        if isinstance(values.get("evaluated_ids"), dict):
-            values["evaluated_ids"] = EvaluatedIds(**values["evaluated_ids"])
-        if isinstance(values.get("short_clips"), dict):
-            values["short_clips"] = ShortClips(**values["short_clips"])
         for key, value in list(values.items()):
             if value is None and key in _NOT_NONE:  # version 1 wrote null for "none"
                 del values[key]
+        for key in ("metrics", "metrics_ci95"):  # "nan", "inf", "-inf": how dumps writes them
+            if isinstance(values.get(key), dict):
+                values[key] = numbers(values[key])
+        if isinstance(values.get("groups"), dict):
+            values["groups"] = {g: numbers(v) for g, v in values["groups"].items()}
+        check_summary_types(values, source)
         extra = {k: v for k, v in data.items() if k not in known and k != "schema_version"}
         try:
+            if isinstance(values.get("evaluated_ids"), dict):
+                values["evaluated_ids"] = EvaluatedIds(**values["evaluated_ids"])
+            if isinstance(values.get("short_clips"), dict):
+                values["short_clips"] = ShortClips(**values["short_clips"])
             return cls(**values, extra=extra)
         except TypeError as err:  # a nested entry of other keys
             raise SummaryError(f"{source}: not a run summary: {err}") from err
@@ -189,9 +195,9 @@ class RunSummary:
         run name takes its folder's."""
         path = Path(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as err:
-            raise SummaryError(f"{path}: not a readable summary: {err}") from err
+            data = read_json(path, max_bytes=SMALL_BYTES)
+        except JsonFileError as err:
+            raise SummaryError(f"{path}: not a readable summary: {err.reason}") from None
         summary = cls.from_dict(data, source=path)
         if "run_name" not in data:
             summary.run_name = path.parent.name
@@ -229,3 +235,52 @@ class ScoreSummary:
     def flat(self) -> dict[str, Any]:
         """The one JSON object ``score --json`` prints: metrics, then counts."""
         return {**self.metrics, **self.evaluation}
+
+
+# what each key of a summary holds (a key absent from this table is not checked)
+_NUMBER = (int, float)
+_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    **{k: ((str,), "a string") for k in ("task", "tokenizer", "run_name", "aggregation",
+                                         "config_hash")},
+    **{k: ((str, type(None)), "a string or null") for k in (
+        "data_root", "version", "git_commit", "device", "timestamp", "stopped")},
+    **{k: ((int,), "an integer") for k in ("n_samples", "n_failed", "n_missing", "n_pending",
+                                           "n_listed")},
+    **{k: ((int, type(None)), "an integer or null") for k in (
+        "frames_per_clip", "seed", "world_size", "merged_shards")},
+    **{k: ((bool,), "true or false") for k in ("demo_data", "claim")},
+    **{k: ((dict,), "an object") for k in (
+        "tokenizer_args", "metrics", "metrics_ci95", "unavailable", "higher_is_better",
+        "groups", "evaluation", "files", "dataset", "config", "tokenizer_spec")},
+    "params": ((dict, type(None)), "an object or null"),
+}
+
+
+def check_summary_types(values: dict[str, Any], source: str | Path) -> None:
+    """Refuse a summary key of the wrong JSON type with one line naming ``source`` and
+    the key: a string metric or a non-string task would otherwise reach the reports."""
+    for key, value in values.items():
+        kinds, expected = _TYPES.get(key, ((object,), ""))
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise SummaryError(f"{source}: {key}: expected {expected}, got "
+                               f"{type(value).__name__} {_short(value)}")
+    for key in ("metrics", "metrics_ci95"):
+        for name, value in values.get(key, {}).items():
+            if value is not None and (isinstance(value, bool) or not isinstance(value, _NUMBER)):
+                raise SummaryError(f"{source}: {key}.{name}: expected a number or null, got "
+                                   f"{type(value).__name__} {_short(value)}")
+    for name, value in values.get("groups", {}).items():
+        if not isinstance(value, dict):
+            raise SummaryError(f"{source}: groups.{name}: expected an object, got "
+                               f"{type(value).__name__} {_short(value)}")
+    for key, kind, expected in (("higher_is_better", bool, "true or false"),
+                                ("unavailable", str, "a string")):
+        for name, value in values.get(key, {}).items():
+            if not isinstance(value, kind):
+                raise SummaryError(f"{source}: {key}.{name}: expected {expected}, got "
+                                   f"{type(value).__name__} {_short(value)}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

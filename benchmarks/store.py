@@ -17,7 +17,12 @@
 Every record carries the run's ``config_hash``; on resume, only records with the current
 hash count as done, so changing the protocol never mixes results. A record cut by a crash
 (the file's last line) is skipped with one warning, and the next writer starts on a fresh
-line, so the sample is recomputed and nothing after it is lost.
+line, so the sample is recomputed and nothing after it is lost (so is a line the JSON
+reader refuses: nested too deep, a duplicate key).
+
+Both files and the summary are strict JSON (:func:`benchmarks.io.jsonfile.dumps`): a
+non-finite float is the string ``"nan"``, ``"inf"`` or ``"-inf"``; :class:`RunRecord` and
+:class:`RunSummary` read those back as floats in their metrics.
 
 The records' and the summary's types live in :mod:`benchmarks.records`; import them from
 here.
@@ -27,7 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import logging
 import os
 import shutil
@@ -38,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, dumps, parse_json
 from benchmarks.records import (
     SCHEMA_VERSION,
     EvaluatedIds,
@@ -75,8 +80,8 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-            except (ValueError, RecursionError):  # cut, garbled, absurdly nested or long
+                record = parse_json(line, source=path, max_bytes=SMALL_BYTES)
+            except JsonFileError:  # cut, garbled, absurdly nested or long
                 bad += 1
                 continue
             if isinstance(record, dict):
@@ -110,7 +115,9 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 
 
 def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
-    write_bytes_atomic(path, (json.dumps(payload, indent=2) + "\n").encode())
+    """``payload`` as strict JSON (:func:`~benchmarks.io.jsonfile.dumps`: a non-finite float
+    is the string "nan", "inf" or "-inf"), written atomically."""
+    write_bytes_atomic(path, (dumps(payload, indent=2) + "\n").encode())
 
 
 def _ends_mid_line(path: Path) -> bool:
@@ -188,7 +195,7 @@ class ResultStore:
             if repair:  # start after a crash's cut record, never glued onto it
                 log.warning("%s: the last record was cut by a crash; it is recomputed", path)
                 write_all(fd, b"\n")
-        line = json.dumps({**record, "config_hash": self.config_hash}, allow_nan=True) + "\n"
+        line = dumps({**record, "config_hash": self.config_hash}) + "\n"  # strict JSON
         write_all(fd, line.encode())
 
     def add_sample(self, record: RunRecord, arrays: dict[str, np.ndarray] | None = None) -> None:

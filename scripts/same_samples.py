@@ -22,10 +22,26 @@ from typing import Any
 import numpy as np
 
 SAMPLE_KEYS = ("metrics", "prediction", "group", "padded_frames")
+# a non-finite metric as strict JSON writes it (benchmarks.io.jsonfile); older files hold
+# bare NaN / Infinity: both read as the same float, and NaN equals NaN here
+NON_FINITE = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
+
+
+class _Nan(float):
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, float) and other != other
+
+    __hash__ = float.__hash__
 
 
 def _timeless(metrics: dict[str, Any] | None) -> dict[str, Any]:
-    return {k: v for k, v in (metrics or {}).items() if not k.endswith("_ms")}
+    out = {}
+    for k, v in (metrics or {}).items():
+        if k.endswith("_ms"):
+            continue
+        v = NON_FINITE.get(v, v) if isinstance(v, str) else v
+        out[k] = _Nan("nan") if isinstance(v, float) and v != v else v
+    return out
 
 
 def _records(run: Path) -> dict[str, dict[str, Any]]:

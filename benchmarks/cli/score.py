@@ -4,7 +4,6 @@ prediction file (no tokenizer)."""
 from __future__ import annotations
 
 import argparse
-import json
 
 from benchmarks.cli.common import EXIT_CODES, FORMATTER
 from benchmarks.config import parse_key_values
@@ -35,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
 
 
 def handle(args: argparse.Namespace) -> int:
+    from benchmarks.io.jsonfile import dumps
     from benchmarks.scoring import score_files
     from benchmarks.store import write_json_atomic
 
@@ -51,7 +51,7 @@ def handle(args: argparse.Namespace) -> int:
         out = output_folder(args.output, option="--output")
         write_json_atomic(out / "summary.json", summary.to_dict())
     if args.json:
-        print(json.dumps(summary.flat()))
+        print(dumps(summary.flat()))
         return 0
     print(f"{summary.task} (score mode): {args.predictions}")
     for name, value in summary.flat().items():

@@ -43,9 +43,12 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
 
 def handle(args: argparse.Namespace) -> int:
     from benchmarks.reporting.paper.claims import paper_claims
-    from benchmarks.reporting.tables import load_summaries, render
+    from benchmarks.reporting.tables import load_summaries, none_readable, render
 
     summaries, unreadable = load_summaries(Path(args.runs), tasks=args.task, skipped=True)
+    if unreadable and not summaries and not args.paper:
+        print(none_readable(Path(args.runs), unreadable), file=sys.stderr)
+        return 2
     for path, reason in unreadable:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     if args.paper == "fig10":

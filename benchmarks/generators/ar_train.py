@@ -21,6 +21,7 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from benchmarks.generators.ar_model import ARConfig, CodeLayout, CodeTransformer, loss_bits
+from benchmarks.io.jsonfile import SMALL_BYTES, read_json
 from benchmarks.tokenizers.base import to_tokenizer_range
 
 log = logging.getLogger("benchmarks")
@@ -81,7 +82,7 @@ def is_complete(folder: Path) -> bool:
     state = folder / STATE
     if not state.is_file():
         return False
-    data = json.loads(state.read_text(encoding="utf-8"))
+    data = read_json(state, max_bytes=SMALL_BYTES)
     return data["step"] >= data["train"]["steps"]
 
 
@@ -91,7 +92,7 @@ def train(folder: Path, *, tokenizer, dataset, num_frames: int, num_classes: int
     """Train (or resume training) into ``folder``; returns it."""
     folder.mkdir(parents=True, exist_ok=True)
     state_path = folder / STATE
-    state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() else None
+    state = read_json(state_path, max_bytes=SMALL_BYTES) if state_path.is_file() else None
     if state is not None and state["step"] >= config.steps:
         return folder
     codes_path = folder / "codes.safetensors"
@@ -202,7 +203,7 @@ def _save(folder: Path, model, opt, step, config, ar_cfg, layout, num_frames, fr
 
 
 def load_model(folder: Path, device: torch.device) -> tuple[CodeTransformer, CodeLayout, dict]:
-    state = json.loads((folder / STATE).read_text(encoding="utf-8"))
+    state = read_json(folder / STATE, max_bytes=SMALL_BYTES)
     model = CodeTransformer(ARConfig(**state["model"]))
     model.load_state_dict(load_file(str(folder / "model.safetensors")))
     layout = CodeLayout(tuple(tuple(s) for s in state["layout"]["shapes"]), state["layout"]["bits"],

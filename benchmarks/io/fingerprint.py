@@ -21,6 +21,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, read_json
+
 CACHE_NAME = "fingerprints.json"
 # A folder argument holding more files than this is not a checkpoint (a data or home folder).
 MAX_FILES = 2000
@@ -65,8 +67,8 @@ def _sha256(path: Path) -> str:
 
 def _read_cache(path: Path) -> dict[str, list]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        data = read_json(path, max_bytes=SMALL_BYTES)
+    except JsonFileError:  # absent, damaged: the next run hashes again
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -31,13 +31,15 @@ Exit: 0 nothing regressed; 1 a regression (each named); 2 bad usage (no such fil
 
 from __future__ import annotations
 
-import json
 import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks.config import ConfigError
+from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, read_json
+from benchmarks.reporting.baseline_schema import check_baseline, check_tolerances
 from benchmarks.reporting.numbers import BASELINE, format_number
 from benchmarks.store import RunSummary
 
@@ -68,31 +70,33 @@ def run_key(summary: RunSummary) -> str:
 
 def read_baseline(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(
-            f"--baseline {path}: no such file (create it with --update)"
-        ) from None
-    except (OSError, ValueError) as err:
-        raise ConfigError(f"--baseline {path}: not a readable JSON baseline: {err}") from err
-    if not isinstance(data, dict) or not isinstance(data.get("runs"), dict):
-        raise ConfigError(f"--baseline {path}: not a baseline (no 'runs' mapping)")
+        data = read_json(path, max_bytes=SMALL_BYTES)
+    except JsonFileError as err:
+        why = (f"not a readable JSON baseline: {err.reason}" if path.exists()
+               else "no such file (create it with --update)")
+        raise ConfigError(f"--baseline {path}: {why}") from None
+    check_baseline(data, f"--baseline {path}", version=FORMAT)
     return data
 
 
 def read_tolerances(path: Path) -> dict[str, Any]:
     import yaml
 
+    from benchmarks import safe_yaml
+
     try:
-        data = yaml.safe_load(path.read_text())
+        data = safe_yaml.load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"--tolerances {path}: no such file") from None
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"--tolerances {path}: not readable JSON/YAML: {err}") from err
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, safe_yaml.YamlTooLarge) as err:
+        reason = str(err).replace("\n", " ")
+        raise ConfigError(f"--tolerances {path}: not readable JSON/YAML: {reason}") from None
+    key = ""
     if isinstance(data, dict) and "tolerances" in data:
-        data = data["tolerances"]
+        data, key = data["tolerances"], "tolerances"
     if not isinstance(data, dict):
         raise ConfigError(f"--tolerances {path}: expected a mapping (default/metrics/tasks)")
+    check_tolerances(data, f"--tolerances {path}", key=key)
     return data
 
 
@@ -234,7 +238,9 @@ def run_check(
 
     if not runs.is_dir():
         raise ConfigError(f"--runs {runs}: no such folder")
-    summaries = load_summaries(runs)
+    summaries, unreadable = load_summaries(runs, skipped=True)
+    for path, reason in unreadable:  # a run in the baseline is then MISSING
+        print(f"skipped {path}: {reason}", file=sys.stderr)
     if update:
         baseline = read_baseline(baseline_path) if baseline_path.exists() else None
         baseline_path.parent.mkdir(parents=True, exist_ok=True)

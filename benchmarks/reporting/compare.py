@@ -26,7 +26,6 @@ With fewer than ``FEW_SAMPLES`` paired samples the output says the interval is u
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ import numpy as np
 
 from benchmarks.config import ConfigError
 from benchmarks.families.base import StoredRecord, TaskFamily
+from benchmarks.io.jsonfile import dumps
 from benchmarks.io.output import output_folder
 from benchmarks.reporting.numbers import format_number
 from benchmarks.runner.guard import flatten_config
@@ -87,9 +87,10 @@ def read_run(path: Path) -> Run:
     path = Path(path).expanduser()
     try:
         summary = RunSummary.read(path / "summary.json")
-    except SummaryError:
-        raise ConfigError(f"{path}: not a finished run folder (no readable summary.json)") \
-            from None
+    except SummaryError as err:
+        reason = str(err).removeprefix(f"{path / 'summary.json'}: ")
+        raise ConfigError(f"{path}: not a finished run folder (no readable summary.json: "
+                          f"{reason})") from None
     store = ResultStore(path, config_hash=summary.config_hash)
     raw = sorted(store.samples().values(), key=lambda r: r.sample_id)
     return Run(path, summary, {r.sample_id: r for r in stored_records(raw, store)})
@@ -334,7 +335,7 @@ def run_compare(
     text = render(a, b, results)
     (out / "compare.md").write_text(text + "\n")
     plot(out / "compare.png", results)
-    (out / "compare.json").write_text(json.dumps([
+    (out / "compare.json").write_text(dumps([
         {**{k: v for k, v in dataclasses.asdict(r).items() if k != "differences"}}
         for r in results], indent=2) + "\n")
     return text, out

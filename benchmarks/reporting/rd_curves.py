@@ -16,12 +16,12 @@ common test conditions report them), and on the mean curves. Written to ``--out`
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from benchmarks.config import ConfigError
+from benchmarks.io.jsonfile import dumps
 from benchmarks.io.output import output_folder
 from benchmarks.metrics.bd_rate import bd_psnr, bd_rate
 from benchmarks.reporting.numbers import format_number
@@ -213,7 +213,7 @@ def write_rd(
 
     plot = out / f"rd_{quality}.png"
     _plot(curves, plot, quality, f"{task}: {quality} vs rate{' (DEMO)' if demo else ''}")
-    (out / "rd.json").write_text(json.dumps({
+    (out / "rd.json").write_text(dumps({
         "task": task, "anchor": anchor, "quality": quality, "demo_data": demo,
         "curves": [{"name": c.name, "rate_metric": c.rate_metric,
                     "points": [{"run": p.run, "rate": p.rate, "quality": p.quality}

@@ -52,6 +52,14 @@ def load_summaries(
     return (out, bad) if skipped else out
 
 
+def none_readable(runs: Path, unreadable: list[tuple[Path, str]]) -> str:
+    """One line for a runs folder whose every summary was unreadable (``unreadable``:
+    ``load_summaries(..., skipped=True)``'s second list, not empty)."""
+    path, reason = unreadable[0]
+    more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
+    return f"no readable summary.json under {runs}: {path}: {reason}{more}"
+
+
 def args_text(summary: RunSummary) -> str:
     return " ".join(f"{k}={v}" for k, v in sorted(summary.tokenizer_args.items()))
 

@@ -9,11 +9,11 @@ on disk (the fingerprints in ``config["weights"]``) is refused naming the change
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from benchmarks.config import ConfigError
+from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, read_json
 from benchmarks.runner.plan import ResolvedTask
 from benchmarks.store import SAMPLES, SUMMARY, read_jsonl, write_json_atomic
 
@@ -56,9 +56,9 @@ def _recorded(run_dir: Path) -> tuple[str | None, dict[str, Any] | None]:
     """The config hash (and payload, if known) of what the folder already holds."""
     for name in (RUN_CONFIG, SUMMARY):
         try:
-            data = json.loads((run_dir / name).read_text())
+            data = read_json(run_dir / name, max_bytes=SMALL_BYTES)
             return data["config_hash"], data.get("config")
-        except (OSError, ValueError, KeyError, TypeError):
+        except (JsonFileError, KeyError, TypeError, AttributeError):
             continue
     for record in read_jsonl(run_dir / SAMPLES):
         if "config_hash" in record:

@@ -19,6 +19,7 @@ import socket
 from pathlib import Path
 
 from benchmarks.config import ConfigError
+from benchmarks.io.jsonfile import parse_json
 
 log = logging.getLogger("benchmarks")
 
@@ -76,7 +77,7 @@ class RunLock:
 
 def _holder(fd: int) -> str:
     try:
-        info = json.loads(os.pread(fd, 4096, 0) or b"{}")
+        info = parse_json(os.pread(fd, 4096, 0) or b"{}", source=".lock")
         return f"pid {info['pid']} on {info['host']} (since {info['since']})"
-    except (ValueError, KeyError, TypeError, OSError):
+    except (ValueError, KeyError, TypeError, OSError):  # JsonFileError is a ValueError
         return "an unknown process"

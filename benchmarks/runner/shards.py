@@ -16,13 +16,13 @@ sorted by id, so the summary (metrics, ``evaluated_ids`` sha256) is the unsharde
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.config import ConfigError
+from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, read_json
 from benchmarks.io.output import output_folder
 from benchmarks.store import ResultStore, write_json_atomic
 
@@ -65,9 +65,12 @@ class ShardDone:
     @classmethod
     def read(cls, path: Path) -> ShardDone:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = read_json(path, max_bytes=SMALL_BYTES)
             return cls(**{**data, "shard": tuple(data["shard"])})
-        except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as err:
+        except JsonFileError as err:
+            raise ConfigError(f"{path}: not a readable {SHARD_DONE} ({err.reason}); rerun "
+                              "that shard") from None
+        except (ValueError, TypeError, KeyError) as err:
             raise ConfigError(f"{path}: not a readable {SHARD_DONE} ({err}); rerun that "
                               "shard") from err
 

@@ -7,11 +7,12 @@ A folder is what ``save_pretrained`` writes: ``config.json`` (with ``_class_name
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 from torch import nn
+
+from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, read_json
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "diffusion_pytorch_model.safetensors"
@@ -57,9 +58,10 @@ def check_vae_folder(path: str | Path, *, class_name: str) -> Path:
             hint = f"; did you mean {folder / 'vae'}?"
         raise FileNotFoundError(f"{config_path} not found; expected {expected}{hint}")
     try:
-        config = json.loads(config_path.read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{config_path} is not valid JSON ({err}); expected {expected}") from err
+        config = read_json(config_path, max_bytes=SMALL_BYTES)
+    except JsonFileError as err:
+        raise ValueError(f"{config_path} is not valid JSON ({err.reason}); expected "
+                         f"{expected}") from None
     found = config.get("_class_name")
     if found != class_name:
         raise ValueError(

@@ -32,7 +32,6 @@ above: id = the YouTube id, reason ``"video not found (looked for ...)"``.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from benchmarks.datasets.base import DatasetError, DatasetInfo, SampleError, Sam
 from benchmarks.datasets.demo import DemoSet, demo_version
 from benchmarks.datasets.media import locate
 from benchmarks.datasets.untrimmed import UntrimmedVideoDataset
+from benchmarks.io.jsonfile import JsonFileError, read_json
 from benchmarks.io.sampling import FrameSampling
 
 VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm")  # in order of preference
@@ -178,9 +178,10 @@ class ActivityNetDataset(UntrimmedVideoDataset):
 
     def _read_json(self) -> dict[str, Any]:
         try:
-            payload = json.loads(self.annotation_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise DatasetError(self.annotation_path, f"cannot read the JSON: {error}") from error
+            payload = read_json(self.annotation_path)
+        except JsonFileError as error:
+            raise DatasetError(self.annotation_path,
+                               f"cannot read the JSON: {error.reason}") from None
         if not isinstance(payload, dict) or not isinstance(payload.get("database"), dict):
             raise DatasetError(self.annotation_path, "expected an object with a 'database' object")
         return payload

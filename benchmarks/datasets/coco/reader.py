@@ -18,7 +18,6 @@ without an integer ``id`` or a ``file_name``, a repeated image id, an annotation
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -28,6 +27,7 @@ from benchmarks.datasets.base import DatasetError, DatasetInfo, Sample, SampleEr
 from benchmarks.datasets.demo import DemoSet, demo_version
 from benchmarks.datasets.index import Index, IndexedDataset
 from benchmarks.datasets.media import load_image_clip
+from benchmarks.io.jsonfile import JsonFileError, read_json
 from benchmarks.io.sampling import FrameSampling
 
 
@@ -92,10 +92,9 @@ class CocoCaptionsDataset(IndexedDataset):
 
 def _load_json(path: Path) -> dict[str, Any]:
     try:
-        with path.open(encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise DatasetError(path, f"not valid JSON: {error}") from error
+        data = read_json(path)
+    except JsonFileError as error:
+        raise DatasetError(path, error.reason) from None
     if not isinstance(data, dict):
         raise DatasetError(path, f"expected a JSON object, got {type(data).__name__}")
     for key in ("images", "annotations"):

@@ -12,10 +12,11 @@ is reported as a :class:`BadEntry` (file, index, reason), never dropped silently
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+
+from benchmarks.io.jsonfile import JsonFileError, read_json
 
 # The 20 sub-tasks, by their json file stems (MVBench's data_list, in its order).
 SUB_TASKS: tuple[str, ...] = (
@@ -77,9 +78,9 @@ def json_folder(root: Path) -> Path:
 def read_sub_task(path: Path, sub_task: str) -> tuple[list[MVBenchQuestion], list[BadEntry]]:
     """The questions of one sub-task file, and its unusable entries."""
     try:
-        entries = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        return [], [BadEntry(path, None, f"not a readable JSON file: {err}")]
+        entries = read_json(path)
+    except JsonFileError as err:
+        return [], [BadEntry(path, None, f"not a readable JSON file: {err.reason}")]
     if not isinstance(entries, list):
         return [], [BadEntry(path, None, "expected a JSON list of questions")]
     questions, bad = [], []

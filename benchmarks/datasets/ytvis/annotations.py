@@ -10,7 +10,6 @@ hangs or scores on a damaged one) and becomes compressed RLE with a ``str`` coun
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.datasets.ytvis.mask_check import MaskError, check_frame_size, check_masks, show
+from benchmarks.io.jsonfile import JsonFileError, read_json
 
 __all__ = ["AnnotationError", "VisAnnotations", "VisVideo", "holdout_subset",
            "normalise_segmentation", "normalise_segmentations", "parse_annotations",
@@ -216,9 +216,7 @@ def parse_annotations(data: Any, *, with_tracks: bool = True) -> VisAnnotations:
 def read_annotation_file(path: Path) -> VisAnnotations:
     """Load and parse ``path``; a malformed file raises :class:`AnnotationError`."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise AnnotationError("file", f"cannot be read: {error}") from None
-    except json.JSONDecodeError as error:
-        raise AnnotationError("file", f"not valid JSON: {error}") from None
+        data = read_json(path)
+    except JsonFileError as error:
+        raise AnnotationError("file", error.reason) from None
     return parse_annotations(data)

@@ -18,12 +18,12 @@ is a :class:`ScoreInputError`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.families.base import Evaluation, ScoreInputError
+from benchmarks.io.jsonfile import JsonFileError, read_json
 
 
 @dataclass(frozen=True)
@@ -111,9 +111,9 @@ def read_ground_truth_csv(path: Path) -> GroundTruth:
 def read_predictions_json(path: Path, ground_truth: GroundTruth) -> dict[str, list[str]]:
     """``{id: label}`` or ``{id: [labels]}`` JSON, checked against ``ground_truth``."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ScoreInputError(path, "file", f"not valid JSON: {err}") from err
+        raw = read_json(path)
+    except JsonFileError as err:
+        raise ScoreInputError(path, "file", err.reason) from None
     if not isinstance(raw, dict):
         raise ScoreInputError(path, "file", f"expected a JSON object of id → label(s), got "
                               f"{type(raw).__name__}")

@@ -23,13 +23,13 @@ positives, which usually means the wrong subset or file).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from benchmarks.families.base import ScoreInputError
+from benchmarks.io.jsonfile import JsonFileError, read_json
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,9 @@ class TalGroundTruth:
 
 def _load_object(path: Path) -> dict:
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ScoreInputError(path, "file", f"not valid JSON: {err}") from err
+        raw = read_json(path)
+    except JsonFileError as err:
+        raise ScoreInputError(path, "file", err.reason) from None
     if not isinstance(raw, dict):
         raise ScoreInputError(path, "file", f"expected a JSON object, got {type(raw).__name__}")
     return raw

@@ -45,6 +45,7 @@ from benchmarks.datasets.thumos14.annotations import (
 from benchmarks.datasets.thumos14.reader import SPLITS, annotation_dir_candidates
 from benchmarks.families.base import ScoreInputError
 from benchmarks.families.localization.activitynet_files import TalGroundTruth
+from benchmarks.io.jsonfile import MAX_BYTES
 
 Detection = tuple[str, float, float, float]  # label, start s, end s, score
 
@@ -53,10 +54,11 @@ __all__ = ["find_annotation_folder", "is_json_file", "read_thumos_ground_truth",
 
 
 def is_json_file(path: Path) -> bool:
-    """Whether the file's first non-blank character opens a JSON object."""
+    """Whether the file's first non-blank character opens a JSON object (or array: the
+    JSON reader then says why it is not results JSON)."""
     with Path(path).open("rb") as f:
         head = f.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith(b"{")
+    return head[:1] in (b"{", b"[")
 
 
 def _has_class_files(folder: Path, split: str) -> bool:
@@ -144,15 +146,19 @@ def read_thumos_results(path: Path, gt: TalGroundTruth) -> dict[str, list[Detect
     against ``gt`` (module docstring); results on ``gt.ignored`` videos are read (the
     evaluator drops and counts them)."""
     path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:  # read whole, a file of one endless line would fill memory
+            raise ScoreInputError(path, "file", f"{size} bytes, over the {MAX_BYTES}-byte "
+                                  "bound of a result file")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScoreInputError(path, "file", f"not a readable text file: {err}") from None
     if gt.class_indices is None:
         raise ScoreInputError(path, "file", "the THUMOS14 result text format names classes "
                               "by official index, and these ground-truth classes have none "
                               "(give the results as ActivityNet JSON)")
     by_index = {index: label for label, index in gt.class_indices.items()}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScoreInputError(path, "file", f"not a readable text file: {err}") from err
     out: dict[str, list[Detection]] = {}
     for number, line in enumerate(text.splitlines(), start=1):  # CRLF or LF
         fields = line.split()
@@ -161,13 +167,13 @@ def read_thumos_results(path: Path, gt: TalGroundTruth) -> dict[str, list[Detect
         entry = f"line {number}"
         if len(fields) != 5:
             raise ScoreInputError(path, entry, "expected 'video_name t_start t_end class_index "
-                                  f"score', got {len(fields)} fields: {line.strip()!r}")
+                                  f"score', got {len(fields)} fields: {_shown(line)}")
         name, start_text, end_text, index_text, score_text = fields
         name = name.removesuffix(".mp4")
         start, end, score = _number(start_text), _number(end_text), _number(score_text)
         if start is None or end is None or score is None:
             raise ScoreInputError(path, entry, f"t_start, t_end and score must be finite "
-                                  f"numbers: {line.strip()!r}")
+                                  f"numbers: {_shown(line)}")
         if start < 0 or end < start:
             raise ScoreInputError(path, entry, f"segment [{start_text}, {end_text}] must have "
                                   "0 <= t_start <= t_end")
@@ -180,6 +186,13 @@ def read_thumos_results(path: Path, gt: TalGroundTruth) -> dict[str, list[Detect
             raise ScoreInputError(path, entry, f"video {name!r} is not in the ground truth")
         out.setdefault(name, []).append((by_index[int(index_text)], start, end, score))
     return out
+
+
+def _shown(line: str) -> str:
+    """A line as a message quotes it: at most 80 characters (a garbage file may be one
+    line of megabytes)."""
+    text = line.strip()
+    return repr(text if len(text) <= 80 else text[:77] + "...")
 
 
 def write_thumos_results(

@@ -23,7 +23,6 @@ annotations.
 from __future__ import annotations
 
 import io
-import json
 import math
 import zipfile
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from benchmarks.datasets.ytvis.annotations import (
 from benchmarks.datasets.ytvis.mask_check import show
 from benchmarks.families.base import ScoreInputError, read_score_ids
 from benchmarks.families.segmentation.evaluation import Track
+from benchmarks.io.jsonfile import JsonFileError, dumps, read_json
 
 __all__ = ["SUBMISSION", "VisGroundTruth", "VisSubset",
            "ground_truth_tracks", "read_video_ids", "read_ground_truth", "read_results",
@@ -150,7 +150,7 @@ def write_submission(path: Path, results: list[dict[str, Any]]) -> None:
     # a fixed timestamp: the same results give the same bytes (a reproducible upload)
     entry = zipfile.ZipInfo("results.json", date_time=(1980, 1, 1, 0, 0, 0))
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(entry, json.dumps(results), compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr(entry, dumps(results), compress_type=zipfile.ZIP_DEFLATED)
     write_bytes_atomic(path, buffer.getvalue())
 
 
@@ -208,9 +208,7 @@ def _finite(value: Any) -> bool:
 
 def read_results(path: Path, ground_truth: VisGroundTruth) -> list[Track]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScoreInputError(path, "file", f"cannot be read: {error}") from None
-    except json.JSONDecodeError as error:
-        raise ScoreInputError(path, "file", f"not valid JSON: {error}") from None
+        data = read_json(path)
+    except JsonFileError as error:
+        raise ScoreInputError(path, "file", error.reason) from None
     return result_tracks(data, ground_truth.annotations, path)

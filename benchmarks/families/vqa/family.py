@@ -23,7 +23,6 @@ an answerer that reads the video must fall to chance.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -47,6 +46,7 @@ from benchmarks.families.base import (
 from benchmarks.families.vqa.answerers import ANSWERERS, VQAItem
 from benchmarks.families.vqa.counting import Question, chance, count_answers, vqa_evaluation
 from benchmarks.families.vqa.parse import parse_answer
+from benchmarks.io.jsonfile import JsonFileError, read_json
 from benchmarks.registry import RegistryError
 from benchmarks.store import write_json_atomic
 from benchmarks.tokenizers.base import to_tokenizer_range
@@ -270,9 +270,9 @@ class VQAFamily(
     def score_predictions(cls, path: Path, ground_truth: list[Question],
                           params: VQAParams | None) -> dict[str, str]:
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise ScoreInputError(path, "file", f"not a readable JSON file: {err}") from err
+            raw = read_json(path)
+        except JsonFileError as err:
+            raise ScoreInputError(path, "file", f"not a readable JSON file: {err.reason}") from None
         if not isinstance(raw, dict):
             raise ScoreInputError(path, "file", "expected a JSON object {question_id: answer}")
         known = {q.question_id for q in ground_truth}

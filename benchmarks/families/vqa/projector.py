@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, read_json
+
 FORMAT = "pyratok-vqa-projector"
 VERSION = 1
 
@@ -95,9 +97,9 @@ class TokenProjector(nn.Module):
 
         path = folder / "projector.json"
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as err:
-            raise ValueError(f"{path}: not a projector config ({err})") from err
+            raw = read_json(path, max_bytes=SMALL_BYTES)
+        except JsonFileError as err:
+            raise ValueError(f"{path}: not a projector config ({err.reason})") from None
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise ValueError(f"{path}: not a {FORMAT} file")
         if raw.get("version") != VERSION:

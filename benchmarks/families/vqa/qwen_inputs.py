@@ -24,7 +24,6 @@ The prompt is MVBench's (its ``qa_template`` and ``answer_prompt``) in Qwen's ch
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from torch import Tensor
 
 from benchmarks.families.vqa.answerers import VQAItem
 from benchmarks.families.vqa.parse import option_letter
+from benchmarks.io.jsonfile import SMALL_BYTES, read_json
 from benchmarks.tokenizers.base import from_tokenizer_range
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)  # OPENAI_CLIP_MEAN, Qwen2-VL's default
@@ -61,7 +61,7 @@ class VideoPatching:
         values: dict = {}
         for name in ("preprocessor_config.json", "video_preprocessor_config.json"):
             if (folder / name).is_file():
-                values.update(json.loads((folder / name).read_text(encoding="utf-8")))
+                values.update(read_json(folder / name, max_bytes=SMALL_BYTES))
         size = values.get("size") or {}
         keep = {
             "patch_size": values.get("patch_size"),

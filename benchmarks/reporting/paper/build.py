@@ -20,12 +20,12 @@ text encoder) takes only runs that share it.
 from __future__ import annotations
 
 import csv
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, read_json
 from benchmarks.reporting.paper.cells import BuiltTable, Cell, Row
 from benchmarks.reporting.paper.claims import CLAIMS_DIR
 from benchmarks.reporting.paper.protocol import (
@@ -355,7 +355,7 @@ def build_table(
 def read_ablations(runs: Path) -> dict[str, Any]:
     path = runs / ABLATIONS_FILE
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
+        data = read_json(path, max_bytes=SMALL_BYTES)
+    except JsonFileError:
         return {}
     return data if isinstance(data, dict) else {}

@@ -46,12 +46,14 @@ def build_site(
     include_paths: list[str] | None = None,
 ) -> Path:
     """Write the leaderboard folder ``out``; returns ``out/index.html``."""
-    from benchmarks.reporting.tables import load_summaries
+    from benchmarks.reporting.tables import load_summaries, none_readable
     from benchmarks.reporting.task_args import protocol_labels
 
     if not runs.is_dir():
         raise FileNotFoundError(f"--runs {runs}: no such folder")
     summaries, unreadable = load_summaries(runs, skipped=True)
+    if unreadable and not summaries:
+        raise ValueError(none_readable(runs, unreadable))
     for path, reason in unreadable:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     if not summaries:

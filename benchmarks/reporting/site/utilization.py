@@ -10,9 +10,10 @@ the rise is just more draws from the codebook: the token counts are recorded bes
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from benchmarks.io.jsonfile import dumps
 
 HELD_OUT_SEED = 10_000_000  # pyratok.demo: the bundled checkpoint trained on lower seeds
 DEFAULT_SIZES = (32, 64, 128, 256)
@@ -98,7 +99,7 @@ def write(out: Path, sizes: tuple[int, ...] = DEFAULT_SIZES, *, clips: int = 4) 
     out.mkdir(parents=True, exist_ok=True)
     png = out / "utilization.png"
     plot(points, vocab, png)
-    (out / "utilization.json").write_text(json.dumps(
+    (out / "utilization.json").write_text(dumps(
         {"vocab_size": vocab, "clips": clips, "demo": True,
          "points": [asdict(p) for p in points]}, indent=2) + "\n")
     return png

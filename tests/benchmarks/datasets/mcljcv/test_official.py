@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from benchmarks.cli import main
+from benchmarks.store import RunRecord, read_jsonl
 from tests.fixtures.official import mcl_jcv
 
 
@@ -36,8 +37,8 @@ def test_h264_on_the_release_folder(tmp_path, capsys):
     summary = json.loads((run_dir / "summary.json").read_text())
     assert (summary["n_samples"], summary["n_failed"], summary["n_missing"]) == (2, 0, 0)
     assert sorted(summary["groups"]) == list(expected.ids)
-    records = {json.loads(x)["sample_id"]: json.loads(x)
-               for x in (run_dir / "samples.jsonl").read_text().splitlines()}
+    records = {r["sample_id"]: RunRecord.from_dict(r).to_dict()  # "inf" read back as inf
+               for r in read_jsonl(run_dir / "samples.jsonl")}
     for sample_id in expected.ids:
         stream = run_dir / "bitstreams" / f"{sample_id}.264"
         metrics = records[sample_id]["metrics"]

@@ -9,6 +9,7 @@ import math
 from benchmarks.cli import main
 from benchmarks.datasets.webvid.reader import WebVidDataset
 from benchmarks.io.sampling import FrameSampling
+from benchmarks.store import RunSummary
 from tests.fixtures.official import webvid
 
 
@@ -27,7 +28,9 @@ def test_identity_on_a_partial_copy_is_lossless_and_exits_0(tmp_path, capsys):
     assert (summary["n_samples"], summary["n_failed"], summary["n_missing"]) == (3, 0, 1)
     assert summary["n_listed"] == 4
     # identity returns its input: MSE 0, PSNR +inf, SSIM exactly 1 on every clip
-    assert math.isinf(summary["metrics"]["psnr"]) and summary["metrics"]["ssim"] == 1.0
+    # written as the string "inf" (strict JSON), read back as the float
+    assert summary["metrics"]["psnr"] == "inf" and summary["metrics"]["ssim"] == 1.0
+    assert math.isinf(RunSummary.read(run_dir / "summary.json").metrics["psnr"])
     assert (run_dir / "evaluated_ids.txt").read_text().split() == list(expected.ids)
     missing = [line.split("\t")[0] for line in
                (run_dir / "missing_ids.txt").read_text().splitlines()]

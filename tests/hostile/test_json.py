@@ -1,0 +1,309 @@
+"""Hostile JSON through the command line (issue 25, items 4, 6, 12): deep nesting,
+duplicate keys, garbage bytes and a file over the size bound, as every family's ``score``
+(ground truth and predictions), ``tables``, ``report``, ``check``, ``compare`` and
+``merge`` read them.
+
+Each case must end in exit 2 with exactly one line on stderr naming the file, no
+traceback, within seconds and a bounded peak RSS, and write nothing. One subprocess runs
+every case: it imports the harness once (what the commands load), then forks a child per
+case (the CLI's ``main`` on that argv, stderr to a file); ``os.wait4`` gives each child's
+exit status and peak RSS. Two cases also run as ``python -m benchmarks`` from scratch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pytest
+
+from benchmarks.io.jsonfile import MAX_BYTES
+from tests.helpers.paths import REPO
+
+SECONDS = 20  # per case, on a loaded two-core machine (a case takes well under one)
+GROWTH_MB = 300  # peak RSS a case may add to the harness already imported
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+GARBAGE = b"\x00\x01zzzz\xff\xfe{"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    argv: list[str]
+    expect: str  # in the one stderr line, beside the file's name
+    file: str  # the hostile file, named in the line
+
+
+# inputs ----------------------------------------------------------------------------------
+
+
+def _write(path: Path, data: bytes | str | object) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    elif isinstance(data, str):
+        path.write_text(data)
+    else:
+        path.write_text(json.dumps(data))
+    return path
+
+
+def _huge(path: Path) -> Path:
+    """A sparse file one byte over the bound: nothing is written, nothing may be read."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        f.truncate(MAX_BYTES + 1)
+    return path
+
+
+def _kinds(dup: str) -> dict[str, tuple[bytes | str | None, str]]:
+    """Hostile contents (``None``: the huge sparse file) and what the line must say."""
+    return {"deep": (DEEP, "nested 100000 levels deep"),
+            "dup": (dup, "duplicate key"),
+            "garbage": (GARBAGE, "UTF-8"),  # "not UTF-8 text", or a text reader's codec
+            "huge": (None, "-byte bound")}
+
+
+def _hostile(path: Path, content: bytes | str | None) -> Path:
+    return _huge(path) if content is None else _write(path, content)
+
+
+ANET_GT = {"version": "VERSION 1.3", "database": {"v1": {
+    "subset": "validation", "duration": 10.0,
+    "annotations": [{"segment": [1.0, 4.0], "label": "Dancing"}]}}}
+THUMOS_GT = {"database": {"video_test_0000001": {
+    "subset": "test", "duration": 10.0,
+    "annotations": [{"segment": [1.0, 4.0], "label": "BaseballPitch"}]}}}
+VIS_GT = {"videos": [{"id": 1, "width": 4, "height": 4, "length": 1,
+                      "file_names": ["v/0.jpg"]}],
+          "categories": [{"id": 1, "name": "person"}],
+          "annotations": [{"id": 1, "video_id": 1, "category_id": 1, "iscrowd": 0,
+                           "segmentations": [{"size": [4, 4], "counts": [0, 16]}],
+                           "areas": [16], "bboxes": [[0, 0, 4, 4]]}]}
+VIS_DUP = ('[{"video_id": 1, "video_id": 2, "category_id": 1, "score": 0.5, '
+           '"segmentations": [null]}]')
+TAL_DUP = ('{"results": {"v1": [{"label": "Dancing", "score": 1.0, "segment": [1, 4]}], '
+           '"v1": [{"label": "Dancing", "score": 1.0, "segment": [5, 9]}]}}')
+
+
+def _score_cases(root: Path) -> list[Case]:
+    """Per score task: a valid ground truth beside each hostile prediction file, and each
+    hostile ground truth beside a valid prediction file."""
+    kinetics = _write(root / "k400" / "val.csv", "label,youtube_id,time_start,time_end,split\n"
+                      "c0,vid00000000abc,0,10,val\nc1,vid00000001abc,10,20,val\n")
+    mvbench = root / "mvbench"
+    _write(mvbench / "json" / "action_antonym.json",
+           [{"video": "v.mp4", "question": "q?", "candidates": ["a", "b"], "answer": "a"}])
+    tasks = {  # task: (ground truth, its duplicate-key form or None, a valid prediction file,
+               #        the predictions' duplicate-key form)
+        "kinetics400": (kinetics, None, {"vid00000000abc": "c0"},
+                        '{"vid00000000abc": "c0", "vid00000000abc": "c1"}'),
+        "activitynet": (_write(root / "anet" / "gt.json", ANET_GT),
+                        '{"database": {"v1": {}, "v1": {}}}', {"results": {}}, TAL_DUP),
+        "thumos14": (_write(root / "thumos" / "gt.json", THUMOS_GT),
+                     '{"database": {}, "database": {}}', {"results": {}},
+                     TAL_DUP.replace("v1", "video_test_0000001")),
+        "mvbench": (mvbench, '[{"video": "a.mp4", "video": "b.mp4"}]',
+                    {"action_antonym/0": "A"},
+                    '{"action_antonym/0": "A", "action_antonym/0": "B"}'),
+        "ytvis2021": (_write(root / "ytvis" / "gt.json", VIS_GT),
+                      '{"videos": [], "videos": []}', [], VIS_DUP),
+        "ovis": (_write(root / "ovis" / "gt.json", VIS_GT), '{"videos": [], "videos": []}',
+                 [], VIS_DUP),
+    }
+    cases = []
+    for task, (gt, gt_dup, good_pred, pred_dup) in tasks.items():
+        good = _write(root / task / "good_pred.json", good_pred)
+        out = str(root / "results" / task)  # --output: must stay absent
+        for kind, (content, expect) in _kinds(pred_dup).items():
+            bad = _hostile(root / task / f"pred_{kind}.json", content)
+            cases.append(Case(f"score-{task}-predictions-{kind}",
+                              ["score", "--task", task, "--annotations", str(gt),
+                               "--predictions", str(bad), "--output", out], expect, str(bad)))
+        if gt_dup is None:  # Kinetics' ground truth is CSV
+            continue
+        for kind, (content, expect) in _kinds(gt_dup).items():
+            if task == "mvbench":  # a sub-task file of the json/ folder
+                folder = root / task / f"gt_{kind}"
+                bad = _hostile(folder / "json" / "action_antonym.json", content)
+                given = folder
+            else:
+                bad = given = _hostile(root / task / f"gt_{kind}.json", content)
+            cases.append(Case(f"score-{task}-annotations-{kind}",
+                              ["score", "--task", task, "--annotations", str(given),
+                               "--predictions", str(good), "--output", out], expect, str(bad)))
+    return cases
+
+
+GOOD_SUMMARY = {"schema_version": 2, "task": "webvid", "tokenizer": "identity",
+                "run_name": "identity", "metrics": {"psnr": "inf"},
+                "higher_is_better": {"psnr": True}, "n_samples": 1}
+
+
+def _report_cases(root: Path) -> list[Case]:
+    """``tables``, ``report``, ``compare``, ``merge`` on a hostile summary / shard.json and
+    ``check`` on a hostile baseline; also the summary and baseline type errors of item 12."""
+    good_runs = root / "good_runs"
+    good_run = good_runs / "webvid" / "identity"
+    _write(good_run / "summary.json", GOOD_SUMMARY)
+    cases = []
+    summary_dup = '{"task": "webvid", "task": "ucf101", "tokenizer": "x", "metrics": {}}'
+    baseline_dup = '{"format": 1, "runs": {}, "runs": {}}'
+    bad_summaries = {kind: v for kind, v in _kinds(summary_dup).items()}
+    bad_summaries["string-metric"] = ({**GOOD_SUMMARY, "metrics": {"psnr": "20.1"}},
+                                      "metrics.psnr: expected a number or null")
+    bad_summaries["list-task"] = ({**GOOD_SUMMARY, "task": ["webvid"]}, "no 'task'")
+    for kind, (content, expect) in bad_summaries.items():
+        runs = root / f"runs_{kind}"
+        bad_run = runs / "webvid" / "bad"
+        if content is None:
+            summary = _huge(bad_run / "summary.json")
+        elif isinstance(content, dict):
+            summary = _write(bad_run / "summary.json", content)
+        else:
+            summary = _hostile(bad_run / "summary.json", content)
+        cases += [
+            Case(f"tables-{kind}", ["tables", "--runs", str(runs)], expect, str(summary)),
+            Case(f"report-{kind}", ["report", "--runs", str(runs), "--out",
+                                    str(root / "site"), "--no-utilization"], expect,
+                 str(summary)),
+            Case(f"compare-{kind}", ["compare", str(good_run), str(bad_run), "--out",
+                                     str(root / "cmp")], expect, str(bad_run)),
+        ]
+    bad_baselines = {kind: v for kind, v in _kinds(baseline_dup).items()}
+    bad_baselines["metrics-entry"] = (
+        {"format": 1, "runs": {"webvid/identity": {"metrics": {"psnr": 20.0}}}},
+        "runs.webvid/identity.metrics.psnr: expected an object")
+    bad_baselines["format"] = ({"format": "one", "runs": {}}, "format: expected 1")
+    bad_baselines["tolerance"] = ({"format": 1, "runs": {}, "tolerances": {
+        "metrics": {"psnr": {"abs": "0.1"}}}}, "tolerances.metrics.psnr.abs: expected")
+    for kind, (content, expect) in bad_baselines.items():
+        path = root / "baselines" / f"{kind}.json"
+        baseline = _write(path, content) if isinstance(content, dict) else _hostile(path,
+                                                                                    content)
+        cases.append(Case(f"check-{kind}", ["check", "--runs", str(good_runs), "--baseline",
+                                            str(baseline)], expect, str(baseline)))
+    shard_dup = '{"shard": [0, 1], "shard": [0, 2]}'
+    for kind, (content, expect) in _kinds(shard_dup).items():
+        run = root / f"merge_{kind}" / "webvid" / "identity"
+        shard = _hostile(run / "shards" / "0-of-1" / "shard.json", content)
+        cases.append(Case(f"merge-{kind}", ["merge", str(run)], expect, str(shard)))
+    return cases
+
+
+# the driver -------------------------------------------------------------------------------
+
+DRIVER = r"""
+import importlib, json, os, sys, time
+from benchmarks.cli.app import main
+
+for name in ("scoring", "reporting.check", "reporting.compare", "reporting.site",
+             "runner.shards", "families.classification.family", "families.vqa.family",
+             "families.localization.family", "families.segmentation.family"):
+    importlib.import_module("benchmarks." + name)  # once here, not in every child
+
+cases, out = json.loads(open(sys.argv[1]).read()), sys.argv[2]
+base_kb = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
+results = []
+for case in cases:
+    err = os.path.join(out, case["id"] + ".err")
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        fd = os.open(err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(fd, 2)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        code = 99
+        try:
+            code = main(case["argv"])
+        except SystemExit as exit:
+            code = exit.code if isinstance(exit.code, int) else 98
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(code)
+    _, status, usage = os.wait4(pid, 0)
+    results.append({"id": case["id"], "code": os.waitstatus_to_exitcode(status),
+                    "seconds": time.monotonic() - start, "growth_kb": usage.ru_maxrss - base_kb,
+                    "stderr": open(err).read()})
+print(json.dumps(results))
+"""
+
+
+def _tree(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+def _run_cases(tmp_path: Path, cases: list[Case]) -> dict[str, dict]:
+    work = tmp_path / "driver"
+    work.mkdir()
+    spec = tmp_path / "cases.json"
+    spec.write_text(json.dumps([asdict(c) for c in cases]))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CUDA_VISIBLE_DEVICES": ""}
+    done = subprocess.run([sys.executable, "-c", DRIVER, str(spec), str(work)], env=env,
+                          capture_output=True, text=True, timeout=60 + SECONDS * len(cases),
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {r["id"]: r for r in json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def _check(case: Case, result: dict) -> list[str]:
+    """What is wrong with one case's result (empty: nothing)."""
+    lines = result["stderr"].strip().splitlines()
+    problems = []
+    if result["code"] != 2:
+        problems.append(f"exit {result['code']}, expected 2")
+    if len(lines) != 1:
+        problems.append(f"{len(lines)} stderr lines, expected 1")
+    if "Traceback" in result["stderr"]:
+        problems.append("a traceback")
+    if lines and (case.expect.lower() not in lines[0].lower() or case.file not in lines[0]):
+        problems.append(f"the line lacks {case.expect!r} or the file")
+    if result["seconds"] > SECONDS:
+        problems.append(f"took {result['seconds']:.1f} s")
+    if result["growth_kb"] > GROWTH_MB * 1024:
+        problems.append(f"peak RSS grew {result['growth_kb'] // 1024} MB")
+    return [f"{case.id}: {p}: {result['stderr'].strip()[-300:]!r}" for p in problems]
+
+
+def test_every_hostile_json_is_one_line_exit_2_and_writes_nothing(tmp_path):
+    inputs = tmp_path / "in"
+    cases = _score_cases(inputs) + _report_cases(inputs)
+    before = _tree(inputs)
+    results = _run_cases(tmp_path, cases)
+    problems = [p for case in cases for p in _check(case, results[case.id])]
+    assert not problems, "\n".join(problems)
+    assert _tree(inputs) == before  # no results/, site/, cmp/, summary or lock written
+    assert {c.id.split("-")[0] for c in cases} == {"score", "tables", "report", "compare",
+                                                    "check", "merge"}
+
+
+@pytest.mark.slow
+def test_python_m_benchmarks_from_scratch_on_deep_json(tmp_path):
+    """The same refusal without the driver: a fresh interpreter, peak RSS of the child."""
+    gt = _write(tmp_path / "gt.json", ANET_GT)
+    pred = _write(tmp_path / "pred.json", DEEP)
+    runs = tmp_path / "runs"
+    summary = _write(runs / "webvid" / "deep" / "summary.json", DEEP)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CUDA_VISIBLE_DEVICES": ""}
+    for argv, named in ((["score", "--task", "activitynet", "--annotations", str(gt),
+                          "--predictions", str(pred)], pred),
+                        (["tables", "--runs", str(runs)], summary)):
+        start = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "benchmarks", *argv], env=env,
+                              capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        seconds = time.monotonic() - start
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 2 and len(lines) == 1, done.stderr
+        assert str(named) in lines[0] and "nested 100000 levels deep" in lines[0]
+        assert seconds < 60
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert peak_mb < 2048  # the harness imported plus nothing of the 200 KB file's depth
