@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from benchmarks.config import COMMON_KEYS, ConfigError, TaskConfig, load_task, read_yaml
 from benchmarks.families.reconstruction.family import ReconstructionParams
+from benchmarks.io.jsonfile import dumps
 from benchmarks.store import FAILURES, SAMPLES, ResultStore, RunRecord, read_jsonl
 from tests.helpers.paths import REPO
 
@@ -206,7 +207,8 @@ def test_a_cut_at_any_byte_loses_only_the_cut_record(first, more, which, data):
                 getattr(store, add)(_stored(r, name))
             stored = store.samples() if name == SAMPLES else store.failures()
         got = list(read_jsonl(path))
-    want = [json.loads(json.dumps({**_line(r, name), "config_hash": "h"}))
+    # as the store writes them: strict JSON, a non-finite float as "inf" / "-inf" / "nan"
+    want = [json.loads(dumps({**_line(r, name), "config_hash": "h"}))
             for r in survivors + more]
     assert got == want
     assert set(stored) == {r["sample_id"] for r in survivors + more}
