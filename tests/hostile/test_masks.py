@@ -15,13 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import resource
-import signal
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +23,11 @@ import pytest
 from benchmarks.cli import main
 from tests.fixtures.official._vis import RED, ObjectSpec, VideoSpec, moving, write_split
 from tests.fixtures.official.ytvis2021 import CATEGORIES, IDS, frame_name
-from tests.helpers.paths import REPO
+from tests.helpers.child import Child, run_benchmarks
 
 FRAMES, SIZE = 2, 64
 TIME_LIMIT_S = 60  # a few seconds when well; the bound only has to catch a hang
 MAX_RSS_MIB = 1024  # about 230 MiB when well
-ADDRESS_SPACE = 4 << 30  # bytes: the 17 GB regression dies here, not on the machine
 
 # the issue's inputs, as JSON writes them (NaN as the bare constant Python's json reads)
 HOSTILE_MASKS = {
@@ -48,42 +40,11 @@ HOSTILE_MASKS = {
 }
 
 
-@dataclass(frozen=True)
-class Child:
-    code: int
-    stderr: str
-    seconds: float
-    peak_rss_mib: float
-
-
-def _limit_child() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
-
-
 def score_in_a_child(task: str, annotations: Path, predictions: Path, out: Path) -> Child:
     """``python -m benchmarks score`` in a child; killed past :data:`TIME_LIMIT_S`."""
-    err = out / "stderr.txt"
-    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1",
-           "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    start = time.monotonic()
-    with err.open("w") as handle:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks", "score", "--task", task, "--annotations",
-             str(annotations), "--predictions", str(predictions)],
-            stdout=subprocess.DEVNULL, stderr=handle, cwd=out, env=env,
-            preexec_fn=_limit_child)
-        while True:  # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN: any child's)
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - start > TIME_LIMIT_S:
-                child.send_signal(signal.SIGKILL)
-                pid, status, usage = os.wait4(child.pid, 0)
-                break
-            time.sleep(0.05)
-    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    return Child(child.returncode, err.read_text(), time.monotonic() - start,
-                 usage.ru_maxrss / 1024)  # KiB on Linux
+    return run_benchmarks(["score", "--task", task, "--annotations", str(annotations),
+                           "--predictions", str(predictions)], cwd=out,
+                          time_limit_s=TIME_LIMIT_S)
 
 
 def assert_one_line_exit_2(done: Child, *named: str) -> None:
