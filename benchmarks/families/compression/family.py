@@ -47,7 +47,7 @@ from benchmarks.families.base import (  # generation's list is alike in shape: n
     mean_evaluation,
 )
 from benchmarks.families.compression.fidelity import ClipFidelity
-from benchmarks.io.yuv import YuvFrame, rgb_to_luma, yuv_to_rgb
+from benchmarks.io.yuv import YuvFrame, rgb_to_luma, rgb_to_yuv, yuv_to_rgb
 from benchmarks.metrics import lpips_if_available, ms_ssim_min_size
 from benchmarks.tokenizers.base import from_tokenizer_range, to_tokenizer_range
 from benchmarks.tokenizers.codecs.base import CodecSettings, CodecTokenizer, YuvSequence
@@ -55,6 +55,13 @@ from benchmarks.tokenizers.codecs.base import CodecSettings, CodecTokenizer, Yuv
 log = logging.getLogger(__name__)
 
 BITSTREAMS = "bitstreams"
+SOURCES = ".sources"  # decoded clips as yuv420p while they are scored
+DECODED_FPS = 25.0  # what the codecs are told for a decoded clip (bpp does not depend on it)
+
+
+def file_stem(sample_id: str) -> str:
+    """A sample id as one file name (a folder reader's ids are relative paths)."""
+    return sample_id.replace("/", "__")
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,7 @@ class CompressionFamily(TaskFamily[CompressionParams]):
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or CompressionParams(), tokenizer, device=device)
         self.is_codec = isinstance(tokenizer, CodecTokenizer)
+        self._decoded = False  # set by setup: the reader gives decoded clips, not .yuv files
         self._lpips, self._lpips_reason = lpips_if_available(self.params.lpips, device)
         self._ms_ssim_reason: str | None = None
 
@@ -156,18 +164,11 @@ class CompressionFamily(TaskFamily[CompressionParams]):
         return None
 
     def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
-        """Refuse, in one line, a reader of decoded clips: the family codes raw sequences
-        whose size and rate the reader names (``ref.extra``: width, height, fps)."""
-        from benchmarks.config import ConfigError
-
+        """Raw sequences (MCL-JCV: ``ref.extra`` names width, height, fps) are coded as they
+        are; a reader of decoded clips (a user's folder of videos) gives RGB clips, which are
+        converted to 8-bit BT.709 yuv420p first (:meth:`_decoded_sequence`)."""
         refs = dataset.refs()
-        if refs and not {"width", "height", "fps"} <= refs[0].extra.keys():
-            raise ConfigError(
-                f"{self.config.source}: family 'compression' codes raw yuv420p sequences "
-                f"(dataset 'mcl-jcv'); dataset {info.name!r} gives decoded clips: score "
-                f"them with family 'reconstruction', or convert them to .yuv files named "
-                f"videoSRC<NN>_<W>x<H>_<fps>.yuv"
-            )
+        self._decoded = bool(refs) and not {"width", "height", "fps"} <= refs[0].extra.keys()
 
     def unavailable(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -204,10 +205,43 @@ class CompressionFamily(TaskFamily[CompressionParams]):
         return [self._score_one(s) for s in samples]
 
     def _score_one(self, sample: Sample) -> SampleResult:
-        sequence = self._sequence(sample)
+        if not self._decoded:
+            return self._score_sequence(sample.ref.sample_id, self._sequence(sample))
+        sequence = self._decoded_sequence(sample)
+        try:
+            return self._score_sequence(sample.ref.sample_id, sequence)
+        finally:
+            sequence.path.unlink(missing_ok=True)
+
+    def _score_sequence(self, sample_id: str, sequence: YuvSequence) -> SampleResult:
         if self.is_codec:
-            return self._score_codec(sample.ref.sample_id, sequence)
-        return self._score_learned(sample.ref.sample_id, sequence)
+            return self._score_codec(sample_id, sequence)
+        return self._score_learned(sample_id, sequence)
+
+    def _decoded_sequence(self, sample: Sample) -> YuvSequence:
+        """A decoded clip ``(3, t, h, w)`` in [0, 1] as the sequence every metric compares
+        against: each frame converted to 8-bit BT.709 limited-range yuv420p (the codecs'
+        input; an odd last row or column dropped, as 4:2:0 needs even sizes), written to a
+        temporary file in the run folder (removed once scored). The rate in bits per pixel
+        does not depend on the frame rate; the codecs are told ``DECODED_FPS``."""
+        if self.run_dir is None:
+            raise RuntimeError("the compression family writes sources: run_dir is not set")
+        if sample.padded_frames:  # the family's short-clip policy: refused, never repeated
+            raise ValueError(f"the video is shorter than frames_per_clip "
+                             f"({sample.padded_frames} frame(s) short): {self.short_clips}")
+        video = sample.video
+        h, w = video.shape[-2] // 2 * 2, video.shape[-1] // 2 * 2
+        if h == 0 or w == 0:
+            raise ValueError(f"a {video.shape[-2]}x{video.shape[-1]} clip has no 4:2:0 frame")
+        folder = self.run_dir / SOURCES
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{file_stem(sample.ref.sample_id)}.yuv"
+        with path.open("wb") as f:
+            for frame in video[:, :, :h, :w].unbind(1):  # (3, h, w) each
+                yuv = rgb_to_yuv(frame)
+                f.write(yuv.y.tobytes() + yuv.u.tobytes() + yuv.v.tobytes())
+        return YuvSequence(path=path, width=w, height=h, fps=DECODED_FPS,
+                           frames=int(video.shape[1]))
 
     def _chunks(self, frames, size: int):
         chunk: list = []
@@ -244,7 +278,7 @@ class CompressionFamily(TaskFamily[CompressionParams]):
             raise RuntimeError("the compression family writes bitstreams: run_dir is not set")
         folder = self.run_dir / BITSTREAMS
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{sample_id}.{tok.extension}"
+        path = folder / f"{file_stem(sample_id)}.{tok.extension}"
         tmp = path.with_name(path.name + ".part")
         tmp.write_bytes(stream)
         os.replace(tmp, path)
