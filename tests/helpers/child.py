@@ -1,8 +1,10 @@
 """``python -m benchmarks ARGS`` in a child process, with its own exit code, stderr, time
-and peak RSS (``wait4``'s ``ru_maxrss`` of that child alone: ``RUSAGE_CHILDREN`` would
-count every child the test process ever had). The child is killed past ``time_limit_s``
-and its address space is capped, so a hang or a memory blow-up fails the test fast
-instead of eating the machine."""
+and peak RSS. The peak is the largest ``VmHWM`` of ``/proc/<pid>/status`` seen while the
+child runs (polled every 20 ms): the high-water mark of the program's own memory, reset at
+``exec``. Neither ``wait4``'s ``ru_maxrss`` nor ``RUSAGE_CHILDREN`` would do: both keep the
+resident size the child had at ``fork``, the whole test process's. The child is killed
+past ``time_limit_s`` and its address space is capped, so a hang or a memory blow-up fails
+the test fast instead of eating the machine."""
 
 from __future__ import annotations
 
@@ -42,15 +44,28 @@ def run_benchmarks(args: list[str], *, cwd: Path, time_limit_s: float = 60) -> C
         child = subprocess.Popen([sys.executable, "-m", "benchmarks", *args],
                                  stdout=subprocess.DEVNULL, stderr=handle, cwd=cwd, env=env,
                                  preexec_fn=_limit_child)
+        peak_kib = 0
         while True:
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            peak_kib = max(peak_kib, _high_water_kib(child.pid))
+            pid, status, _ = os.wait4(child.pid, os.WNOHANG)
             if pid:
                 break
             if time.monotonic() - start > time_limit_s:
                 child.send_signal(signal.SIGKILL)
-                pid, status, usage = os.wait4(child.pid, 0)
+                pid, status, _ = os.wait4(child.pid, 0)
                 break
-            time.sleep(0.05)
+            time.sleep(0.02)
     child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    return Child(child.returncode, err.read_text(), time.monotonic() - start,
-                 usage.ru_maxrss / 1024)  # KiB on Linux
+    return Child(child.returncode, err.read_text(), time.monotonic() - start, peak_kib / 1024)
+
+
+def _high_water_kib(pid: int) -> int:
+    """``VmHWM`` of a running process in KiB (0 once it has exited or where /proc lacks it)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
