@@ -32,3 +32,9 @@ class PathError(Exception):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
+
+
+def file_stem(sample_id: str) -> str:
+    """A sample id as one file name (a folder reader's ids are relative paths: ``/`` becomes
+    ``__``), for the files a family writes per sample."""
+    return sample_id.replace("/", "__")

@@ -47,6 +47,7 @@ from benchmarks.families.base import (  # generation's list is alike in shape: n
     mean_evaluation,
 )
 from benchmarks.families.compression.fidelity import ClipFidelity
+from benchmarks.io.paths import file_stem
 from benchmarks.io.yuv import YuvFrame, rgb_to_luma, rgb_to_yuv, yuv_to_rgb
 from benchmarks.metrics import lpips_if_available, ms_ssim_min_size
 from benchmarks.tokenizers.base import from_tokenizer_range, to_tokenizer_range
@@ -57,11 +58,6 @@ log = logging.getLogger(__name__)
 BITSTREAMS = "bitstreams"
 SOURCES = ".sources"  # decoded clips as yuv420p while they are scored
 DECODED_FPS = 25.0  # what the codecs are told for a decoded clip (bpp does not depend on it)
-
-
-def file_stem(sample_id: str) -> str:
-    """A sample id as one file name (a folder reader's ids are relative paths)."""
-    return sample_id.replace("/", "__")
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from benchmarks.families.reconstruction.latency import (
     tokenizer_dtype,
 )
 from benchmarks.families.reconstruction.rfvd import RfvdStage
+from benchmarks.io.paths import file_stem
 from benchmarks.metrics import clip_psnr, lpips_if_available, ssim_of_mapped
 from benchmarks.tokenizers.base import from_tokenizer_range, to_tokenizer_range
 
@@ -153,7 +154,7 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
             rows = [torch.cat(x[i][:, picks].unbind(1), dim=-1) for x in (ref, pred)]
             grid = from_tokenizer_range(torch.cat(rows, dim=-2)).mul_(255).round_().byte()
             pixels = grid.permute(1, 2, 0).cpu().numpy()
-            stem = sample.ref.sample_id.replace("/", "__")  # video-folder ids are paths
+            stem = file_stem(sample.ref.sample_id)
             name = f"{stem}_psnr{float(psnr_clip[i]):.2f}.png"
             if self._writer is None:
                 from concurrent.futures import ThreadPoolExecutor
