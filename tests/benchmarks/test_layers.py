@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("runner", {"runner", "scoring"}),
     ("entry points", {"api", "reporting", "ablations", "train_generator",
                       "vqa_train_projector", "paper_claims"}),
-    ("commands", {"cli", "__main__", "__init__"}),
+    ("commands", {"cli", "__main__", "__init__", "perf"}),
 ]
 LAYER_OF = {unit: rank for rank, (_, units) in enumerate(LAYERS) for unit in units}
 

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.perf.measure import high_water_kib
 from tests.helpers.paths import REPO
 
 ADDRESS_SPACE = 4 << 30  # bytes
@@ -46,7 +47,7 @@ def run_benchmarks(args: list[str], *, cwd: Path, time_limit_s: float = 60) -> C
                                  preexec_fn=_limit_child)
         peak_kib = 0
         while True:
-            peak_kib = max(peak_kib, _high_water_kib(child.pid))
+            peak_kib = max(peak_kib, high_water_kib(child.pid))
             pid, status, _ = os.wait4(child.pid, os.WNOHANG)
             if pid:
                 break
@@ -58,14 +59,3 @@ def run_benchmarks(args: list[str], *, cwd: Path, time_limit_s: float = 60) -> C
     child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     return Child(child.returncode, err.read_text(), time.monotonic() - start, peak_kib / 1024)
 
-
-def _high_water_kib(pid: int) -> int:
-    """``VmHWM`` of a running process in KiB (0 once it has exited or where /proc lacks it)."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0

@@ -1,0 +1,1 @@
+"""The perf cases, one module each; a module's ``CASE`` is found by ``discover``."""
