@@ -46,10 +46,13 @@ import torch.nn.functional as F
 
 from benchmarks.datasets.annotation import VideoTracks
 from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
+from benchmarks.datasets.ytvis.annotations import VisAnnotations, VisVideo
+from benchmarks.datasets.ytvis.mask_check import show
 from benchmarks.families.base import (
     Evaluation,
     MetricInfo,
     SampleResult,
+    ScoreInputError,
     ScoreMode,
     StoredRecord,
     TaskFamily,
@@ -225,6 +228,13 @@ class SegmentationFamily(
         self._names = names
         self._gt = {r.sample_id: list(r.annotation.tracks) for r in dataset.refs()}
         self._video_ids = {r.sample_id: r.annotation.video_id for r in dataset.refs()}
+        self._videos = VisAnnotations(  # what a stored record is checked against on resume
+            videos={r.annotation.video_id: VisVideo(r.annotation.video_id,
+                                                    tuple(r.extra["file_names"]),
+                                                    int(r.extra["height"]),
+                                                    int(r.extra["width"]))
+                    for r in dataset.refs()},
+            categories=dict(zip(self._class_ids, self._class_names, strict=True)), tracks={})
         with torch.no_grad():
             self._text = class_text_embeddings(
                 self.tokenizer.embed_text, names, list(self.params.templates)
@@ -299,16 +309,13 @@ class SegmentationFamily(
         results: list[dict[str, Any]] = []
         video_ids = []
         for r in records:
-            vid = int(r.prediction["video_id"])
+            vid = self._video_ids[r.sample_id]
             video_ids.append(vid)
             gts += ground_truth_tracks(vid, self._gt.get(r.sample_id, []))
-            for inst in r.prediction["instances"]:
-                if inst["category_id"] is None:  # a prompt phrase naming no category
-                    continue
-                inst = {k: v for k, v in inst.items() if k != "phrase"}
-                dts.append(Track(vid, inst["category_id"], inst["segmentations"],
-                                 float(inst["score"])))
-                results.append({"video_id": vid, **inst})
+            instances = self._stored_instances(r)
+            dts += [Track(vid, i["category_id"], i["segmentations"], float(i["score"]))
+                    for i in instances]
+            results += [{"video_id": vid, **i} for i in instances]
         files = {}
         if self.run_dir is not None:
             write_json_atomic(self.run_dir / "results.json", results)
@@ -331,6 +338,46 @@ class SegmentationFamily(
                                       for u in self._prompt_units}}
                     if self.params.prompt is not None else {})}
         return Evaluation(metrics=result.metrics, extra=extra, files=files)
+
+    def _stored_instances(self, record: StoredRecord) -> list[dict[str, Any]]:
+        """A record's instances with a category (prompt phrases naming none left out),
+        checked as a results file's entries are (:func:`result_tracks`: ids, a finite
+        score, one mask per frame of the video's size): a record read back on resume may
+        have been changed since this family wrote it, and a damaged mask must never reach
+        the evaluator (it can loop forever or crash inside pycocotools)."""
+        from benchmarks.store import SAMPLES
+
+        source = f"{self.run_dir / SAMPLES if self.run_dir else SAMPLES} (sample " \
+                 f"{record.sample_id})"
+        try:
+            return self._checked_instances(record, source)
+        except ScoreInputError as error:
+            raise ValueError(f"{error}; the record changed since the run wrote it: delete its "
+                             "line to score the video again, or rerun with --no-resume") from None
+
+    def _checked_instances(self, record: StoredRecord, source: str) -> list[dict[str, Any]]:
+        from benchmarks.families.segmentation.files import result_tracks
+
+        prediction = record.prediction
+        vid = self._video_ids[record.sample_id]
+        if not isinstance(prediction, dict) or not isinstance(prediction.get("instances"),
+                                                              list):
+            raise ScoreInputError(source, "prediction", "expected an object with a list of "
+                                  "'instances'")
+        if prediction.get("video_id") != vid:
+            given = show(prediction.get("video_id"))
+            raise ScoreInputError(source, "prediction", f"video_id {given} is not the "
+                                  f"sample's video id {vid}")
+        instances = []
+        for n, inst in enumerate(prediction["instances"]):
+            if not isinstance(inst, dict):
+                raise ScoreInputError(source, f"instance {n}", "not an object")
+            if "category_id" in inst and inst["category_id"] is None:
+                continue  # a prompt phrase naming no category
+            inst = {k: v for k, v in inst.items() if k != "phrase"}
+            result_tracks([{"video_id": vid, **inst}], self._videos, f"{source}: instance {n}")
+            instances.append(inst)
+        return instances
 
     def _submission_only(self, results: list[dict[str, Any]], video_ids: list[int],
                          info: DatasetInfo, files: dict[str, str],
