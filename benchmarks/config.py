@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from benchmarks.io.regular import read_text
+
 if TYPE_CHECKING:
     from benchmarks.io.sampling import FrameSampling
 
@@ -196,7 +198,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     from benchmarks import safe_yaml
 
     try:
-        raw = safe_yaml.load(path.read_text(encoding="utf-8"))
+        raw = safe_yaml.load(read_text(path))
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {' '.join(str(err).split())}") from err
     except safe_yaml.YamlTooLarge as err:

@@ -14,13 +14,16 @@ from typing import Any
 
 from benchmarks.config import ConfigError
 from benchmarks.families.base import Evaluation
+from benchmarks.io.regular import open_regular
 from benchmarks.store import ScoreSummary
 
 
 def _file(path: str | Path, flag: str, *, folder_ok: bool = False) -> Path:
     p = Path(path).expanduser()
     if not (p.is_file() or (folder_ok and p.is_dir())):
-        raise ConfigError(f"{flag} {p}: no such file{' or folder' if folder_ok else ''}")
+        what = "not a regular file (a FIFO, device or socket)" if p.exists() and not \
+            p.is_dir() else f"no such file{' or folder' if folder_ok else ''}"
+        raise ConfigError(f"{flag} {p}: {what}")
     return p
 
 
@@ -81,7 +84,7 @@ def _sha256(path: Path) -> str:
             digest.update(f"{file.relative_to(path).as_posix()}\0{_sha256(file)}\n".encode())
         return digest.hexdigest()
     digest = hashlib.sha256()
-    with path.open("rb") as f:
+    with open_regular(path) as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()

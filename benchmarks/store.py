@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, dumps, parse_json
+from benchmarks.io.regular import open_regular
 from benchmarks.records import (
     SCHEMA_VERSION,
     EvaluatedIds,
@@ -75,7 +76,7 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     if not path.exists():
         return
     bad = 0
-    with path.open("rb") as f:
+    with open_regular(path) as f:
         for line in f:
             if not line.strip():
                 continue

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from benchmarks.datasets.base import DatasetError
+from benchmarks.io.regular import open_regular
 
 T = TypeVar("T")
 
@@ -22,7 +23,7 @@ def read_csv(path: Path, parse: Callable[[_csv.Reader], T], *, not_found: str) -
         DatasetError: ``not_found`` for a missing file, not UTF-8, or unreadable CSV.
     """
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        with open_regular(path, "r", newline="", encoding="utf-8-sig") as handle:
             return parse(csv.reader(handle))
     except FileNotFoundError as error:
         raise DatasetError(path, not_found) from error

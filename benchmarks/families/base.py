@@ -37,6 +37,7 @@ import torch
 from benchmarks.config import TaskConfig
 from benchmarks.datasets.annotation import Annotation
 from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
+from benchmarks.io.regular import read_text
 from benchmarks.io.sampling import SHORT_CLIP_POLICY
 from benchmarks.tokenizers.base import VideoTokenizer
 
@@ -130,7 +131,7 @@ def read_score_ids(path: str | Path, *, known: Collection[str] | None = None,
     """
     file = Path(path).expanduser()
     try:
-        lines = file.read_text(encoding="utf-8").splitlines()
+        lines = read_text(file).splitlines()
     except (OSError, UnicodeDecodeError) as error:
         raise ScoreInputError(file, "score_ids", f"cannot be read (a run's evaluated_ids.txt "
                               f"is expected): {error}") from None

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, read_json
+from benchmarks.io.regular import open_regular
 
 CACHE_NAME = "fingerprints.json"
 # A folder argument holding more files than this is not a checkpoint (a data or home folder).
@@ -59,7 +60,7 @@ def files_under(path: Path) -> list[Path]:
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as f:
+    with open_regular(path) as f:
         while chunk := f.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.io.regular import read_bytes
+
 MAX_BYTES = 2 << 30  # a prediction or ground-truth file (YouTube-VIS results are large)
 SMALL_BYTES = 64 << 20  # what a run writes for itself: summary.json, shard.json, config.json
 MAX_DEPTH = 64  # real files nest a handful of levels
@@ -69,7 +71,7 @@ def read_json(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Any:
         if size > max_bytes:
             raise JsonFileError(path, f"{size} bytes, over the {max_bytes}-byte bound "
                                 "of a JSON file")
-        data = path.read_bytes()
+        data = read_bytes(path)
     except OSError as err:
         raise JsonFileError(path, f"cannot be read: {err.strerror or err}") from None
     return parse_json(data, source=path, max_bytes=max_bytes)

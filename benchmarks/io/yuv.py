@@ -26,6 +26,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from benchmarks.io.regular import open_regular
+
 KR, KB = 0.2126, 0.0722  # BT.709 luma coefficients
 KG = 1.0 - KR - KB
 
@@ -86,7 +88,7 @@ def read_yuv_frames(
             f"{path}: {available} frames of {width}x{height}, asked for frames "
             f"{start}…{start + count - 1}"
         )
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         handle.seek(start * size)
         for _ in range(count):
             data = np.frombuffer(handle.read(size), dtype=np.uint8)

@@ -39,6 +39,7 @@ from typing import Any
 
 from benchmarks.config import ConfigError
 from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, read_json
+from benchmarks.io.regular import read_text
 from benchmarks.reporting.baseline_schema import check_baseline, check_tolerances
 from benchmarks.reporting.numbers import BASELINE, format_number
 from benchmarks.store import RunSummary
@@ -85,7 +86,7 @@ def read_tolerances(path: Path) -> dict[str, Any]:
     from benchmarks import safe_yaml
 
     try:
-        data = safe_yaml.load(path.read_text(encoding="utf-8"))
+        data = safe_yaml.load(read_text(path))
     except FileNotFoundError:
         raise ConfigError(f"--tolerances {path}: no such file") from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError, safe_yaml.YamlTooLarge) as err:

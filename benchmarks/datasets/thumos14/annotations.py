@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.datasets.base import DatasetError, SampleError
+from benchmarks.io.regular import read_text
 
 AMBIGUOUS = "Ambiguous"  # Ambiguous_<split>.txt: undecidable instances, not a class
 
@@ -103,7 +104,7 @@ def read_class_indices(folder: Path, classes: Iterable[str]) -> dict[str, int] |
     indices = OFFICIAL_CLASS_INDICES
     if path.is_file():
         indices = {}
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_text(path, errors="replace")
         for number, line in enumerate(text.splitlines(), start=1):
             fields = line.split()
             if not fields:
@@ -126,7 +127,7 @@ def read_annotation_files(
     videos: dict[str, AnnotatedVideo] = {}
     malformed: list[SampleError] = []
     for label, path in files.items():
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_text(path, errors="replace")
         for number, line in enumerate(text.splitlines(), start=1):  # CRLF or LF
             if not line.strip():
                 continue

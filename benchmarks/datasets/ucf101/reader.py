@@ -65,6 +65,7 @@ from benchmarks.datasets.base import DatasetError, DatasetInfo, SampleError, Sam
 from benchmarks.datasets.demo import DemoSet, demo_version
 from benchmarks.datasets.index import IndexedDataset
 from benchmarks.datasets.media import TrimmedClips, is_dir_entry
+from benchmarks.io.regular import read_text
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import Backend
 
@@ -110,7 +111,7 @@ def read_class_index(path: Path) -> ClassIndex:
                            "classInd.txt from UCF101TrainTestSplits-RecognitionTask.zip)")
     by_number: dict[int, str] = {}
     seen: dict[str, int] = {}
-    for line_no, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+    for line_no, line in enumerate(read_text(path, encoding="utf-8-sig").splitlines(), 1):
         parts = line.split()
         if not parts:
             continue
@@ -265,7 +266,7 @@ class UCF101Dataset(TrimmedClips, IndexedDataset):
         videos = VideoFolder(self.root / VIDEO_DIR)
         refs, malformed, missing = [], [], []
         case_mismatches: Counter[str] = Counter()
-        lines = self.list_path.read_text(encoding="utf-8-sig").splitlines()  # CRLF in the release
+        lines = read_text(self.list_path, encoding="utf-8-sig").splitlines()  # CRLF in the release
         for line_no, line in enumerate(lines, 1):
             parts = line.split()
             if not parts:

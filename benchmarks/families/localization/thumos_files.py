@@ -46,6 +46,7 @@ from benchmarks.datasets.thumos14.reader import SPLITS, annotation_dir_candidate
 from benchmarks.families.base import ScoreInputError
 from benchmarks.families.localization.activitynet_files import TalGroundTruth
 from benchmarks.io.jsonfile import MAX_BYTES
+from benchmarks.io.regular import open_regular, read_text
 
 Detection = tuple[str, float, float, float]  # label, start s, end s, score
 
@@ -56,7 +57,7 @@ __all__ = ["find_annotation_folder", "is_json_file", "read_thumos_ground_truth",
 def is_json_file(path: Path) -> bool:
     """Whether the file's first non-blank character opens a JSON object (or array: the
     JSON reader then says why it is not results JSON)."""
-    with Path(path).open("rb") as f:
+    with open_regular(path) as f:
         head = f.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     return head[:1] in (b"{", b"[")
 
@@ -151,7 +152,7 @@ def read_thumos_results(path: Path, gt: TalGroundTruth) -> dict[str, list[Detect
         if size > MAX_BYTES:  # read whole, a file of one endless line would fill memory
             raise ScoreInputError(path, "file", f"{size} bytes, over the {MAX_BYTES}-byte "
                                   "bound of a result file")
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except (OSError, UnicodeDecodeError) as err:
         raise ScoreInputError(path, "file", f"not a readable text file: {err}") from None
     if gt.class_indices is None:
