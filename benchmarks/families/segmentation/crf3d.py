@@ -11,11 +11,19 @@ of voxels,
 
 Uses ``pydensecrf`` (the PyPI distribution ``pydensecrf2``; the original ``pydensecrf``
 does not build on Python 3.11) with its N-D ``DenseCRF`` and ``utils.create_pairwise_*``.
+
+Where the time goes (17×256², 3 labels, 5 iterations; results/bench/profiles/crf-17x256.txt):
+pydensecrf's C++ does it all — the two permutohedral lattices ~40%, mean-field ~58% — and
+the Python glue (unary, feature arrays) ~2%. Both grow with the voxel count, so the one
+lever is a coarser grid: ``crf_scale`` (ours, not the paper's; the family's option) runs
+the CRF on a grid ``crf_scale`` times as fine (spatial kernel widths scaled with it, so
+they cover the same part of the frame; time untouched) and brings the marginals back up
+bilinearly (:func:`upsample_marginals`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -24,7 +32,7 @@ INSTALL_HINT = (
     "module), or run with --task-arg crf=false"
 )
 
-__all__ = ["CrfParams", "INSTALL_HINT", "crf_available", "refine"]
+__all__ = ["CrfParams", "INSTALL_HINT", "crf_available", "refine", "upsample_marginals"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,14 @@ class CrfParams:
     bilateral_st: float = 2.0
     bilateral_srgb: float = 13.0
     bilateral_weight: float = 10.0
+
+    def scaled(self, scale: float) -> CrfParams:
+        """The same kernels on a grid ``scale`` times as fine: spatial widths (voxels) times
+        ``scale``; the temporal widths, the colour width and the weights unchanged."""
+        if scale == 1.0:
+            return self
+        return replace(self, gaussian_sxy=self.gaussian_sxy * scale,
+                       bilateral_sxy=self.bilateral_sxy * scale)
 
 
 def crf_available() -> bool:
@@ -95,3 +111,20 @@ def refine(probabilities: np.ndarray, frames: np.ndarray, params: CrfParams) -> 
     del appearance
     marginals = np.asarray(crf.inference(p.iterations), dtype=np.float32)
     return marginals.reshape(k, t, h, w)
+
+
+def upsample_marginals(marginals: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """``(k, t, h', w')`` marginals on the ``(gh, gw)`` grid, bilinear per frame (pixel
+    centres aligned, as ``to_grid`` aligns them); still a distribution per voxel.
+
+    Returns:
+        ``(k, t, gh, gw)`` float32.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    if tuple(marginals.shape[-2:]) == tuple(grid):
+        return marginals
+    values = torch.from_numpy(np.ascontiguousarray(marginals, dtype=np.float32))
+    up = F.interpolate(values, size=tuple(grid), mode="bilinear", align_corners=False)
+    return up.numpy()

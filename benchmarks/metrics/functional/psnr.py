@@ -32,14 +32,59 @@ def _check_pair(pred: Tensor, target: Tensor, *, min_ndim: int, layout: str) -> 
 def _mean_squared_error(pred: Tensor, target: Tensor, dims: int) -> Tensor:
     """Float64 mean of the squared difference over the last ``dims`` dimensions.
 
-    The difference, its square and the sum of each row are taken in the inputs' precision
+    Each squared difference is taken in the inputs' precision, as scikit-image takes it
     (relative error ~1e-7 for float32, far below what PSNR can show; identical inputs still
-    give exactly 0); rows are summed in float64 so long clips do not lose precision.
+    give exactly 0), and summed in float64 so long clips do not lose precision. CPU float32
+    and float64 tensors go through one single-threaded numba pass
+    (:mod:`~benchmarks.metrics.functional.psnr_cpu`); others (accelerators, half
+    precision, tensors that need a gradient) through torch.
     """
+    count = math.prod(pred.shape[-dims:])
+    if _use_cpu_kernel(pred, target):
+        from benchmarks.metrics.functional.psnr_cpu import squared_error_sums
+
+        x, y = _rows(pred, dims), _rows(target, dims, like=pred)
+        sums = torch.from_numpy(squared_error_sums(x, y))
+        return (sums / count).view(pred.shape[:-dims])
     diff = pred - target
     rows = diff.square_().sum(dim=-1)  # rows of w values in the input precision: fast
     total = rows.sum(dim=tuple(range(-(dims - 1), 0)), dtype=torch.float64) if dims > 1 else rows
-    return total.to(torch.float64) / math.prod(diff.shape[-dims:])
+    return total.to(torch.float64) / count
+
+
+def _use_cpu_kernel(pred: Tensor, target: Tensor) -> bool:
+    if pred.device.type != "cpu" or pred.dtype not in (torch.float32, torch.float64):
+        return False
+    if pred.numel() == 0:
+        return False
+    if pred.dtype != target.dtype or target.device.type != "cpu":
+        return False
+    if torch.is_grad_enabled() and (pred.requires_grad or target.requires_grad):
+        return False
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _rows(x: Tensor, dims: int, *, like: Tensor | None = None):
+    """``x`` as a C-contiguous ``(units, values)`` numpy array, one row per unit (the last
+    ``dims`` dimensions), without a copy where the unit's values are one dense block.
+
+    A sum does not care about the order of its terms, so the unit's dimensions are first
+    put in memory order (largest stride first) — the order of ``like``'s, so that the
+    values of ``x`` and ``like`` still pair up. A transposed ``(c, t, h, w)`` view of a
+    ``(t, c, h, w)`` clip is read in place.
+    """
+    x = x.detach()
+    ref = x if like is None else like
+    if ref.is_contiguous() and x.is_contiguous():
+        return x.view(-1, math.prod(x.shape[x.ndim - dims:])).numpy()
+    lead = x.ndim - dims
+    order = sorted(range(lead, x.ndim), key=lambda d: -ref.stride(d))
+    units = x.permute(*range(lead), *order).reshape(-1, *(x.shape[d] for d in order))
+    return units.contiguous().view(units.shape[0], -1).numpy()
 
 
 def mse(pred: Tensor, target: Tensor) -> Tensor:

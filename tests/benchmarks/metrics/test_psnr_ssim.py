@@ -226,3 +226,69 @@ def test_ssim_of_mapped_equals_ssim_of_the_mapped_frames(dtype):
     y = (x + 0.2 * torch.randn(5, 3, 33, 41, generator=gen, dtype=dtype)).clamp(-1, 1)
     fused = ssim_of_mapped(x, y, scale=0.5, offset=0.5)
     torch.testing.assert_close(fused, ssim((x + 1) / 2, (y + 1) / 2), atol=1e-6, rtol=0)
+
+
+# the PSNR paths: numba kernel (CPU float32/float64) and torch (everything else)
+
+
+def _noisy_clip(seed: int, shape=(2, 3, 5, 24, 40)) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    target = torch.rand(shape, generator=gen)
+    return (target + 0.05 * torch.randn(shape, generator=gen)).clamp(0, 1), target
+
+
+def test_psnr_kernel_equals_skimage_on_every_layout():
+    """The kernel forms each term as skimage does: float32 difference and square, summed
+    in float64; transposed views are read in place (the sum does not care about order)."""
+    from benchmarks.metrics.functional import psnr as psnr_module
+
+    pred, target = _noisy_clip(11)  # (b, c, t, h, w)
+    assert psnr_module._use_cpu_kernel(pred, target)
+    ref = [peak_signal_noise_ratio(t.numpy(), p.numpy(), data_range=1.0)
+           for p, t in zip(pred, target, strict=True)]
+    ours = clip_psnr(pred, target)
+    assert ours.dtype == torch.float64
+    assert ours.tolist() == pytest.approx(ref, abs=1e-9)
+    swapped = clip_psnr(pred.transpose(1, 2), target.transpose(1, 2))  # (b, t, c, h, w) views
+    mixed = clip_psnr(pred.transpose(1, 2), target.transpose(1, 2).contiguous())
+    assert swapped.tolist() == pytest.approx(ref, abs=1e-9)
+    assert mixed.tolist() == pytest.approx(ref, abs=1e-9)
+    frames = psnr(pred.transpose(1, 2), target.transpose(1, 2))  # (b, t) per frame
+    assert frames.shape == (2, 5)
+    assert float(frames[1, 3]) == pytest.approx(
+        peak_signal_noise_ratio(target[1, :, 3].numpy(), pred[1, :, 3].numpy(), data_range=1.0),
+        abs=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16])
+def test_psnr_kernel_and_torch_paths_agree(dtype):
+    from benchmarks.metrics.functional import psnr as psnr_module
+
+    pred, target = (x.to(dtype) for x in _noisy_clip(12))
+    assert psnr_module._use_cpu_kernel(pred, target) == (dtype == torch.float64)
+    p64, t64 = pred.double(), target.double()  # the same values, exactly
+    reference = psnr_module.psnr_from_mse((p64 - t64).square().flatten(1).mean(1))
+    tolerance = 1e-9 if dtype == torch.float64 else 1e-2  # half squares in half precision
+    assert clip_psnr(pred, target).tolist() == pytest.approx(reference.tolist(), abs=tolerance)
+
+
+def test_psnr_keeps_the_gradient_path():
+    pred, target = _noisy_clip(13, shape=(1, 3, 2, 12, 12))
+    pred.requires_grad_(True)
+    value = clip_psnr(pred, target)
+    value.sum().backward()  # the torch path: the kernel would have cut the graph
+    assert pred.grad is not None and pred.grad.abs().sum() > 0
+    with torch.no_grad():
+        # the torch path sums rows of w in float32 first: 1e-6 dB, the issue's tolerance
+        assert float(clip_psnr(pred, target)) == pytest.approx(float(value), abs=1e-6)
+
+
+def test_psnr_identical_and_empty_clips():
+    pred, target = _noisy_clip(14)
+    assert clip_psnr(target, target.clone()).tolist() == [float("inf")] * 2
+    assert clip_psnr(target.double(), target.double()).tolist() == [float("inf")] * 2
+    pred[0] = target[0]  # one identical clip in the batch, one not
+    both = clip_psnr(pred, target)
+    assert both[0] == float("inf") and torch.isfinite(both[1])
+    empty = torch.zeros(0, 3, 4, 8, 8)
+    assert clip_psnr(empty, empty).shape == (0,)

@@ -35,7 +35,7 @@ def test_a_run_writes_its_rows_and_the_machine(tmp_path, capsys):
     assert main(["--case", "metrics", "--quick", "--out", str(out)]) == 0
     record = json.loads(out.read_text())
     assert record["quick"] and record["machine"]["cpus"] >= 1
-    assert [row["id"] for row in record["rows"]] == ["psnr", "ssim"]
+    assert [row["id"] for row in record["rows"]] == ["psnr", "ssim", "ssim-1thread"]
     assert "| PSNR of a 3×3×64×64 clip |" in capsys.readouterr().out
 
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.families.segmentation.crf3d import CrfParams, crf_available, refine
+from benchmarks.families.segmentation.crf3d import (
+    CrfParams,
+    crf_available,
+    refine,
+    upsample_marginals,
+)
 from benchmarks.families.segmentation.masks import unit_probabilities
 from pyratok.demo import make_video
 
-pytestmark = pytest.mark.skipif(not crf_available(), reason="pydensecrf2 not installed")
+needs_crf = pytest.mark.skipif(not crf_available(), reason="pydensecrf2 not installed")
 
 
 def noisy_case(seed: int, *, noise: float = 0.45):
@@ -33,6 +38,7 @@ def mean_iou(pred: np.ndarray, gt: np.ndarray, n: int) -> float:
     return float(np.mean(ious))
 
 
+@needs_crf
 def test_crf_raises_mean_iou_over_thresholded_raw_maps():
     raw_scores, crf_scores = [], []
     for seed in range(10_000_000, 10_000_004):
@@ -48,6 +54,7 @@ def test_crf_raises_mean_iou_over_thresholded_raw_maps():
     assert crf_m > raw_m + 0.1
 
 
+@needs_crf
 def test_marginals_are_distributions_and_shape_is_checked():
     frames, _, relevance = noisy_case(10_000_000)
     probs = unit_probabilities(relevance, background_score=0.15, temperature=0.05,
@@ -57,3 +64,29 @@ def test_marginals_are_distributions_and_shape_is_checked():
     np.testing.assert_allclose(q.sum(0), 1.0, atol=1e-4)
     with pytest.raises(ValueError, match="do not match"):
         refine(probs, frames[:, :32], CrfParams())
+
+
+# crf_scale: the CRF on a coarser grid, its marginals brought back up
+
+
+def test_scaled_params_shrink_the_spatial_widths_only():
+    params = CrfParams()
+    assert params.scaled(1.0) is params
+    half = params.scaled(0.5)
+    assert (half.gaussian_sxy, half.bilateral_sxy) == (1.5, 20.0)
+    assert (half.gaussian_st, half.bilateral_st, half.bilateral_srgb) == (1.0, 2.0, 13.0)
+    assert (half.gaussian_weight, half.bilateral_weight, half.iterations) == (3.0, 10.0, 5)
+
+
+def test_upsampled_marginals_stay_distributions_on_the_full_grid():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(3, 4, 8, 10)).astype(np.float32)
+    coarse = np.exp(logits) / np.exp(logits).sum(0)
+    assert upsample_marginals(coarse, (8, 10)) is coarse  # same grid: untouched
+    up = upsample_marginals(coarse, (16, 20))
+    assert up.shape == (3, 4, 16, 20) and up.dtype == np.float32
+    np.testing.assert_allclose(up.sum(0), 1.0, atol=1e-5)
+    # bilinear between pixel centres: a fine pixel lies within its coarse neighbours' range
+    assert up.min() >= coarse.min() - 1e-6 and up.max() <= coarse.max() + 1e-6
+    flat = np.full((2, 1, 3, 3), 0.5, dtype=np.float32)
+    np.testing.assert_allclose(upsample_marginals(flat, (7, 5)), 0.5, atol=1e-6)

@@ -11,9 +11,10 @@ import benchmarks
 from benchmarks.cli import main
 from benchmarks.families.segmentation.crf3d import crf_available
 
-pytestmark = pytest.mark.skipif(not crf_available(), reason="pydensecrf2 not installed")
+needs_crf = pytest.mark.skipif(not crf_available(), reason="pydensecrf2 not installed")
 
 
+@needs_crf
 @pytest.mark.slow
 def test_demo_run_writes_official_results_that_score_reads_back(tmp_path, capsys):
     summary = benchmarks.evaluate("ytvis2021", "pyratok", output=tmp_path, progress=False,
@@ -42,6 +43,7 @@ def test_demo_run_writes_official_results_that_score_reads_back(tmp_path, capsys
             assert scored[key] == pytest.approx(summary["metrics"][key], abs=1e-9)
 
 
+@needs_crf
 @pytest.mark.slow
 def test_demo_ap_is_well_above_the_shuffled_names_control(tmp_path):
     """The class names carry the signal: permuting them (ids fixed) collapses AP."""
@@ -54,6 +56,7 @@ def test_demo_ap_is_well_above_the_shuffled_names_control(tmp_path):
     assert named > shuffled + 20, (named, shuffled)
 
 
+@needs_crf
 @pytest.mark.slow
 def test_free_text_prompt_units_are_segmented_and_matched_names_scored(tmp_path):
     """App. B.1's free-text mode: a prompt's phrases are the units; a phrase naming a category
@@ -68,3 +71,32 @@ def test_free_text_prompt_units_are_segmented_and_matched_names_scored(tmp_path)
     assert phrases <= set(units)
     results = json.loads((run / "results.json").read_text())
     assert all(r["category_id"] is not None and "phrase" not in r for r in results)
+
+
+@pytest.mark.parametrize(("value", "needle"), [
+    ("0", "crf_scale must be in (0, 1], got 0"),
+    ("1.5", "crf_scale must be in (0, 1], got 1.5"),
+    ("-0.25", "crf_scale must be in (0, 1], got -0.25"),
+    ("abc", "crf_scale: expected float"),
+])
+@needs_crf
+def test_a_bad_crf_scale_is_one_line_exit_2(capsys, tmp_path, value, needle):
+    code = main(["run", "--task", "ytvis2021", "--tokenizer", "pyratok", "--task-arg",
+                 f"crf_scale={value}", "--output", str(tmp_path), "--no-progress"])
+    err = capsys.readouterr().err
+    lines = [x for x in err.strip().splitlines() if not x.startswith(("INFO", "WARNING"))]
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err
+    assert lines[0].startswith("error: ") and "ytvis2021.yaml" in lines[0] and needle in lines[0]
+
+
+@needs_crf
+@pytest.mark.slow
+def test_crf_scale_runs_the_crf_on_a_coarser_grid(tmp_path):
+    """``crf_scale=0.5``: the CRF on 32×32 for the demo's 64×64 grid, masks at full size."""
+    summary = benchmarks.evaluate("ytvis2021", "pyratok", output=tmp_path, progress=False,
+                                  limit=2, crf_scale=0.5)
+    assert summary["n_failed"] == 0 and summary["evaluation"]["crf_scale"] == 0.5
+    run = tmp_path / "ytvis2021" / "pyratok"
+    records = [json.loads(line) for line in (run / "samples.jsonl").read_text().splitlines()]
+    assert [r["prediction"]["grid"] for r in records] == [[64, 64]] * 2
+    assert [r["prediction"]["crf_grid"] for r in records] == [[32, 32]] * 2
