@@ -34,7 +34,7 @@ import numpy as np
 SKIPPING_CODECS = frozenset({"h264", "hevc"})
 
 # Packets demuxed past the last frame asked for while looking for the earlier-presented
-# packets that follow it in decode order (the reorder depth; x264 uses at most 16).
+# packets that follow it in decode order (H.264 and HEVC reorder at most 16 pictures).
 REORDER_LOOKAHEAD = 32
 
 
@@ -58,6 +58,11 @@ class SparseRead(NamedTuple):
     frames: np.ndarray
     decoded: int
     sent: int
+
+
+def frame_index(pts: int, start: int, time_base: Fraction, rate: Fraction) -> int:
+    """Frame index of a presentation timestamp (constant frame rate)."""
+    return round(float((pts - start) * time_base * rate))
 
 
 def can_skip(stream: av.video.stream.VideoStream) -> bool:
@@ -166,11 +171,6 @@ def decode_wanted(
 
 
 # runs between keyframes
-
-
-def frame_index(pts: int, start: int, time_base: Fraction, rate: Fraction) -> int:
-    """Frame index of a presentation timestamp (constant frame rate)."""
-    return round(float((pts - start) * time_base * rate))
 
 
 def read_sparse(
