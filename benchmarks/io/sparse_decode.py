@@ -1,4 +1,4 @@
-"""Decode a few frames of an H.264/HEVC stream without decoding the pictures nobody needs.
+"""Decode a few frames of an H.264 stream without decoding the pictures nobody needs.
 
 A picture that no other picture references (a non-reference B-frame: about half the
 frames of an x264 stream) can be dropped before it is decoded without changing any other
@@ -30,11 +30,12 @@ import av
 import numpy as np
 
 # Decoders whose AVDISCARD_NONREF drops only pictures that no other picture references
-# (h264: nal_ref_idc == 0; hevc: sub-layer non-reference NAL unit types).
-SKIPPING_CODECS = frozenset({"h264", "hevc"})
+# (H.264: nal_ref_idc == 0). Not HEVC: its "_N" NAL types are non-reference only within
+# their temporal sub-layer, and a higher sub-layer may still predict from them.
+SKIPPING_CODECS = frozenset({"h264"})
 
 # Packets demuxed past the last frame asked for while looking for the earlier-presented
-# packets that follow it in decode order (H.264 and HEVC reorder at most 16 pictures).
+# packets that follow it in decode order (H.264 reorders at most 16 pictures).
 REORDER_LOOKAHEAD = 32
 
 

@@ -14,7 +14,7 @@ whose ``reason`` says what went wrong in one line:
   holds, or the data is corrupt part-way)
 - ``"too short: 9 frames, index 16 requested"`` (a complete but short video)
 
-``backend="auto"`` reads an 8-bit H.264/HEVC stream with PyAV, decoding only the frames
+``backend="auto"`` reads an 8-bit H.264 stream with PyAV, decoding only the frames
 asked for and the pictures they reference (:mod:`benchmarks.io.sparse_decode`; faster
 than decord's ``get_batch``, which decodes every frame between, and the same RGB bytes),
 and any other stream with decord when it is importable (decord and PyAV round 10-bit
@@ -186,7 +186,7 @@ def _pyav_read(
 
     Seeks to the keyframe before ``wanted[0]`` (frame index from pts, constant frame rate),
     then decodes forward up to ``wanted[-1]``; if the seek lands after the target (or the
-    stream has no timestamps) it decodes from the start instead. H.264/HEVC pictures that
+    stream has no timestamps) it decodes from the start instead. H.264 pictures that
     nothing references and nobody asked for are dropped undecoded
     (:mod:`benchmarks.io.sparse_decode`); where timestamps cannot name the frames, every
     frame is decoded and counted.
@@ -267,7 +267,7 @@ def _decode_sequentially(
 
 def _same_rgb_as_decord(stream: av.video.stream.VideoStream) -> bool:
     """Whether PyAV reads this stream faster than decord with the same RGB bytes: an
-    H.264/HEVC stream whose unreferenced pictures it drops, in a pixel format both convert
+    H.264 stream whose unreferenced pictures it drops, in a pixel format both convert
     alike (checked on every demo video; 10-bit formats differ by a rounding)."""
     return (sparse_decode.can_skip(stream)
             and stream.codec_context.pix_fmt in _SAME_RGB_AS_DECORD)
@@ -402,7 +402,7 @@ def read_frames(
     Args:
         path: a video file FFmpeg reads (mp4/H.264 for WebVid).
         indices: frame indices in any order, repeats allowed.
-        backend: ``"decord"``, ``"pyav"`` or ``"auto"`` (PyAV for 8-bit H.264/HEVC, else
+        backend: ``"decord"``, ``"pyav"`` or ``"auto"`` (PyAV for 8-bit H.264, else
             decord if importable; PyAV when decord fails on the file).
 
     Returns:
