@@ -1,7 +1,8 @@
-"""Video decoding (decord, PyAV fallback) and H.264 writing (PyAV).
+"""Video decoding (PyAV or decord) and H.264 writing (PyAV).
 
-(Just over 400 lines: the two decoders' fallback, probing and the one-line failure reasons
-must agree with each other; split, they would drift.)
+(Over 400 lines: the two decoders' fallback, probing and the one-line failure reasons
+must agree with each other; split, they would drift. Decoding only the frames asked for
+is :mod:`benchmarks.io.sparse_decode`.)
 
 Frames are indexed in presentation order from 0, as decord and a sequential PyAV decode
 both count them. Every failure to produce the requested frames is a :class:`DecodeError`
@@ -13,11 +14,14 @@ whose ``reason`` says what went wrong in one line:
   holds, or the data is corrupt part-way)
 - ``"too short: 9 frames, index 16 requested"`` (a complete but short video)
 
-decord is used when importable (``backend="auto"``); it is several times faster than
-PyAV for batched random access. decord sometimes refuses a truncated file that PyAV
-decodes in part, and sometimes reports more frames than it can decode, so ``"auto"``
-retries a failed decord read with PyAV, which then either returns the frames or gives
-the precise reason.
+``backend="auto"`` reads an 8-bit H.264 stream with PyAV, decoding only the frames
+asked for and the pictures they reference (:mod:`benchmarks.io.sparse_decode`; faster
+than decord's ``get_batch``, which decodes every frame between, and the same RGB bytes),
+and any other stream with decord when it is importable (decord and PyAV round 10-bit
+pictures differently, so those keep decord's values). decord sometimes refuses a
+truncated file that PyAV decodes in part, and sometimes reports more frames than it can
+decode, so ``"auto"`` retries a failed decord read with PyAV, which then either returns
+the frames or gives the precise reason.
 """
 
 from __future__ import annotations
@@ -34,11 +38,15 @@ from typing import Any, Literal, NamedTuple
 import av
 import numpy as np
 
+from benchmarks.io import sparse_decode
 from benchmarks.io.paths import PathError
 
 Backend = Literal["auto", "decord", "pyav"]
 # ``choose(count)`` picks the indices once the video is open; ``count()`` gives its frames.
 Chooser = Callable[[Callable[[], int]], Sequence[int]]
+# Pixel formats PyAV and decord convert to the same RGB bytes (both swscale's unscaled
+# 8-bit converters; checked on every demo video and on bt709-tagged and full-range clips).
+_SAME_RGB_AS_DECORD = frozenset({"yuv420p", "yuvj420p", "yuv444p", "yuvj444p"})
 
 
 class DecodeError(PathError):
@@ -63,7 +71,8 @@ def _decord() -> ModuleType | None:
 
 
 def decord_available() -> bool:
-    """Whether decord is importable (``backend="auto"`` then uses it)."""
+    """Whether decord is importable (``backend="auto"`` then uses it for the streams
+    PyAV does not read sparsely)."""
     return _decord() is not None
 
 
@@ -158,61 +167,123 @@ def _pyav_count(path: str) -> int:
             raise DecodeError(path, f"cannot open: {_first_line(error)}") from error
 
 
-def _frame_index(pts: int, start: int, time_base: Fraction, rate: Fraction) -> int:
-    """Frame index of a presentation timestamp (constant frame rate)."""
-    return round(float((pts - start) * time_base * rate))
+def _rgb_converter() -> Callable[[av.VideoFrame], np.ndarray]:
+    """``frame -> (h, w, 3)`` uint8 RGB through one reused swscale context: the conversion
+    of ``frame.to_ndarray(format="rgb24")``, which builds a new context for every frame."""
+    reformatter = av.video.reformatter.VideoReformatter()
+    return lambda frame: reformatter.reformat(frame, format="rgb24").to_ndarray()
 
 
-def _pyav_read(path: str, wanted: list[int], *, seek: bool = True) -> np.ndarray:
+def _pyav_read(
+    path: str,
+    wanted: list[int],
+    *,
+    seek: bool = True,
+    skip: bool = True,
+    container: av.container.InputContainer | None = None,
+) -> np.ndarray:
     """``(len(wanted), h, w, 3)`` uint8 for sorted unique ``wanted``.
 
     Seeks to the keyframe before ``wanted[0]`` (frame index from pts, constant frame rate),
-    then decodes sequentially up to ``wanted[-1]``; if the seek lands after the target
-    (or the stream has no timestamps) it decodes from the start instead.
+    then decodes forward up to ``wanted[-1]``; if the seek lands after the target (or the
+    stream has no timestamps) it decodes from the start instead. H.264 pictures that
+    nothing references and nobody asked for are dropped undecoded
+    (:mod:`benchmarks.io.sparse_decode`); where timestamps cannot name the frames, every
+    frame is decoded and counted.
     """
-    with _pyav_open(path) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        declared = int(stream.frames)
-        rate = stream.average_rate or stream.guessed_rate
-        start = stream.start_time or 0
-        seek = seek and wanted[0] > 0 and rate is not None and stream.time_base is not None
-        if seek:
+    if container is None:
+        with _pyav_open(path) as opened:
+            return _pyav_read(path, wanted, seek=seek, skip=skip, container=opened)
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    rate = stream.average_rate or stream.guessed_rate
+    start = stream.start_time or 0
+    seek = seek and rate is not None and stream.time_base is not None
+    if not (skip and sparse_decode.can_skip(stream)):
+        if seek and wanted[0] > 0:
             target = start + int(wanted[0] / rate / stream.time_base)
             container.seek(target, stream=stream, backward=True, any_frame=False)
-
-        out: list[np.ndarray] = []
-        index = -1  # index of the last decoded frame
-        failure: av.error.FFmpegError | None = None
+        frames = _decode_sequentially(path, container, stream, wanted, seek=seek and wanted[0] > 0)
+        if frames is not None:
+            return frames
+        retry = {"seek": False, "skip": False}  # the seek overshot, or no timestamps
+    else:
         try:
-            for frame in container.decode(stream):
-                if index < 0 and seek:
-                    if frame.pts is None:
-                        return _pyav_read(path, wanted, seek=False)
-                    index = _frame_index(frame.pts, start, stream.time_base, rate)
-                    if index > wanted[0]:  # overshot the target: decode from frame 0
-                        return _pyav_read(path, wanted, seek=False)
-                else:
-                    index += 1
-                if index == wanted[len(out)]:
-                    out.append(frame.to_ndarray(format="rgb24"))
-                    if len(out) == len(wanted):
-                        break
-        except av.error.FFmpegError as error:
-            failure = error  # truncated or corrupt data: reported below if frames are missing
-    if len(out) < len(wanted):
+            return sparse_decode.read_sparse(container, stream, wanted, seek=seek,
+                                             to_rgb=_rgb_converter())
+        except sparse_decode.Overshot:
+            retry = {"seek": False, "skip": True}
+        except sparse_decode.Unskippable:
+            retry = {"seek": seek, "skip": False}
+    return _pyav_read(path, wanted, **retry)
+
+
+def _decode_sequentially(
+    path: str,
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    wanted: list[int],
+    *,
+    seek: bool,
+) -> np.ndarray | None:
+    """Decode every frame from where the container stands, counting them; ``None`` if
+    the seek overshot ``wanted[0]`` or the stream has no timestamps to tell."""
+    declared = int(stream.frames)
+    rate = stream.average_rate or stream.guessed_rate
+    start = stream.start_time or 0
+    to_rgb = _rgb_converter()
+    out: np.ndarray | None = None
+    kept = 0
+    index = -1  # index of the last decoded frame
+    failure: av.error.FFmpegError | None = None
+    try:
+        for frame in container.decode(stream):
+            if index < 0 and seek:
+                if frame.pts is None:
+                    return None
+                index = sparse_decode.frame_index(frame.pts, start, stream.time_base, rate)
+                if index > wanted[0]:  # overshot the target: decode from frame 0
+                    return None
+            else:
+                index += 1
+            if index == wanted[kept]:
+                rgb = to_rgb(frame)
+                if out is None:
+                    out = np.empty((len(wanted), *rgb.shape), np.uint8)
+                out[kept] = rgb
+                kept += 1
+                if kept == len(wanted):
+                    break
+    except av.error.FFmpegError as error:
+        failure = error  # truncated or corrupt data: reported below if frames are missing
+    if out is None or kept < len(wanted):
         decoded = index + 1
         if failure is not None or declared > decoded:
             total = f" of {declared}" if declared > decoded else ""
             raise DecodeError(path, f"truncated: decoded {decoded}{total} frames")
         raise DecodeError(path, f"too short: {decoded} frames, index {wanted[-1]} requested")
-    return np.stack(out)
+    return out
 
 
-def _pyav_decode(path: str, choose: Chooser) -> np.ndarray:
-    indices = choose(lambda: _pyav_count(path))
+def _same_rgb_as_decord(stream: av.video.stream.VideoStream) -> bool:
+    """Whether PyAV reads this stream faster than decord with the same RGB bytes: an
+    H.264 stream whose unreferenced pictures it drops, in a pixel format both convert
+    alike (checked on every demo video; 10-bit formats differ by a rounding)."""
+    return (sparse_decode.can_skip(stream)
+            and stream.codec_context.pix_fmt in _SAME_RGB_AS_DECORD)
+
+
+def _pyav_decode(path: str, choose: Chooser,
+                 container: av.container.InputContainer | None = None) -> np.ndarray:
+    """Choose the indices from the frame count, decode them (``container``: ``path``
+    already open)."""
+    if container is None:
+        with _pyav_open(path) as opened:
+            return _pyav_decode(path, choose, opened)
+    declared = int(container.streams.video[0].frames)
+    indices = choose(lambda: declared if declared > 0 else _pyav_count(path))
     wanted = _validate_indices(path, indices)
-    return _in_requested_order(_pyav_read(path, wanted), wanted, indices)
+    return _in_requested_order(_pyav_read(path, wanted, container=container), wanted, indices)
 
 
 # public API
@@ -232,6 +303,13 @@ def _decode(path: str, choose: Chooser, backend: Backend) -> np.ndarray:
     _check_file(path)
     if _resolve(backend) == "pyav":
         return _pyav_decode(path, choose)
+    if backend == "auto":
+        try:
+            with _pyav_open(path) as container:
+                if _same_rgb_as_decord(container.streams.video[0]):
+                    return _pyav_decode(path, choose, container)
+        except DecodeError:
+            pass  # decord, then PyAV again: the reason as before
     try:
         return _decord_decode(path, choose)
     except DecodeError as error:
@@ -324,8 +402,8 @@ def read_frames(
     Args:
         path: a video file FFmpeg reads (mp4/H.264 for WebVid).
         indices: frame indices in any order, repeats allowed.
-        backend: ``"decord"``, ``"pyav"`` or ``"auto"`` (decord if importable, PyAV when
-            decord fails on the file).
+        backend: ``"decord"``, ``"pyav"`` or ``"auto"`` (PyAV for 8-bit H.264, else
+            decord if importable; PyAV when decord fails on the file).
 
     Returns:
         ``(len(indices), h, w, 3)`` uint8 RGB, frame ``k`` being ``indices[k]``.
