@@ -155,7 +155,7 @@ def match_pairs(iou: np.ndarray, pair_d: np.ndarray, pair_g: np.ndarray, kept: n
         kept: ``(N,)`` bool, the result is among its key's first ``max_dets[-1]``.
         d_key, d_rank: ``(N,)`` each result's key and place in its key's score order.
         g_key, g_rank: ``(G,)`` each ground truth's key and place in its key.
-        gt_ignore: ``(A, G)``; crowd: ``(G,)``; dt_out: ``(A, N)`` (:class:`MatchInput`).
+        gt_ignore: ``(A, G)``; crowd: ``(G,)``; dt_out: ``(A, N)`` (as in :func:`greedy_match`).
 
     Returns:
         ``(T, A, N_kept)`` matched and ignored, the kept results in their order.
