@@ -58,8 +58,10 @@ rejects them).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 
 import numpy as np
 
@@ -240,31 +242,67 @@ def true_positives(
     ground_truth: ClassGroundTruth, predictions: ClassPredictions, thresholds: np.ndarray
 ) -> np.ndarray:
     """``(t, m)`` bool, in the predictions' input order: prediction ``i`` is a true positive
-    at threshold ``t`` (step 2 of the module docstring).
-
-    Matching is independent between videos (a prediction only meets ground truth of its
-    own video, in the order of the ranking restricted to that video), so a prediction's
-    flags depend on its own video only, and the greedy, rank-ordered matching runs as one
-    numpy step per rank *within a video*: step ``k`` matches the ``k``-th best prediction
-    of every video at once, over every threshold.
-    """
-    thr = np.asarray(thresholds, dtype=np.float64)
+    at threshold ``t`` (step 2 of the module docstring), matched video by video
+    (:func:`grouped_true_positives` with one group per video)."""
     n_gt, n_pred = len(ground_truth.videos), len(predictions.scores)
-    if n_pred == 0:
-        return np.zeros((len(thr), 0), dtype=bool)
-    if n_gt == 0:
-        return np.zeros((len(thr), n_pred), dtype=bool)
-    order = ranking(predictions.scores)
-    pred_seg = np.asarray(predictions.segments, dtype=np.float64).reshape(-1, 2)[order]
+    if n_pred == 0 or n_gt == 0:
+        return np.zeros((len(thresholds), n_pred), dtype=bool)
     # one integer per video id, shared by predictions and ground truth
-    ids, inverse = np.unique(
+    _, inverse = np.unique(
         np.concatenate([np.asarray(ground_truth.videos), np.asarray(predictions.videos)]),
         return_inverse=True,
     )
-    gt_video, pred_video = inverse[:n_gt], inverse[n_gt:][order]
-    n_videos = len(ids)
+    inverse = inverse.reshape(-1)
+    return grouped_true_positives(inverse[:n_gt], ground_truth.segments, inverse[n_gt:],
+                                  predictions.segments, predictions.scores, thresholds)
 
-    # ground truth padded per video: (V, G) slots in input order, invalid slots masked
+
+def grouped_true_positives(
+    gt_group: np.ndarray,
+    gt_segments: np.ndarray,
+    pred_group: np.ndarray,
+    pred_segments: np.ndarray,
+    scores: np.ndarray,
+    thresholds: np.ndarray,
+) -> np.ndarray:
+    """``(t, m)`` bool, in the predictions' input order: the true positives of many
+    independent matching groups at once.
+
+    Matching is independent between groups (a video of one class, or a (class, video)
+    pair: a prediction only meets ground truth of its own class and video, in the order of
+    the ranking restricted to that group), so a prediction's flags depend on its own group
+    only, and the greedy, rank-ordered matching runs as one numpy step per rank *within a
+    group*: step ``k`` matches the ``k``-th best prediction of every group at once, over
+    every threshold. Predictions of a group without ground truth are false positives.
+
+    Args:
+        gt_group: ``(n,)`` int group of each ground-truth segment.
+        gt_segments: ``(n, 2)`` ``[start, end]``.
+        pred_group: ``(m,)`` int group of each prediction.
+        pred_segments: ``(m, 2)`` ``[start, end]``.
+        scores: ``(m,)`` confidences; equal scores keep input order (:func:`ranking`).
+        thresholds: ``(t,)`` tIoU thresholds.
+    """
+    thr = np.asarray(thresholds, dtype=np.float64)
+    n_pred = len(scores)
+    tp = np.zeros((len(thr), n_pred), dtype=bool)  # (T, N) in rank order
+    if n_pred == 0 or len(gt_group) == 0:
+        return tp
+    order = ranking(scores)
+    # compact ids of the groups with ground truth; a prediction elsewhere is never matched
+    ids, gt_video = np.unique(np.asarray(gt_group), return_inverse=True)
+    gt_video = gt_video.reshape(-1)
+    n_gt, n_videos = len(gt_video), len(ids)
+    ranked_group = np.asarray(pred_group)[order]
+    at = np.minimum(np.searchsorted(ids, ranked_group), n_videos - 1)
+    live = np.flatnonzero(ids[at] == ranked_group)  # rank positions in a group with ground truth
+    if len(live) == 0:
+        return tp
+    pred_video = at[live]
+    pred_seg = np.asarray(pred_segments, dtype=np.float64).reshape(-1, 2)[order[live]]
+    n_live = len(live)
+
+    # ground truth padded per group: (V, G) slots in input order, invalid slots masked
     gt_by_video = np.argsort(gt_video, kind="stable")
     gt_count = np.bincount(gt_video, minlength=n_videos)
     gt_first = np.concatenate([[0], np.cumsum(gt_count)[:-1]])
@@ -272,33 +310,34 @@ def true_positives(
     g_max = int(gt_count.max())
     gt_seg = np.zeros((n_videos, g_max, 2))
     gt_seg[gt_video[gt_by_video], slot] = np.asarray(
-        ground_truth.segments, dtype=np.float64
+        gt_segments, dtype=np.float64
     ).reshape(-1, 2)[gt_by_video]
     gt_valid = np.arange(g_max)[None, :] < gt_count[:, None]  # (V, G)
 
-    # rank of each prediction within its video: k-th best of that video
+    # rank of each prediction within its group: k-th best of that group
     pred_by_video = np.argsort(pred_video, kind="stable")  # keeps the score order
     pred_count = np.bincount(pred_video, minlength=n_videos)
     pred_first = np.concatenate([[0], np.cumsum(pred_count)[:-1]])
-    rank_in_video = np.empty(n_pred, dtype=np.int64)
-    rank_in_video[pred_by_video] = np.arange(n_pred) - pred_first[pred_video[pred_by_video]]
+    rank_in_video = np.empty(n_live, dtype=np.int64)
+    rank_in_video[pred_by_video] = np.arange(n_live) - pred_first[pred_video[pred_by_video]]
 
     locked = np.zeros((n_videos, len(thr), g_max), dtype=bool)  # (V, T, G)
-    tp = np.zeros((len(thr), n_pred), dtype=bool)  # (T, N) in rank order
+    live_tp = np.zeros((len(thr), n_live), dtype=bool)
     step_members = np.argsort(rank_in_video, kind="stable")
     step_bounds = np.searchsorted(rank_in_video[step_members], np.arange(pred_count.max() + 1))
     for k in range(int(pred_count.max())):
-        sel = step_members[step_bounds[k] : step_bounds[k + 1]]  # at most one per video
+        sel = step_members[step_bounds[k] : step_bounds[k + 1]]  # at most one per group
         vid = pred_video[sel]
         iou = _iou(pred_seg[sel][:, None, :], gt_seg[vid])  # (m, G)
         iou = np.where(gt_valid[vid], iou, -1.0)
         free = np.where(locked[vid], -1.0, iou[:, None, :])  # (m, T, G)
         best = free.argmax(axis=2)  # first maximum: lowest input index among equal tIoU
-        best_iou = np.take_along_axis(free, best[:, :, None], axis=2)[:, :, 0]  # (m, T)
+        best_iou = np.max(free, axis=2)  # (m, T), the value at ``best``
         hit = best_iou >= thr[None, :]
-        tp[:, sel] = hit.T
+        live_tp[:, sel] = hit.T
         rows, cols = np.nonzero(hit)
         locked[vid[rows], cols, best[rows, cols]] = True
+    tp[:, live] = live_tp
     out = np.empty_like(tp)
     out[:, order] = tp
     return out
@@ -363,30 +402,34 @@ def detection_map(
     index = {c: i for i, c in enumerate(classes)}
     if len(index) != len(classes):
         raise ValueError("classes must be distinct")
-    gt_rows: list[list[tuple[str, float, float]]] = [[] for _ in classes]
-    pred_rows: list[list[tuple[str, float, float, float]]] = [[] for _ in classes]
-    for vid, segments in ground_truth.items():
-        for label, start, end in segments:
-            if label in index:
-                gt_rows[index[label]].append((vid, float(start), float(end)))
+    videos = {vid: v for v, vid in enumerate(ground_truth)}
+    gt = _Rows.of(((videos[vid], ground_truth[vid]) for vid in videos), index, scored=False)
     # the predictions' own order: the order equal scores keep
     n_missing = sum(1 for vid in ground_truth if not predictions.get(vid))
-    for vid, found in predictions.items():
-        if vid not in ground_truth:
-            continue
-        for label, start, end, score in found:
-            if label in index:
-                pred_rows[index[label]].append((vid, float(start), float(end), float(score)))
+    pred = _Rows.of(((videos[vid], found) for vid, found in predictions.items()
+                     if vid in videos), index, scored=True)
 
+    # matching never crosses a (class, video) pair: every class matched in one pass
+    n_videos = max(len(videos), 1)
+    tp = grouped_true_positives(gt.label * n_videos + gt.video, gt.segments,
+                                pred.label * n_videos + pred.video, pred.segments,
+                                pred.scores, thr)
+    on_ambiguous = _on_ambiguous(pred, ambiguous or {}, videos)
+    n_gt = np.bincount(gt.label, minlength=len(classes))
+    # each class's predictions, best first (equal scores: input order)
+    ranked = ranking(pred.scores)
+    ranked = ranked[np.argsort(pred.label[ranked], kind="stable")]
+    bounds = np.searchsorted(pred.label[ranked], np.arange(len(classes) + 1))
     ap = np.full((len(classes), len(thr)), np.nan)
     n_on_ambiguous = 0
-    for c, (gts, preds) in enumerate(zip(gt_rows, pred_rows, strict=True)):
-        if not gts:
+    for c in range(len(classes)):
+        if n_gt[c] == 0:
             continue  # no ground truth: AP undefined, left out of the means
-        on_ambiguous = ambiguous_overlaps(preds, ambiguous or {})
-        n_on_ambiguous += int(on_ambiguous.sum())
-        ap[c] = average_precision_detection(_class_ground_truth(gts), _class_predictions(preds),
-                                            thr, on_ambiguous=on_ambiguous)
+        mine = ranked[bounds[c] : bounds[c + 1]]
+        n_on_ambiguous += int(on_ambiguous[mine].sum())
+        ap[c] = (np.zeros(len(thr)) if len(mine) == 0 else
+                 ranked_average_precision(tp[:, mine], int(n_gt[c]),
+                                          dropped=on_ambiguous[mine]))
     has_gt = ~np.isnan(ap[:, 0])
     per_threshold = class_mean_percent(ap)
     return DetectionResult(
@@ -397,8 +440,8 @@ def detection_map(
                                                                       strict=True)},
         average_map=float(per_threshold.mean()),
         n_videos=len(ground_truth),
-        n_ground_truth=sum(len(g) for g in gt_rows),
-        n_predictions=sum(len(p) for p in pred_rows),
+        n_ground_truth=len(gt.label),
+        n_predictions=len(pred.label),
         n_missing=n_missing,
         skipped_classes=tuple(c for c, ok in zip(classes, has_gt, strict=True) if not ok),
         n_on_ambiguous=n_on_ambiguous,
@@ -419,6 +462,8 @@ def ambiguous_overlaps(
     """``(m,)`` bool: the prediction's segment meets an Ambiguous segment of its video with
     a positive-length intersection (TH14evalDet's ``intervaloverlapvalseconds > 0``)."""
     out = np.zeros(len(rows), dtype=bool)
+    if not ambiguous:
+        return out
     for i, (vid, start, end, _) in enumerate(rows):
         for a_start, a_end in ambiguous.get(vid, ()):
             if min(end, a_end) - max(start, a_start) > 0:
@@ -427,19 +472,65 @@ def ambiguous_overlaps(
     return out
 
 
-def _class_ground_truth(rows: list[tuple[str, float, float]]) -> ClassGroundTruth:
-    return ClassGroundTruth(
-        videos=np.array([r[0] for r in rows], dtype=object),
-        segments=np.array([r[1:] for r in rows], dtype=np.float64).reshape(-1, 2),
-    )
+@dataclass(frozen=True)
+class _Rows:
+    """Segments of every class as flat arrays, in input order."""
+
+    label: np.ndarray  # (n,) int64 class index
+    video: np.ndarray  # (n,) int64 index of the video among the ground truth's keys
+    segments: np.ndarray  # (n, 2) float64
+    scores: np.ndarray  # (n,) float64
+
+    @classmethod
+    def of(cls, videos: Iterable[tuple[int, Sequence[tuple]]], index: Mapping[str, int], *,
+           scored: bool) -> _Rows:
+        """Rows ``(label, start, end[, score])`` of each ``(video index, rows)``; labels
+        outside ``index`` left out; ground truth (not ``scored``) gets score 1."""
+        rows: list[tuple] = []
+        counts: list[int] = []
+        video: list[int] = []
+        for v, found in videos:
+            rows.extend(found)
+            counts.append(len(found))
+            video.append(v)
+        if not rows:
+            return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 2)),
+                       np.zeros(0))
+        width = 4 if scored else 3
+        if set(map(len, rows)) != {width}:
+            raise ValueError(f"every row must be (label, start, end{', score' if scored else ''})")
+
+        def column(k: int) -> np.ndarray:
+            return np.fromiter(map(itemgetter(k), rows), dtype=np.float64, count=len(rows))
+
+        label = np.fromiter(map(index.get, map(itemgetter(0), rows), repeat(-1)),
+                            dtype=np.int64, count=len(rows))
+        keep = label >= 0
+        segments = np.stack([column(1), column(2)], axis=1)
+        scores = column(3) if scored else np.ones(len(rows))
+        return cls(label[keep], np.repeat(np.array(video, dtype=np.int64), counts)[keep],
+                   segments[keep], scores[keep])
 
 
-def _class_predictions(rows: list[tuple[str, float, float, float]]) -> ClassPredictions:
-    return ClassPredictions(
-        videos=np.array([r[0] for r in rows], dtype=object),
-        segments=np.array([r[1:3] for r in rows], dtype=np.float64).reshape(-1, 2),
-        scores=np.array([r[3] for r in rows], dtype=np.float64),
-    )
+def _on_ambiguous(pred: _Rows, ambiguous: Mapping[str, Sequence[tuple[float, float]]],
+                  videos: Mapping[str, int]) -> np.ndarray:
+    """:func:`ambiguous_overlaps` of the flat predictions, one video at a time."""
+    out = np.zeros(len(pred.video), dtype=bool)
+    if not ambiguous or len(out) == 0:
+        return out
+    by_video = np.argsort(pred.video, kind="stable")
+    bounds = np.searchsorted(pred.video[by_video], np.arange(len(videos) + 1))
+    for vid, segments in ambiguous.items():
+        v = videos.get(vid)
+        if v is None or not len(segments):
+            continue
+        mine = by_video[bounds[v] : bounds[v + 1]]
+        amb = np.asarray(segments, dtype=np.float64).reshape(-1, 2)
+        seg = pred.segments[mine]
+        overlap = (np.minimum(seg[:, None, 1], amb[None, :, 1])
+                   - np.maximum(seg[:, None, 0], amb[None, :, 0]))
+        out[mine] = (overlap > 0).any(axis=1)
+    return out
 
 
 def detection_evaluation(result: DetectionResult) -> Evaluation:

@@ -27,19 +27,19 @@ of the video of the per-frame IoU, a frame where both masks are empty counting 1
 Masks are pycocotools RLE (``{"size": [h, w], "counts": str}``), one per frame or ``None``.
 Per frame, ``pycocotools.mask.iou`` gives IoU ``r`` and areas ``a_d, a_g``; the intersection
 is ``r (a_d + a_g) / (1 + r)`` rounded to an integer (it is a pixel count, so the track IoU
-is exactly the ratio of integer sums, as ytvoseval computes it), so no mask is decoded.
+is exactly the ratio of integer sums, as ytvoseval computes it), so no mask is decoded
+(:mod:`.track_iou`). The matching and accumulation run on arrays, every (video, category)
+at once (:mod:`.cocoeval`), with COCOeval's comparisons and sums in COCOeval's order.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)  # ytvoseval Params.iouThrs (np.round(...)+1)
-RECALL_POINTS = np.linspace(0.0, 1.0, 101)  # ytvoseval Params.recThrs
 MAX_DETS = (1, 10, 100)  # ytvoseval Params.maxDets
 AREA_RANGES = {  # ytvoseval Params.areaRng / areaRngLbl
     "all": (0.0, 1e5**2),
@@ -87,17 +87,6 @@ class VisResult:
 # helpers
 
 
-def _frame_areas(track: Track) -> np.ndarray:
-    """(t,) float: each frame's mask area, 0 where absent."""
-    from pycocotools import mask as mask_utils
-
-    areas = np.zeros(len(track.segmentations))
-    present = [i for i, s in enumerate(track.segmentations) if s is not None]
-    if present:
-        areas[present] = mask_utils.area([track.segmentations[i] for i in present])
-    return areas
-
-
 def average_area(track: Track, frame_areas: np.ndarray) -> float:
     """ytvoseval ``avg_area``: mean of the truthy per-frame areas (0 if none)."""
     source = track.areas if track.areas is not None else frame_areas
@@ -105,102 +94,37 @@ def average_area(track: Track, frame_areas: np.ndarray) -> float:
     return float(np.mean(kept)) if kept else 0.0
 
 
-@dataclass(frozen=True)
-class _PairStats:
-    iou: np.ndarray  # (nd, ng) track IoU
-    jaccard: np.ndarray  # (nd, ng) DAVIS J: mean per-frame IoU, empty/empty = 1
+def _average_areas(tracks: Sequence[Track], frame_areas: Sequence[np.ndarray]) -> np.ndarray:
+    """(n,) :func:`average_area` of every track, vectorised where that is exact: the areas
+    summed are integers (pixel counts, or a file's integral areas), so the sum is the same
+    in any order and the mean the same float as ``np.mean``; other file areas go through
+    :func:`average_area` itself."""
+    rows = [np.array([a or 0.0 for a in t.areas], dtype=np.float64) if t.areas is not None
+            else f for t, f in zip(tracks, frame_areas, strict=True)]
+    if not rows:
+        return np.zeros(0)
+    lengths = np.array([len(r) for r in rows])
+    flat = np.concatenate(rows)
+    owner = np.repeat(np.arange(len(rows)), lengths)
+    sums = np.bincount(owner, weights=flat, minlength=len(rows))
+    counts = np.bincount(owner, weights=flat != 0, minlength=len(rows))
+    out = np.divide(sums, counts, out=np.zeros(len(rows)), where=counts > 0)
+    integral = flat == np.rint(flat)
+    for i in np.flatnonzero(np.bincount(owner, weights=~integral, minlength=len(rows))):
+        out[i] = average_area(tracks[i], frame_areas[i])
+    return out
 
 
 def track_ious(dts: Sequence[Track], gts: Sequence[Track]) -> np.ndarray:
-    """(len(dts), len(gts)) track IoU Σ∩ / Σ∪ over frames (0 where the union is 0)."""
-    return _pair_stats(dts, gts,
-                       [_frame_areas(d) for d in dts], [_frame_areas(g) for g in gts]).iou
-
-
-def _pair_stats(
-    dts: Sequence[Track], gts: Sequence[Track], d_areas: list[np.ndarray],
-    g_areas: list[np.ndarray],
-) -> _PairStats:
-    from pycocotools import mask as mask_utils
+    """(len(dts), len(gts)) track IoU Σ∩ / Σ∪ over frames (0 where the union is 0) of
+    the tracks of one video."""
+    from benchmarks.families.segmentation.track_iou import Block, frame_areas, pair_sums
 
     nd, ng = len(dts), len(gts)
-    if nd == 0 or ng == 0:
-        return _PairStats(np.zeros((nd, ng)), np.zeros((nd, ng)))
-    frames = len(gts[0].segmentations)
-    ad = np.stack(d_areas)  # (nd, t)
-    ag = np.stack(g_areas)  # (ng, t)
-    inter = np.zeros((nd, ng))
-    union = np.zeros((nd, ng))
-    jaccard = np.zeros((nd, ng))
-    for f in range(frames):
-        d_in = [i for i in range(nd) if dts[i].segmentations[f] is not None]
-        g_in = [j for j in range(ng) if gts[j].segmentations[f] is not None]
-        a_d, a_g = ad[:, f], ag[:, f]
-        frame_inter = np.zeros((nd, ng))
-        if d_in and g_in:
-            r = np.asarray(mask_utils.iou([dts[i].segmentations[f] for i in d_in],
-                                          [gts[j].segmentations[f] for j in g_in],
-                                          [0] * len(g_in)), dtype=np.float64)
-            r = r.reshape(len(d_in), len(g_in))
-            total = a_d[d_in][:, None] + a_g[g_in][None, :]
-            # pixel counts are integers: rounding makes Σ∩ / Σ∪ bit-exact (a track IoU
-            # of exactly 0.6 must not come out as 0.5999... against the 0.6 threshold)
-            frame_inter[np.ix_(d_in, g_in)] = np.rint(r * total / (1.0 + r))
-        frame_union = a_d[:, None] + a_g[None, :] - frame_inter
-        inter += frame_inter
-        union += frame_union
-        with np.errstate(divide="ignore", invalid="ignore"):
-            jaccard += np.where(frame_union > 0, frame_inter / frame_union, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        iou = np.where(union > 0, inter / union, 0.0)
-    return _PairStats(iou, jaccard / max(frames, 1))
-
-
-@dataclass
-class _VideoCategory:
-    """Matching of one (video, category) with all its results (at most max_dets[-1])."""
-
-    scores: np.ndarray  # (nd,) descending
-    matched: np.ndarray  # (n_thr, area, nd) bool: matched to a ground truth
-    ignored: np.ndarray  # (n_thr, area, nd) bool
-    gt_ignored: np.ndarray  # (area, ng) bool
-
-
-def _match(iou: np.ndarray, gt_ignore: np.ndarray, crowd: np.ndarray,
-           dt_out_of_range: np.ndarray, thresholds: np.ndarray
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """COCOeval.evaluateImg's greedy matching for one area range.
-
-    Args:
-        iou: (nd, ng), results in score order, ground truth sorted non-ignored first.
-        gt_ignore: (ng,) bool in that order; crowd: (ng,) bool.
-        dt_out_of_range: (nd,) bool, the result's area is outside the range.
-
-    Returns:
-        matched (n_thr, nd), ignored (n_thr, nd).
-    """
-    nd, ng = iou.shape
-    matched = np.zeros((len(thresholds), nd), dtype=bool)
-    ignored = np.zeros((len(thresholds), nd), dtype=bool)
-    for t, threshold in enumerate(thresholds):
-        gt_taken = np.zeros(ng, dtype=bool)
-        for d in range(nd):
-            best, m = min(threshold, 1 - 1e-10), -1
-            for g in range(ng):
-                if gt_taken[g] and not crowd[g]:
-                    continue
-                if m > -1 and not gt_ignore[m] and gt_ignore[g]:
-                    break  # non-ignored ground truth come first
-                if iou[d, g] < best:
-                    continue
-                best, m = iou[d, g], g
-            if m == -1:
-                continue
-            ignored[t, d] = gt_ignore[m]
-            matched[t, d] = True
-            gt_taken[m] = True
-        ignored[t] |= ~matched[t] & dt_out_of_range
-    return matched, ignored
+    pair_d, pair_g = np.repeat(np.arange(nd), ng), np.tile(np.arange(ng), nd)
+    iou, _ = pair_sums(dts, gts, frame_areas(dts), frame_areas(gts), pair_d, pair_g,
+                       [Block(0, nd, 0, ng, 0, nd * ng)])
+    return iou.reshape(nd, ng)
 
 
 def evaluate_vis(
@@ -214,6 +138,11 @@ def evaluate_vis(
 ) -> VisResult:
     """YTVOSeval's AP/AR (percent) and DAVIS J over ``gts`` and ``dts``.
 
+    Every (video, category) pair at once: each mask's area in a few calls, the track IoU
+    of every result with every ground truth of its pair (RLE, one ``iou`` call per frame
+    of a video, never decoded), then COCOeval's matching and accumulation
+    (:mod:`.cocoeval`).
+
     Args:
         gts: ground-truth tracks.
         dts: results; those of videos or categories not listed are ignored.
@@ -224,95 +153,76 @@ def evaluate_vis(
         :class:`VisResult` with ``AP AP50 AP75 APs APm APl AR1 AR10 J`` (``None`` where no
         category has ground truth), ``AR100`` and counts.
     """
-    videos, cats = set(video_ids), set(category_ids)
-    gt_by: dict[tuple[int, int], list[Track]] = defaultdict(list)
-    dt_by: dict[tuple[int, int], list[Track]] = defaultdict(list)
-    for g in gts:
-        gt_by[g.video_id, g.category_id].append(g)
-    for d in dts:
-        if d.video_id in videos and d.category_id in cats:
-            dt_by[d.video_id, d.category_id].append(d)
+    from benchmarks.families.segmentation.cocoeval import Detections, accumulate, match_pairs
+    from benchmarks.families.segmentation.track_iou import frame_areas, pair_sums, video_blocks
+
+    videos, cats = set(video_ids), sorted(set(category_ids))
+    cat_index = {c: i for i, c in enumerate(cats)}
+    video_index = {v: i for i, v in enumerate(sorted(videos))}
+    gt_list = [g for g in gts if g.video_id in videos and g.category_id in cat_index]
+    dt_list = [d for d in dts if d.video_id in videos and d.category_id in cat_index]
+    # pair code: video index × categories + category index, so codes sort as (video, cat)
+    g_code = np.array([video_index[g.video_id] * len(cats) + cat_index[g.category_id]
+                       for g in gt_list], dtype=np.int64)
+    d_code = np.array([video_index[d.video_id] * len(cats) + cat_index[d.category_id]
+                       for d in dt_list], dtype=np.int64)
+    d_score = np.array([d.score for d in dt_list], dtype=np.float64)
+    # ground truth by pair in file order; results by pair, best first (file order on ties)
+    g_order = np.argsort(g_code, kind="stable")
+    d_order = np.lexsort((np.arange(len(dt_list)), -d_score, d_code))
+    gt_list, dt_list = [gt_list[i] for i in g_order], [dt_list[i] for i in d_order]
+    g_code, d_code, d_score = g_code[g_order], d_code[d_order], d_score[d_order]
+    keys = np.unique(np.concatenate([g_code, d_code]))
+    g_key, d_key = np.searchsorted(keys, g_code), np.searchsorted(keys, d_code)
+    ng_k = np.bincount(g_key, minlength=len(keys))
+    nd_k = np.bincount(d_key, minlength=len(keys))
+    g_start = np.concatenate([[0], np.cumsum(ng_k)[:-1]]).astype(np.int64)
+    d_start = np.concatenate([[0], np.cumsum(nd_k)[:-1]]).astype(np.int64)
+    g_rank = np.arange(len(gt_list)) - g_start[g_key]
+    d_rank = np.arange(len(dt_list)) - d_start[d_key]
+
+    # every result with every ground truth of its pair: (key, result rank, gt rank) order
+    per_det = ng_k[d_key]
+    pair_d = np.repeat(np.arange(len(dt_list)), per_det)
+    pair_first = np.concatenate([[0], np.cumsum(per_det)[:-1]]).astype(np.int64)
+    pair_g = g_start[d_key][pair_d] + np.arange(len(pair_d)) - np.repeat(pair_first, per_det)
+    blocks = video_blocks(keys // max(len(cats), 1), g_key, d_key, pair_d)
+    gt_frames, dt_frames = frame_areas(gt_list), frame_areas(dt_list)
+    iou, jaccard = pair_sums(dt_list, gt_list, dt_frames, gt_frames, pair_d, pair_g, blocks)
+
+    # J: per non-crowd ground truth, the result of its pair with the highest track IoU
+    # (ties: the higher score), or 0 without results
+    crowd = np.array([g.iscrowd for g in gt_list], dtype=bool)
+    best_j = np.zeros(len(gt_list))
+    by_gt = np.lexsort((d_rank[pair_d], -iou, pair_g))
+    first = by_gt[np.r_[True, pair_g[by_gt][1:] != pair_g[by_gt][:-1]]] if len(by_gt) else by_gt
+    best_j[pair_g[first]] = jaccard[first]
+    j_values = best_j[~crowd].tolist()
+
+    # COCOeval's matching and accumulation
     ranges = list(AREA_RANGES.values())
-    per_cat: dict[int, list[_VideoCategory]] = defaultdict(list)
-    j_values: list[float] = []
-    for key in sorted(set(gt_by) | set(dt_by)):
-        if key[0] not in videos or key[1] not in cats:
-            continue
-        gt, dt = gt_by.get(key, []), dt_by.get(key, [])
-        order = np.argsort([-d.score for d in dt], kind="mergesort")
-        dt_all = [dt[i] for i in order]
-        d_areas = [_frame_areas(d) for d in dt_all]
-        g_areas = [_frame_areas(g) for g in gt]
-        stats = _pair_stats(dt_all, gt, d_areas, g_areas)
-        # J: best track-IoU result per ground truth (all results; ties: higher score)
-        for j, g in enumerate(gt):
-            if g.iscrowd:
-                continue
-            j_values.append(float(stats.jaccard[int(np.argmax(stats.iou[:, j])), j])
-                            if dt_all else 0.0)
-        keep = min(len(dt_all), max_dets[-1])
-        iou = stats.iou[:keep]
-        dt_area = np.array([average_area(d, a)
-                            for d, a in zip(dt_all[:keep], d_areas[:keep], strict=True)])
-        gt_area = np.array([average_area(g, a) for g, a in zip(gt, g_areas, strict=True)])
-        crowd = np.array([g.iscrowd for g in gt], dtype=bool)
-        matched = np.zeros((len(thresholds), len(ranges), keep), dtype=bool)
-        ignored = np.zeros_like(matched)
-        gt_ignored = np.zeros((len(ranges), len(gt)), dtype=bool)
-        for a, (lo, hi) in enumerate(ranges):
-            gt_ig = crowd | (gt_area < lo) | (gt_area > hi)
-            gorder = np.argsort(gt_ig, kind="mergesort")
-            m, ig = _match(iou[:, gorder], gt_ig[gorder], crowd[gorder],
-                           (dt_area < lo) | (dt_area > hi), thresholds)
-            matched[:, a], ignored[:, a], gt_ignored[a] = m, ig, gt_ig
-        scores = np.array([d.score for d in dt_all[:keep]], dtype=np.float64)
-        per_cat[key[1]].append(_VideoCategory(scores, matched, ignored, gt_ignored))
-    precision, recall = _accumulate(per_cat, sorted(cats), len(ranges), max_dets, thresholds)
+    lows = np.array([lo for lo, _ in ranges])[:, None]  # (A, 1)
+    highs = np.array([hi for _, hi in ranges])[:, None]
+    gt_area, dt_area = _average_areas(gt_list, gt_frames), _average_areas(dt_list, dt_frames)
+    gt_ignore = crowd[None, :] | (gt_area[None, :] < lows) | (gt_area[None, :] > highs)
+    dt_out = (dt_area[None, :] < lows) | (dt_area[None, :] > highs)  # (A, N)
+    kept = d_rank < max_dets[-1]
+    matched, ignored = match_pairs(iou, pair_d, pair_g, kept, d_key, d_rank, g_key,
+                                   g_rank, gt_ignore, crowd, dt_out, len(keys), thresholds)
+    g_cat = np.asarray(cats, dtype=np.int64)[g_code % max(len(cats), 1)]
+    d_cat = np.asarray(cats, dtype=np.int64)[d_code % max(len(cats), 1)]
+    n_positive = {int(c): np.array([np.count_nonzero(~gt_ignore[a, g_cat == c])
+                                    for a in range(len(ranges))])
+                  for c in np.unique(g_cat)}
+    dets = Detections(d_cat[kept], d_score[kept], d_rank[kept], matched, ignored)
+    precision, recall = accumulate(dets, n_positive, cats, len(ranges), max_dets, thresholds)
     return VisResult(
         metrics=_summarize(precision, recall, max_dets, thresholds, j_values),
         counts={"n_videos": len(videos), "n_categories": len(cats),
                 "n_ground_truth_tracks": sum(1 for g in gts if g.video_id in videos),
-                "n_results": sum(len(v) for v in dt_by.values()),
+                "n_results": len(dt_list),
                 "n_tracks_for_J": len(j_values)},
     )
-
-
-def _accumulate(per_cat: dict[int, list[_VideoCategory]], cats: list[int], n_areas: int,
-                max_dets: Sequence[int], thresholds: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """COCOeval.accumulate: precision (T, R, K, A, M) and recall (T, K, A, M), -1 unset."""
-    n_t, n_r = len(thresholds), len(RECALL_POINTS)
-    precision = -np.ones((n_t, n_r, len(cats), n_areas, len(max_dets)))
-    recall = -np.ones((n_t, len(cats), n_areas, len(max_dets)))
-    for k, cat in enumerate(cats):
-        entries = per_cat.get(cat, [])
-        if not entries:
-            continue
-        for a in range(n_areas):
-            n_positive = sum(int(np.count_nonzero(~e.gt_ignored[a])) for e in entries)
-            if n_positive == 0:
-                continue
-            for mi, max_det in enumerate(max_dets):
-                scores = np.concatenate([e.scores[:max_det] for e in entries])
-                order = np.argsort(-scores, kind="mergesort")
-                matched = np.concatenate([e.matched[:, a, :max_det] for e in entries],
-                                         axis=1)[:, order]
-                ignored = np.concatenate([e.ignored[:, a, :max_det] for e in entries],
-                                         axis=1)[:, order]
-                tp = np.cumsum(matched & ~ignored, axis=1, dtype=np.float64)
-                fp = np.cumsum(~matched & ~ignored, axis=1, dtype=np.float64)
-                for t in range(n_t):
-                    n = tp.shape[1]
-                    rc = tp[t] / n_positive
-                    pr = tp[t] / (fp[t] + tp[t] + np.spacing(1))
-                    recall[t, k, a, mi] = rc[-1] if n else 0.0
-                    pr = np.maximum.accumulate(pr[::-1])[::-1] if n else pr
-                    q = np.zeros(n_r)
-                    idx = np.searchsorted(rc, RECALL_POINTS, side="left")
-                    valid = idx < n
-                    q[valid] = pr[idx[valid]]
-                    precision[t, :, k, a, mi] = q
-    return precision, recall
 
 
 def _summarize(precision: np.ndarray, recall: np.ndarray, max_dets: Sequence[int],

@@ -36,6 +36,7 @@ from benchmarks.families.localization.detection_map import (
     THUMOS14_THRESHOLDS,
     ClassGroundTruth,
     ClassPredictions,
+    ambiguous_overlaps,
     average_precision_detection,
     detection_evaluation,
     detection_map,
@@ -260,6 +261,38 @@ def test_vectorised_equals_the_loop_reference(seed, thresholds):
     assert 0 < result.average_map < 100
     np.testing.assert_allclose(list(result.map_per_threshold.values()),
                                result.ap.mean(axis=0) * 100, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_every_class_in_one_pass_equals_class_by_class(seed):
+    """detection_map matches all classes at once over (class, video) groups: the same APs,
+    bit for bit, as each class alone (with its Ambiguous flags), and the same count."""
+    gt, preds, classes = _random_dataset(seed, n_videos=40, n_classes=4, n_pred=300)
+    rng = np.random.default_rng(seed)
+    ambiguous = {vid: [(float(s), float(s) + 8.0)] for vid, s in
+                 zip(list(gt)[::3], rng.uniform(0, 100, len(gt)), strict=False)}
+    result = detection_map(gt, preds, classes, THUMOS14_THRESHOLDS, ambiguous=ambiguous)
+    n_on_ambiguous = 0
+    for c, label in enumerate(classes):
+        gt_rows = [(v, s, e) for v, segs in gt.items() for lab, s, e in segs if lab == label]
+        pred_rows = [(v, s, e, p) for v, rows in preds.items() for lab, s, e, p in rows
+                     if lab == label]
+        on = ambiguous_overlaps(pred_rows, ambiguous)
+        n_on_ambiguous += int(on.sum())
+        gt_c = ClassGroundTruth(np.array([g[0] for g in gt_rows], dtype=object),
+                                np.array([g[1:] for g in gt_rows], dtype=float).reshape(-1, 2))
+        pred_c = ClassPredictions(np.array([p[0] for p in pred_rows], dtype=object),
+                                  np.array([p[1:3] for p in pred_rows], dtype=float),
+                                  np.array([p[3] for p in pred_rows], dtype=float))
+        np.testing.assert_array_equal(
+            result.ap[c], average_precision_detection(gt_c, pred_c, THUMOS14_THRESHOLDS,
+                                                      on_ambiguous=on))
+    assert result.n_on_ambiguous == n_on_ambiguous > 0
+
+
+def test_a_row_of_another_length_is_refused():
+    with pytest.raises(ValueError, match=r"every row must be \(label, start, end, score\)"):
+        detection_map({"v": [("run", 0.0, 5.0)]}, {"v": [("run", 0.0, 5.0)]}, ["run"], (0.5,))
 
 
 # file readers ------------------------------------------------------------------------------

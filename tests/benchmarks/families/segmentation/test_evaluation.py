@@ -195,3 +195,15 @@ def test_wrong_categories_score_zero():
     dts = [Track(g.video_id, g.category_id % len(cats) + 1, g.segmentations, 0.9) for g in gts]
     m = evaluate_vis(gts, dts, video_ids=videos, category_ids=cats).metrics
     assert m["AP"] == 0 and m["AR10"] == 0
+
+
+def test_results_in_chunks_and_many_masks_give_the_same_metrics(monkeypatch):
+    """Big files: (pair, frame) entries summed in runs of videos, pycocotools' area called
+    on at most 255 masks at a time; neither changes a value."""
+    import benchmarks.families.segmentation.track_iou as track_iou
+
+    gts, dts, _, _, videos, cats = random_case(3, videos=40)
+    assert sum(s is not None for t in gts + dts for s in t.segmentations) > 255
+    whole = evaluate_vis(gts, dts, video_ids=videos, category_ids=cats).metrics
+    monkeypatch.setattr(track_iou, "ENTRIES", 7)
+    assert evaluate_vis(gts, dts, video_ids=videos, category_ids=cats).metrics == whole
