@@ -19,8 +19,8 @@ the same path: the runner starts decode workers from 32 clips).
   summary's metrics and CIs must equal the one-process run's exactly (gap 0).
 
 Quick: 4 clips, in this process (no RSS), one run, 2 shards and ``merge``.
-About 8 minutes in full on 2 cores shared with other jobs (load 11–16), most of it the 8
-processes' start-up.
+Full: 6–8 minutes on 2 cores shared with other jobs (load average 9–16), most of it the
+12 processes' start-up (about 20 s each there); the sizes were chosen to fit 10 minutes.
 """
 
 from __future__ import annotations
