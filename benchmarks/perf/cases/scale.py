@@ -20,7 +20,7 @@ the same path: the runner starts decode workers from 32 clips).
 
 Quick: 4 clips, in this process (no RSS), one run, 2 shards and ``merge``.
 Full: 6–8 minutes on 2 cores shared with other jobs (load average 9–16), most of it the
-12 processes' start-up (about 20 s each there); the sizes were chosen to fit 10 minutes.
+9 processes' start-up (about 20 s each there); the sizes were chosen to fit 10 minutes.
 """
 
 from __future__ import annotations
