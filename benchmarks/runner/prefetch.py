@@ -7,7 +7,9 @@ GIL, so it overlaps with scoring. One producer keeps the order of the loader; wh
 loader yields (a ``Sample`` or the ``SampleError`` of one bad clip) passes through
 unchanged, and an exception it raises is raised in the consuming thread at the place it
 would have been. Nothing is lost on a crash: a batch decoded ahead and never scored has no
-record yet, so a resumed run decodes it again.
+record yet, so a resumed run decodes it again. As in DataLoader workers, a reader's
+``load`` must not draw from torch's global random generator (scoring reseeds it per batch,
+from another thread).
 """
 
 from __future__ import annotations
