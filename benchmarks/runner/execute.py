@@ -1,10 +1,10 @@
 """Executing a run on one rank: shard, skip what is done, decode, score, store.
 
 This rank's shard is ``sorted_refs[rank::world_size]``; samples already recorded under the
-same config hash are skipped; the rest are decoded in DataLoader workers (or, for short runs, in
-a thread of this process one batch ahead: :mod:`~benchmarks.runner.prefetch`) and scored in
-batches of equal-shape clips; each sample's result is appended to the store as soon as it
-exists.
+same config hash are skipped; the rest are decoded in DataLoader workers (or, for short and
+CPU runs, in a thread of this process one batch ahead: :func:`decode_workers`) and scored
+in batches of equal-shape clips; each sample's result is appended to the store as soon as
+it exists.
 """
 
 from __future__ import annotations
