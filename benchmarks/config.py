@@ -195,7 +195,8 @@ def find_task(name: str, include_paths: list[str | Path] | None = None) -> TaskF
 
 
 _PARSED: dict[str, Any] = {}  # task file text -> its parsed mapping (see read_yaml)
-_PARSED_MAX = 256
+_PARSED_MAX = 256  # files kept, each of at most _PARSED_MAX_CHARS (task files are ~1 KB)
+_PARSED_MAX_CHARS = 1 << 16
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -220,9 +221,10 @@ def read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot be read: {err}") from err
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of keys to values, got {type(raw).__name__}")
-    if len(_PARSED) >= _PARSED_MAX:
-        _PARSED.clear()
-    _PARSED[text] = copy.deepcopy(raw)
+    if len(text) <= _PARSED_MAX_CHARS:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[text] = copy.deepcopy(raw)
     return raw
 
 

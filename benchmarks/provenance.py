@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 
-@functools.cache  # the code this process runs is the checkout's as it was at start-up
+@functools.cache
 def git_commit() -> str | None:
     """The checkout's ``HEAD`` commit, or ``None`` outside a git checkout (asked once per
     process: a ``git`` child per run cost a sweep or a test session one per run)."""
