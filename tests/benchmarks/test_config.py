@@ -6,7 +6,13 @@ import sys
 
 import pytest
 
-from benchmarks.config import ConfigError, discover_tasks, load_task, parse_key_values
+from benchmarks.config import (
+    ConfigError,
+    discover_tasks,
+    load_task,
+    parse_key_values,
+    read_yaml,
+)
 from benchmarks.families.reconstruction.family import ReconstructionParams
 
 
@@ -112,8 +118,6 @@ def test_plugin_task_entry_must_name_a_package(monkeypatch, tmp_path):
 
 
 def test_a_task_file_edited_in_the_same_process_is_read_again(tmp_path):
-    from benchmarks.config import read_yaml
-
     path = tmp_path / "t.yaml"
     path.write_text("task: a\nfamily: reconstruction\n", encoding="utf-8")
     first = read_yaml(path)
