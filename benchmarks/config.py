@@ -11,6 +11,7 @@ copy shipped inside the wheel as ``benchmarks/_tasks``), the folders of installe
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import json
@@ -47,7 +48,9 @@ class TaskConfig:
         frames_per_clip, frame_stride, start, resize_shorter, crop: the frame-sampling
             protocol, see :class:`benchmarks.io.sampling.FrameSampling`.
         batch_size: clips per tokenizer call (1 keeps latency per clip).
-        num_workers: background decoding processes.
+        num_workers: background decoding processes, for runs of at least 32 clips on a GPU
+            (on the CPU only when the run asks, ``--num-workers``); otherwise a thread
+            decodes the next clip while one is scored (``runner.execute.decode_workers``).
         dataset_args: keyword arguments for the dataset reader (``split``, ``version`` ...).
         demo_overrides: keys replaced when the task runs on its bundled demo set (its
             resolution, prompt templates ...); recorded in the config like any other key.
@@ -193,12 +196,25 @@ def find_task(name: str, include_paths: list[str | Path] | None = None) -> TaskF
     return tasks[name]
 
 
+_PARSED: dict[str, Any] = {}  # task file text -> its parsed mapping (see read_yaml)
+_PARSED_MAX = 256  # files kept, each of at most _PARSED_MAX_CHARS (task files are ~1 KB)
+_PARSED_MAX_CHARS = 1 << 16
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
-    """A task file as a mapping (size- and alias-capped, see :mod:`benchmarks.safe_yaml`)."""
+    """A task file as a mapping (size- and alias-capped, see :mod:`benchmarks.safe_yaml`).
+
+    Every run reads every task file to find its task by name; the parse of a text already
+    seen in this process is reused (keyed by the whole text, so an edited file is parsed
+    again), and each caller gets its own copy.
+    """
     from benchmarks import safe_yaml
 
     try:
-        raw = safe_yaml.load(read_text(path))
+        text = read_text(path)
+        if text in _PARSED:
+            return copy.deepcopy(_PARSED[text])
+        raw = safe_yaml.load(text)
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {' '.join(str(err).split())}") from err
     except safe_yaml.YamlTooLarge as err:
@@ -207,6 +223,10 @@ def read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot be read: {err}") from err
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of keys to values, got {type(raw).__name__}")
+    if len(text) <= _PARSED_MAX_CHARS:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[text] = copy.deepcopy(raw)
     return raw
 
 

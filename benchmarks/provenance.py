@@ -7,12 +7,15 @@ traced to the code that produced it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import subprocess
 from pathlib import Path
 
 
+@functools.cache
 def git_commit() -> str | None:
-    """The checkout's ``HEAD`` commit, or ``None`` outside a git checkout."""
+    """The checkout's ``HEAD`` commit, or ``None`` outside a git checkout (asked once per
+    process: a ``git`` child per run cost a sweep or a test session one per run)."""
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"],

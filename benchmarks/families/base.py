@@ -335,7 +335,7 @@ def mean_evaluation(
     records: list[StoredRecord], names: list[str], unavailable: Mapping[str, str]
 ) -> Evaluation:
     """Mean and Student-t 95% CI of each per-sample metric, overall and per group."""
-    from benchmarks.metrics.mean_ci import mean_ci
+    from benchmarks.metrics.functional.mean_ci import mean_ci
 
     def summarise(rows: list[StoredRecord]) -> tuple[dict, dict]:
         means, cis = {}, {}

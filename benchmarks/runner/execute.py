@@ -1,14 +1,16 @@
 """Executing a run on one rank: shard, skip what is done, decode, score, store.
 
 This rank's shard is ``sorted_refs[rank::world_size]``; samples already recorded under the
-same config hash are skipped; the rest are decoded in DataLoader workers (or in-process
-for short runs) and scored in batches of equal-shape clips; each sample's result is
-appended to the store as soon as it exists.
+same config hash are skipped; the rest are decoded in DataLoader workers (or, for short and
+CPU runs, in a thread of this process one batch ahead: :func:`decode_workers`) and scored
+in batches of equal-shape clips; each sample's result is appended to the store as soon as
+it exists.
 """
 
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import torch
@@ -19,6 +21,7 @@ from benchmarks.datasets.loader import make_loader
 from benchmarks.families.base import SampleResult, TaskFamily
 from benchmarks.runner.options import StrictStop
 from benchmarks.runner.plan import ResolvedTask, RunContext
+from benchmarks.runner.prefetch import Prefetch
 from benchmarks.seeding import sample_seed
 from benchmarks.store import ResultStore, RunRecord
 
@@ -36,6 +39,23 @@ def equal_shape_batches(items: list[Sample], batch_size: int) -> list[list[Sampl
         else:
             out.append([s])
     return out
+
+
+def decode_workers(ctx: RunContext, num_workers: int, n_clips: int) -> int:
+    """DataLoader worker processes for a loop over ``n_clips``; 0 decodes in a thread of
+    this process, one batch ahead of scoring (:mod:`~benchmarks.runner.prefetch`).
+
+    Worker start-up and moving clips between processes cost ~0.3 s: more than they save on
+    a short run (the 8-clip demo set: 0.39 s in-process vs 0.63 s with 2 workers). On the
+    CPU, the tokenizer and the metrics already use the cores through torch's threads, and
+    decoding processes compete with them (64 demo clips, identity, 2 cores: 22.5 s with 2
+    workers, 9.6 s with the thread), so there the task file's ``num_workers`` is used only
+    when the run asks for it (``--num-workers``, or ``num_workers`` in ``task_args``).
+    """
+    if n_clips < MIN_SAMPLES_FOR_WORKERS:
+        return 0
+    asked = ctx.opts.num_workers is not None or "num_workers" in ctx.opts.task_args
+    return num_workers if asked or ctx.device.type != "cpu" else 0
 
 
 @dataclass
@@ -144,15 +164,13 @@ class Executor:
         if not todo:
             return
         task, ctx, cfg = self.task, self.ctx, self.task.config
+        workers = decode_workers(ctx, cfg.num_workers, len(todo))
         loader = make_loader(
             task.dataset,
             todo,
             num_frames=task.num_frames,
             batch_size=cfg.batch_size,
-            # Worker start-up and moving clips between processes cost ~0.3 s: more than
-            # overlapping decode with scoring saves on a short run (measured on the 8-clip
-            # demo set: 0.39 s in-process vs 0.63 s with 2 workers).
-            num_workers=cfg.num_workers if len(todo) >= MIN_SAMPLES_FOR_WORKERS else 0,
+            num_workers=workers,
         )
         bar = tqdm(
             total=len(todo),
@@ -161,8 +179,10 @@ class Executor:
             disable=not (ctx.opts.progress and ctx.dist.is_main),
             dynamic_ncols=True,
         )
-        with bar:
-            for items in loader:
+        with bar, Prefetch(loader) if workers == 0 else nullcontext(loader) as batches:
+            for n_batch, items in enumerate(batches):
+                if n_batch == 0:  # what `python -m benchmarks.perf --case run` times start-up to
+                    log.debug("first batch decoded (%d clips)", len(items))
                 samples = []
                 for item in items:
                     if isinstance(item, SampleError):

@@ -6,7 +6,13 @@ import sys
 
 import pytest
 
-from benchmarks.config import ConfigError, discover_tasks, load_task, parse_key_values
+from benchmarks.config import (
+    ConfigError,
+    discover_tasks,
+    load_task,
+    parse_key_values,
+    read_yaml,
+)
 from benchmarks.families.reconstruction.family import ReconstructionParams
 
 
@@ -109,3 +115,13 @@ def test_plugin_task_entry_must_name_a_package(monkeypatch, tmp_path):
     _task_plugin(monkeypatch, tmp_path, {}, value="plug_tasks:FOLDER")
     with pytest.raises(ConfigError, match="must name a package"):
         discover_tasks()
+
+
+def test_a_task_file_edited_in_the_same_process_is_read_again(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text("task: a\nfamily: reconstruction\n", encoding="utf-8")
+    first = read_yaml(path)
+    first["task"] = "changed by a caller"
+    assert read_yaml(path)["task"] == "a"  # each caller its own copy
+    path.write_text("task: b\nfamily: reconstruction\n", encoding="utf-8")
+    assert read_yaml(path)["task"] == "b"

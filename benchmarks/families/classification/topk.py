@@ -54,7 +54,7 @@ def count_topk(
 
 def topk_evaluation(result: TopKResult, *, k: int = 5) -> Evaluation:
     """``top1`` / ``top{k}`` in percent with 95% CIs; counts in ``extra``."""
-    from benchmarks.metrics.mean_ci import mean_ci
+    from benchmarks.metrics.functional.mean_ci import mean_ci
 
     metrics, ci95 = {}, {}
     for name, values in (("top1", result.top1), (f"top{k}", result.topk)):

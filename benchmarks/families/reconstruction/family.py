@@ -141,27 +141,23 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
     ) -> None:
         """Input frames (top) over reconstructed frames (bottom), up to 4 frames per clip.
 
-        ``pred``/``ref`` are ``(b, 3, t, h, w)`` in [-1, 1]; PNG encoding runs in a
-        background thread (see :meth:`close`).
+        ``pred``/``ref`` are ``(b, 3, t, h, w)`` in [-1, 1], read and not changed after
+        this call; the picture is made and encoded in a background thread (see
+        :meth:`close`), so scoring the next clip does not wait for it.
         """
         if self.artifacts_dir is None:
             return
         for i, sample in enumerate(samples):
             if self._examples_saved >= self.params.examples:
                 return
-            t = ref.shape[2]
-            picks = sorted({round(k * (t - 1) / 3) for k in range(4)})
-            rows = [torch.cat(x[i][:, picks].unbind(1), dim=-1) for x in (ref, pred)]
-            grid = from_tokenizer_range(torch.cat(rows, dim=-2)).mul_(255).round_().byte()
-            pixels = grid.permute(1, 2, 0).cpu().numpy()
-            stem = file_stem(sample.ref.sample_id)
-            name = f"{stem}_psnr{float(psnr_clip[i]):.2f}.png"
+            name = f"{file_stem(sample.ref.sample_id)}_psnr{float(psnr_clip[i]):.2f}.png"
             if self._writer is None:
                 from concurrent.futures import ThreadPoolExecutor
 
                 self._writer = ThreadPoolExecutor(max_workers=1)
                 self.artifacts_dir.mkdir(parents=True, exist_ok=True)
-            self._pending.append(self._writer.submit(_write_png, self.artifacts_dir / name, pixels))
+            self._pending.append(self._writer.submit(
+                _write_example, self.artifacts_dir / name, ref[i], pred[i]))
             self._examples_saved += 1
 
     def close(self) -> None:
@@ -217,7 +213,7 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
         # Compared in [-1, 1] as [0, 1] frames without a pass to convert them: PSNR does not
         # see the offset (range 2 in [-1, 1] is range 1 in [0, 1]); SSIM gets the map fused
         # in. An exact reconstruction compares equal bit for bit (PSNR inf, SSIM 1).
-        pred = recon.float().clamp(-1, 1)  # (b, 3, t, h, w)
+        pred = _clamped(recon.float())  # (b, 3, t, h, w)
         dr = self.params.data_range
         # Channel-first layout, no copies: the clip MSE is over all of (3, t, h, w) whatever
         # their order, and a frame's SSIM is the mean of its channel-images' SSIMs.
@@ -263,7 +259,25 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
         return timing_clip(video, frames)
 
 
-def _write_png(path, pixels) -> None:
+def _clamped(video: Tensor) -> Tensor:
+    """``video.clamp(-1, 1)``; ``video`` itself when it is in range already (a check that
+    reads it once instead of a copy; NaN fails the check and is clamped as before)."""
+    low, high = torch.aminmax(video)
+    if bool(low >= -1) and bool(high <= 1):
+        return video
+    return video.clamp(-1, 1)
+
+
+@torch.inference_mode()
+def _write_example(path: Path, ref: Tensor, pred: Tensor) -> None:
+    """``ref`` over ``pred`` (each ``(3, t, h, w)`` in [-1, 1]), 4 frames across, as PNG."""
     from PIL import Image
 
-    Image.fromarray(pixels).save(path, compress_level=1)  # fast, still lossless
+    t = ref.shape[1]
+    picks = sorted({round(k * (t - 1) / 3) for k in range(4)})
+    frames = torch.stack([ref[:, picks], pred[:, picks]])  # (2, 3, k, h, w): rows, frames
+    rows, _, k, h, w = frames.shape
+    pixels = from_tokenizer_range(frames).mul_(255).round_().byte()
+    # (rows, c, k, h, w) -> (rows·h, k·w, c): the frames side by side, input row on top
+    grid = pixels.permute(0, 3, 2, 4, 1).reshape(rows * h, k * w, 3).cpu().numpy()
+    Image.fromarray(grid).save(path, compress_level=1)  # fast, still lossless
