@@ -10,7 +10,6 @@ hangs or scores on a damaged one) and becomes compressed RLE with a ``str`` coun
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.datasets.ytvis.mask_check import MaskError, check_frame_size, check_masks, show
-from benchmarks.io.jsonfile import JsonFileError, read_json
+from benchmarks.io.jsonfile import JsonFileError, finite_float, read_json
 
 __all__ = ["AnnotationError", "VisAnnotations", "VisVideo", "holdout_subset",
            "normalise_segmentation", "normalise_segmentations", "parse_annotations",
@@ -79,8 +78,8 @@ def _int(value: Any, entry: str, key: str) -> int:
 
 
 def _is_area(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and 0 <= value < math.inf)
+    number = finite_float(value)  # an int past the float range is none
+    return number is not None and number >= 0
 
 
 def normalise_segmentation(seg: Any, height: int, width: int, entry: str) -> dict | None:
