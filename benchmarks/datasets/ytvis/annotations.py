@@ -163,7 +163,10 @@ def parse_annotations(data: Any, *, with_tracks: bool = True) -> VisAnnotations:
         entry = f"categories[{n}]"
         if not isinstance(c, dict) or not isinstance(c.get("name"), str):
             raise AnnotationError(entry, "expected an object with 'id' and 'name'")
-        categories[_int(c.get("id"), entry, "id")] = c["name"]
+        cat = _int(c.get("id"), entry, "id")
+        if cat in categories:  # as a video id: the later name would silently win
+            raise AnnotationError(entry, f"duplicate category id {cat}")
+        categories[cat] = c["name"]
     tracks: dict[int, list[dict[str, Any]]] = {vid: [] for vid in videos}
     annotations = data.get("annotations")
     if not annotations:  # null (valid/test: masks not public), absent or []

@@ -185,6 +185,9 @@ def test_read_kinetics_csv_is_the_pure_parser(tmp_path: Path):
     [
         ("", "empty CSV; expected a header label,youtube_id,time_start,time_end,split"),
         ("label,youtube_id,split\n", "missing column(s) time_start, time_end"),
+        # which of the two is the label? refused, as a JSON key given twice is
+        ("label,label,youtube_id,time_start,time_end\nc0,c1,abc,0,10\n",
+         "column(s) label named twice in the header"),
     ],
 )
 def test_unreadable_csv_is_a_dataset_error(tmp_path: Path, content: str, message: str):
