@@ -88,7 +88,8 @@ json_values = st.recursive(
 records = st.fixed_dictionaries(
     {"sample_id": st.text(min_size=1, max_size=6),
      "metrics": st.dictionaries(st.text(max_size=5), st.floats(allow_nan=False), max_size=3)},
-    optional={"path": st.text(max_size=10), "prediction": json_values, "group": json_values},
+    optional={"path": st.text(max_size=10), "prediction": json_values,
+              "group": st.one_of(st.none(), st.text(max_size=5))},
 )
 jsonl_lines = st.one_of(
     st.binary(max_size=40),
