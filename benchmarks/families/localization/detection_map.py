@@ -276,29 +276,51 @@ def true_positives(
     ).reshape(-1, 2)[gt_by_video]
     gt_valid = np.arange(g_max)[None, :] < gt_count[:, None]  # (V, G)
 
-    # rank of each prediction within its video: k-th best of that video
-    pred_by_video = np.argsort(pred_video, kind="stable")  # keeps the score order
-    pred_count = np.bincount(pred_video, minlength=n_videos)
+    # a prediction below the lowest threshold with every ground truth of its video is a
+    # false positive whatever is locked, and locks nothing: only the others ("live") are
+    # matched rank by rank, so 10^6 stray predictions cost one vectorised pass
+    slot_best = np.full((n_videos, g_max), -1.0)  # best tIoU any live prediction reaches
+    live = np.zeros(n_pred, dtype=bool)
+    chunk = max(1, (1 << 22) // g_max)  # bounded memory: (chunk, G) floats at a time
+    for start in range(0, n_pred, chunk):
+        vid = pred_video[start : start + chunk]
+        iou = np.where(gt_valid[vid], _iou(pred_seg[start : start + chunk][:, None, :],
+                                          gt_seg[vid]), -1.0)  # (c, G)
+        live[start : start + chunk] = iou.max(axis=1) >= thr.min()
+        np.maximum.at(slot_best, vid, iou)
+    reachable = slot_best[:, None, :] >= thr[None, :, None]  # (V, T, G)
+    idx = np.flatnonzero(live)  # rank order kept
+    seg, video = pred_seg[idx], pred_video[idx]
+
+    # rank of each live prediction within its video: k-th best of that video
+    pred_by_video = np.argsort(video, kind="stable")  # keeps the score order
+    pred_count = np.bincount(video, minlength=n_videos)
     pred_first = np.concatenate([[0], np.cumsum(pred_count)[:-1]])
-    rank_in_video = np.empty(n_pred, dtype=np.int64)
-    rank_in_video[pred_by_video] = np.arange(n_pred) - pred_first[pred_video[pred_by_video]]
+    rank_in_video = np.empty(len(idx), dtype=np.int64)
+    rank_in_video[pred_by_video] = np.arange(len(idx)) - pred_first[video[pred_by_video]]
 
     locked = np.zeros((n_videos, len(thr), g_max), dtype=bool)  # (V, T, G)
     tp = np.zeros((len(thr), n_pred), dtype=bool)  # (T, N) in rank order
+    steps = int(pred_count.max()) if len(idx) else 0
     step_members = np.argsort(rank_in_video, kind="stable")
-    step_bounds = np.searchsorted(rank_in_video[step_members], np.arange(pred_count.max() + 1))
-    for k in range(int(pred_count.max())):
+    step_bounds = np.searchsorted(rank_in_video[step_members], np.arange(steps + 1))
+    for k in range(steps):
         sel = step_members[step_bounds[k] : step_bounds[k + 1]]  # at most one per video
-        vid = pred_video[sel]
-        iou = _iou(pred_seg[sel][:, None, :], gt_seg[vid])  # (m, G)
+        vid = video[sel]
+        iou = _iou(seg[sel][:, None, :], gt_seg[vid])  # (m, G)
         iou = np.where(gt_valid[vid], iou, -1.0)
         free = np.where(locked[vid], -1.0, iou[:, None, :])  # (m, T, G)
         best = free.argmax(axis=2)  # first maximum: lowest input index among equal tIoU
         best_iou = np.take_along_axis(free, best[:, :, None], axis=2)[:, :, 0]  # (m, T)
         hit = best_iou >= thr[None, :]
-        tp[:, sel] = hit.T
+        tp[:, idx[sel]] = hit.T
         rows, cols = np.nonzero(hit)
         locked[vid[rows], cols, best[rows, cols]] = True
+        # every slot a live prediction can reach is locked: the rest of them are false
+        # positives (10^6 copies of one good prediction stop after the first)
+        later = pred_count > k + 1
+        if not (~locked[later] & reachable[later]).any():
+            break
     out = np.empty_like(tp)
     out[:, order] = tp
     return out
