@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from pathlib import Path, PurePath
 from typing import Any, Literal
 
 
@@ -48,6 +49,8 @@ def fits(annotation: Any, value: Any) -> bool:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if annotation is str:
         return isinstance(value, str)
+    if annotation is Path:  # a path read from a file is its text
+        return isinstance(value, str | PurePath)
     if origin in (tuple, list):
         if not isinstance(value, list | tuple):
             return False

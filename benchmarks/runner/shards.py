@@ -102,6 +102,8 @@ def _shard_problem(data: Any) -> str | None:
     unknown = sorted(str(k) for k in options if k not in known)
     if unknown:
         return f"options: unknown key(s) {', '.join(unknown)}"
+    if not isinstance(options.get("tokenizer"), str):  # a registered name, never an object
+        return f"options.tokenizer: expected a registered name, got {options.get('tokenizer')!r}"
     problem = type_problem(RunOptions, options)
     return f"options.{problem}" if problem else None
 

@@ -75,6 +75,10 @@ GOOD_SHARD = {"shard": [0, 2], "config_hash": "h", "options": {"task": "webvid",
      "options.limit: expected int or null"),
     ({"options": {"task": "webvid", "tokenizer": "avgpool", "tokenizer_args": [1]}},
      "options.tokenizer_args: expected dict"),
+    ({"options": {"task": "webvid", "tokenizer": 5}},
+     "options.tokenizer: expected a registered name, got 5"),
+    ({"options": {"task": "webvid", "tokenizer": "avgpool", "data_root": 5}},
+     "options.data_root: expected str or Path or null"),
 ])
 def test_a_shard_json_of_wrong_types_is_one_error_naming_the_key(tmp_path, change, says):
     """``merge`` re-plans the run from ``options``: a wrong type there was a traceback."""
