@@ -77,7 +77,12 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
         return
     bad = 0
     with path.open("rb") as f:
-        for line in f:
+        for line in iter(lambda: f.readline(SMALL_BYTES + 1), b""):
+            if len(line) > SMALL_BYTES:  # one endless line: skipped in bounded memory
+                while line and not line.endswith(b"\n"):
+                    line = f.readline(SMALL_BYTES + 1)
+                bad += 1
+                continue
             if not line.strip():
                 continue
             try:

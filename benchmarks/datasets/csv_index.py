@@ -70,5 +70,7 @@ def numbered_rows(reader: _csv.Reader) -> Iterator[tuple[int, list[str]]]:
 
 
 def bad_component(value: str) -> bool:
-    """Whether ``value`` cannot be one path component (empty, a separator, ``..``)."""
-    return not value or value in (".", "..") or "/" in value or os.sep in value
+    """Whether ``value`` cannot be one path component (empty, a separator, ``..``, a NUL
+    byte: ``open`` raises on it)."""
+    return (not value or value in (".", "..") or "/" in value or os.sep in value
+            or "\x00" in value)

@@ -169,6 +169,18 @@ def test_read_jsonl_skips_lines_json_cannot_parse(tmp_path, line):
     assert [r["sample_id"] for r in read_jsonl(path)] == ["a", "b"]
 
 
+def test_read_jsonl_skips_an_endless_line_in_bounded_memory(tmp_path, monkeypatch):
+    """A line over the per-record bound is skipped a bounded chunk at a time (never read
+    whole), and the records after it are read."""
+    import benchmarks.store
+
+    monkeypatch.setattr(benchmarks.store, "SMALL_BYTES", 100)
+    path = tmp_path / SAMPLES
+    path.write_bytes(b'{"sample_id": "a"}\n{"x": "' + b"z" * 1000 + b'"}\n{"sample_id": "b"}\n'
+                     + b"y" * 250)
+    assert [r["sample_id"] for r in read_jsonl(path)] == ["a", "b"]
+
+
 # a store cut at any byte
 
 
