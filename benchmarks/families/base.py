@@ -37,6 +37,7 @@ import torch
 from benchmarks.config import TaskConfig
 from benchmarks.datasets.annotation import Annotation
 from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
+from benchmarks.io.jsonfile import SMALL_BYTES
 from benchmarks.io.sampling import SHORT_CLIP_POLICY
 from benchmarks.tokenizers.base import VideoTokenizer
 
@@ -130,6 +131,10 @@ def read_score_ids(path: str | Path, *, known: Collection[str] | None = None,
     """
     file = Path(path).expanduser()
     try:
+        if not file.is_file():  # a device or a fifo would be read forever
+            raise OSError(f"{file} is not a file")
+        if file.stat().st_size > SMALL_BYTES:
+            raise OSError(f"{file.stat().st_size} bytes, over the {SMALL_BYTES}-byte bound")
         lines = file.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
         raise ScoreInputError(file, "score_ids", f"cannot be read (a run's evaluated_ids.txt "
@@ -140,7 +145,8 @@ def read_score_ids(path: str | Path, *, known: Collection[str] | None = None,
     if known is not None:
         unknown = [i for i in ids if i not in known]
         if unknown:
-            raise ScoreInputError(path, unknown[0], f"{what} not in {source} "
+            shown = unknown[0] if len(unknown[0]) <= 80 else unknown[0][:77] + "..."
+            raise ScoreInputError(path, shown, f"{what} not in {source} "
                                   f"({len(unknown)} such id(s))")
     return ids
 

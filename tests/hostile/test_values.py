@@ -42,9 +42,9 @@ def _tal(item: dict, vid: str = "v1", label: str = "Dancing") -> dict:
 
 
 def _score(cid: str, task: str, gt: Path, pred: Path, expect: str, *, file: Path | None = None,
-           code: int = 2) -> Case:
+           code: int = 2, args: tuple[str, ...] = ()) -> Case:
     return Case(cid, ["score", "--task", task, "--annotations", str(gt), "--predictions",
-                      str(pred), "--json"], expect, str(file or pred), code)
+                      str(pred), "--json", *args], expect, str(file or pred), code)
 
 
 def _tal_cases(root: Path) -> list[Case]:
@@ -172,6 +172,19 @@ def _other_score_cases(root: Path) -> list[Case]:
                             "entry 'vid00000000abc'"))
     vis_gt = write(root / "vis" / "gt.json", VIS_GT)
     result = {"video_id": 1, "category_id": 1, "score": 0.5, "segmentations": [None]}
+    # score_ids (a run's evaluated_ids.txt): a device is never read forever, an id of 5000
+    # digits or a superscript is no id
+    anet_gt = write(root / "anet_ids" / "gt.json", ANET_GT)
+    anet_pred = write(root / "anet_ids" / "pred.json", _tal({}))
+    cases.append(_score("activitynet-score-ids-a-device", "activitynet", anet_gt, anet_pred,
+                        "is not a file", file=Path("/dev/zero"),
+                        args=("--task-arg", "score_ids=/dev/zero")))
+    vis_pred = write(root / "vis" / "pred.json", [result])
+    for kind, text in (("5000-digits", "9" * 5000), ("superscript", "\u00b2")):
+        ids = write(root / "vis" / f"ids_{kind}.txt", text + "\n")
+        cases.append(_score(f"ytvis2021-score-ids-{kind}", "ytvis2021", vis_gt, vis_pred,
+                            "is not a video id", file=ids, args=("--task-arg",
+                                                                 f"score_ids={ids}")))
     for task in ("ytvis2021", "ovis"):
         dup = write(root / task / "gt_dup_category.json", {
             **VIS_GT, "categories": VIS_GT["categories"] + [{"id": 1, "name": "dog"}]})

@@ -38,6 +38,7 @@ from benchmarks.datasets.ytvis.annotations import (
 from benchmarks.datasets.ytvis.mask_check import show
 from benchmarks.families.base import ScoreInputError, read_score_ids
 from benchmarks.families.segmentation.evaluation import Track
+from benchmarks.io.fields import index_number
 from benchmarks.io.jsonfile import JsonFileError, dumps, finite_float, read_json
 
 __all__ = ["SUBMISSION", "VisGroundTruth", "VisSubset",
@@ -109,11 +110,12 @@ def read_video_ids(path: Path, annotations: VisAnnotations) -> list[int]:
     """
     ids: set[int] = set()
     for text in read_score_ids(path):
-        if not text.lstrip("-").isdigit():
-            raise ScoreInputError(path, text, "is not a video id (an integer)")
-        if int(text) not in annotations.videos:
+        vid = index_number(text)  # "²" and 5000 digits pass isdigit, not int()
+        if vid is None:
+            raise ScoreInputError(path, text[:80], "is not a video id (an integer)")
+        if vid not in annotations.videos:
             raise ScoreInputError(path, text, "video id not in the ground truth file")
-        ids.add(int(text))
+        ids.add(vid)
     return sorted(ids)
 
 
