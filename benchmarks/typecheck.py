@@ -24,6 +24,11 @@ def _type_name(annotation: Any) -> str:
         return " or ".join(repr(a) for a in typing.get_args(annotation))
     if annotation is type(None):
         return "null"
+    args = typing.get_args(annotation)
+    if origin is tuple and args and args[-1] is not Ellipsis:  # a fixed length
+        return f"list [{', '.join(_type_name(a) for a in args)}]"
+    if origin in (tuple, list) and args:
+        return f"list of {_type_name(args[0])}"
     if origin is not None:
         return getattr(origin, "__name__", str(origin)) if origin is not tuple else "list"
     return getattr(annotation, "__name__", str(annotation))

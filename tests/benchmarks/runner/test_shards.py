@@ -62,9 +62,9 @@ GOOD_SHARD = {"shard": [0, 2], "config_hash": "h", "options": {"task": "webvid",
 
 
 @pytest.mark.parametrize(("change", "says"), [
-    ({"shard": ["a", "b"]}, "shard: expected list"),
+    ({"shard": ["a", "b"]}, "shard: expected list [int, int], got list ['a', 'b']"),
     ({"shard": [2, 2]}, "shard: expected [i, N] with 0 <= i < N"),
-    ({"shard": 5}, "shard: expected list"),
+    ({"shard": 5}, "shard: expected list [int, int], got int 5"),
     ({"config_hash": 5}, "config_hash: expected str"),
     ({"n_samples": "1"}, "n_samples: expected int"),
     ({"options": [1]}, "options: expected dict"),
