@@ -36,6 +36,13 @@ def check_baseline(data: Any, source: str, *, version: int) -> None:
             if key in entry:
                 _expect(isinstance(entry[key], str), source, f"{where}.{key}", "a string",
                         entry[key])
+        # what the sample-set row shows and compares (`check --update` writes them)
+        ids = entry.get("evaluated_ids_sha256")
+        _expect(ids is None or isinstance(ids, str), source, f"{where}.evaluated_ids_sha256",
+                "a string or null", ids)
+        count = entry.get("n_samples")
+        _expect(count is None or (_is_number(count) and isinstance(count, int) and count >= 0),
+                source, f"{where}.n_samples", "an integer >= 0 or null", count)
         metrics = entry.get("metrics", {})
         _expect(isinstance(metrics, dict), source, f"{where}.metrics", "an object", metrics)
         for name, metric in metrics.items():

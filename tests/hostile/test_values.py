@@ -252,6 +252,9 @@ def _report_cases(root: Path) -> list[Case]:
         "value-list": ({"format": 1, "runs": {"webvid/identity": {"metrics": {
             "psnr": {"value": [20.0]}}}}},
             "runs.webvid/identity.metrics.psnr.value: expected a number or null"),
+        "sample-count-string": ({"format": 1, "runs": {"webvid/identity": {
+            "evaluated_ids_sha256": "ab", "n_samples": "8", "metrics": {}}}},
+            "runs.webvid/identity.n_samples: expected an integer >= 0 or null"),
         "tolerance-inside-a-metric": ({"format": 1, "runs": {"webvid/identity": {"metrics": {
             "psnr": {**metric, "abs": 0.5}}}}},
             "runs.webvid/identity.metrics.psnr.abs: expected a key of value, higher_is_better"),
