@@ -126,6 +126,15 @@ def _accepted_cases(root: Path) -> list[Case]:
     kinetics = write(root / "ok" / "k400" / "val.csv", "label,youtube_id,time_start,time_end,"
                      "split\nc0,vid00000000abc,0,10,val\nc1,vid00000001abc,10,20,val\n")
     partial = write(root / "ok" / "k400_pred.json", {"vid00000000abc": ["c0", "c1"]})
+    # a byte-order mark, CRLF, quoted fields, a quoted comma and an extra column (K600's
+    # is_cc) are CSV as the official files and spreadsheets write it
+    excel = root / "ok" / "k400_excel" / "val.csv"
+    excel.parent.mkdir(parents=True)
+    excel.write_bytes("\ufefflabel,youtube_id,time_start,time_end,split,is_cc\r\n"
+                      '"c,0",vid00000000abc,0,10,val,1\r\n"c1","vid00000001abc","10","20",val,0'
+                      "\r\n".encode())
+    both = write(root / "ok" / "k400_both.json", {"vid00000000abc": "c,0",
+                                                   "vid00000001abc": "c1"})
     vis = write(root / "ok" / "vis_gt.json", VIS_GT)
     null_masks = write(root / "ok" / "vis_many.json", [
         {"video_id": 1, "category_id": 1, "score": (i % 997) / 997, "segmentations": [None]}
@@ -139,6 +148,8 @@ def _accepted_cases(root: Path) -> list[Case]:
                '"n_predictions": 100001', code=0),
         _score("kinetics400-accepted-a-missing-id-is-counted", "kinetics400", kinetics, partial,
                '"top1": 50.0, "top5": 50.0, "n_videos": 2, "n_missing": 1', code=0),
+        _score("kinetics400-accepted-bom-crlf-quotes-extra-column", "kinetics400", excel, both,
+               '"top1": 100.0, "top5": 100.0, "n_videos": 2, "n_missing": 0', code=0),
         _score("ytvis2021-accepted-1e5-null-masks", "ytvis2021", vis, null_masks,
                '"n_results": 100000', code=0),
     ]
@@ -164,6 +175,15 @@ def _other_score_cases(root: Path) -> list[Case]:
     pred = write(root / "k400" / "pred.json", {"vid00000000abc": "c0"})
     cases.append(_score("kinetics400-annotations-column-twice", "kinetics400", kinetics, pred,
                         "column(s) label named twice", file=kinetics))
+    conflict = write(root / "k400" / "conflict" / "val.csv", "label,youtube_id,time_start,"
+                     "time_end\nc0,vid00000000abc,0,10\nc1,vid00000000abc,0,10\n")
+    cases.append(_score("kinetics400-annotations-an-id-twice", "kinetics400", conflict, pred,
+                        "line 3: duplicate youtube_id vid00000000abc, first at line 2",
+                        file=conflict))
+    nul = write(root / "k400" / "nul" / "val.csv", "label,youtube_id,time_start,time_end\n"
+                "c0,vid\x00abc,0,10\n")
+    cases.append(_score("kinetics400-annotations-nul-in-an-id", "kinetics400", nul, pred,
+                        "bad youtube_id", file=nul))
     for kind, value in (("label-int", 3), ("labels-nested", [["c0"]])):
         bad = write(root / "k400" / f"pred_{kind}.json", {"vid00000000abc": value})
         good_gt = write(root / "k400" / "good" / "val.csv", "label,youtube_id,time_start,"
