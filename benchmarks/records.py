@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.config import ConfigError
-from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, numbers, read_json
+from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, as_float, numbers, read_json
+from benchmarks.typecheck import type_problem
 
 # Version 1: summaries written before the schema was declared (no ``schema_version`` key).
 # Version 2: the same keys, plus ``schema_version``.
@@ -59,10 +60,50 @@ class RunRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+        """The record of one ``samples.jsonl`` line.
+
+        Raises:
+            RecordError: a key of the wrong type (:func:`record_problem`).
+        """
+        problem = record_problem(data)
+        if problem:
+            raise RecordError(problem)
         return cls(sample_id=data["sample_id"], path=data.get("path") or "",
                    metrics=numbers(data.get("metrics") or {}), prediction=data.get("prediction"),
                    group=data.get("group"), padded_frames=data.get("padded_frames") or 0,
                    arrays=data.get("arrays") or None, config_hash=data.get("config_hash"))
+
+
+class RecordError(ValueError):
+    """A ``samples.jsonl`` record of the wrong shape: the reason, naming the key."""
+
+
+def record_problem(data: Any) -> str | None:
+    """Why ``data`` cannot be a :class:`RunRecord` (``None``: it can): a record tampered
+    with or written by something else would otherwise crash a resumed run or a
+    ``compare`` (an unhashable id), or count ``true`` as a metric of 1."""
+    if not isinstance(data, dict):
+        return f"expected an object, got {type(data).__name__}"
+    sample_id = data.get("sample_id")
+    if not isinstance(sample_id, str) or not sample_id:
+        return f"sample_id: expected a non-empty string, got {_short(sample_id)}"
+    for key in ("path", "group", "arrays", "config_hash"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            return f"{key}: expected a string or null, got {_short(data[key])}"
+    padded = data.get("padded_frames")
+    if padded is not None and (isinstance(padded, bool) or not isinstance(padded, int)
+                               or padded < 0):
+        return f"padded_frames: expected an integer >= 0, got {_short(padded)}"
+    arrays = data.get("arrays")
+    if arrays and (arrays.startswith("/") or ".." in arrays.split("/")):  # inside the run
+        return f"arrays: expected a path inside the run folder, got {_short(arrays)}"
+    metrics = data.get("metrics")
+    if metrics is not None and not isinstance(metrics, dict):
+        return f"metrics: expected an object, got {_short(metrics)}"
+    for name, value in numbers(metrics or {}).items():
+        if value is not None and as_float(value) is None:
+            return f"metrics.{name}: expected a number or null, got {_short(value)}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -238,7 +279,8 @@ class ScoreSummary:
 
 
 # what each key of a summary holds (a key absent from this table is not checked)
-_NUMBER = (int, float)
+_COUNTS = ("n_samples", "n_failed", "n_missing", "n_pending", "n_listed", "limit",
+           "merged_shards")
 _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     **{k: ((str,), "a string") for k in ("task", "tokenizer", "run_name", "aggregation",
                                          "config_hash")},
@@ -247,7 +289,8 @@ _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     **{k: ((int,), "an integer") for k in ("n_samples", "n_failed", "n_missing", "n_pending",
                                            "n_listed")},
     **{k: ((int, type(None)), "an integer or null") for k in (
-        "frames_per_clip", "seed", "world_size", "merged_shards")},
+        "frames_per_clip", "seed", "world_size", "merged_shards", "limit")},
+    **{k: ((dict, type(None)), "an object or null") for k in ("evaluated_ids", "short_clips")},
     **{k: ((bool,), "true or false") for k in ("demo_data", "claim")},
     **{k: ((dict,), "an object") for k in (
         "tokenizer_args", "metrics", "metrics_ci95", "unavailable", "higher_is_better",
@@ -264,21 +307,39 @@ def check_summary_types(values: dict[str, Any], source: str | Path) -> None:
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             raise SummaryError(f"{source}: {key}: expected {expected}, got "
                                f"{type(value).__name__} {_short(value)}")
+    for key in _COUNTS:  # a negative count is no count
+        if isinstance(values.get(key), int) and values[key] < 0:
+            raise SummaryError(f"{source}: {key}: expected an integer >= 0, got "
+                               f"{_short(values[key])}")
     for key in ("metrics", "metrics_ci95"):
-        for name, value in values.get(key, {}).items():
-            if value is not None and (isinstance(value, bool) or not isinstance(value, _NUMBER)):
-                raise SummaryError(f"{source}: {key}.{name}: expected a number or null, got "
-                                   f"{type(value).__name__} {_short(value)}")
+        _check_numbers(values.get(key, {}), source, key)
     for name, value in values.get("groups", {}).items():
         if not isinstance(value, dict):
             raise SummaryError(f"{source}: groups.{name}: expected an object, got "
                                f"{type(value).__name__} {_short(value)}")
+        _check_numbers(value, source, f"groups.{name}")  # a group's metrics (rd reads them)
+    for key, cls in (("evaluated_ids", EvaluatedIds), ("short_clips", ShortClips)):
+        problem = type_problem(cls, values.get(key) or {})
+        if problem:
+            raise SummaryError(f"{source}: {key}.{problem}")
+    task = values.get("config", {}).get("task")
+    if task is not None and not isinstance(task, dict):  # the family is read from it
+        raise SummaryError(f"{source}: config.task: expected an object, got "
+                           f"{type(task).__name__} {_short(task)}")
     for key, kind, expected in (("higher_is_better", bool, "true or false"),
                                 ("unavailable", str, "a string")):
         for name, value in values.get(key, {}).items():
             if not isinstance(value, kind):
                 raise SummaryError(f"{source}: {key}.{name}: expected {expected}, got "
                                    f"{type(value).__name__} {_short(value)}")
+
+
+def _check_numbers(values: dict[str, Any], source: str | Path, key: str) -> None:
+    """Each value a number (a float can hold it: not a bool, not ``10**400``) or null."""
+    for name, value in values.items():
+        if value is not None and as_float(value) is None:
+            raise SummaryError(f"{source}: {key}.{name}: expected a number or null, got "
+                               f"{type(value).__name__} {_short(value)}")
 
 
 def _short(value: Any) -> str:

@@ -47,6 +47,7 @@ from benchmarks.io.regular import open_regular
 from benchmarks.records import (
     SCHEMA_VERSION,
     EvaluatedIds,
+    RecordError,
     RunRecord,
     RunSummary,
     ScoreSummary,
@@ -77,7 +78,12 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
         return
     bad = 0
     with open_regular(path) as f:
-        for line in f:
+        for line in iter(lambda: f.readline(SMALL_BYTES + 1), b""):
+            if len(line) > SMALL_BYTES:  # one endless line: skipped in bounded memory
+                while line and not line.endswith(b"\n"):
+                    line = f.readline(SMALL_BYTES + 1)
+                bad += 1
+                continue
             if not line.strip():
                 continue
             try:
@@ -90,8 +96,19 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
             else:
                 bad += 1
     if bad:
-        log.warning("%s: skipped %d incomplete record(s) (cut by a crash); they are "
-                    "recomputed", path, bad)
+        _warn_once("%s: skipped %d incomplete record(s) (cut by a crash); they are "
+                  "recomputed", path, bad)
+
+
+_WARNED: set[tuple[Any, ...]] = set()
+
+
+def _warn_once(message: str, *args: Any) -> None:
+    """Log a warning once per process: a run reads its store several times (resume, then
+    the summary), and one bad line is one line on stderr, not three."""
+    if (message, *args) not in _WARNED:
+        _WARNED.add((message, *args))
+        log.warning(message, *args)
 
 
 def write_all(fd: int, data: bytes) -> None:
@@ -163,12 +180,25 @@ class ResultStore:
     # reading ----------------------------------------------------------------------
 
     def samples(self) -> dict[str, RunRecord]:
-        """Records of the current config, keyed by sample id (last one wins)."""
-        return {
-            r["sample_id"]: RunRecord.from_dict(r)
-            for r in read_jsonl(self.run_dir / SAMPLES)
-            if r.get("config_hash") == self.config_hash and "sample_id" in r
-        }
+        """Records of the current config, keyed by sample id (last one wins). A record of
+        wrong types (:func:`~benchmarks.records.record_problem`) is skipped as a cut one
+        is, and said in one warning line: it is recomputed, never counted."""
+        path = self.run_dir / SAMPLES
+        out: dict[str, RunRecord] = {}
+        bad: list[str] = []
+        for r in read_jsonl(path):
+            if r.get("config_hash") != self.config_hash or "sample_id" not in r:
+                continue
+            try:
+                record = RunRecord.from_dict(r)
+            except RecordError as err:
+                bad.append(str(err))
+                continue
+            out[record.sample_id] = record
+        if bad:
+            _warn_once("%s: skipped %d record(s) of wrong types (first: %s); they are "
+                      "recomputed", path, len(bad), bad[0])
+        return out
 
     def failures(self) -> dict[str, dict[str, Any]]:
         return {

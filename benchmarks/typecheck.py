@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from pathlib import Path, PurePath
 from typing import Any, Literal
 
 
@@ -23,6 +24,11 @@ def _type_name(annotation: Any) -> str:
         return " or ".join(repr(a) for a in typing.get_args(annotation))
     if annotation is type(None):
         return "null"
+    args = typing.get_args(annotation)
+    if origin is tuple and args and args[-1] is not Ellipsis:  # a fixed length
+        return f"list [{', '.join(_type_name(a) for a in args)}]"
+    if origin in (tuple, list) and args:
+        return f"list of {_type_name(args[0])}"
     if origin is not None:
         return getattr(origin, "__name__", str(origin)) if origin is not tuple else "list"
     return getattr(annotation, "__name__", str(annotation))
@@ -48,6 +54,8 @@ def fits(annotation: Any, value: Any) -> bool:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if annotation is str:
         return isinstance(value, str)
+    if annotation is Path:  # a path read from a file is its text
+        return isinstance(value, str | PurePath)
     if origin in (tuple, list):
         if not isinstance(value, list | tuple):
             return False

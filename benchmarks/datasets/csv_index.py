@@ -39,12 +39,17 @@ def read_header(
     """The header (names stripped) and the position of each of ``columns`` it has.
 
     Raises:
-        DatasetError: an empty file, or a column of ``required`` missing.
+        DatasetError: an empty file, a column of ``required`` missing, or one of
+            ``columns`` named twice.
     """
     header = next(reader, None)
     if header is None:
         raise DatasetError(path, "empty CSV; expected a header " + ",".join(columns))
     header = [name.strip() for name in header]
+    twice = sorted({name for name in header if name in columns and header.count(name) > 1})
+    if twice:  # which of the two is the column? (JSON's duplicate keys are refused alike)
+        raise DatasetError(path, f"column(s) {', '.join(twice)} named twice in the header "
+                           f"{','.join(header)}; expected {','.join(columns)}")
     missing = [c for c in required if c not in header]
     if missing:
         raise DatasetError(
@@ -66,5 +71,7 @@ def numbered_rows(reader: _csv.Reader) -> Iterator[tuple[int, list[str]]]:
 
 
 def bad_component(value: str) -> bool:
-    """Whether ``value`` cannot be one path component (empty, a separator, ``..``)."""
-    return not value or value in (".", "..") or "/" in value or os.sep in value
+    """Whether ``value`` cannot be one path component (empty, a separator, ``..``, a NUL
+    byte: ``open`` raises on it)."""
+    return (not value or value in (".", "..") or "/" in value or os.sep in value
+            or "\x00" in value)

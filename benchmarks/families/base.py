@@ -37,6 +37,7 @@ import torch
 from benchmarks.config import TaskConfig
 from benchmarks.datasets.annotation import Annotation
 from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
+from benchmarks.io.jsonfile import SMALL_BYTES
 from benchmarks.io.regular import read_text
 from benchmarks.io.sampling import SHORT_CLIP_POLICY
 from benchmarks.tokenizers.base import VideoTokenizer
@@ -131,7 +132,9 @@ def read_score_ids(path: str | Path, *, known: Collection[str] | None = None,
     """
     file = Path(path).expanduser()
     try:
-        lines = read_text(file).splitlines()
+        if file.stat().st_size > SMALL_BYTES:
+            raise OSError(f"{file.stat().st_size} bytes, over the {SMALL_BYTES}-byte bound")
+        lines = read_text(file).splitlines()  # a device or a FIFO is refused, never read
     except (OSError, UnicodeDecodeError) as error:
         raise ScoreInputError(file, "score_ids", f"cannot be read (a run's evaluated_ids.txt "
                               f"is expected): {error}") from None
@@ -141,7 +144,8 @@ def read_score_ids(path: str | Path, *, known: Collection[str] | None = None,
     if known is not None:
         unknown = [i for i in ids if i not in known]
         if unknown:
-            raise ScoreInputError(path, unknown[0], f"{what} not in {source} "
+            shown = unknown[0] if len(unknown[0]) <= 80 else unknown[0][:77] + "..."
+            raise ScoreInputError(path, shown, f"{what} not in {source} "
                                   f"({len(unknown)} such id(s))")
     return ids
 

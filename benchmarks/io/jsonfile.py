@@ -14,6 +14,10 @@ Writing (:func:`dumps`): strict JSON, never the bare ``NaN`` / ``Infinity`` that
 parsers reject. A non-finite float is written as the string ``"nan"``, ``"inf"`` or
 ``"-inf"``; :func:`number` maps those strings back to floats where a reader expects a
 number (metrics), and the reader still takes old files' bare ``NaN`` / ``Infinity``.
+
+Values (:func:`as_float`, :func:`finite_float`): the one test of "a JSON number" for every
+reader, so a bool, a numeric string or an integer past the float range (``10**400``) is
+refused by each alike, never an ``OverflowError`` traceback or a silent ``True == 1``.
 """
 
 from __future__ import annotations
@@ -138,6 +142,28 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                 raise _DuplicateKey(key)
             seen.add(key)
     return out
+
+
+def as_float(value: Any) -> float | None:
+    """``value`` as a float where it is a JSON number a float can hold: an int or a float,
+    not a bool; ``None`` for anything else, an integer past the float range (``10**400``,
+    valid JSON, where ``float()`` raises ``OverflowError``) included. A non-finite float
+    stays itself."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
+
+
+def finite_float(value: Any) -> float | None:
+    """:func:`as_float` of ``value`` where it is finite, else ``None``: the one check of a
+    number read from a user's file (a score, a segment bound, a duration, a tolerance)."""
+    if type(value) is float:  # the common case first: a reader calls this per number
+        return value if math.isfinite(value) else None
+    out = as_float(value)
+    return out if out is not None and math.isfinite(out) else None
 
 
 def number(value: Any) -> Any:

@@ -7,13 +7,13 @@ The format itself is documented in :mod:`benchmarks.reporting.check`.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from benchmarks.config import ConfigError
-from benchmarks.io.jsonfile import NON_FINITE
+from benchmarks.io.jsonfile import NON_FINITE, as_float, finite_float
 
 TOLERANCE_KEYS = ("abs", "rel", "ignore")
+METRIC_KEYS = ("value", "higher_is_better")  # what `check --update` writes per metric
 
 
 def check_baseline(data: Any, source: str, *, version: int) -> None:
@@ -36,13 +36,24 @@ def check_baseline(data: Any, source: str, *, version: int) -> None:
             if key in entry:
                 _expect(isinstance(entry[key], str), source, f"{where}.{key}", "a string",
                         entry[key])
+        # what the sample-set row shows and compares (`check --update` writes them)
+        ids = entry.get("evaluated_ids_sha256")
+        _expect(ids is None or isinstance(ids, str), source, f"{where}.evaluated_ids_sha256",
+                "a string or null", ids)
+        count = entry.get("n_samples")
+        _expect(count is None or (_is_number(count) and isinstance(count, int) and count >= 0),
+                source, f"{where}.n_samples", "an integer >= 0 or null", count)
         metrics = entry.get("metrics", {})
         _expect(isinstance(metrics, dict), source, f"{where}.metrics", "an object", metrics)
         for name, metric in metrics.items():
             at = f"{where}.metrics.{name}"
             _expect(isinstance(metric, dict), source, at, 'an object {"value": ...}', metric)
+            for key in metric:  # a tolerance put here would be silently ignored
+                _expect(key in METRIC_KEYS, source, f"{at}.{key}", "a key of value, "
+                        "higher_is_better (tolerances go under 'tolerances')", key)
             value = metric.get("value")
-            _expect(value is None or _is_number(value) or value in NON_FINITE, source,
+            _expect(value is None or _is_number(value) or (isinstance(value, str)
+                                                          and value in NON_FINITE), source,
                     f"{at}.value", "a number or null", value)
             hib = metric.get("higher_is_better")
             _expect(hib is None or isinstance(hib, bool), source, f"{at}.higher_is_better",
@@ -83,12 +94,12 @@ def _check_entry(entry: Any, source: str, where: str) -> None:
         if name == "ignore":
             _expect(isinstance(value, bool), source, f"{where}.ignore", "true or false", value)
         else:
-            _expect(_is_number(value) and math.isfinite(value) and value >= 0, source,
+            _expect(finite_float(value) is not None and value >= 0, source,
                     f"{where}.{name}", "a finite number >= 0", value)
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return as_float(value) is not None  # not a bool, nor an int past the float range
 
 
 def _expect(ok: bool, source: str, key: str, expected: str, value: Any) -> None:

@@ -17,7 +17,7 @@ sorted by id, so the summary (metrics, ``evaluated_ids`` sha256) is the unsharde
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,13 +66,46 @@ class ShardDone:
     def read(cls, path: Path) -> ShardDone:
         try:
             data = read_json(path, max_bytes=SMALL_BYTES)
-            return cls(**{**data, "shard": tuple(data["shard"])})
         except JsonFileError as err:
             raise ConfigError(f"{path}: not a readable {SHARD_DONE} ({err.reason}); rerun "
                               "that shard") from None
+        problem = _shard_problem(data)
+        if problem:
+            raise ConfigError(f"{path}: not a readable {SHARD_DONE} ({problem}); rerun that "
+                              "shard")
+        try:
+            return cls(**{**data, "shard": tuple(data["shard"])})
         except (ValueError, TypeError, KeyError) as err:
             raise ConfigError(f"{path}: not a readable {SHARD_DONE} ({err}); rerun that "
                               "shard") from err
+
+
+def _shard_problem(data: Any) -> str | None:
+    """Why ``data`` is no ``shard.json`` (``None``: it is one): each key of its type, the
+    options those ``RunOptions`` takes (``merge`` re-plans the run from them)."""
+    from benchmarks.runner.options import RunOptions
+    from benchmarks.typecheck import type_problem
+
+    if not isinstance(data, dict):
+        return f"expected an object, got {type(data).__name__}"
+    missing = [f.name for f in fields(ShardDone) if f.name not in data]
+    if missing:
+        return f"missing key(s) {', '.join(missing)}"
+    problem = type_problem(ShardDone, data)
+    if problem:
+        return problem
+    shard = data.get("shard")
+    if isinstance(shard, list) and len(shard) == 2 and not 0 <= shard[0] < shard[1]:
+        return f"shard: expected [i, N] with 0 <= i < N, got {shard}"
+    options = data.get("options", {})
+    known = {f.name for f in fields(RunOptions)} - {"shard", "progress"}
+    unknown = sorted(str(k) for k in options if k not in known)
+    if unknown:
+        return f"options: unknown key(s) {', '.join(unknown)}"
+    if not isinstance(options.get("tokenizer"), str):  # a registered name, never an object
+        return f"options.tokenizer: expected a registered name, got {options.get('tokenizer')!r}"
+    problem = type_problem(RunOptions, options)
+    return f"options.{problem}" if problem else None
 
 
 def write_shard_done(

@@ -4,62 +4,27 @@ duplicate keys, garbage bytes and a file over the size bound, as every family's 
 ``merge`` read them.
 
 Each case must end in exit 2 with exactly one line on stderr naming the file, no
-traceback, within seconds and a bounded peak RSS, and write nothing. One subprocess runs
-every case: it imports the harness once (what the commands load), then forks a child per
-case (the CLI's ``main`` on that argv, stderr to a file); ``os.wait4`` gives each child's
-exit status and peak RSS. Two cases also run as ``python -m benchmarks`` from scratch.
+traceback, within seconds and a bounded peak RSS, and write nothing. The cases run through
+:mod:`tests.helpers.cli_cases` (one subprocess imports the harness once, then forks a
+child per case). Two cases also run as ``python -m benchmarks`` from scratch.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pytest
 
-from benchmarks.io.jsonfile import MAX_BYTES
 from tests.helpers.child import run_benchmarks
-from tests.helpers.paths import REPO
-
-SECONDS = 20  # per case, on a loaded two-core machine (a case takes well under one)
-GROWTH_MB = 300  # peak RSS a case may add to the harness already imported
+from tests.helpers.cli_cases import Case, all_problems, tree
+from tests.helpers.cli_cases import huge as _huge
+from tests.helpers.cli_cases import write as _write
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
 GARBAGE = b"\x00\x01zzzz\xff\xfe{"
 
 
-@dataclass(frozen=True)
-class Case:
-    id: str
-    argv: list[str]
-    expect: str  # in the one stderr line, beside the file's name
-    file: str  # the hostile file, named in the line
-
-
 # inputs ----------------------------------------------------------------------------------
-
-
-def _write(path: Path, data: bytes | str | object) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, bytes):
-        path.write_bytes(data)
-    elif isinstance(data, str):
-        path.write_text(data)
-    else:
-        path.write_text(json.dumps(data))
-    return path
-
-
-def _huge(path: Path) -> Path:
-    """A sparse file one byte over the bound: nothing is written, nothing may be read."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as f:
-        f.truncate(MAX_BYTES + 1)
-    return path
 
 
 def _kinds(dup: str) -> dict[str, tuple[bytes | str | None, str]]:
@@ -197,90 +162,13 @@ def _report_cases(root: Path) -> list[Case]:
     return cases
 
 
-# the driver -------------------------------------------------------------------------------
-
-DRIVER = r"""
-import importlib, json, os, sys, time
-from benchmarks.cli.app import main
-
-for name in ("scoring", "reporting.check", "reporting.compare", "reporting.site",
-             "runner.shards", "families.classification.family", "families.vqa.family",
-             "families.localization.family", "families.segmentation.family"):
-    importlib.import_module("benchmarks." + name)  # once here, not in every child
-
-cases, out = json.loads(open(sys.argv[1]).read()), sys.argv[2]
-base_kb = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
-results = []
-for case in cases:
-    err = os.path.join(out, case["id"] + ".err")
-    start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        fd = os.open(err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-        os.dup2(fd, 2)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-        code = 99
-        try:
-            code = main(case["argv"])
-        except SystemExit as exit:
-            code = exit.code if isinstance(exit.code, int) else 98
-        except BaseException:
-            import traceback
-            traceback.print_exc()
-        sys.stderr.flush()
-        os._exit(code)
-    _, status, usage = os.wait4(pid, 0)
-    results.append({"id": case["id"], "code": os.waitstatus_to_exitcode(status),
-                    "seconds": time.monotonic() - start, "growth_kb": usage.ru_maxrss - base_kb,
-                    "stderr": open(err).read()})
-print(json.dumps(results))
-"""
-
-
-def _tree(root: Path) -> set[str]:
-    return {str(p.relative_to(root)) for p in root.rglob("*")}
-
-
-def _run_cases(tmp_path: Path, cases: list[Case]) -> dict[str, dict]:
-    work = tmp_path / "driver"
-    work.mkdir()
-    spec = tmp_path / "cases.json"
-    spec.write_text(json.dumps([asdict(c) for c in cases]))
-    env = {**os.environ, "PYTHONPATH": str(REPO), "CUDA_VISIBLE_DEVICES": ""}
-    done = subprocess.run([sys.executable, "-c", DRIVER, str(spec), str(work)], env=env,
-                          capture_output=True, text=True, timeout=60 + SECONDS * len(cases),
-                          cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return {r["id"]: r for r in json.loads(done.stdout.strip().splitlines()[-1])}
-
-
-def _check(case: Case, result: dict) -> list[str]:
-    """What is wrong with one case's result (empty: nothing)."""
-    lines = result["stderr"].strip().splitlines()
-    problems = []
-    if result["code"] != 2:
-        problems.append(f"exit {result['code']}, expected 2")
-    if len(lines) != 1:
-        problems.append(f"{len(lines)} stderr lines, expected 1")
-    if "Traceback" in result["stderr"]:
-        problems.append("a traceback")
-    if lines and (case.expect.lower() not in lines[0].lower() or case.file not in lines[0]):
-        problems.append(f"the line lacks {case.expect!r} or the file")
-    if result["seconds"] > SECONDS:
-        problems.append(f"took {result['seconds']:.1f} s")
-    if result["growth_kb"] > GROWTH_MB * 1024:
-        problems.append(f"peak RSS grew {result['growth_kb'] // 1024} MB")
-    return [f"{case.id}: {p}: {result['stderr'].strip()[-300:]!r}" for p in problems]
-
-
 def test_every_hostile_json_is_one_line_exit_2_and_writes_nothing(tmp_path):
     inputs = tmp_path / "in"
     cases = _score_cases(inputs) + _report_cases(inputs)
-    before = _tree(inputs)
-    results = _run_cases(tmp_path, cases)
-    problems = [p for case in cases for p in _check(case, results[case.id])]
+    before = tree(inputs)
+    problems = all_problems(tmp_path, cases)
     assert not problems, "\n".join(problems)
-    assert _tree(inputs) == before  # no results/, site/, cmp/, summary or lock written
+    assert tree(inputs) == before  # no results/, site/, cmp/, summary or lock written
     assert {c.id.split("-")[0] for c in cases} == {"score", "tables", "report", "compare",
                                                     "check", "merge"}
 

@@ -32,7 +32,6 @@ above: id = the YouTube id, reason ``"video not found (looked for ...)"``.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +42,7 @@ from benchmarks.datasets.base import DatasetError, DatasetInfo, SampleError, Sam
 from benchmarks.datasets.demo import DemoSet, demo_version
 from benchmarks.datasets.media import locate
 from benchmarks.datasets.untrimmed import UntrimmedVideoDataset
-from benchmarks.io.jsonfile import JsonFileError, read_json
+from benchmarks.io.jsonfile import JsonFileError, finite_float, read_json
 from benchmarks.io.sampling import FrameSampling
 
 VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm")  # in order of preference
@@ -78,10 +77,7 @@ def taxonomy_classes(taxonomy: Any) -> list[str] | None:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
+    return finite_float(value)
 
 
 def _segments(video_id: str, entry: Any) -> tuple[list[tuple[str, float, float]], str | None]:

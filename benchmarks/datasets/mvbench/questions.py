@@ -12,11 +12,10 @@ is reported as a :class:`BadEntry` (file, index, reason), never dropped silently
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.io.jsonfile import JsonFileError, read_json
+from benchmarks.io.jsonfile import JsonFileError, finite_float, read_json
 
 # The 20 sub-tasks, by their json file stems (MVBench's data_list, in its order).
 SUB_TASKS: tuple[str, ...] = (
@@ -143,7 +142,7 @@ def _bound(entry: dict, key: str) -> float | None:
     value = entry.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if finite_float(value) is None:
         raise ValueError(f"{key!r} must be a number of seconds, got {value!r}")
     if value < 0:
         raise ValueError(f"{key!r} must be >= 0, got {value}")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.datasets.base import DatasetError, SampleError
+from benchmarks.io.fields import index_number
 from benchmarks.io.regular import read_text
 
 AMBIGUOUS = "Ambiguous"  # Ambiguous_<split>.txt: undecidable instances, not a class
@@ -109,10 +110,10 @@ def read_class_indices(folder: Path, classes: Iterable[str]) -> dict[str, int] |
             fields = line.split()
             if not fields:
                 continue
-            if len(fields) != 2 or not fields[0].isdigit():
+            if len(fields) != 2 or index_number(fields[0]) is None:
                 raise DatasetError(path, f"line {number}: expected '<index> <ClassName>', "
                                    f"got {line!r}")
-            indices[fields[1]] = int(fields[0])
+            indices[fields[1]] = index_number(fields[0])
     classes = list(classes)
     if not all(c in indices for c in classes):
         return None

@@ -65,6 +65,7 @@ from benchmarks.datasets.base import DatasetError, DatasetInfo, SampleError, Sam
 from benchmarks.datasets.demo import DemoSet, demo_version
 from benchmarks.datasets.index import IndexedDataset
 from benchmarks.datasets.media import TrimmedClips, is_dir_entry
+from benchmarks.io.fields import index_number
 from benchmarks.io.regular import read_text
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import Backend
@@ -115,10 +116,10 @@ def read_class_index(path: Path) -> ClassIndex:
         parts = line.split()
         if not parts:
             continue
-        if len(parts) != 2 or not parts[0].isdigit() or int(parts[0]) < 1:
+        if len(parts) != 2 or not index_number(parts[0]):  # None or 0
             raise DatasetError(
                 path, f"line {line_no}: expected '<index> <ClassName>', got {line!r}")
-        number, name = int(parts[0]), parts[1]
+        number, name = int(parts[0]), parts[1]  # checked above
         if number in by_number:
             raise DatasetError(path, f"line {line_no}: class number {number} given twice")
         if name.casefold() in seen:
@@ -258,7 +259,7 @@ class UCF101Dataset(TrimmedClips, IndexedDataset):
         match = _STEM.match(file_name.rsplit(".", 1)[0])
         if match is None or match["cls"].casefold() != name.casefold():
             return f"file name {file_name!r} is not v_{name}_gXX_cYY.avi"
-        if len(parts) == 2 and (not parts[1].isdigit() or int(parts[1]) != number):
+        if len(parts) == 2 and index_number(parts[1]) != number:
             return f"class index {parts[1]!r} differs from classInd.txt ({number} {name})"
         return c, match
 

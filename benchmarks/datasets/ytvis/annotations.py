@@ -10,7 +10,6 @@ hangs or scores on a damaged one) and becomes compressed RLE with a ``str`` coun
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.datasets.ytvis.mask_check import MaskError, check_frame_size, check_masks, show
-from benchmarks.io.jsonfile import JsonFileError, read_json
+from benchmarks.io.jsonfile import JsonFileError, finite_float, read_json
 
 __all__ = ["AnnotationError", "VisAnnotations", "VisVideo", "holdout_subset",
            "normalise_segmentation", "normalise_segmentations", "parse_annotations",
@@ -79,8 +78,8 @@ def _int(value: Any, entry: str, key: str) -> int:
 
 
 def _is_area(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and 0 <= value < math.inf)
+    number = finite_float(value)  # an int past the float range is none
+    return number is not None and number >= 0
 
 
 def normalise_segmentation(seg: Any, height: int, width: int, entry: str) -> dict | None:
@@ -164,7 +163,10 @@ def parse_annotations(data: Any, *, with_tracks: bool = True) -> VisAnnotations:
         entry = f"categories[{n}]"
         if not isinstance(c, dict) or not isinstance(c.get("name"), str):
             raise AnnotationError(entry, "expected an object with 'id' and 'name'")
-        categories[_int(c.get("id"), entry, "id")] = c["name"]
+        cat = _int(c.get("id"), entry, "id")
+        if cat in categories:  # as a video id: the later name would silently win
+            raise AnnotationError(entry, f"duplicate category id {cat}")
+        categories[cat] = c["name"]
     tracks: dict[int, list[dict[str, Any]]] = {vid: [] for vid in videos}
     annotations = data.get("annotations")
     if not annotations:  # null (valid/test: masks not public), absent or []

@@ -23,13 +23,12 @@ positives, which usually means the wrong subset or file).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from benchmarks.families.base import ScoreInputError
-from benchmarks.io.jsonfile import JsonFileError, read_json
+from benchmarks.io.jsonfile import JsonFileError, finite_float, read_json
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def _load_object(path: Path) -> dict:
 
 
 def _is_number(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+    return finite_float(x) is not None  # an int past the float range is none
 
 
 def _segment(path: Path, entry: str, value: Any) -> tuple[float, float]:

@@ -314,6 +314,24 @@ def grouped_true_positives(
     ).reshape(-1, 2)[gt_by_video]
     gt_valid = np.arange(g_max)[None, :] < gt_count[:, None]  # (V, G)
 
+    # a prediction below the lowest threshold with every ground truth of its group is a
+    # false positive whatever is locked, and locks nothing: only the others are matched
+    # rank by rank, so 10^6 stray predictions cost one vectorised pass
+    slot_best = np.full((n_videos, g_max), -1.0)  # best tIoU any kept prediction reaches
+    reach = np.zeros(n_live, dtype=bool)
+    chunk = max(1, (1 << 22) // g_max)  # bounded memory: (chunk, G) floats at a time
+    for start in range(0, n_live, chunk):
+        vid = pred_video[start : start + chunk]
+        iou = np.where(gt_valid[vid], _iou(pred_seg[start : start + chunk][:, None, :],
+                                          gt_seg[vid]), -1.0)  # (c, G)
+        reach[start : start + chunk] = iou.max(axis=1) >= thr.min()
+        np.maximum.at(slot_best, vid, iou)
+    reachable = slot_best[:, None, :] >= thr[None, :, None]  # (V, T, G)
+    keep = np.flatnonzero(reach)  # rank order kept
+    if len(keep) == 0:
+        return tp
+    live, pred_video, pred_seg, n_live = live[keep], pred_video[keep], pred_seg[keep], len(keep)
+
     # rank of each prediction within its group: k-th best of that group
     pred_by_video = np.argsort(pred_video, kind="stable")  # keeps the score order
     pred_count = np.bincount(pred_video, minlength=n_videos)
@@ -337,6 +355,11 @@ def grouped_true_positives(
         live_tp[:, sel] = hit.T
         rows, cols = np.nonzero(hit)
         locked[vid[rows], cols, best[rows, cols]] = True
+        # every slot a later prediction can reach is locked: the rest of them are false
+        # positives (10^6 copies of one good prediction stop after the first)
+        later = pred_count > k + 1
+        if not (~locked[later] & reachable[later]).any():
+            break
     tp[:, live] = live_tp
     out = np.empty_like(tp)
     out[:, order] = tp

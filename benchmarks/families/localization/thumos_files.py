@@ -45,6 +45,7 @@ from benchmarks.datasets.thumos14.annotations import (
 from benchmarks.datasets.thumos14.reader import SPLITS, annotation_dir_candidates
 from benchmarks.families.base import ScoreInputError
 from benchmarks.families.localization.activitynet_files import TalGroundTruth
+from benchmarks.io.fields import index_number
 from benchmarks.io.jsonfile import MAX_BYTES
 from benchmarks.io.regular import open_regular, read_text
 
@@ -178,14 +179,15 @@ def read_thumos_results(path: Path, gt: TalGroundTruth) -> dict[str, list[Detect
         if start < 0 or end < start:
             raise ScoreInputError(path, entry, f"segment [{start_text}, {end_text}] must have "
                                   "0 <= t_start <= t_end")
-        if not index_text.lstrip("+-").isdigit() or int(index_text) not in by_index:
+        index = index_number(index_text.removeprefix("+"))
+        if index is None or index not in by_index:
             known = ", ".join(f"{i} {c}" for c, i in sorted(gt.class_indices.items(),
                                                              key=lambda x: x[1]))
             raise ScoreInputError(path, entry, f"class_index {index_text!r} is not a THUMOS14 "
                                   f"detection class ({known})")
         if name not in gt.videos and name not in gt.ignored:
             raise ScoreInputError(path, entry, f"video {name!r} is not in the ground truth")
-        out.setdefault(name, []).append((by_index[int(index_text)], start, end, score))
+        out.setdefault(name, []).append((by_index[index], start, end, score))
     return out
 
 

@@ -23,7 +23,6 @@ annotations.
 from __future__ import annotations
 
 import io
-import math
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +38,8 @@ from benchmarks.datasets.ytvis.annotations import (
 from benchmarks.datasets.ytvis.mask_check import show
 from benchmarks.families.base import ScoreInputError, read_score_ids
 from benchmarks.families.segmentation.evaluation import Track
-from benchmarks.io.jsonfile import JsonFileError, dumps, read_json
+from benchmarks.io.fields import index_number
+from benchmarks.io.jsonfile import JsonFileError, dumps, finite_float, read_json
 
 __all__ = ["SUBMISSION", "VisGroundTruth", "VisSubset",
            "ground_truth_tracks", "read_video_ids", "read_ground_truth", "read_results",
@@ -110,11 +110,12 @@ def read_video_ids(path: Path, annotations: VisAnnotations) -> list[int]:
     """
     ids: set[int] = set()
     for text in read_score_ids(path):
-        if not text.lstrip("-").isdigit():
-            raise ScoreInputError(path, text, "is not a video id (an integer)")
-        if int(text) not in annotations.videos:
+        vid = index_number(text)  # "²" and 5000 digits pass isdigit, not int()
+        if vid is None:
+            raise ScoreInputError(path, text[:80], "is not a video id (an integer)")
+        if vid not in annotations.videos:
             raise ScoreInputError(path, text, "video id not in the ground truth file")
-        ids.add(int(text))
+        ids.add(vid)
     return sorted(ids)
 
 
@@ -175,7 +176,7 @@ def result_tracks(data: Any, annotations: VisAnnotations, path: Path | str) -> l
                                       f"{show(value)}")
             if value not in known:
                 raise ScoreInputError(path, entry, f"unknown {key} {value}")
-        if not _finite(score):
+        if finite_float(score) is None:
             raise ScoreInputError(path, entry, f"score must be a finite number, got "
                                   f"{show(score)}")
         video = annotations.videos[vid]
@@ -194,16 +195,6 @@ def result_tracks(data: Any, annotations: VisAnnotations, path: Path | str) -> l
                                   error.reason) from None
         tracks.append(Track(vid, cat, masks, float(score)))
     return tracks
-
-
-def _finite(value: Any) -> bool:
-    """A JSON number that is a finite float (an int past 1e308 is not)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
 
 
 def read_results(path: Path, ground_truth: VisGroundTruth) -> list[Track]:

@@ -88,7 +88,8 @@ json_values = st.recursive(
 records = st.fixed_dictionaries(
     {"sample_id": st.text(min_size=1, max_size=6),
      "metrics": st.dictionaries(st.text(max_size=5), st.floats(allow_nan=False), max_size=3)},
-    optional={"path": st.text(max_size=10), "prediction": json_values, "group": json_values},
+    optional={"path": st.text(max_size=10), "prediction": json_values,
+              "group": st.one_of(st.none(), st.text(max_size=5))},
 )
 jsonl_lines = st.one_of(
     st.binary(max_size=40),
@@ -165,6 +166,18 @@ def test_read_jsonl_skips_lines_json_cannot_parse(tmp_path, line):
     """Nesting past the recursion limit, an int past 4300 digits: malformed lines too."""
     path = tmp_path / SAMPLES
     path.write_bytes(b'{"sample_id": "a"}\n' + line + b'\n{"sample_id": "b"}\n')
+    assert [r["sample_id"] for r in read_jsonl(path)] == ["a", "b"]
+
+
+def test_read_jsonl_skips_an_endless_line_in_bounded_memory(tmp_path, monkeypatch):
+    """A line over the per-record bound is skipped a bounded chunk at a time (never read
+    whole), and the records after it are read."""
+    import benchmarks.store
+
+    monkeypatch.setattr(benchmarks.store, "SMALL_BYTES", 100)
+    path = tmp_path / SAMPLES
+    path.write_bytes(b'{"sample_id": "a"}\n{"x": "' + b"z" * 1000 + b'"}\n{"sample_id": "b"}\n'
+                     + b"y" * 250)
     assert [r["sample_id"] for r in read_jsonl(path)] == ["a", "b"]
 
 

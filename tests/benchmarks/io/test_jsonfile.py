@@ -12,7 +12,9 @@ from benchmarks.io import jsonfile
 from benchmarks.io.jsonfile import (
     MAX_DEPTH,
     JsonFileError,
+    as_float,
     dumps,
+    finite_float,
     nesting_depth,
     number,
     parse_json,
@@ -98,6 +100,22 @@ def test_an_unreadable_file_is_one_line(tmp_path):
         read_json(tmp_path / "absent.json")
     with pytest.raises(JsonFileError, match="cannot be read"):
         read_json(tmp_path)
+
+
+@pytest.mark.parametrize(("value", "as_float_", "finite"), [
+    (1, 1.0, 1.0), (2.5, 2.5, 2.5), (-0.0, -0.0, -0.0), (10**300, 1e300, 1e300),
+    (math.inf, math.inf, None), (math.nan, "nan", None),
+    (10**400, None, None), (-(10**400), None, None),  # valid JSON, no float holds it
+    (True, None, None), (False, None, None), ("1.0", None, None), ("inf", None, None),
+    (None, None, None), ([1.0], None, None), ({"a": 1}, None, None),
+])
+def test_a_json_number_is_an_int_or_float_a_float_can_hold(value, as_float_, finite):
+    got = as_float(value)
+    if as_float_ == "nan":
+        assert math.isnan(got)
+    else:
+        assert got == as_float_ and (got is None) == (as_float_ is None)
+    assert finite_float(value) == finite and (finite_float(value) is None) == (finite is None)
 
 
 def test_a_byte_order_mark_and_old_files_bare_constants_are_read(tmp_path):

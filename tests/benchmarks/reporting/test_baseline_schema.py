@@ -40,6 +40,21 @@ def _with(path: Path, **change) -> Path:
      "tolerances.metrics.psnr.ignore"),
     ({"tolerances": {"tasks": {"webvid": {"psnr": 0.1}}}}, "tolerances.tasks.webvid.psnr"),
     ({"tolerances": {"defaults": {}}}, "tolerances.defaults"),
+    # issue 25: numbers no float holds, an unhashable value, a tolerance in the wrong place
+    ({"tolerances": {"default": {"abs": 10**400}}}, "tolerances.default.abs"),
+    ({"tolerances": {"tasks": {"webvid": {"psnr": {"rel": 10**400}}}}},
+     "tolerances.tasks.webvid.psnr.rel"),
+    ({"runs": {"webvid/tok": {"metrics": {"psnr": {"value": 10**400}}}}},
+     "runs.webvid/tok.metrics.psnr.value"),
+    ({"runs": {"webvid/tok": {"metrics": {"psnr": {"value": [1]}}}}},
+     "runs.webvid/tok.metrics.psnr.value"),
+    ({"runs": {"webvid/tok": {"metrics": {"psnr": {"value": 1, "abs": 0.1}}}}},
+     "runs.webvid/tok.metrics.psnr.abs"),
+    ({"runs": {"webvid/tok": {"n_samples": "8", "metrics": {}}}}, "runs.webvid/tok.n_samples"),
+    ({"runs": {"webvid/tok": {"n_samples": 10**400, "metrics": {}}}},
+     "runs.webvid/tok.n_samples"),
+    ({"runs": {"webvid/tok": {"evaluated_ids_sha256": ["ab"], "metrics": {}}}},
+     "runs.webvid/tok.evaluated_ids_sha256"),
 ])
 def test_a_wrong_type_names_the_file_and_the_key(tmp_path, change, key):
     path = _with(tmp_path / "base.json", **change)

@@ -144,13 +144,14 @@ def test_malformed_rows_name_the_file_and_the_line(tmp_path: Path):
         ["abseiling", "reversed001", "20", "10", "val"],  # 6
         ["abseiling", "", "0", "10", "val"],  # 7
         ["zumba", VAL_CLIPS[0].youtube_id, "50", "60", "val"],  # 8: duplicate of line 2
+        ["abseiling", "nul\x00byte0", "0", "10", "val"],  # 9: open() raises on a NUL
     ]
     path = write_csv(tmp_path / "annotations" / "val.csv", rows)
     write_videos(tmp_path / "val", VAL_CLIPS[:1])
     dataset = KineticsDataset(tmp_path, sampling=SMALL)
     assert [r.sample_id for r in dataset.refs()] == VAL_IDS[:1]
     errors = dataset.bad_rows()
-    assert [e.sample_id for e in errors] == [f"row-{n}" for n in (3, 4, 5, 6, 7, 8)]
+    assert [e.sample_id for e in errors] == [f"row-{n}" for n in (3, 4, 5, 6, 7, 8, 9)]
     assert all(e.path == str(path) for e in errors)
     assert [e.reason for e in errors] == [
         "line 3: 3 fields, header has 5",
@@ -159,6 +160,7 @@ def test_malformed_rows_name_the_file_and_the_line(tmp_path: Path):
         "line 6: bad segment: time_start 20, time_end 10",
         "line 7: bad youtube_id ''",
         f"line 8: duplicate youtube_id {VAL_CLIPS[0].youtube_id}, first at line 2",
+        "line 9: bad youtube_id 'nul\\x00byte0'",
     ]
     assert str(errors[0]) == f"{path}: line 3: 3 fields, header has 5"
     # the pure parser (used by the score command) reports the same malformed rows
@@ -185,6 +187,9 @@ def test_read_kinetics_csv_is_the_pure_parser(tmp_path: Path):
     [
         ("", "empty CSV; expected a header label,youtube_id,time_start,time_end,split"),
         ("label,youtube_id,split\n", "missing column(s) time_start, time_end"),
+        # which of the two is the label? refused, as a JSON key given twice is
+        ("label,label,youtube_id,time_start,time_end\nc0,c1,abc,0,10\n",
+         "column(s) label named twice in the header"),
     ],
 )
 def test_unreadable_csv_is_a_dataset_error(tmp_path: Path, content: str, message: str):

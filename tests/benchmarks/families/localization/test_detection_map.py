@@ -295,6 +295,29 @@ def test_a_row_of_another_length_is_refused():
         detection_map({"v": [("run", 0.0, 5.0)]}, {"v": [("run", 0.0, 5.0)]}, ["run"], (0.5,))
 
 
+@pytest.mark.parametrize("thresholds", [THUMOS14_THRESHOLDS, ACTIVITYNET_THRESHOLDS],
+                         ids=["thumos14", "activitynet"])
+def test_many_copies_and_stray_predictions_match_the_loop_reference(thresholds):
+    """What the matching skips (predictions below every threshold with every ground truth
+    of their video; the rest of a video once every slot its predictions reach is locked)
+    changes no AP: copies of good predictions, strays, and one reachable segment last."""
+    rng = np.random.default_rng(7)
+    gt = {"v0": [("a", 10.0, 20.0), ("a", 50.0, 60.0)], "v1": [("a", 0.0, 5.0)], "v2": []}
+    preds: dict[str, list] = {"v0": [], "v1": [], "v2": []}
+    for i in range(600):
+        preds["v0"].append(("a", 10.0 + rng.normal(0, 0.3), 20.0, 0.9 - i * 1e-4))  # copies
+        preds["v1"].append(("a", 80.0 + i, 81.0 + i, float(rng.random())))  # strays
+        preds["v2"].append(("a", 1.0, 2.0, 0.5))
+    preds["v0"].append(("a", 50.0, 60.0, 0.01))  # the second slot, reached only at the end
+    preds["v1"].append(("a", 0.0, 5.0, 0.0))
+    result = detection_map(gt, preds, ["a"], thresholds)
+    gt_rows = [(v, s, e) for v, segs in gt.items() for _, s, e in segs]
+    pred_rows = [(v, s, e, p) for v, rows in preds.items() for _, s, e, p in rows]
+    ref = _average_precision_loop(gt_rows, pred_rows, thresholds)
+    np.testing.assert_allclose(result.ap[0], ref, rtol=0, atol=1e-12)
+    assert ref.min() > 0
+
+
 # file readers ------------------------------------------------------------------------------
 
 
