@@ -24,7 +24,7 @@ in pixels), never by diffusers' own tiling. Without ``tile_size``, tiling switch
 itself for frames of more than ``max_untiled_pixels`` pixels (default
 ``DEFAULT_MAX_UNTILED_PIXELS``, 1024 × 1024), in tiles of at most ``AUTO_TILE_SIZE`` (1024)
 pixels overlapping by ``AUTO_TILE_OVERLAP`` (64): an untiled 5-frame 2160 × 3840 clip peaks
-at ~12.5 GiB through even a tiny Wan VAE, a tiled one at ~3.4 GiB.
+at ~12.5 GiB through even a tiny Wan VAE, a tiled one at ~2.9 GiB.
 ``max_untiled_pixels=null`` keeps every frame in one pass.
 Adapters keep no state between calls (diffusers'
 Wan resets its internal feature cache inside each ``encode`` / ``decode`` call).

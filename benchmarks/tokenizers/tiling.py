@@ -104,7 +104,7 @@ def _blend_into(dest: Tensor, tile: Tensor, *, start: int, filled_until: int, di
 DEFAULT_MAX_UNTILED_PIXELS = 1024 * 1024
 # The automatic tile (pixels, rounded down to whole latent cells): no larger than a frame
 # allowed in one pass, so tiling never needs more memory than the largest untiled frame
-# (5 frames of 1024 x 1024 through a tiny Wan VAE peak at 2.4 GiB, 4K in tiles at ~3.4).
+# (5 frames of 1024 x 1024 through a tiny Wan VAE peak at 2.4 GiB, 4K in tiles at 2.9).
 # Larger tiles recompute less: 4K in 512-pixel tiles overlapping by 128 did 1.9x the
 # untiled work, in 1024-pixel tiles overlapping by 64, 1.12x.
 AUTO_TILE_SIZE = 1024
