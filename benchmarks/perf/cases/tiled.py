@@ -32,11 +32,16 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
 from benchmarks.perf.case import Case, Goal, PerfContext, Row
 from benchmarks.perf.measure import Timing, interleave, run_child
+
+if TYPE_CHECKING:
+    from benchmarks.tokenizers.base import VideoTokenizer
+    from benchmarks.tokenizers.diffusers_vae import DiffusersVideoVAE
 
 FRAMES = 5
 FULL = (2160, 3840)
@@ -59,7 +64,7 @@ TIME_LIMIT_S = 3 * 3600
 # the model and the clip ---------------------------------------------------------------------
 
 
-def tiny_wan_tokenizer(**arguments: object):
+def tiny_wan_tokenizer(**arguments: object) -> DiffusersVideoVAE:
     """The ``wan2.1`` adapter around a tiny random ``AutoencoderKLWan`` (seed 0)."""
     from diffusers import AutoencoderKLWan
 
@@ -77,7 +82,7 @@ def noise_clip(height: int, width: int) -> torch.Tensor:
     return torch.rand(1, 3, FRAMES, height, width, generator=generator).mul_(2).sub_(1)
 
 
-def round_trip(tokenizer, video: torch.Tensor) -> torch.Tensor:
+def round_trip(tokenizer: VideoTokenizer, video: torch.Tensor) -> torch.Tensor:
     with torch.inference_mode():
         return tokenizer.decode(tokenizer.encode(video))
 
