@@ -22,9 +22,10 @@ first, ``6k + 1`` for Mochi); ``decode`` crops and trims back to the encoded siz
 Large frames are tiled by ``benchmarks.tokenizers.tiling`` (``tile_size`` / ``tile_overlap``,
 in pixels), never by diffusers' own tiling. Without ``tile_size``, tiling switches on by
 itself for frames of more than ``max_untiled_pixels`` pixels (default
-``DEFAULT_MAX_UNTILED_PIXELS``, 1024 × 1024), with ``AUTO_TILE_SIZE`` (512) pixel tiles: an
-untiled 5-frame 2160 × 3840 clip peaks at ~12.5 GiB through even a tiny Wan VAE, a tiled one
-at ~2 GiB. ``max_untiled_pixels=null`` keeps every frame in one pass.
+``DEFAULT_MAX_UNTILED_PIXELS``, 1024 × 1024), in tiles of at most ``AUTO_TILE_SIZE`` (1024)
+pixels overlapping by ``AUTO_TILE_OVERLAP`` (64): an untiled 5-frame 2160 × 3840 clip peaks
+at ~12.5 GiB through even a tiny Wan VAE, a tiled one at ~2.9 GiB.
+``max_untiled_pixels=null`` keeps every frame in one pass.
 Adapters keep no state between calls (diffusers'
 Wan resets its internal feature cache inside each ``encode`` / ``decode`` call).
 """
@@ -49,9 +50,9 @@ from benchmarks.tokenizers.diffusers_families import (
 from benchmarks.tokenizers.diffusers_folder import check_vae_folder, load_diffusers_vae, parse_dtype
 from benchmarks.tokenizers.padding import crop_video, pad_video, padded_num_frames
 from benchmarks.tokenizers.tiling import (
-    AUTO_TILE_SIZE,
     DEFAULT_MAX_UNTILED_PIXELS,
     auto_tiling,
+    automatic_tiling,
     decode_in_tiles,
     encode_in_tiles,
     resolve_tiling,
@@ -79,11 +80,13 @@ class DiffusersVideoVAE(VideoTokenizer):
         vae: the loaded diffusers model.
         family: which family it is (class, geometry, licence).
         weights: where the weights come from (the folder path).
-        tile_size: spatial tile in pixels, or ``None`` for no tiling.
+        tile_size: largest spatial tile in pixels (``tiling.tile_spans``), or ``None``
+            for no tiling.
         tile_overlap: overlap between tiles in pixels (default: a quarter of the tile).
         sample: draw from the posterior instead of taking its mean.
         max_untiled_pixels: without ``tile_size``, frames with more pixels (``h * w``) than
-            this are tiled with ``AUTO_TILE_SIZE`` tiles; ``None``: never tiled by itself.
+            this are tiled automatically (``tiling.automatic_tiling``); ``None``: never
+            tiled by itself.
     """
 
     def __init__(
@@ -103,12 +106,7 @@ class DiffusersVideoVAE(VideoTokenizer):
         self.geometry = family.geometry(vae)
         self.tiling = resolve_tiling(tile_size, tile_overlap, self.geometry.spatial_compression)
         # tiles for frames above max_untiled_pixels when tile_size is not given
-        self.auto_tiling = resolve_tiling(
-            max(AUTO_TILE_SIZE // self.geometry.spatial_compression, 1)
-            * self.geometry.spatial_compression,
-            None,
-            self.geometry.spatial_compression,
-        )
+        self.auto_tiling = automatic_tiling(self.geometry.spatial_compression)
         if max_untiled_pixels is not None and (
             isinstance(max_untiled_pixels, bool)
             or not isinstance(max_untiled_pixels, int)
@@ -213,12 +211,13 @@ _FACTORY_ARGS = """
         path: folder with ``config.json`` and ``diffusion_pytorch_model.safetensors``
             (``~`` is expanded).
         dtype: ``"float32"`` (default), ``"bfloat16"`` or ``"float16"``.
-        tile_size: spatial tile in pixels, a multiple of the spatial compression
+        tile_size: largest spatial tile in pixels, a multiple of the spatial compression
             (``None``: no tiling).
         tile_overlap: tile overlap in pixels (default: a quarter of ``tile_size``).
         sample: draw from the posterior instead of using its mean.
         max_untiled_pixels: without ``tile_size``, frames of more pixels than this are
-            tiled by themselves (``AUTO_TILE_SIZE`` tiles); ``null``: never.
+            tiled by themselves (``AUTO_TILE_SIZE`` tiles overlapping by
+            ``AUTO_TILE_OVERLAP``); ``null``: never.
     """
 
 

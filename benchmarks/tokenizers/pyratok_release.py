@@ -47,7 +47,7 @@ class PyraTokReleaseTokenizer(VideoTokenizer):
     Args:
         model: the loaded release model.
         weights: where the weights come from (the folder path).
-        tile_size: spatial tile in pixels (a multiple of 8), or ``None`` for no tiling.
+        tile_size: largest spatial tile in pixels (a multiple of 8), or ``None`` for no tiling.
         tile_overlap: tile overlap in pixels (default: a quarter of the tile).
     """
 
@@ -132,7 +132,7 @@ def create_pyratok_release(
             ``AutoencoderKLWan``) and ``diffusion_pytorch_model.safetensors`` (``~`` expanded).
         dtype: ``"float32"`` (default), ``"bfloat16"`` or ``"float16"`` for the VAE; the
             latent is quantized in float32.
-        tile_size: spatial tile in pixels, a multiple of 8 (``None``: no tiling).
+        tile_size: largest spatial tile in pixels, a multiple of 8 (``None``: no tiling).
         tile_overlap: tile overlap in pixels (default: a quarter of ``tile_size``).
     """
     folder = Path(path).expanduser()

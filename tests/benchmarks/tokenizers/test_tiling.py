@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from benchmarks.tokenizers.tiling import tile_starts, tiled_decode, tiled_encode
+from benchmarks.tokenizers.tiling import tile_spans, tiled_decode, tiled_encode
 from tests.helpers.tiny_vaes import tiny_wan
 
 
@@ -36,19 +36,37 @@ def nearest_decoder(s: int, *, calls: list[tuple[int, ...]] | None = None):
 # grid ---------------------------------------------------------------------------------------
 
 
-def test_tile_starts_regular_grid_with_last_tile_flush():
-    assert tile_starts(20, tile=8, overlap=2) == [0, 6, 12]
-    # 15 is not on the grid: the last tile moves back to end at 15
-    assert tile_starts(15, tile=8, overlap=2) == [0, 6, 7]
-    assert tile_starts(8, tile=8, overlap=2) == [0]
-    assert tile_starts(5, tile=8, overlap=2) == [0]
-    assert tile_starts(9, tile=4, overlap=0) == [0, 4, 5]
+def test_tile_spans_are_few_equal_and_evenly_spread():
+    assert tile_spans(20, tile=8, overlap=2) == [(0, 8), (6, 14), (12, 20)]
+    # 15 needs 3 tiles of 8; 7 cells each are enough, overlapping by 3 (not 8 and 7 flush)
+    assert tile_spans(15, tile=8, overlap=2) == [(0, 7), (4, 11), (8, 15)]
+    assert tile_spans(8, tile=8, overlap=2) == [(0, 8)]
+    assert tile_spans(5, tile=8, overlap=2) == [(0, 5)]
+    assert tile_spans(9, tile=4, overlap=0) == [(0, 3), (3, 6), (6, 9)]
+    # a 2160 x 3840 frame in latent cells, 1024-pixel tiles overlapping by 64 pixels
+    assert tile_spans(270, tile=128, overlap=8) == [(0, 96), (87, 183), (174, 270)]
+
+
+@pytest.mark.parametrize("length", [1, 7, 33, 100, 271, 480])
+@pytest.mark.parametrize(("tile", "overlap"), [(1, 0), (8, 0), (8, 3), (16, 15), (64, 8)])
+def test_tile_spans_cover_with_the_overlap_and_no_more_tiles_than_needed(
+    length: int, tile: int, overlap: int
+):
+    spans = tile_spans(length, tile=tile, overlap=overlap)
+    assert spans[0][0] == 0 and spans[-1][1] == length
+    assert len({stop - start for start, stop in spans}) == 1  # one size
+    assert all(0 < stop - start <= tile for start, stop in spans)
+    overlaps = [a[1] - b[0] for a, b in zip(spans[:-1], spans[1:], strict=True)]
+    assert all(overlap <= o <= overlap + 1 for o in overlaps), overlaps
+    # one tile fewer, at full size and the least overlap, would not reach the end
+    count = len(spans)
+    assert count == 1 or (count - 1) * tile - (count - 2) * overlap < length
 
 
 @pytest.mark.parametrize(("tile", "overlap"), [(4, 4), (4, 5), (0, 0), (4, -1)])
-def test_tile_starts_rejects_bad_sizes(tile: int, overlap: int):
+def test_tile_spans_rejects_bad_sizes(tile: int, overlap: int):
     with pytest.raises(ValueError, match="overlap"):
-        tile_starts(10, tile=tile, overlap=overlap)
+        tile_spans(10, tile=tile, overlap=overlap)
 
 
 def test_sizes_must_be_whole_latent_cells():
@@ -150,10 +168,10 @@ def test_big_frame_runs_tile_by_tile():
     )
     assert latent.shape == (1, 3, 1, 128, 128)
     assert back.shape == video.shape
-    # 1024 = 0, 224, 448, 672, then 768 flush: 5 x 5 tiles, none larger than the tile
+    # 128 cells need 5 tiles of 32 overlapping by 4; 29 cells (232 pixels) each are enough
     assert len(enc_calls) == len(dec_calls) == 25
-    assert max(c[-1] for c in enc_calls) == max(c[-2] for c in enc_calls) == tile
-    assert max(c[-1] for c in dec_calls) == tile // s
+    assert {c[-2:] for c in enc_calls} == {(232, 232)}
+    assert {c[-2:] for c in dec_calls} == {(29, 29)}
     assert torch.equal(latent, avg_pool_encoder(s)(video))
 
 
@@ -197,13 +215,17 @@ def test_tiled_tiny_wan_round_trip_is_close_to_untiled():
 
 def test_large_frames_tile_by_themselves(tmp_path):
     from benchmarks.tokenizers.diffusers_vae import WAN21, DiffusersVideoVAE
-    from benchmarks.tokenizers.tiling import AUTO_TILE_SIZE, DEFAULT_MAX_UNTILED_PIXELS
+    from benchmarks.tokenizers.tiling import (
+        AUTO_TILE_OVERLAP,
+        AUTO_TILE_SIZE,
+        DEFAULT_MAX_UNTILED_PIXELS,
+    )
 
     vae = tiny_wan()
     auto = DiffusersVideoVAE(vae, family=WAN21, weights="tiny", max_untiled_pixels=32 * 32)
     off = DiffusersVideoVAE(vae, family=WAN21, weights="tiny", max_untiled_pixels=None)
     default = DiffusersVideoVAE(vae, family=WAN21, weights="tiny")
-    assert default.tiling_for(2160, 3840) == (AUTO_TILE_SIZE, AUTO_TILE_SIZE // 4)
+    assert default.tiling_for(2160, 3840) == (AUTO_TILE_SIZE, AUTO_TILE_OVERLAP) == (1024, 64)
     assert default.tiling_for(1024, 1024) is None  # at the budget: one pass
     assert DEFAULT_MAX_UNTILED_PIXELS == 1024 * 1024
     assert off.tiling_for(2160, 3840) is None
@@ -214,3 +236,25 @@ def test_large_frames_tile_by_themselves(tmp_path):
         assert torch.equal(auto.decode(auto.encode(video)), off.decode(off.encode(video)))
     with pytest.raises(ValueError, match="max_untiled_pixels"):
         DiffusersVideoVAE(vae, family=WAN21, weights="tiny", max_untiled_pixels=0)
+
+
+def test_automatic_tiling_rounds_to_whole_latent_cells():
+    from benchmarks.tokenizers.tiling import automatic_tiling
+
+    assert automatic_tiling(8) == automatic_tiling(16) == (1024, 64)
+    assert automatic_tiling(48) == (1008, 48)
+    assert automatic_tiling(2048) == (2048, 0)
+
+
+def test_tiled_and_untiled_round_trips_are_deterministic():
+    from benchmarks.tokenizers.diffusers_vae import WAN21, DiffusersVideoVAE
+
+    vae = tiny_wan()
+    tiled = DiffusersVideoVAE(vae, family=WAN21, weights="tiny", tile_size=32, tile_overlap=8)
+    untiled = DiffusersVideoVAE(vae, family=WAN21, weights="tiny", max_untiled_pixels=None)
+    video = torch.rand(1, 3, 5, 40, 48, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    with torch.no_grad():
+        first, second = (tiled.decode(tiled.encode(video)) for _ in range(2))
+        one_pass = [untiled.decode(untiled.encode(video)) for _ in range(2)]
+    assert torch.equal(first, second) and torch.equal(*one_pass)
+    assert not torch.equal(first, one_pass[0])  # 2 x 2 tiles did run
