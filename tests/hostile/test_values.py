@@ -197,7 +197,7 @@ def _other_score_cases(root: Path) -> list[Case]:
     anet_gt = write(root / "anet_ids" / "gt.json", ANET_GT)
     anet_pred = write(root / "anet_ids" / "pred.json", _tal({}))
     cases.append(_score("activitynet-score-ids-a-device", "activitynet", anet_gt, anet_pred,
-                        "is not a file", file=Path("/dev/zero"),
+                        "not a regular file (a device)", file=Path("/dev/zero"),
                         args=("--task-arg", "score_ids=/dev/zero")))
     vis_pred = write(root / "vis" / "pred.json", [result])
     for kind, text in (("5000-digits", "9" * 5000), ("superscript", "\u00b2")):
