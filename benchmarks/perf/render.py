@@ -41,6 +41,10 @@ def _agreement(row: dict) -> str:
     return f"max Δ {row['gap']:.1e} (tolerance {row['tolerance']:g}){verdict}"
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")  # a '|' in a note would end the table cell
+
+
 def markdown(record: dict) -> str:
     """The rows of a perf JSON record as a markdown table."""
     lines = ["| case | ours: median (min) | reference: median (min) | measured | goal | met |"
@@ -50,8 +54,8 @@ def markdown(record: dict) -> str:
         reference = (f"{row['reference']}: {_time(row['reference_time'])}"
                      if row["reference_time"] else (row["reference"] or "—"))
         title = row["title"] + (f" — {row['note']}" if row.get("note") else "")
-        lines.append(f"| {title} | {ours} | {reference} | {row['measured']:.3g} "
-                     f"{row['unit']} | {_goal(row)} | {_met(row)} | "
+        lines.append(f"| {_cell(title)} | {_cell(ours)} | {_cell(reference)} | "
+                     f"{row['measured']:.3g} {row['unit']} | {_goal(row)} | {_met(row)} | "
                      f"{_agreement(row)} |")
     return "\n".join(lines)
 

@@ -48,3 +48,10 @@ def test_update_readme_without_markers_changes_nothing(tmp_path):
     readme.write_text("no markers\n")
     assert not update_readme(readme, _record(FAST), "perf.json")
     assert readme.read_text() == "no markers\n"
+
+
+def test_a_bar_in_a_note_does_not_end_the_cell():
+    row = Row("gap", "tiled", "ours", "ref", None, None, 0.1, "×",
+              note="largest |tiled - untiled|")
+    line = markdown(_record(row)).splitlines()[2]
+    assert "\\|tiled - untiled\\|" in line and line.count(" | ") == 6
