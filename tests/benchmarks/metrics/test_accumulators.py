@@ -175,7 +175,8 @@ def test_two_process_sync_equals_single_process(tmp_path: Path):
         assert synced["with_inf"].mean == math.inf and math.isnan(synced["with_inf"].ci95)
         assert synced["with_inf"].count == 23
         assert synced["psnr"] == pytest.approx(single["psnr"], rel=1e-13)
-        # the fused SSIM kernel computes in float32 with fastmath: in a full-suite run the
-        # test process's value differed from the spawned ranks' by 1.5e-10 relative (both
-        # ranks agreed); the sums' sync is what is checked here, far below that
+        # the fused SSIM kernel (float32, fastmath) gives values 1.5e-10 (relative) apart
+        # when compiled in the process and when loaded from numba's cache (reproduced with
+        # a fresh NUMBA_CACHE_DIR): the test process may hold either; the sums' sync is
+        # what is checked here, far below that
         assert synced["ssim"] == pytest.approx(single["ssim"], rel=1e-9)
