@@ -1,6 +1,7 @@
 """The VIS evaluator against an independent reference built on pycocotools' COCOeval.
 
-The reference mirrors the youtube-vis cocoapi fork (ytvoseval.py): COCOeval with
+The reference (:mod:`benchmarks.perf.references.ytvis`, also what the perf case times
+against) mirrors the youtube-vis cocoapi fork (ytvoseval.py): COCOeval with
 ``computeIoU`` replaced by the track IoU Σ∩/Σ∪ over frames (masks decoded with numpy, not
 the RLE trick of the code under test), the area of a track its mean per-frame area, and
 the area ranges split at 128² and 256².
@@ -8,18 +9,13 @@ the area ranges split at 128² and 256².
 
 from __future__ import annotations
 
-import contextlib
-import io
-
 import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
-from pycocotools.coco import COCO
-from pycocotools.cocoeval import COCOeval
 
 from benchmarks.families.segmentation.evaluation import Track, evaluate_vis, track_ious
-
-KEYS = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10")
+from benchmarks.perf.references.ytvis import STATS as KEYS
+from benchmarks.perf.references.ytvis import ytvoseval as reference
 
 
 def _rle(mask: np.ndarray) -> dict:
@@ -76,69 +72,6 @@ def random_case(seed: int, *, videos=6, cats=3, h=40, w=48, frames=5, big=False)
                              float(np.round(rng.random(), 2))))
             dt_masks.append(d)
     return gts, dts, gt_masks, dt_masks, list(range(1, videos + 1)), list(range(1, cats + 1))
-
-
-def _video_iou(d: np.ndarray, g: np.ndarray) -> float:
-    inter = float(np.logical_and(d, g).sum())
-    union = float(np.logical_or(d, g).sum())
-    return inter / union if union > 0 else 0.0
-
-
-class _YTVOSevalReference(COCOeval):
-    """COCOeval with the youtube-vis fork's computeIoU and area ranges."""
-
-    def __init__(self, gt, dt, masks):
-        super().__init__(gt, dt, "bbox")  # bbox: no _toMask; computeIoU is replaced
-        self.params.areaRng = [[0 ** 2, 1e5 ** 2], [0 ** 2, 128 ** 2], [128 ** 2, 256 ** 2],
-                               [256 ** 2, 1e5 ** 2]]
-        self._masks = masks  # annotation id -> (t, h, w) bool, "g<id>" / "d<id>"
-
-    def computeIoU(self, vid, cat):
-        p = self.params
-        gt, dt = self._gts[vid, cat], self._dts[vid, cat]
-        if len(gt) == 0 and len(dt) == 0:
-            return []
-        inds = np.argsort([-d["score"] for d in dt], kind="mergesort")
-        dt = [dt[i] for i in inds][: p.maxDets[-1]]
-        ious = np.zeros((len(dt), len(gt)))
-        for i, j in np.ndindex(ious.shape):
-            ious[i, j] = _video_iou(self._masks["d", dt[i]["id"]], self._masks["g", gt[j]["id"]])
-        return ious
-
-
-def _avg_area(masks: np.ndarray) -> float:
-    areas = [float(m.sum()) for m in masks if m.sum() > 0]
-    return float(np.mean(areas)) if areas else 0.0
-
-
-def reference(gts, dts, gt_masks, dt_masks, videos, cats):
-    masks = {}
-    gt_anns, dt_anns = [], []
-    for n, (g, m) in enumerate(zip(gts, gt_masks, strict=True), start=1):
-        gt_anns.append({"id": n, "image_id": g.video_id, "category_id": g.category_id,
-                        "iscrowd": int(g.iscrowd), "area": _avg_area(m), "bbox": [0, 0, 1, 1]})
-        masks["g", n] = m
-    for n, (d, m) in enumerate(zip(dts, dt_masks, strict=True), start=1):
-        dt_anns.append({"id": n, "image_id": d.video_id, "category_id": d.category_id,
-                        "iscrowd": 0, "area": _avg_area(m), "score": d.score,
-                        "bbox": [0, 0, 1, 1]})
-        masks["d", n] = m
-    categories = [{"id": c, "name": str(c)} for c in cats]
-    coco_gt, coco_dt = COCO(), COCO()
-    coco_gt.dataset = {"images": [{"id": v} for v in videos], "annotations": gt_anns,
-                       "categories": categories}
-    coco_dt.dataset = {"images": [{"id": v} for v in videos], "annotations": dt_anns,
-                       "categories": categories}
-    with contextlib.redirect_stdout(io.StringIO()):
-        coco_gt.createIndex()
-        coco_dt.createIndex()
-        ev = _YTVOSevalReference(coco_gt, coco_dt, masks)
-        ev.evaluate()
-        ev.accumulate()
-        ev.summarize()
-    s = ev.stats
-    values = [s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]
-    return {k: (None if v == -1 else 100 * v) for k, v in zip(KEYS, values, strict=True)}
 
 
 @pytest.mark.parametrize("seed", range(12))
