@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -61,15 +63,19 @@ class ChildRun:
 
 
 def run_child(argv: list[str], *, env: Mapping[str, str] | None = None,
-              time_limit_s: float = 600, cwd: str | None = None) -> ChildRun:
+              time_limit_s: float = 600, cwd: str | None = None,
+              address_space: int | None = None) -> ChildRun:
     """Run ``argv``; its peak RSS is the largest ``VmHWM`` of ``/proc/<pid>/status`` seen
     while it runs (polled every 20 ms). ``VmHWM`` is reset at ``exec``, so it is the
     program's own high-water mark, not the parent's size it had at ``fork`` (which
-    ``wait4``'s ``ru_maxrss`` keeps). Killed past ``time_limit_s`` (code -9)."""
+    ``wait4``'s ``ru_maxrss`` keeps). Killed past ``time_limit_s`` (code -9);
+    ``address_space`` (bytes) caps its virtual memory, so a blow-up fails fast."""
     start = time.monotonic()
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as err:
+        limit = None if address_space is None else functools.partial(_cap, address_space)
         child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err,
-                                 env=None if env is None else dict(env), cwd=cwd)
+                                 env=None if env is None else dict(env), cwd=cwd,
+                                 preexec_fn=limit)
         peak_kib = 0
         while True:
             peak_kib = max(peak_kib, high_water_kib(child.pid))
@@ -86,6 +92,10 @@ def run_child(argv: list[str], *, env: Mapping[str, str] | None = None,
         err.seek(0)
         stderr = err.read()
     return ChildRun(child.returncode, seconds, peak_kib / 1024, stderr)
+
+
+def _cap(address_space: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
 
 
 def high_water_kib(pid: int) -> int:
