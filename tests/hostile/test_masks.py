@@ -161,12 +161,7 @@ def _seg(results: list[dict], value: Any) -> list[dict]:
 def test_wrong_types_in_results_are_one_line_exit_2(change, message, ground_truth, tmp_path,
                                                      capsys):
     predictions = _write(tmp_path / "results.json", change(_results(ground_truth)))
-    capsys.readouterr()
-    assert main(["score", "--task", "ytvis2021", "--annotations", str(ground_truth),
-                 "--predictions", str(predictions)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and str(predictions) in err
-    assert message in err, err
+    _score_in_process(ground_truth, predictions, capsys, named=predictions, message=message)
 
 
 @pytest.mark.parametrize("change, message", [
@@ -187,9 +182,16 @@ def test_wrong_types_in_the_ground_truth_are_one_line_exit_2(change, message, gr
     change(data)
     annotations = _write(tmp_path / "instances.json", data)
     predictions = _write(tmp_path / "results.json", _results(ground_truth))
+    _score_in_process(annotations, predictions, capsys, named=annotations, message=message)
+
+
+def _score_in_process(annotations: Path, predictions: Path, capsys, *, named: Path,
+                      message: str) -> None:
+    """``score`` in this process: exit 2, one stderr line naming ``named`` and saying
+    ``message``."""
     capsys.readouterr()
     assert main(["score", "--task", "ytvis2021", "--annotations", str(annotations),
                  "--predictions", str(predictions)]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and str(annotations) in err
+    assert len(err.splitlines()) == 1 and str(named) in err
     assert message in err, err
