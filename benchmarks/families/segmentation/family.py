@@ -210,6 +210,7 @@ class SegmentationFamily(
         self._category_ids: list[int] = []
         self._gt: dict[str, list[dict[str, Any]]] = {}
         self._unavailable: dict[str, str] = {}
+        self._checked: dict[str, list[dict[str, Any]]] = {}  # sample id -> its instances
 
     def unavailable(self) -> dict[str, str]:
         """Every metric, on a split without public masks (set by :meth:`finalize`)."""
@@ -368,13 +369,17 @@ class SegmentationFamily(
         the evaluator (it can loop forever or crash inside pycocotools)."""
         from benchmarks.store import SAMPLES
 
+        if record.sample_id in self._checked:  # compare's bootstrap finalizes every draw
+            return self._checked[record.sample_id]
         source = f"{self.run_dir / SAMPLES if self.run_dir else SAMPLES} (sample " \
                  f"{record.sample_id})"
         try:
-            return self._checked_instances(record, source)
+            instances = self._checked_instances(record, source)
         except ScoreInputError as error:
             raise ValueError(f"{error}; the record changed since the run wrote it: delete its "
                              "line to score the video again, or rerun with --no-resume") from None
+        self._checked[record.sample_id] = instances
+        return instances
 
     def _checked_instances(self, record: StoredRecord, source: str) -> list[dict[str, Any]]:
         from benchmarks.families.segmentation.files import result_tracks
