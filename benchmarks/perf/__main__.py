@@ -83,6 +83,26 @@ def _readme(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_cases(cases: dict[str, Case], record: dict, quick: bool, repeats: int,
+               out: Path) -> None:
+    """Run each case, rewriting ``out`` after each one (nothing finished is lost)."""
+    rows: list[dict] = record["rows"]
+    with tempfile.TemporaryDirectory(prefix="perf-") as tmp:
+        for case in cases.values():
+            missing = case.missing()
+            if missing:
+                record["skipped"][case.id] = f"needs {', '.join(missing)}"  # type: ignore[index]
+                print(f"{case.id}: skipped (needs {', '.join(missing)})", file=sys.stderr)
+                continue
+            print(f"{case.id}: running", file=sys.stderr)
+            workdir = Path(tmp) / case.id
+            workdir.mkdir()
+            result: list[Row] = case.run(PerfContext(workdir, repeats=repeats,
+                                                     quick=quick))
+            rows += [{"case": case.id, **row.to_dict()} for row in result]
+            out.write_text(dumps(record, indent=1) + "\n", encoding="utf-8")  # kept on a crash
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.readme:
@@ -98,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         out = output_file(args.out, option="--out")
-    except OutputPathError as err:
+    except (OutputPathError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     repeats = 1 if args.quick else args.repeats
@@ -106,20 +126,12 @@ def main(argv: list[str] | None = None) -> int:
                                  "repeats": repeats, "machine": _machine(), "rows": [],
                                  "skipped": {}}
     rows: list[dict] = record["rows"]  # type: ignore[assignment]
-    with tempfile.TemporaryDirectory(prefix="perf-") as tmp:
-        for case in cases.values():
-            missing = case.missing()
-            if missing:
-                record["skipped"][case.id] = f"needs {', '.join(missing)}"  # type: ignore[index]
-                print(f"{case.id}: skipped (needs {', '.join(missing)})", file=sys.stderr)
-                continue
-            print(f"{case.id}: running", file=sys.stderr)
-            workdir = Path(tmp) / case.id
-            workdir.mkdir()
-            result: list[Row] = case.run(PerfContext(workdir, repeats=repeats,
-                                                     quick=args.quick))
-            rows += [{"case": case.id, **row.to_dict()} for row in result]
-            out.write_text(dumps(record, indent=1) + "\n", encoding="utf-8")  # kept on a crash
+    try:
+        _run_cases(cases, record, args.quick, repeats, out)
+    except KeyboardInterrupt:
+        print(f"interrupted: the {len(rows)} rows of the finished cases are in {out}",
+              file=sys.stderr)
+        return 130
     out.write_text(dumps(record, indent=1) + "\n", encoding="utf-8")
     print(markdown(record))
     print(f"written: {out}", file=sys.stderr)
