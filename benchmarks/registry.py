@@ -104,6 +104,7 @@ class Registry(Generic[T]):
         self._entries: dict[str, T | str] = {}
         self._plugins_loaded = entry_point_group is None
         self._plugin_names: set[str] = set()
+        self._about: dict[str, str] = {}
 
     # registration -----------------------------------------------------------------
 
@@ -115,8 +116,9 @@ class Registry(Generic[T]):
         if name in self._entries:
             raise RegistryError(f"{self.kind} {name!r} is already registered")
 
-    def register(self, name: str | None = None) -> Callable[[T], T]:
-        """Decorator: register the decorated object under ``name`` (default: its __name__)."""
+    def register(self, name: str | None = None, *, about: str = "") -> Callable[[T], T]:
+        """Decorator: register the decorated object under ``name`` (default: its __name__);
+        ``about`` is the one line ``list`` shows beside it."""
 
         def decorator(obj: T) -> T:
             key = name or getattr(obj, "__name__", None)
@@ -124,14 +126,18 @@ class Registry(Generic[T]):
                 raise ValueError(f"cannot infer a {self.kind} name for {obj!r}; pass one")
             self._check_new(key)
             self._entries[key] = obj
+            self._about[key] = about
             return obj
 
         return decorator
 
-    def add_lazy(self, name: str, path: str) -> None:
-        """Register ``"module:attr"``, imported only when ``name`` is first looked up."""
+    def add_lazy(self, name: str, path: str, *, about: str = "") -> None:
+        """Register ``"module:attr"``, imported only when ``name`` is first looked up;
+        ``about`` is the one line ``list`` shows beside it (for a tokenizer: its kind and
+        geometry), known without importing anything."""
         self._check_new(name)
         self._entries[name] = path
+        self._about[name] = about
 
     # lookup -----------------------------------------------------------------------
 
@@ -146,6 +152,8 @@ class Registry(Generic[T]):
                     "which is already registered"
                 )
             self._entries[ep.name] = ep.value
+            dist = getattr(ep, "dist", None)
+            self._about[ep.name] = f"plug-in ({dist.name if dist is not None else ep.value})"
             self._plugin_names.add(ep.name)
 
     def names(self) -> list[str]:
@@ -168,6 +176,11 @@ class Registry(Generic[T]):
             entry = _resolve(entry)
             self._entries[name] = entry
         return entry  # type: ignore[return-value]
+
+    def about(self, name: str) -> str:
+        """The line registered with ``name`` (``""`` when none was given, as for a plug-in)."""
+        self._load_plugins()
+        return self._about.get(name, "")
 
     def is_plugin(self, name: str) -> bool:
         """Whether ``name`` came from an installed package's entry point (not built in)."""

@@ -27,13 +27,15 @@ def handle(args: argparse.Namespace) -> int:
         demo = ("own " if raw.get("data_root") is not None
                 else "demo" if raw.get("dataset") in DEMO_DATASETS else "    ")
         print(f"  {name:<14} {raw.get('family', '?'):<16} {demo}  {raw.get('description', '')}")
-    print("tokenizers (needs: the --tokenizer-arg values without a default):")
+    print("tokenizers (needs: the --tokenizer-arg values without a default; then its kind, "
+          "latent channels, spatial x temporal compression and the clip lengths it takes):")
     for name in list_tokenizers():
         try:
             needs = ", ".join(f"{k}=..." for k in required_arguments(TOKENIZERS.get(name)))
         except Exception as err:  # a broken plug-in is listed, not fatal
             needs = f"(cannot be loaded: {err})"
-        print(f"  {name:<16} {('needs ' + needs) if needs else ''}")
+        needs = f"needs {needs}" if needs else ""
+        print(f"  {name:<20} {needs:<24} {TOKENIZERS.about(name)}".rstrip())
     _families()
     return 0
 

@@ -13,21 +13,34 @@ from benchmarks.registry import Registry
 TOKENIZERS: Registry = Registry("tokenizer", entry_point_group="benchmarks.tokenizers")
 
 # one lazy entry a line: a table (alike in shape to the readers' one in benchmarks/datasets,
-# which `duplicates` pairs with it), not repeated logic
-TOKENIZERS.add_lazy("identity", "benchmarks.tokenizers.identity:create_identity")
-TOKENIZERS.add_lazy("avgpool", "benchmarks.tokenizers.avgpool:create_avgpool")
-TOKENIZERS.add_lazy("wan2.1", "benchmarks.tokenizers.diffusers_vae:create_wan21")
-TOKENIZERS.add_lazy("wan2.2", "benchmarks.tokenizers.diffusers_vae:create_wan22")
-TOKENIZERS.add_lazy("cogvideox", "benchmarks.tokenizers.diffusers_vae:create_cogvideox")
-TOKENIZERS.add_lazy("mochi", "benchmarks.tokenizers.diffusers_vae:create_mochi")
-TOKENIZERS.add_lazy("svd", "benchmarks.tokenizers.diffusers_vae:create_svd")
-TOKENIZERS.add_lazy("pyratok", "benchmarks.tokenizers.pyratok:create_pyratok")
-TOKENIZERS.add_lazy(
-    "pyratok-release", "benchmarks.tokenizers.pyratok_release:create_pyratok_release"
-)
-TOKENIZERS.add_lazy("h264", "benchmarks.tokenizers.codecs.pyav_codecs:create_h264")
-TOKENIZERS.add_lazy("hevc", "benchmarks.tokenizers.codecs.pyav_codecs:create_hevc")
-TOKENIZERS.add_lazy("vvc", "benchmarks.tokenizers.codecs.vvc:create_vvc")
+# which `duplicates` pairs with it), not repeated logic. `about` is what `list` shows:
+# kind, latent channels, spatial × temporal compression, clip lengths (the released
+# weights' values; a loaded model's spec reads them from its own config).
+_ADD = TOKENIZERS.add_lazy
+_ADD("identity", "benchmarks.tokenizers.identity:create_identity",
+     about="reference: pixels as the latent, 3 ch, 1x · 1x, any length")
+_ADD("avgpool", "benchmarks.tokenizers.avgpool:create_avgpool",
+     about="reference: average pooling, 3 ch, factor x (4) · temporal x (1), any length")
+_ADD("wan2.1", "benchmarks.tokenizers.diffusers_vae:create_wan21",
+     about="continuous VAE, 16 ch, 8x · 4x causal, 4k+1 frames")
+_ADD("wan2.2", "benchmarks.tokenizers.diffusers_vae:create_wan22",
+     about="continuous VAE, 48 ch, 16x · 4x causal, 4k+1 frames")
+_ADD("cogvideox", "benchmarks.tokenizers.diffusers_vae:create_cogvideox",
+     about="continuous VAE, 16 ch, 8x · 4x causal, 8k+1 frames")
+_ADD("mochi", "benchmarks.tokenizers.diffusers_vae:create_mochi",
+     about="continuous VAE, 12 ch, 8x · 6x causal, 6k+1 frames")
+_ADD("svd", "benchmarks.tokenizers.diffusers_vae:create_svd",
+     about="continuous VAE, 4 ch, 8x · per frame (temporal decoder), any length")
+_ADD("pyratok", "benchmarks.tokenizers.pyratok:create_pyratok",
+     about="discrete LFQ 2^16 (16 bit), 4 levels, 4x · 2x finest, any length, text-aligned")
+_ADD("pyratok-release", "benchmarks.tokenizers.pyratok_release:create_pyratok_release",
+     about="discrete LFQ 2^16 (16 bit), 16 ch, 8x · 4x causal, 17-frame windows")
+_ADD("h264", "benchmarks.tokenizers.codecs.pyav_codecs:create_h264",
+     about="codec (x264), bits = stream size, any length")
+_ADD("hevc", "benchmarks.tokenizers.codecs.pyav_codecs:create_hevc",
+     about="codec (x265), bits = stream size, any length")
+_ADD("vvc", "benchmarks.tokenizers.codecs.vvc:create_vvc",
+     about="codec (VVenC), bits = stream size, any length")
 
 __all__ = ["TOKENIZERS", "Encoded", "TokenizerSpec", "VideoTokenizer"]
 

@@ -120,3 +120,11 @@ def test_every_legacy_group_maps_onto_a_declared_group():
 
     assert set(LEGACY_GROUPS) <= set(PLUGIN_GROUPS)
     assert all(old.startswith("pyratok.") for old in LEGACY_GROUPS.values())
+
+
+def test_about_is_known_without_importing():
+    reg: Registry = Registry("thing")
+    reg.add_lazy("a", "no_such_module_anywhere:f", about="what a is")
+    reg.register("b", about="what b is")(len)
+    assert reg.about("a") == "what a is" and reg.about("b") == "what b is"
+    assert not reg.is_loaded("a")  # about read no module

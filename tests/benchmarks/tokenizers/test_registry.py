@@ -27,6 +27,10 @@ def test_every_registered_tokenizer_round_trips(name, tmp_path):
     spec = tok.spec
     t, h, w = clip_shape(name, spec)
     assert isinstance(spec, TokenizerSpec) and spec.name == name
+    if not TOKENIZERS.is_plugin(name):  # `list` shows its kind and geometry before loading
+        about = TOKENIZERS.about(name)
+        assert about, f"built-in tokenizer {name!r} is registered without an about= line"
+        assert about.startswith("discrete") == ("bits" in spec.capabilities), about
     assert spec.valid_num_frames(t)
     # a zero-shot result names its text side: exactly the text-aligned tokenizers say which
     assert (spec.text_encoder is not None) == spec.text_aligned
