@@ -1,5 +1,6 @@
 """``list``: the tasks (and whether they have a demo set), the tokenizers (and what
-they need) and the task families (what they need, and the files a run writes)."""
+they need) and the task families (what they need, and the files a run writes);
+``list --protocols``: every named distance protocol with all its fields."""
 
 from __future__ import annotations
 
@@ -9,10 +10,15 @@ import argparse
 def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("list", parents=parents, help="tasks (and whether they have a demo "
                        "set) and tokenizers (and what they need)")
+    p.add_argument("--protocols", action="store_true",
+                   help="only the named distance-metric protocols (FVD and successors), "
+                        "each with every field, and whether its weights are on this machine")
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
+    if getattr(args, "protocols", False):
+        return _protocols()
     from benchmarks.api import list_tokenizers
     from benchmarks.config import task_files
     from benchmarks.datasets.demo import DEMO_DATASETS
@@ -57,3 +63,31 @@ def _families() -> None:
         print(line.rstrip())
         for file, what in family.prediction_files.items():
             print(f"      {file}: {what}")
+
+
+def _protocols() -> int:
+    """Every named protocol: its fields, one a line, and whether its weights are here."""
+    from benchmarks.features.protocols import PROTOCOLS
+
+    print("distance protocols (--task-arg protocol=NAME; every field is recorded in the "
+          "summary beside the number; weights: --task-arg weights_path=FILE):")
+    for protocol in PROTOCOLS.values():
+        fields = protocol.fields()
+        print(f"  {protocol.name}  ->  {protocol.metric} (reconstruction: r{protocol.metric})"
+              f"  fingerprint {protocol.fingerprint()}")
+        for key in ("extractor", "features", "distance", "distance_formula", "n", "min_n",
+                    "split", "seed"):
+            print(f"      {key}: {fields[key]}")
+        for key, value in fields["clip"].items():
+            print(f"      clip.{key}: {value}")
+        for weights in protocol.weights:
+            where = weights.found()
+            pin = ", ".join(f"{k} {v}" for k, v in weights.pin().items() if v) or "not pinned"
+            print(f"      weights: {weights.file_name} ({pin}; ${weights.env_var}); "
+                  + (f"found at {where}" if where else "not on this machine"))
+        if not protocol.weights:
+            print("      weights: none needed offline")
+        print(f"      source: {protocol.source}")
+        if protocol.differences:
+            print(f"      differences: {protocol.differences}")
+    return 0

@@ -1,7 +1,8 @@
 """The feature stage of Fréchet metrics: extractor choice, the reference cache, the sums.
 
 Real-clip features do not depend on the tokenizer or generator under test, so they are
-cached per (dataset, version, split, annotation file, clip protocol, extractor) — the
+cached per (dataset, version, split, annotation file, clip protocol, extractor, named
+distance protocol and its fingerprint, :mod:`benchmarks.features.protocols`) — the
 *reference key*, recorded in every summary — one ``.npy`` per sample under
 ``$PYRATOK_CACHE/fvd_reference/<sha256 of the key, 16 hex>/`` (default
 ``~/.cache/pyratok``), with ``key.json`` beside them and, after a run, the
@@ -29,25 +30,38 @@ import torch
 
 from benchmarks.features import FEATURE_EXTRACTORS
 from benchmarks.features.base import ClipFeatureExtractor, FeatureUnavailable
+from benchmarks.features.protocols import DistanceProtocol
 from benchmarks.metrics.frechet import FeatureStats
 
 _SAFE = re.compile(r"^[A-Za-z0-9_.+=@-]{1,120}$")
 
 
 def open_extractor(
-    name: str, *, device: torch.device, i3d_path: str | None = None
+    name: str, *, device: torch.device, i3d_path: str | None = None,
+    weights_path: str | None = None, protocol: DistanceProtocol | None = None,
 ) -> tuple[ClipFeatureExtractor | None, str | None]:
-    """``(extractor, None)``, or ``(None, reason)`` when its weights are missing."""
+    """``(extractor, None)``, or ``(None, reason)`` when its weights are missing.
+
+    With ``protocol``, the extractor prepares clips by the protocol's rules. A weights
+    file that is found but is not the pinned one raises
+    :class:`~benchmarks.features.weights.WeightsMismatch` (a ``ValueError``: exit 2).
+    """
     factory = FEATURE_EXTRACTORS.get(name)
+    kwargs = {"weights_path": weights_path} if weights_path else {}
     try:
-        return factory(device=device, i3d_path=i3d_path), None
+        extractor = factory(device=device, i3d_path=i3d_path, **kwargs)
     except FeatureUnavailable as err:
         return None, str(err)
+    if protocol is not None:
+        extractor.protocol = protocol.clip
+    return extractor, None
 
 
 def metric_name(extractor_name: str) -> str:
-    """The distance's name for an extractor, known without loading it."""
-    return "fvd" if extractor_name == "i3d" else f"fd_{extractor_name}"
+    """The distance's name for an extractor's default protocol, known without loading it."""
+    from benchmarks.features.protocols import resolve
+
+    return resolve(None, extractor_name).metric
 
 
 def cache_root() -> Path:
@@ -55,14 +69,20 @@ def cache_root() -> Path:
     return Path(base).expanduser() / "fvd_reference"
 
 
-def reference_key(info: Any, extractor: ClipFeatureExtractor, **protocol: Any) -> dict[str, Any]:
-    """The key of a reference set: dataset facts, clip protocol and extractor."""
-    return {
+def reference_key(info: Any, extractor: ClipFeatureExtractor, *,
+                  distance: DistanceProtocol | None = None, **protocol: Any) -> dict[str, Any]:
+    """The key of a reference set: dataset facts, clip protocol, extractor and the named
+    distance protocol with its fingerprint."""
+    key = {
         "dataset": info.name, "version": info.version, "split": info.split,
         "root": info.root, "annotation_file": info.annotation_file,
         "protocol": {**extractor.protocol.to_dict(), **protocol},
         "extractor": extractor.name, "weights": extractor.weights,
     }
+    if distance is not None:
+        key["distance_protocol"] = distance.name
+        key["distance_protocol_fingerprint"] = distance.fingerprint()
+    return key
 
 
 def key_hash(key: dict[str, Any]) -> str:

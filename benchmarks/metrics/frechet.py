@@ -178,17 +178,30 @@ class FeatureStats:
             raise ValueError("no features")
         return self.sum / self.n
 
-    def covariance(self) -> np.ndarray:
-        """Unbiased covariance ``(Σxxᵀ − n μμᵀ) / (n − 1)`` (``numpy.cov``'s)."""
+    def covariance(self, ddof: int = 1) -> np.ndarray:
+        """Covariance ``(Σxxᵀ − n μμᵀ) / (n − ddof)``: ``ddof=1`` the unbiased one
+        (``numpy.cov``'s), ``ddof=0`` the one StyleGAN-V's and cd-fvd's ``FeatureStats``
+        form (``raw_cov / n − μμᵀ``)."""
         if self.n < 2:
             raise ValueError(f"a covariance needs at least 2 feature vectors, got {self.n}")
+        if ddof not in (0, 1):
+            raise ValueError(f"ddof must be 0 or 1, got {ddof}")
         mu = self.mean()
-        cov = (self.sum_outer - self.n * np.outer(mu, mu)) / (self.n - 1)
+        cov = (self.sum_outer - self.n * np.outer(mu, mu)) / (self.n - ddof)
         return (cov + cov.T) / 2
 
-    def distance(self, other: FeatureStats) -> float:
-        """Fréchet distance between this set's Gaussian and ``other``'s."""
-        return frechet_from_stats(self.mean(), self.covariance(), other.mean(), other.covariance())
+    def second_moment(self) -> np.ndarray:
+        """``E[x xᵀ] = Σxxᵀ / n`` (uncentred), ``(d, d)``: what a degree-2 polynomial
+        kernel sees (:mod:`benchmarks.metrics.mmd`)."""
+        if self.n < 1:
+            raise ValueError("no features")
+        return self.sum_outer / self.n
+
+    def distance(self, other: FeatureStats, ddof: int = 1) -> float:
+        """Fréchet distance between this set's Gaussian and ``other``'s (covariances with
+        ``ddof``, see :meth:`covariance`)."""
+        return frechet_from_stats(self.mean(), self.covariance(ddof),
+                                  other.mean(), other.covariance(ddof))
 
     # save / load
 

@@ -9,9 +9,12 @@ clips of every class are generated in ``finalize`` instead. Generated clips come
 generator of the ``--generator`` registry (:mod:`benchmarks.generators`): pixels, or a
 tokenizer's codes that are decoded with the tokenizer under test.
 
-``finalize``: the Fréchet distance between the Gaussians of the real and generated
-features, summed in sample-id order (:class:`~benchmarks.metrics.frechet.FeatureStats`),
-named by the extractor: ``fvd`` (I3D, StyleGAN-V's protocol) or ``fd_effnet_lite0``.
+``finalize``: the distance of the run's named protocol
+(:mod:`benchmarks.features.protocols`; ``--task-arg protocol=...``, default the one of
+``features``) between the real and generated features, summed in sample-id order
+(:class:`~benchmarks.metrics.frechet.FeatureStats`): ``fvd`` (``fvd-styleganv``),
+``fvd_videogpt``, ``cd_fvd``, ``jedi`` or ``fd_effnet_lite0``; the protocol's name, fields
+and small-n flag under ``evaluation.protocols``.
 
 What is present is what is scored. A partial download (class folders or clips absent:
 the runner's ``n_missing``) or ``--limit`` leaves some classes without a real clip; the
@@ -42,10 +45,10 @@ from benchmarks.datasets.annotation import ClassLabel
 from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
 from benchmarks.datasets.demo import demo_version
 from benchmarks.families.base import Evaluation, MetricInfo, SampleResult, StoredRecord, TaskFamily
+from benchmarks.features.protocols import resolve
 from benchmarks.features.stage import (
     ReferenceCache,
     key_hash,
-    metric_name,
     open_extractor,
     reference_key,
     stats_of,
@@ -66,7 +69,10 @@ class GenerationParams:
         generator: generator registry name (``ar``, ``real-copy``, ``noise`` ...).
         generator_args: keyword arguments of its factory.
         features: feature extractor: ``i3d`` (FVD) or ``effnet_lite0`` (``fd_effnet_lite0``).
+        protocol: a named distance protocol (``fvd-styleganv``, ``fvd-videogpt``,
+            ``cd-fvd``, ``jedi`` ...; default: the one of ``features``).
         i3d_path: the TorchScript I3D file (default: ``$PYRATOK_I3D``, the torch hub cache).
+        weights_path: the protocol's weights file (a folder for ``jedi``).
         fvd_frames: frames per clip the extractor sees (the first ones; FVD: 16).
         generated: ``match_real`` (one generated clip per real clip, same class) or
             ``per_class`` (``clips_per_class`` clips of every class).
@@ -78,7 +84,9 @@ class GenerationParams:
     generator: str = ""
     generator_args: dict[str, Any] | None = None
     features: str = "i3d"
+    protocol: str | None = None
     i3d_path: str | None = None
+    weights_path: str | None = None
     fvd_frames: int = 16
     generated: str = "match_real"
     clips_per_class: int = 0
@@ -86,6 +94,7 @@ class GenerationParams:
     grid_clips_per_class: int = 3
 
     def __post_init__(self) -> None:
+        resolve(self.protocol, self.features)  # an unknown or mismatched protocol: one line
         if self.generated not in ("match_real", "per_class"):
             raise ValueError(f"generated: {self.generated!r}, expected match_real or per_class")
         if self.generated == "per_class" and self.clips_per_class < 1:
@@ -108,10 +117,13 @@ class GenerationFamily(TaskFamily[GenerationParams]):
     name = "generation"
     needs_annotation = ClassLabel
     Params = GenerationParams
-    unhashed_params = ("generation_batch", "grid_clips_per_class", "i3d_path")
+    unhashed_params = ("generation_batch", "grid_clips_per_class", "i3d_path", "weights_path")
     metrics: ClassVar[tuple[MetricInfo, ...]] = (
         MetricInfo("fvd", False),
         MetricInfo("fd_effnet_lite0", False),
+        MetricInfo("fvd_videogpt", False),
+        MetricInfo("cd_fvd", False),
+        MetricInfo("jedi", False),
     )
     aggregation = (
         "Fréchet distance between Gaussians fitted to the real clips' and the generated "
@@ -121,9 +133,11 @@ class GenerationFamily(TaskFamily[GenerationParams]):
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or GenerationParams(), tokenizer, device=device)
+        self.protocol = resolve(self.params.protocol, self.params.features)
         self.extractor, self._reason = open_extractor(
-            self.params.features, device=device, i3d_path=self.params.i3d_path)
-        self.metric = metric_name(self.params.features)
+            self.protocol.extractor, device=device, i3d_path=self.params.i3d_path,
+            weights_path=self.params.weights_path, protocol=self.protocol)
+        self.metric = self.protocol.metric
         self.generator = None
         self.cache: ReferenceCache | None = None
         self.run_seed = 0
@@ -156,23 +170,24 @@ class GenerationFamily(TaskFamily[GenerationParams]):
 
     @classmethod
     def weight_files(cls, params: Any) -> list[Path]:
-        from benchmarks.features.i3d import found_file
-
         p = params or GenerationParams()
-        found = found_file(p.i3d_path) if p.features == "i3d" else None
-        return [found] if found is not None else []
+        path = p.weights_path or p.i3d_path
+        return [f for w in resolve(p.protocol, p.features).weights
+                if (f := w.found(path)) is not None]
 
     def unavailable(self) -> dict[str, str]:
         out = {}
         if self.extractor is None:
-            out[self.metric] = self._reason or "feature extractor unavailable"
-        if self.params.features != "i3d":
+            out[self.metric] = (f"{self.protocol.name}: "
+                                + (self._reason or "feature extractor unavailable"))
+        if self.protocol.metric != "fvd":
             from benchmarks.features.i3d import missing_reason
 
             why = missing_reason(self.params.i3d_path)
-            out["fvd"] = (f"not computed: this run uses features={self.params.features} "
-                          f"(reported as {self.metric}, not FVD)"
-                          + (f"; and {why}" if why else "; pass --task-arg features=i3d"))
+            out["fvd"] = (f"not computed: this run uses protocol {self.protocol.name} "
+                          f"(reported as {self.metric}, not fvd)"
+                          + (f"; and {why}" if why else
+                             "; pass --task-arg protocol=fvd-styleganv"))
         return out
 
     # setup -------------------------------------------------------------------------
@@ -189,9 +204,10 @@ class GenerationFamily(TaskFamily[GenerationParams]):
             return
         self.run_seed = int(torch.initial_seed()) & 0xFFFFFFFF
         num_frames = self.tokenizer.spec.usable_num_frames(self.config.frames_per_clip)
-        if num_frames < self.params.fvd_frames:
+        needed = max(self.params.fvd_frames, self.extractor.protocol.span)
+        if num_frames < needed:
             raise ConfigError(f"task {self.config.task!r}: clips of {num_frames} frames, the "
-                              f"protocol needs fvd_frames={self.params.fvd_frames}")
+                              f"protocol {self.protocol.name} needs {needed}")
         # the run's real clips: on disk, within --limit (the runner's ids), sorted by id
         refs = sorted((r for r in dataset.refs()
                        if self.sample_ids is None or r.sample_id in self.sample_ids),
@@ -211,7 +227,8 @@ class GenerationFamily(TaskFamily[GenerationParams]):
                 context, **(self.params.generator_args or {}))
         except (GeneratorError, TypeError) as err:
             raise ConfigError(f"generator {self.params.generator!r}: {err}") from err
-        self.key = reference_key(info, self.extractor, frames_per_clip=num_frames,
+        self.key = reference_key(info, self.extractor, distance=self.protocol,
+                                 frames_per_clip=num_frames,
                                  sampling=self.config.sampling.__dict__)
         self.key["clips"] = clip_set(r.sample_id for r in refs)
         self.cache = ReferenceCache(self.key)
@@ -301,7 +318,7 @@ class GenerationFamily(TaskFamily[GenerationParams]):
             gen = stats_of(feats, self.extractor.dim)
             classes_gen = (f"{self.params.clips_per_class} per evaluated class "
                            f"({len(class_ids)} of {len(self.classes)})")
-        value = real.distance(gen) if real.n >= 2 and gen.n >= 2 else None
+        value = self.protocol.value(real, gen) if real.n >= 2 and gen.n >= 2 else None
         stats_file = self.cache.save_stats(real, [r.sample_id for r, _ in rows]) if real.n else None
         files = self._grid(class_ids)
         extra.update({
@@ -318,5 +335,7 @@ class GenerationFamily(TaskFamily[GenerationParams]):
             "reference_key": self.key, "reference_key_hash": key_hash(self.key),
             "reference_stats": str(stats_file) if stats_file else None,
             "reference_cache_hits_rank0": self.cache.hits,
+            "protocols": {self.metric: self.protocol.record(
+                min(real.n, gen.n), self.extractor.weights_loaded)},
         })
         return Evaluation(metrics={self.metric: value}, extra=extra, files=files)

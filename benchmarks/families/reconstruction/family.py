@@ -55,7 +55,10 @@ class ReconstructionParams:
         lpips: compute LPIPS (its AlexNet weights must be in the torch hub cache).
         examples: save this many side-by-side pictures (input frames over their
             reconstruction) as ``<run>/plots/<sample_id>.png``.
-        rfvd, features, i3d_path: the optional rFVD
+        rfvd, features, protocol, i3d_path, weights_path: the optional rFVD under a
+            named distance protocol (``protocol``: ``fvd-styleganv``, ``fvd-videogpt``,
+            ``cd-fvd``, ``jedi`` ...; default: the one of ``features``); its weights file
+            at ``weights_path`` (``i3d_path`` for the I3D)
             (see :mod:`benchmarks.families.reconstruction.rfvd`).
         latency_frames: frames of the clip encode/decode are timed on (Table 1: 25);
             ``None`` times the scored clip itself. A tokenizer that cannot take that many
@@ -69,9 +72,14 @@ class ReconstructionParams:
     examples: int = 4
     rfvd: bool = False  # rFVD (benchmarks/families/reconstruction/rfvd.py)
     features: str = "i3d"  # rFVD features: i3d (rfvd) or effnet_lite0 (rfd_effnet_lite0)
+    protocol: str | None = None  # a named distance protocol (list --protocols)
     i3d_path: str | None = None
+    weights_path: str | None = None  # the protocol's weights file (folder for jedi)
 
     def __post_init__(self) -> None:
+        from benchmarks.features.protocols import resolve
+
+        resolve(self.protocol, self.features)  # an unknown or mismatched protocol: one line
         if self.latency_frames is not None and self.latency_frames < 1:
             raise ValueError(f"latency_frames: must be at least 1, got {self.latency_frames}")
 
@@ -80,7 +88,7 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
     name = "reconstruction"
     requires = ("decode",)  # the metrics compare the input with its reconstruction
     Params = ReconstructionParams
-    unhashed_params = ("examples", "i3d_path")
+    unhashed_params = ("examples", "i3d_path", "weights_path")
     # declared, as every family declares them (alike in shape across families by design)
     metrics: ClassVar[tuple[MetricInfo, ...]] = (
         MetricInfo("psnr", True, "dB"),
@@ -90,6 +98,9 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
         MetricInfo("decode_ms", False, "ms"),
         MetricInfo("rfvd", False),
         MetricInfo("rfd_effnet_lite0", False),
+        MetricInfo("rfvd_videogpt", False),
+        MetricInfo("rcd_fvd", False),
+        MetricInfo("rjedi", False),
         MetricInfo("codebook_usage", True),
         MetricInfo("codebook_perplexity", True),
     )
@@ -111,18 +122,23 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
         self._writer = None  # thread that encodes example pictures
         self._pending: list = []
         self._rfvd = RfvdStage(enabled=self.params.rfvd, features=self.params.features,
-                               i3d_path=self.params.i3d_path, device=device)
+                               i3d_path=self.params.i3d_path, device=device,
+                               protocol=self.params.protocol,
+                               weights_path=self.params.weights_path)
         self._lpips, self._lpips_reason = lpips_if_available(self.params.lpips, device)
         if self._lpips_reason:
             log.debug("LPIPS unavailable: %s", self._lpips_reason)
 
     @classmethod
     def weight_files(cls, params: Any) -> list[Path]:
-        from benchmarks.features.i3d import found_file
+        from benchmarks.features.protocols import resolve
 
         p = params or ReconstructionParams()
-        found = found_file(p.i3d_path) if p.rfvd and p.features == "i3d" else None
-        return [found] if found is not None else []
+        if not p.rfvd:
+            return []
+        path = p.weights_path or p.i3d_path
+        return [f for w in resolve(p.protocol, p.features).weights
+                if (f := w.found(path)) is not None]
 
     def unavailable(self) -> dict[str, str]:
         out = {"lpips": self._lpips_reason} if self._lpips_reason else {}
