@@ -21,6 +21,7 @@ from torch import Tensor
 
 from benchmarks.features.base import ClipFeatureExtractor, FeatureUnavailable
 from benchmarks.features.protocols import FVD_VIDEOGPT, I3D_PRETRAINED_400
+from benchmarks.features.weights import load_state
 
 DIM = 400
 
@@ -57,7 +58,8 @@ def create_i3d_videogpt(*, device: torch.device | str = "cpu", weights_path: str
             "fvd-videogpt builds VideoGPT's InceptionI3d from the cd-fvd package "
             f"(pip install --no-deps cd-fvd): {err}") from err
     net = InceptionI3d(400, in_channels=3)
-    net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    load_state(net, torch.load(path, map_location="cpu", weights_only=True), path,
+               "VideoGPT's InceptionI3d state dict")
     for p in net.parameters():
         p.requires_grad_(False)
     extractor = VideoGPTI3D(net, weights=str(path)).to(torch.device(device))

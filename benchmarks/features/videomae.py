@@ -21,6 +21,7 @@ from torch import Tensor
 
 from benchmarks.features.base import ClipFeatureExtractor, FeatureUnavailable
 from benchmarks.features.protocols import CD_FVD, VIDEOMAE_V2_G
+from benchmarks.features.weights import load_state
 
 DIM = 1408
 BUILD_KWARGS = {"img_size": 224, "pretrained": False, "num_classes": 174, "all_frames": 16,
@@ -65,7 +66,7 @@ def create_videomae_v2(*, device: torch.device | str = "cpu", weights_path: str 
         if key in state:
             state = state[key]
             break
-    net.load_state_dict(state)
+    load_state(net, state, path, "the VideoMAE-v2 ViT-g/14 state dict")
     for p in net.parameters():
         p.requires_grad_(False)
     extractor = VideoMAEv2(net, weights=str(path)).to(torch.device(device))

@@ -31,6 +31,7 @@ from torch import Tensor
 
 from benchmarks.features.base import ClipFeatureExtractor, FeatureUnavailable
 from benchmarks.features.protocols import JEDI, VJEPA_H16, VJEPA_SSV2_PROBE
+from benchmarks.features.weights import load_state
 
 DIM = 1280  # ViT-H embedding width
 IMAGENET_MEAN = (0.485, 0.456, 0.406)  # videojedi VJEPA(normalize=...) default
@@ -93,11 +94,13 @@ def create_vjepa(*, device: torch.device | str = "cpu", weights_path: str | None
                                  f"(pip install --no-deps vjepa): {err}") from err
     encoder = vit_huge(**ENCODER_KWARGS)
     checkpoint = torch.load(encoder_file, map_location="cpu", weights_only=False)
-    encoder.load_state_dict(_strip(checkpoint["target_encoder"], "module.", "backbone."))
+    load_state(encoder, _strip(checkpoint["target_encoder"], "module.", "backbone."),
+               encoder_file, "the V-JEPA ViT-H/16 target_encoder")
     probe = AttentiveClassifier(embed_dim=encoder.embed_dim, num_heads=encoder.num_heads,
                                 depth=1, num_classes=SSV2_CLASSES)
     checkpoint = torch.load(probe_file, map_location="cpu", weights_only=False)
-    probe.load_state_dict(_strip(checkpoint["classifier"], "module."))
+    load_state(probe, _strip(checkpoint["classifier"], "module."), probe_file,
+               "the V-JEPA SSv2 attentive probe")
     for p in [*encoder.parameters(), *probe.parameters()]:
         p.requires_grad_(False)
     extractor = VJEPAPooled(encoder, probe.pooler, weights=str(encoder_file.parent))

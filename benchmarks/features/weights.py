@@ -104,3 +104,14 @@ def file_digests(path: Path) -> dict[str, str]:
             sha256.update(chunk)
             blob.update(chunk)
     return {"sha256": sha256.hexdigest(), "git_blob_sha1": blob.hexdigest()}
+
+
+def load_state(module: torch.nn.Module, state: dict[str, Any], path: Path, what: str) -> None:
+    """``module.load_state_dict(state)`` (strict); a file of other keys or shapes is a
+    :class:`WeightsMismatch` naming it, in one line."""
+    try:
+        module.load_state_dict(state)
+    except RuntimeError as err:
+        first = str(err).strip().splitlines()[0]
+        raise WeightsMismatch(f"{path}: not {what}: {first} "
+                              f"({len(state)} tensors in the file)") from None

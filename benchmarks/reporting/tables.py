@@ -5,6 +5,9 @@ or the ``--run-name`` given) with its tokenizer and arguments, so two checkpoint
 sweep points of one tokenizer are two rows, and so is a copied run folder.
 
 Cells read ``mean ± 95% CI half-width``; headers carry ↑ (higher is better) or ↓.
+A distance (FVD and its successors) names its protocol in its column, ``rfvd
+(fvd-styleganv)``, so two protocols never share one, and a number over fewer clips than
+its protocol's minimum is marked ``(n=30<2048)`` (:mod:`benchmarks.reporting.distance_marks`).
 Runs on demo data are marked, so they are never mistaken for benchmark numbers. With
 ``--paper``, the paper's reported numbers (``benchmarks/paper_claims/``) are added as rows
 marked "(paper)", cells "(reported)": claims shown beside measurements, never as ours.
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.reporting.distance_marks import protocol_name, small_n, with_protocol
 from benchmarks.reporting.numbers import format_mean_ci
 from benchmarks.reporting.task_args import protocol_labels
 from benchmarks.store import RunSummary, SummaryError
@@ -67,7 +71,8 @@ def args_text(summary: RunSummary) -> str:
 @dataclass(frozen=True)
 class Cell:
     """One metric of one run: ``value``, ``ci95`` half-width and a ``note`` (``demo``,
-    ``reported``, ``unavailable``); ``text`` as md/LaTeX show it."""
+    ``reported``, ``unavailable``, a small-n mark ``n=30<2048``, comma-joined); ``text``
+    as md/LaTeX show it."""
 
     value: float | None = None
     ci95: float | None = None
@@ -90,33 +95,35 @@ def build_cells(summaries: list[RunSummary], *, include_paths: list[str] | None 
     named with those arguments, never a cell beside the task's own protocol.
     """
     protocols = protocol_labels(summaries, include_paths=include_paths)
-    columns: list[tuple[str, str, str, bool | None]] = []
+    columns: list[tuple[str, str, str, str, bool | None]] = []
     seen = set()
     for s, protocol in zip(summaries, protocols, strict=True):
         for name in list(s.metrics) + list(s.unavailable):
-            key = (s.task, protocol, name)
+            key = (s.task, protocol, name, protocol_name(s, name))
             if key not in seen:
                 seen.add(key)
-                columns.append((s.task, protocol, name, s.higher_is_better.get(name)))
+                columns.append((*key, s.higher_is_better.get(name)))
     measured = sorted({s.label for s in summaries if not s.claim})
     claimed = [s.label for s in summaries if s.claim]
     labels = measured + list(dict.fromkeys(claimed))
     by_key = {(s.label, s.task, p): s for s, p in zip(summaries, protocols, strict=True)}
-    names = [_column_name(t, p, m, hib) for t, p, m, hib in columns]
+    names = [_column_name(t, p, with_protocol(m, d), hib) for t, p, m, d, hib in columns]
     leading, cells = [], []
     for label in labels:
         first = next(s for s in summaries if s.label == label)
         leading.append([label, "" if first.claim else first.tokenizer, args_text(first)])
         row = []
-        for task, protocol, name, _ in columns:
+        for task, protocol, name, distance, _ in columns:
             s = by_key.get((label, task, protocol))
-            if s is None or (s.claim and name not in s.metrics):
+            if s is None or (s.claim and name not in s.metrics) or (
+                    protocol_name(s, name) != distance):
                 row.append(Cell())
             elif name in s.unavailable:
                 row.append(Cell(note="unavailable", text="unavailable"))
             else:
                 value, ci = s.metrics.get(name), s.metrics_ci95.get(name)
                 note = "reported" if s.claim else ("demo" if s.demo_data else "")
+                note = ", ".join(n for n in (note, small_n(s, name)) if n)
                 text = format_mean_ci(value, ci) + (f" ({note})" if note else "")
                 row.append(Cell(value, ci, note, text))
         cells.append(row)

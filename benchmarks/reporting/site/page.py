@@ -12,6 +12,7 @@ import html
 import math
 from typing import Any
 
+from benchmarks.reporting.distance_marks import flag_text, protocol_name, small_n
 from benchmarks.reporting.numbers import TABLE, format_number
 from benchmarks.reporting.site.collect import RunEntry
 
@@ -69,6 +70,12 @@ def _metric_columns(entries: list[RunEntry]) -> list[tuple[str, bool | None]]:
     return list(cols.items())
 
 
+def _header(name: str, entries: list[RunEntry]) -> str:
+    """The metric's name with the distance protocol(s) its runs recorded."""
+    found = dict.fromkeys(p for e in entries if (p := protocol_name(e.summary, name)))
+    return f"{name} ({', '.join(found)})" if found else name
+
+
 def _links(e: RunEntry) -> str:
     names = {"config.json": "config", "samples.jsonl": "samples", "summary.json": "summary",
              "failures.jsonl": "failures"}
@@ -83,7 +90,7 @@ def task_table(task: str, entries: list[RunEntry]) -> str:
             "<th>samples</th>"]
     for name, hib in metrics:
         arrow = "" if hib is None else (" ↑" if hib else " ↓")
-        head.append(f"<th>{_e(name + arrow)}</th>")
+        head.append(f"<th>{_e(_header(name, entries) + arrow)}</th>")
     head += ['<th class="t">commit</th>', '<th class="t">date</th>',
              '<th class="t">files</th>']
     rows = []
@@ -115,7 +122,13 @@ def task_table(task: str, entries: list[RunEntry]) -> str:
                 ci_html = (f' <span class="ci">± {format_number(ci, TABLE, like=value)}</span>'
                            if ci is not None and math.isfinite(ci) else "")
                 key = "1e308" if math.isinf(value) else repr(float(value))
-                cells.append(f'<td data-sort="{key}">{format_number(value, TABLE)}{ci_html}</td>')
+                mark, why = small_n(s, name), flag_text(s, name)
+                mark_html = (f' <span class="ci" title="{_e(why)}">({_e(mark)})</span>'
+                             if mark else "")
+                protocol = protocol_name(s, name)
+                title = f' title="{_e(protocol)}"' if protocol else ""
+                cells.append(f'<td data-sort="{key}"{title}>{format_number(value, TABLE)}'
+                             f"{ci_html}{mark_html}</td>")
         commit = str(s.git_commit or "unrecorded")[:10]
         date = str(s.timestamp or "unrecorded")
         cells += [f'<td class="t" data-sort="{_e(commit)}">{_e(commit)}</td>',
