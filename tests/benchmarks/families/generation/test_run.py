@@ -145,6 +145,7 @@ def test_gfvd_bounds_and_torchrun_equality(ucf_root: Path, tmp_path: Path) -> No
         s = _summary(tmp_path / "one", f"identity+{gen}")
         values[gen] = s["metrics"]["fd_pixels8"]
         assert "fvd" in s["unavailable"] and s["evaluation"]["n_generated_clips"] == 24
+        assert s["evaluation"]["protocols"]["fd_pixels8"]["protocol"] == "fd-pixels8"
         run_dir = tmp_path / "one/ucf101-gfvd" / f"identity+{gen}"
         assert (run_dir / "plots/generated_per_class.png").is_file()
     assert 0 < values["real-copy"] < values["noise"]
@@ -194,3 +195,7 @@ def test_rfvd_in_reconstruction(tmp_path: Path) -> None:
     s = json.loads(next((tmp_path / "out/webvid").glob("*/summary.json")).read_text())
     assert s["metrics"]["rfd_pixels8"] > 0 and s["evaluation"]["rfvd_clips"] == 4
     assert np.isfinite(s["metrics"]["rfd_pixels8"])
+    record = s["evaluation"]["protocols"]["rfd_pixels8"]
+    assert record["protocol"] == "fd-pixels8" and record["n_per_set"] == 4
+    assert not record["below_min_n"] and record["fields"]["clip"]["frames"] == 16
+    assert s["evaluation"]["rfvd_reference_key"]["distance_protocol"] == "fd-pixels8"
