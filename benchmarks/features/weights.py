@@ -87,9 +87,10 @@ class WeightsFile:
         for kind in ("sha256", "git_blob_sha1"):
             expected = getattr(self, kind)
             if expected is not None and digests[kind] != expected:
+                also = f" (sha256 {digests['sha256']})" if kind != "sha256" else ""
                 raise WeightsMismatch(
                     f"{path}: not the {self.file_name} this protocol names: {kind} "
-                    f"{digests[kind]}, expected {expected} ({self.source})")
+                    f"{digests[kind]}{also}, expected {expected} ({self.source})")
         pinned = [k for k in ("sha256", "git_blob_sha1") if getattr(self, k)]
         return {"file": str(path), **digests,
                 "pinned": ", ".join(f"{k} checked" for k in pinned) or "not pinned"}

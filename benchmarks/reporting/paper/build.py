@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.io.jsonfile import SMALL_BYTES, JsonFileError, read_json
+from benchmarks.reporting.distance_marks import protocol_name, small_n
 from benchmarks.reporting.paper.cells import BuiltTable, Cell, Row
 from benchmarks.reporting.paper.claims import CLAIMS_DIR
 from benchmarks.reporting.paper.protocol import (
@@ -138,7 +139,9 @@ def _measured_cell(col: Column, group: dict[str, RunSummary], ctx: _Context) -> 
         if not check.comparable:
             return Cell(missing=check.note)
         return Cell(value=value, ci95=ci, note=check.note)
-    return Cell(value=value, ci95=ci, note=names[0] if col.first_of else "")
+    # a distance names its protocol and, below the protocol's minimum n, says so
+    marks = (names[0] if col.first_of else "", protocol_name(s, names[0]), small_n(s, names[0]))
+    return Cell(value=value, ci95=ci, note=", ".join(m for m in marks if m))
 
 
 def _spec_text(key: str, value: Any) -> str:

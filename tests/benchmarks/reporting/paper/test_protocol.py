@@ -280,3 +280,13 @@ def test_figure_29_renders_its_numbers_and_figure_10_says_it_has_none(tmp_path, 
 def test_every_row_shows_its_protocol(table, tmp_path, capsys):
     rows = _csv(tmp_path, table, capsys)
     assert all(r["protocol"] for r in rows if r["kind"] == "reported")
+
+
+def test_a_measured_gfvd_names_its_protocol_and_a_small_n(tmp_path, capsys):
+    from benchmarks.features.protocols import FVD_STYLEGANV
+
+    s = _summary("ucf101-gfvd", "pyratok", {"fvd": 321.5}, family="generation",
+                 evaluation={"generator": "ar", "protocols": {"fvd": FVD_STYLEGANV.record(8)}})
+    _write(tmp_path, s)
+    ours = next(r for r in _csv(tmp_path, "8", capsys) if r["run"] == "pyratok")
+    assert ours["gFVD ↓"] == "321.5" and ours["gFVD ↓ note"] == "fvd-styleganv, n=8<2048"
