@@ -201,8 +201,12 @@ FVD_VIDEOGPT = DistanceProtocol(
     differences="vs fvd-styleganv: another I3D export (PyTorch InceptionI3d converted from "
                 "the original release, i3d_pretrained_400.pt, not the tf-hub TorchScript), "
                 "logits averaged over time; frames resized by the shorter side and "
-                "centre-cropped (StyleGAN-V: the whole frame resized to 224×224); uint8 "
-                "quantisation by truncation; 256 clips, not 2048. The harness computes the "
+                "centre-cropped (StyleGAN-V: the whole frame resized to 224×224); the same "
+                "[-1, 1] range (VideoGPT (x/255 − 0.5)·2, StyleGAN-V's TorchScript rescales "
+                "uint8 itself), uint8 quantisation by truncation; frames: the model's "
+                "sequence_length, 16 by default (scripts/train_videogpt.py), as "
+                "fvd2048_16f's 16 (StyleGAN-V also has fvd2048_128f: 128); 256 clips, not "
+                "2048. The harness computes the "
                 "square root exactly in float64 (VideoGPT: float32 SVD, eigenvalues below "
                 "1e-10 kept unrooted).",
 )
