@@ -36,7 +36,7 @@ _ADD("sd-vae", "benchmarks.tokenizers.diffusers_image:create_sd_vae",
 _ADD("dc-ae", "benchmarks.tokenizers.diffusers_image:create_dc_ae",
      about="continuous autoencoder (DC-AE), 32 ch, 32x · per frame, any length")
 _ADD("vqgan", "benchmarks.tokenizers.diffusers_vqgan:create_vqgan",
-     about="discrete VQ (VQModel), codebook, ch, 2^k x from the config · per frame, any length")
+     about="discrete VQ 16384 (14 bit), 4 ch, 8x (MoVQ) · per frame, any length")
 _ADD("pyratok", "benchmarks.tokenizers.pyratok:create_pyratok",
      about="discrete LFQ 2^16 (16 bit), 4 levels, 4x · 2x finest, any length, text-aligned")
 _ADD("pyratok-release", "benchmarks.tokenizers.pyratok_release:create_pyratok_release",
