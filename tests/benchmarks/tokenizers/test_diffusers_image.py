@@ -142,12 +142,15 @@ def test_sd_vae_sample_draws_from_the_posterior(folders, loaded):
         TOKENIZERS.get("sd-vae")(path=str(folders["sd-vae"]), sample="yes")
 
 
-def test_tiling_changes_nothing_but_memory(folders, loaded):
+@pytest.mark.parametrize("name", ["dc-ae", "vqgan"])
+def test_tiles_cover_the_frame(name, folders):
     video = clip(2, 16, 32, batch=1)
-    tiled = TOKENIZERS.get("dc-ae")(path=str(folders["dc-ae"]), tile_size=16, tile_overlap=4)
+    tiled = TOKENIZERS.get(name)(path=str(folders[name]), tile_size=16, tile_overlap=4)
     assert tiled.tiling == (16, 4)
-    encoded = tiled.encode(video)
+    encoded = tiled.encode(video)  # vqgan: the blended latent is quantized as a whole
     assert encoded.features[0].shape == (1, 4, 2, 8, 16)
+    if encoded.indices is not None:
+        assert encoded.indices[0].shape == (1, 2, 8, 16)
     assert tiled.decode(encoded).shape == video.shape
     with pytest.raises(ValueError, match="tile_size must be a positive multiple of 2 pixels"):
         TOKENIZERS.get("vqgan")(path=str(folders["vqgan"]), tile_size=15)
