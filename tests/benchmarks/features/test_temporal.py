@@ -48,10 +48,17 @@ def clip_dir(tmp_path_factory) -> Path:
 
 
 class Midpoint(torch.nn.Module):
-    """A frame interpolator that averages its two inputs."""
+    """A frame interpolator that averages its two inputs; like AMT, it takes only frames
+    whose sides are multiples of 16 (the harness pads as VBench does)."""
 
     def forward(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+        assert first.shape[-2] % 16 == 0 and first.shape[-1] % 16 == 0
         return (first + second) / 2
+
+
+class Shrinking(torch.nn.Module):
+    def forward(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+        return first[..., 1:, :]
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +117,19 @@ def test_motion_smoothness_with_a_midpoint_interpolator(vfi_file):
     ramp = torch.linspace(-1, 1, 7).view(1, 1, 7, 1, 1).expand(2, 3, 7, 4, 4)
     np.testing.assert_allclose(scorer.scores(ramp)["motion_smoothness"].numpy(), 1.0, atol=1e-6)
     assert scorer.describe()["motion_smoothness"]["weights"] == str(vfi_file)
+
+
+def test_vbench_padding_and_an_interpolator_breaking_the_contract(tmp_path):
+    from benchmarks.features.interpolator import pad_amount
+
+    assert pad_amount(10, 12) == (2, 2, 3, 3)  # to 16 x 16
+    assert pad_amount(17, 32) == (0, 0, 7, 8)  # the odd pixel at the bottom
+    path = tmp_path / "shrinking.pt"
+    torch.jit.script(Shrinking()).save(str(path))
+    scorer = TemporalScorer(TemporalOptions(vfi_path=str(path)))
+    with pytest.raises(ValueError, match=r"returned \(6, 3, 15, 16\) for frames of "
+                                         r"\(6, 3, 16, 16\)"):
+        scorer.scores(_clip(0, t=7))
 
 
 @pytest.mark.slow  # transformers' import and two tiny models
