@@ -141,7 +141,7 @@ class TemporalScorer:
     def describe(self) -> dict[str, Any]:
         """What each computed score is and which network and weights it used."""
         out: dict[str, Any] = {"source": SOURCE}
-        for metric in self.computed:
+        for metric in (m for m in self.computed if m not in self._short):
             entry: dict[str, Any] = {"definition": DEFINITIONS[metric]}
             if metric in self._encoders:
                 entry.update(self._encoders[metric].describe())

@@ -1,6 +1,6 @@
 """Reconstruction family (paper §4.1, Table 1: WebVid-10M and COCO-Val).
 
-Per sample: PSNR, SSIM, LPIPS and encode/decode latency.
+Per sample: PSNR, SSIM, LPIPS, encode/decode latency and VBench's temporal scores.
 
 Aggregation rule (stated in every summary): frames are compared in [0, 1] (data range
 1.0) after the tokenizer's output is clamped to [-1, 1] and mapped back; PSNR per clip

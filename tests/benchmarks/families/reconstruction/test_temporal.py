@@ -34,3 +34,4 @@ def test_a_still_image_has_no_temporal_score_and_says_why(tmp_path):
     assert not any(k.startswith("temporal_flickering") for k in summary["metrics"])
     assert summary["unavailable"]["temporal_flickering_delta"] == (
         "clips have 1 frame(s); temporal_flickering needs at least 2")
+    assert "temporal" not in summary["evaluation"]  # nothing temporal was computed
