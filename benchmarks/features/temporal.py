@@ -139,8 +139,9 @@ class TemporalScorer:
         return {**self._reasons, **self._short}
 
     def describe(self) -> dict[str, Any]:
-        """What each computed score is and which network and weights it used."""
-        out: dict[str, Any] = {"source": SOURCE}
+        """What each computed score is and which network and weights it used (``{}``
+        when none is computed)."""
+        out: dict[str, Any] = {}
         for metric in (m for m in self.computed if m not in self._short):
             entry: dict[str, Any] = {"definition": DEFINITIONS[metric]}
             if metric in self._encoders:
@@ -148,7 +149,7 @@ class TemporalScorer:
             if metric == SMOOTHNESS and self._interpolator is not None:
                 entry.update(self._interpolator.describe())
             out[metric] = entry
-        return out
+        return {"source": SOURCE, **out} if out else {}
 
     def scores(self, video: Tensor) -> dict[str, Tensor]:
         """Each available score of each clip.

@@ -361,8 +361,9 @@ class GenerationFamily(TaskFamily[GenerationParams]):
             for name, values in scores.items():
                 stats = mean_ci(values)
                 metrics[name], ci95[name] = stats.mean, stats.ci95
-        if self._temporal.computed:
-            extra["temporal"] = self._temporal.describe()
+        described = self._temporal.describe()
+        if described:
+            extra["temporal"] = described
         if self.extractor is None:
             return Evaluation(metrics=metrics, ci95=ci95, extra=extra)
         rows = [r.arrays() for r in records]

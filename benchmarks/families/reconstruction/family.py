@@ -180,8 +180,9 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
                             if isinstance(r.prediction, dict))
         if latency is not None:
             evaluation.extra["latency"] = latency
-        if self._temporal.computed:
-            evaluation.extra["temporal"] = self._temporal.describe()
+        described = self._temporal.describe()
+        if described:
+            evaluation.extra["temporal"] = described
         return evaluation
 
     def _save_examples(
