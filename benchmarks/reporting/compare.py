@@ -3,7 +3,11 @@
 Both runs must be of one task, on one sample set (``evaluated_ids.txt``) and under one
 protocol (the hashed configuration of their ``summary.json`` minus the tokenizer's name and
 arguments, which is what is compared); otherwise the comparison is refused (exit 2), saying
-what differs. Differences are ``B - A``.
+what differs. What belongs to each tokenizer is not protocol: its weight files (a file
+fingerprinted in one run only — a file both runs loaded, an I3D or LPIPS file, must match)
+and the clip length its clip-length rule takes from the task's ``frames_per_clip`` (Mochi's
+``6k + 1`` scores 13 of WebVid's 17 frames, a ``4k`` tokenizer 16): such runs are compared
+and the report says which lengths each scored. Differences are ``B - A``.
 
 - A metric every record carries (PSNR, top-1 …) and that the family averages (its
   ``finalize`` is the default mean): per-sample differences, their mean, a paired
@@ -19,6 +23,10 @@ what differs. Differences are ``B - A``.
   draw from those cached statistics instead, with the same numbers, in milliseconds rather
   than the seconds of a full ``finalize``. The sign and Wilcoxon tests use the per-sample
   values where records carry the metric, else they are n/a.
+
+- A run-level count (``RUN_LEVEL``: codebook usage and perplexity, pooled over every
+  clip's token indices) is shown for both runs with its difference and no interval: it
+  describes the tokenizer on this clip set, not a per-sample score to test.
 
 With fewer than ``FEW_SAMPLES`` paired samples the output says the interval is unreliable.
 """
@@ -45,6 +53,8 @@ from benchmarks.store import RunSummary, SummaryError
 # keys of the hashed configuration that name the tokenizer (expected to differ) or a path
 NOT_PROTOCOL = ("tokenizer", "tokenizer_args", "data_root")
 
+# pooled over the run's token indices (benchmarks.metrics.codebook): no paired test
+RUN_LEVEL = ("codebook_usage", "codebook_perplexity")
 # a run's dataset-level metrics on one bootstrap draw (a row of sample indices, with repeats)
 Resample = Callable[[np.ndarray], dict[str, float | None]]
 # below this many paired samples a bootstrap interval is not to be trusted
@@ -106,15 +116,35 @@ def refusal(a: Run, b: Run) -> str | None:
         return (f"different sample sets: {len(only_a)} only in A (e.g. {only_a[:3]}), "
                 f"{len(only_b)} only in B (e.g. {only_b[:3]}); rerun both with the same "
                 "--limit / data")
-    pa = {k: v for k, v in a.summary.config.items() if k not in NOT_PROTOCOL}
-    pb = {k: v for k, v in b.summary.config.items() if k not in NOT_PROTOCOL}
-    fa, fb = flatten_config(pa), flatten_config(pb)
+    fa, fb = flatten_config(_protocol(a, b)), flatten_config(_protocol(b, a))
     changed = sorted(k for k in fa.keys() | fb.keys() if fa.get(k) != fb.get(k))
     if changed:
         shown = ", ".join(f"{k}: {fa.get(k)!r} vs {fb.get(k)!r}" for k in changed[:3])
         more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
         return f"different protocols ({shown}{more})"
     return None
+
+
+def _protocol(run: Run, other: Run) -> dict[str, Any]:
+    """``run``'s configuration as compared with ``other``'s: without the tokenizer's name,
+    arguments and clip length, and with only the weight files both runs loaded."""
+    config = {k: v for k, v in run.summary.config.items()
+              if k not in NOT_PROTOCOL and k != "num_frames"}
+    shared = set(other.summary.config.get("weights") or {})
+    weights = {k: v for k, v in (config.pop("weights", None) or {}).items() if k in shared}
+    return {**config, "weights": weights} if weights else config
+
+
+def caveats(a: Run, b: Run) -> list[str]:
+    """What differs between the runs because their tokenizers differ (not refused)."""
+    na, nb = a.summary.config.get("num_frames"), b.summary.config.get("num_frames")
+    if na == nb:
+        return []
+    return [f"Clip lengths differ: A scored {na}-frame clips, B {nb}-frame clips (each "
+            "tokenizer's clip-length rule applied to the task's frames_per_clip "
+            f"{a.summary.config.get('task', {}).get('frames_per_clip')}); every per-sample "
+            "difference compares the two tokenizers each on the clip it takes. For equal "
+            "lengths, rerun both with --task-arg frames_per_clip=N, N a length both take."]
 
 
 def _percentile_ci(values: np.ndarray) -> tuple[float, float] | None:
@@ -206,6 +236,14 @@ def compare_metric(
                             int(np.isfinite(boot_arr).sum()))
 
 
+def run_level(a: Run, b: Run, metric: str) -> MetricComparison:
+    """A ``RUN_LEVEL`` metric: both values and their difference, no interval or test."""
+    va, vb = a.summary.metrics.get(metric), b.summary.metrics.get(metric)
+    delta = None if va is None or vb is None else float(vb) - float(va)
+    return MetricComparison(metric, va, vb, delta, None, len(a.records),
+                            "run-level, no paired test", None, None, np.zeros(0))
+
+
 # rebuilding a family from a run folder -------------------------------------------------------
 
 
@@ -268,14 +306,17 @@ def render(a: Run, b: Run, results: list[MetricComparison]) -> str:
         ci = ("n/a" if r.ci95 is None
               else f"[{format_number(r.ci95[0])}, {format_number(r.ci95[1])}]")
         a_text, b_text = format_number(r.a), format_number(r.b)
+        draws_text = f" ({r.resamples_used} draws)" if r.ci95 is not None else ""
         lines.append(f"| {r.metric} | {a_text} | {b_text} | {format_number(r.mean_difference)} "
-                     f"| {ci} | {r.method} ({r.resamples_used} draws) | "
+                     f"| {ci} | {r.method}{draws_text} | "
                      f"{format_number(r.sign_test_p)} | {format_number(r.wilcoxon_p)} |")
     n = results[0].n if results else 0
     if n < FEW_SAMPLES:
         lines += ["", f"Only {n} paired samples (fewer than {FEW_SAMPLES}): the bootstrap "
                   "interval is unreliable (it cannot be wider than the few values drawn; "
                   "the sign test may disagree with it). Compare on more samples."]
+    for caveat in caveats(a, b):
+        lines += ["", caveat]
     if a.summary.demo_data or b.summary.demo_data:
         lines += ["", "DEMO DATA — not the real benchmark."]
     return "\n".join(lines)
@@ -287,6 +328,7 @@ def plot(path: Path, results: list[MetricComparison]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    results = [r for r in results if len(r.differences)] or results[:1]
     fig, axes = plt.subplots(1, len(results), figsize=(4 * len(results), 3), squeeze=False)
     for ax, r in zip(axes[0], results, strict=True):
         values = r.differences[np.isfinite(r.differences)]
@@ -323,12 +365,14 @@ def run_compare(
     copies = max((np.bincount(row).max() for row in picks), default=1) if len(a.records) else 1
     # the family's finalize is rebuilt only for dataset-level metrics (not stored per sample)
     ids = sorted(a.records)
-    dataset_level = any(_per_sample_values(a, ids, m) is None for m in names)
+    dataset_level = any(_per_sample_values(a, ids, m) is None
+                        for m in names if m not in RUN_LEVEL)
     fa = fb = None
     if dataset_level:
         fa = family_resample(a, int(copies), include_paths=include_paths or [])
         fb = family_resample(b, int(copies), include_paths=include_paths or []) if fa else None
-    results = [compare_metric(a, b, m, resamples=resamples, seed=seed, finalize_a=fa,
+    results = [run_level(a, b, m) if m in RUN_LEVEL else
+               compare_metric(a, b, m, resamples=resamples, seed=seed, finalize_a=fa,
                               finalize_b=fb) for m in names]
     out = out or Path("results/compare") / a.summary.task / f"{a.name}_vs_{b.name}"
     out = output_folder(out, option="--out")

@@ -50,6 +50,8 @@ from benchmarks.families.compression.fidelity import ClipFidelity
 from benchmarks.io.paths import file_stem
 from benchmarks.io.yuv import YuvFrame, rgb_to_luma, rgb_to_yuv, yuv_to_rgb
 from benchmarks.metrics import lpips_if_available, ms_ssim_min_size
+from benchmarks.metrics.codebook import CONTINUOUS, clip_codes, run_usage
+from benchmarks.metrics.codebook import METRICS as CODEBOOK_METRICS
 from benchmarks.tokenizers.base import from_tokenizer_range, to_tokenizer_range
 from benchmarks.tokenizers.codecs.base import CodecSettings, CodecTokenizer, YuvSequence
 
@@ -113,6 +115,8 @@ class CompressionFamily(TaskFamily[CompressionParams]):
         MetricInfo("ssim", True),
         MetricInfo("ms_ssim", True),
         MetricInfo("lpips", False),
+        MetricInfo("codebook_usage", True),
+        MetricInfo("codebook_perplexity", True),
     )
     aggregation = (
         "per sequence: codecs' bpp = 8 x stream file size / (W x H x frames); learned "
@@ -122,7 +126,9 @@ class CompressionFamily(TaskFamily[CompressionParams]):
         "(11x11 Gaussian, sigma 1.5) per frame as the mean of the channel SSIMs, averaged "
         "over frames; ms_ssim (Wang et al. 2003, 5 scales) per frame likewise; lpips (AlexNet "
         "v0.1) per frame, averaged; then mean over sequences, "
-        "95% CI from Student's t; BT.709 limited-range RGB"
+        "95% CI from Student's t; BT.709 limited-range RGB; discrete tokenizers: "
+        "codebook_usage = distinct token indices over the run (levels pooled) / vocab_size, "
+        "codebook_perplexity = 2^entropy (bits) of the pooled index frequencies"
     )
     short_clips = (
         "refused: a sequence shorter than frames_per_clip is a failure (the MCL-JCV sources "
@@ -179,6 +185,8 @@ class CompressionFamily(TaskFamily[CompressionParams]):
                     "it has no rate"
                 )
                 out["bpp_tokens"] = out["bpp_entropy"] = out["bits"] = reason
+        if self.tokenizer.spec.vocab_size is None:
+            out.update(dict.fromkeys(CODEBOOK_METRICS, CONTINUOUS))
         if self._lpips_reason:
             out["lpips"] = self._lpips_reason
         if self._ms_ssim_reason:
@@ -362,6 +370,9 @@ class CompressionFamily(TaskFamily[CompressionParams]):
             metrics["bpp_tokens"] = float(encoded.bits[0]) / sequence.pixels
             metrics["bpp_entropy"] = empirical_bits(encoded.indices) / sequence.pixels
             prediction["tokens"] = int(sum(idx[0].numel() for idx in encoded.indices))
+            codes = clip_codes(encoded.indices, 0)  # codebook usage, pooled in finalize
+            return SampleResult(metrics=metrics, prediction=prediction, group=sample_id,
+                                arrays=codes)
         return SampleResult(metrics=metrics, prediction=prediction, group=sample_id)
 
     def finalize(self, records: list[StoredRecord], info: DatasetInfo) -> Evaluation:
@@ -373,6 +384,9 @@ class CompressionFamily(TaskFamily[CompressionParams]):
                 "five-scale MS-SSIM needs at least that"
             )
         evaluation = mean_evaluation(records, [m.name for m in self.metrics], self.unavailable())
+        usage, extra = run_usage(records, self.tokenizer.spec.vocab_size, run_dir=self.run_dir)
+        evaluation.metrics.update(usage)
+        evaluation.extra.update(extra)
         if self.is_codec:
             evaluation.extra["target_bpp"] = (
                 None if self.params.quality is not None else self.params.target_bpp

@@ -38,7 +38,9 @@ from benchmarks.families.reconstruction.latency import (
 from benchmarks.families.reconstruction.rfvd import RfvdStage
 from benchmarks.io.paths import file_stem
 from benchmarks.metrics import clip_psnr, lpips_if_available, ssim_of_mapped
-from benchmarks.tokenizers.base import from_tokenizer_range, to_tokenizer_range
+from benchmarks.metrics.codebook import CONTINUOUS, clip_codes, run_usage
+from benchmarks.metrics.codebook import METRICS as CODEBOOK_METRICS
+from benchmarks.tokenizers.base import Encoded, from_tokenizer_range, to_tokenizer_range
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,8 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
         MetricInfo("decode_ms", False, "ms"),
         MetricInfo("rfvd", False),
         MetricInfo("rfd_effnet_lite0", False),
+        MetricInfo("codebook_usage", True),
+        MetricInfo("codebook_perplexity", True),
     )
     aggregation = (
         "frames in [0, 1] (data range 1.0); PSNR per clip from the mean squared error over "
@@ -95,7 +99,9 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
         "frame, averaged over the clip, then over clips; LPIPS (AlexNet, v0.1) per frame, "
         "averaged likewise; latency per clip (call time / clips per call) after warm-up, "
         "on the clip shape, device and dtype recorded under evaluation.latency; 95% CI "
-        "from Student's t"
+        "from Student's t; discrete tokenizers: codebook_usage = distinct token indices "
+        "over the run (levels pooled) / vocab_size, codebook_perplexity = 2^entropy (bits) "
+        "of the pooled index frequencies (per level under evaluation.codebook)"
     )
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
@@ -120,6 +126,8 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
 
     def unavailable(self) -> dict[str, str]:
         out = {"lpips": self._lpips_reason} if self._lpips_reason else {}
+        if self.tokenizer.spec.vocab_size is None:
+            out.update(dict.fromkeys(CODEBOOK_METRICS, CONTINUOUS))
         return {**out, **self._rfvd.unavailable()}
 
     def setup(self, dataset, info) -> None:
@@ -129,6 +137,9 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
         evaluation = super().finalize(records, info)
         metrics, extra = self._rfvd.finalize(records)
         evaluation.metrics.update(metrics)
+        evaluation.extra.update(extra)
+        usage, extra = run_usage(records, self.tokenizer.spec.vocab_size, run_dir=self.run_dir)
+        evaluation.metrics.update(usage)
         evaluation.extra.update(extra)
         latency = summarize((r.prediction or {}).get("latency") for r in records
                             if isinstance(r.prediction, dict))
@@ -172,7 +183,9 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
             torch.cuda.synchronize(self.device)
 
     @torch.inference_mode()
-    def _roundtrip(self, video: Tensor, texts: list[str] | None) -> tuple[Tensor, float, float]:
+    def _roundtrip(
+        self, video: Tensor, texts: list[str] | None
+    ) -> tuple[Tensor, Encoded, float, float]:
         self._sync()
         t0 = time.perf_counter()
         encoded = self.tokenizer.encode(video, texts)
@@ -181,7 +194,7 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
         recon = self.tokenizer.decode(encoded)
         self._sync()
         t2 = time.perf_counter()
-        return recon, (t1 - t0) * 1e3, (t2 - t1) * 1e3
+        return recon, encoded, (t1 - t0) * 1e3, (t2 - t1) * 1e3
 
     @torch.inference_mode()
     def score(self, samples: list[Sample]) -> list[SampleResult]:
@@ -197,9 +210,9 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
             for _ in range(self.params.warmup):
                 self._roundtrip(timed, texts)
             self._warm = True
-        recon, encode_ms, decode_ms = self._roundtrip(timed, texts)
+        recon, encoded, encode_ms, decode_ms = self._roundtrip(timed, texts)
         if timed is not video:  # the metrics' clip, untimed
-            recon = self._roundtrip(video, texts)[0]
+            recon, encoded = self._roundtrip(video, texts)[:2]
         setting = LatencySetting(
             frames=timed.shape[2], height=timed.shape[3], width=timed.shape[4],
             batch_size=len(samples), device=device_name(self.device),
@@ -231,6 +244,8 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
         self._save_examples(samples, pred, video, psnr_clip)
         n = len(samples)
         side = self._rfvd.arrays([s.ref.sample_id for s in samples], video, pred)
+        if encoded.indices is not None:  # codebook usage, pooled over the run in finalize
+            side = [{**side[i], **clip_codes(encoded.indices, i)} for i in range(len(samples))]
         records = []
         for i in range(n):
             rec = {

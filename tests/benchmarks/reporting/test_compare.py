@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from benchmarks.cli import main
-from benchmarks.reporting.compare import aliased, compare_metric, read_run, run_compare
+from benchmarks.reporting.compare import aliased, compare_metric, read_run, refusal, run_compare
 
 CONFIG = {"record_format": 2, "task": {"task": "webvid", "family": "reconstruction"},
           "params": {"data_range": 1.0}, "tokenizer": "x", "tokenizer_args": {},
@@ -98,12 +98,45 @@ def test_refusals_are_one_line_exit_2(tmp_path: Path, capsys):
     other_protocol = write_run(tmp_path, "p", {"psnr": np.ones(5)}, config=cfg)
     for other, words in [(other_task, "different tasks"),
                          (other_ids, "2 only in A (e.g. ['v003', 'v004'])"),
-                         (other_protocol, "num_frames: 17 vs 16")]:
+                         (other_protocol, "params.data_range: 1.0 vs 2.0")]:
         assert main(["compare", str(a), str(other)]) == 2
         err = capsys.readouterr().err
         assert words in err and len(err.strip().splitlines()) == 1, err
     assert "params.data_range" in str(pytest.raises(
         ValueError, run_compare, a, other_protocol).value)
+
+
+def _with(**changes) -> dict:
+    cfg = json.loads(json.dumps(CONFIG))
+    cfg.update(changes)
+    return cfg
+
+
+def test_what_belongs_to_each_tokenizer_is_not_protocol(tmp_path: Path):
+    # own weight files and the clip length its clip-length rule takes: compared, and said
+    a = write_run(tmp_path, "a", {"psnr": np.ones(5)},
+                  config=_with(weights={"/w/a.safetensors": "1:aa", "/i3d.pt": "9:ii"}))
+    b = write_run(tmp_path, "b", {"psnr": np.full(5, 2.0)},
+                  config=_with(num_frames=13, weights={"/w/b.safetensors": "1:bb",
+                                                       "/i3d.pt": "9:ii"}))
+    text, _ = run_compare(a, b, out=tmp_path / "ab", resamples=20)
+    assert "Clip lengths differ: A scored 17-frame clips, B 13-frame clips" in text
+    # a file both runs loaded (the protocol's I3D, LPIPS) must be the same file
+    c = write_run(tmp_path, "c", {"psnr": np.ones(5)},
+                  config=_with(weights={"/w/c.safetensors": "1:cc", "/i3d.pt": "9:XX"}))
+    assert "weights./i3d.pt: '9:ii' vs '9:XX'" in refusal(read_run(a), read_run(c))
+
+
+def test_codebook_usage_is_shown_not_tested(tmp_path: Path):
+    cfg = _with()
+    a = write_run(tmp_path, "a", {"psnr": np.ones(5)}, config=cfg)
+    b = write_run(tmp_path, "b", {"psnr": np.ones(5)}, config=cfg)
+    for run, usage in ((a, 0.25), (b, 0.5)):  # run-level: only in the summary
+        summary = json.loads((run / "summary.json").read_text())
+        summary["metrics"]["codebook_usage"] = usage
+        (run / "summary.json").write_text(json.dumps(summary))
+    text, _ = run_compare(a, b, out=tmp_path / "cb", resamples=20)
+    assert "| codebook_usage | 0.25 | 0.5 | 0.25 | n/a | run-level, no paired test |" in text
 
 
 def test_few_paired_samples_say_the_interval_is_unreliable(tmp_path: Path):
