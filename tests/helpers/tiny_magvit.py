@@ -118,7 +118,17 @@ def tiny_magvit2(*, seed: int = 0, **overrides: Any) -> torch.nn.Module:
     from benchmarks.tokenizers.magvit2 import import_video_tokenizer
 
     torch.manual_seed(seed)
-    return import_video_tokenizer()(**magvit2_kwargs(**overrides)).eval()
+    model = import_video_tokenizer()(**magvit2_kwargs(**overrides)).eval()
+    # At the library's initialisation a tiny model maps a smooth clip (a demo video) to a
+    # single code; redrawing the weight matrices larger, N(0, 1.5² / fan_in), spreads the
+    # codes so that code statistics (entropy, codebook usage) are not degenerate.
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for param in model.parameters():
+            if param.ndim > 1:
+                fan_in = param[0].numel()
+                param.copy_(torch.randn(param.shape, generator=generator) * 1.5 / fan_in**0.5)
+    return model
 
 
 def save_tiny_magvit2(folder: Path, *, seed: int = 0, **overrides: Any) -> Path:
