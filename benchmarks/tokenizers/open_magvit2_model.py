@@ -23,6 +23,7 @@ not 1 also halves time (a causal stride-2 convolution: ``2k + 1`` frames → ``k
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,7 +168,9 @@ def load_checkpoint(model: nn.Module, path: str | Path, *, variant: Variant) -> 
     if not isinstance(state, dict) or not state:
         raise ValueError(f"{what} {file} holds no state_dict")
     weights = {k: v for k, v in state.items() if not k.startswith("loss.")}
-    expected = set(model.state_dict())
+    with warnings.catch_warnings():  # the library's state_dict passes positional args
+        warnings.simplefilter("ignore", FutureWarning)
+        expected = set(model.state_dict())
     has_ema = any(k.startswith("model_ema.") for k in weights)
     missing = sorted(k for k in expected - set(weights)
                      if not (k.startswith("model_ema.") and not has_ema))

@@ -24,6 +24,7 @@ import importlib.machinery
 import importlib.util
 import sys
 import types
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -94,14 +95,18 @@ def import_model_module(module: str, *, root: str) -> types.ModuleType:
     """Import ``module`` (a dotted name inside the package ``root``) without running the
     ``__init__`` of ``root`` or of any package between them.
 
-    A package already imported (in full, by the user) is used as it is.
+    A package already imported (in full, by the user) is used as it is. The libraries'
+    own deprecation warnings (``torch.cuda.amp.autocast`` decorators) are silenced for the
+    import: they concern code the harness never runs.
     """
     if module in sys.modules:
         return sys.modules[module]
     finder = _HollowPackages(root)
     sys.meta_path.insert(0, finder)
     try:
-        return importlib.import_module(module)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            return importlib.import_module(module)
     finally:
         sys.meta_path.remove(finder)
 
