@@ -43,6 +43,8 @@ class TaskConfig:
         description: one line for ``benchmarks list``.
         paper_table: CSV in ``benchmarks/paper_claims/`` with the paper's numbers.
         paper_columns: metric → column index of that CSV's data rows (``tables --paper``).
+        claims_source: who reported that CSV's numbers, the label of its rows in tables
+            (``paper``: the PyraTok paper; ``TokenBench README`` …).
         paper_header_rows: header rows of that CSV (the transcriptions keep the paper's
             one- or two-row headers).
         frames_per_clip, frame_stride, start, resize_shorter, crop: the frame-sampling
@@ -67,6 +69,7 @@ class TaskConfig:
     paper_table: str = ""
     paper_columns: dict[str, int] | None = None
     paper_header_rows: int = 2
+    claims_source: str = "paper"
     frames_per_clip: int = 17
     frame_stride: int = 1
     start: str = "first"

@@ -12,8 +12,15 @@ command -v "$PY" >/dev/null || PY=python3
 pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
 .venv/bin/python -c "import torch" 2>/dev/null || pip install "torch==2.13.0"
 extras="decord,vae,model,demo"
-[ "${1:-}" = "test" ] && extras="$extras,test"
+[ "${1:-}" = "test" ] && extras="$extras,test,magvit"
 pip install -e ".[$extras]"
+# Test mode: the MAGVIT-v2 baselines' model packages (optional extra `magvit`). They pin
+# lightning==2.2.0 / transformers==4.37.2 or need torchvision (which does not import beside
+# torch 2.13 CPU), so they go in without dependencies; pyratok[magvit] brings what their
+# model code imports (benchmarks/tokenizers/optional_imports.py skips the rest).
+if [ "${1:-}" = "test" ]; then
+  pip install --no-deps "open-magvit2==1.1" "OpenImageTokenizer==0.1.5" "magvit2-pytorch==0.5.1"
+fi
 # lpips declares torchvision, which does not import beside torch 2.13 and would pull a
 # CUDA torch: we only need its linear-layer weights, so it goes in without dependencies.
 pip install --no-deps "lpips==0.1.4"

@@ -32,6 +32,7 @@ SUITE: list[tuple[str, int, str, dict]] = [
     ("ytvis2021", 2, "pyratok", {}),
     ("mvbench", 6, "pyratok", {}),
     ("mcl-jcv", 1, "hevc", {}),
+    ("tokenbench", 4, "pyratok", {}),
     ("ucf101-gfvd", 8, "pyratok", {"generator": "real-copy"}),
 ]
 

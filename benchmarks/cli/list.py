@@ -41,7 +41,7 @@ def handle(args: argparse.Namespace) -> int:
         except Exception as err:  # a broken plug-in is listed, not fatal
             needs = f"(cannot be loaded: {err})"
         needs = f"needs {needs}" if needs else ""
-        print(f"  {name:<20} {needs:<24} {TOKENIZERS.about(name)}".rstrip())
+        print(f"  {name:<20} {needs:<28} {TOKENIZERS.about(name)}".rstrip())
     _families()
     return 0
 

@@ -27,6 +27,7 @@ DATASETS.add_lazy("ovis", "benchmarks.datasets.ytvis.reader:OVISDataset")
 DATASETS.add_lazy("mvbench", "benchmarks.datasets.mvbench.reader:MVBenchDataset")
 DATASETS.add_lazy("mcl-jcv", "benchmarks.datasets.mcljcv.reader:MclJcvDataset")
 DATASETS.add_lazy("ucf101", "benchmarks.datasets.ucf101.reader:UCF101Dataset")
+DATASETS.add_lazy("tokenbench", "benchmarks.datasets.tokenbench.reader:TokenBenchDataset")
 DATASETS.add_lazy("video-folder", "benchmarks.datasets.video_folder.reader:VideoFolderDataset")
 
 __all__ = ["DATASETS"]

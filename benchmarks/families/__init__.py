@@ -21,6 +21,7 @@ TASK_FAMILIES.add_lazy("localization", "benchmarks.families.localization.family:
 TASK_FAMILIES.add_lazy("segmentation", "benchmarks.families.segmentation.family:SegmentationFamily")
 TASK_FAMILIES.add_lazy("vqa", "benchmarks.families.vqa.family:VQAFamily")
 TASK_FAMILIES.add_lazy("compression", "benchmarks.families.compression.family:CompressionFamily")
+TASK_FAMILIES.add_lazy("tokenbench", "benchmarks.families.tokenbench.family:TokenBenchFamily")
 TASK_FAMILIES.add_lazy("generation", "benchmarks.families.generation.family:GenerationFamily")
 
 __all__ = ["TASK_FAMILIES"]

@@ -46,6 +46,25 @@ def clip_codes(indices: list[Tensor], clip: int) -> dict[str, np.ndarray]:
     return out
 
 
+def merged_codes(windows: list[list[Tensor]]) -> dict[str, np.ndarray]:
+    """Side-file arrays of one clip encoded in several windows: each window's
+    ``Encoded.indices`` (clip 0), the counts of a level added over the windows."""
+    per_level: dict[int, dict[int, int]] = {}
+    for indices in windows:
+        arrays = clip_codes(indices, 0)
+        for level in _levels(arrays):
+            into = per_level.setdefault(level, {})
+            for code, count in zip(arrays[f"{CODES}{level}"].tolist(),
+                                   arrays[f"{COUNTS}{level}"].tolist(), strict=True):
+                into[code] = into.get(code, 0) + count
+    out: dict[str, np.ndarray] = {}
+    for level, counts in per_level.items():
+        codes = np.array(sorted(counts), dtype=np.int64)
+        out[f"{CODES}{level}"] = codes
+        out[f"{COUNTS}{level}"] = np.array([counts[c] for c in codes.tolist()], dtype=np.int64)
+    return out
+
+
 def _levels(arrays: dict[str, np.ndarray]) -> list[int]:
     return sorted(int(k[len(CODES):]) for k in arrays if k.startswith(CODES))
 

@@ -31,10 +31,24 @@ _ADD("mochi", "benchmarks.tokenizers.diffusers_vae:create_mochi",
      about="continuous VAE, 12 ch, 8x · 6x causal, 6k+1 frames")
 _ADD("svd", "benchmarks.tokenizers.diffusers_vae:create_svd",
      about="continuous VAE, 4 ch, 8x · per frame (temporal decoder), any length")
+_ADD("sd-vae", "benchmarks.tokenizers.diffusers_image:create_sd_vae",
+     about="continuous VAE, 4 ch (SD, SDXL) or 16 ch (SD3, FLUX.1), 8x · per frame, any length")
+_ADD("dc-ae", "benchmarks.tokenizers.diffusers_image:create_dc_ae",
+     about="continuous autoencoder (DC-AE), 32 ch, 32x · per frame, any length")
+_ADD("vqgan", "benchmarks.tokenizers.diffusers_vqgan:create_vqgan",
+     about="discrete VQ 16384 (14 bit), 4 ch, 8x (MoVQ) · per frame, any length")
 _ADD("pyratok", "benchmarks.tokenizers.pyratok:create_pyratok",
      about="discrete LFQ 2^16 (16 bit), 4 levels, 4x · 2x finest, any length, text-aligned")
 _ADD("pyratok-release", "benchmarks.tokenizers.pyratok_release:create_pyratok_release",
      about="discrete LFQ 2^16 (16 bit), 16 ch, 8x · 4x causal, 17-frame windows")
+# optional extra: pip install 'pyratok[magvit]' plus the --no-deps packages (README)
+_ADD("open-magvit2", "benchmarks.tokenizers.open_magvit2:create_open_magvit2",
+     about="discrete LFQ 2^18 (18 bit), 18 ch, 16x · per frame (image LFQ-GAN), any length")
+_ADD("open-magvit2-video", "benchmarks.tokenizers.open_magvit2:create_open_magvit2_video",
+     about="discrete LFQ 2^18 (18 bit), 18 ch, 8x · 4x causal, 4k+1 frames")
+_ADD("magvit2", "benchmarks.tokenizers.magvit2:create_magvit2",
+     about="discrete LFQ/FSQ (train your own), ch from its config, 2^n x · 2^m x causal, "
+           "2^m k+1 frames")
 _ADD("h264", "benchmarks.tokenizers.codecs.pyav_codecs:create_h264",
      about="codec (x264), bits = stream size, any length")
 _ADD("hevc", "benchmarks.tokenizers.codecs.pyav_codecs:create_hevc",

@@ -34,8 +34,13 @@ def parse_dtype(dtype: str | torch.dtype) -> torch.dtype:
 # checks --------------------------------------------------------------------------------------
 
 
-def check_vae_folder(path: str | Path, *, class_name: str) -> Path:
+def check_vae_folder(
+    path: str | Path, *, class_name: str, subfolders: tuple[str, ...] = ("vae",)
+) -> Path:
     """Check that ``path`` is a diffusers folder of ``class_name`` with safetensors weights.
+
+    ``subfolders``: where a pipeline repository keeps such a model (``vae/``; ``vqvae/`` or
+    ``movq/`` for a ``VQModel``), named in the errors.
 
     Returns:
         The expanded folder path.
@@ -45,17 +50,17 @@ def check_vae_folder(path: str | Path, *, class_name: str) -> Path:
         ValueError: unreadable ``config.json`` or a different ``_class_name``.
     """
     folder = Path(path).expanduser()
+    where = " or ".join(f"{name}/" for name in subfolders)
     expected = (
         f"a diffusers {class_name} folder with {CONFIG_NAME} and {WEIGHTS_NAME} "
-        "(for a pipeline repository, its vae/ sub-folder)"
+        f"(for a pipeline repository, its {where} sub-folder)"
     )
     if not folder.is_dir():
         raise FileNotFoundError(f"VAE folder {folder} does not exist; expected {expected}")
     config_path = folder / CONFIG_NAME
     if not config_path.is_file():
-        hint = ""
-        if (folder / "vae" / CONFIG_NAME).is_file():
-            hint = f"; did you mean {folder / 'vae'}?"
+        hint = next((f"; did you mean {folder / name}?" for name in subfolders
+                     if (folder / name / CONFIG_NAME).is_file()), "")
         raise FileNotFoundError(f"{config_path} not found; expected {expected}{hint}")
     try:
         config = read_json(config_path, max_bytes=SMALL_BYTES)

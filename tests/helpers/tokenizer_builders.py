@@ -21,7 +21,7 @@ import pytest
 
 from benchmarks.tokenizers import TOKENIZERS
 from benchmarks.tokenizers.base import TokenizerSpec, VideoTokenizer
-from tests.helpers import tiny_vaes
+from tests.helpers import tiny_image_vaes, tiny_magvit, tiny_vaes
 from tests.helpers.tiny_pyratok import save_tiny_pyratok
 
 Builder = Callable[[Path], dict[str, Any]]
@@ -34,8 +34,16 @@ BUILDERS: dict[str, tuple[Builder, tuple[int, int, int]]] = {
     "cogvideox": (lambda p: {"path": tiny_vaes.save_tiny_cogvideox(p)}, (9, 16, 16)),
     "mochi": (lambda p: {"path": tiny_vaes.save_tiny_mochi(p)}, (7, 16, 16)),
     "svd": (lambda p: {"path": tiny_vaes.save_tiny_svd(p)}, (4, 16, 16)),
+    "sd-vae": (lambda p: {"path": tiny_image_vaes.save_tiny_sd_vae(p)}, (1, 16, 16)),
+    "dc-ae": (lambda p: {"path": tiny_image_vaes.save_tiny_dc_ae(p)}, (5, 16, 16)),
+    "vqgan": (lambda p: {"path": tiny_image_vaes.save_tiny_vqgan(p)}, (1, 16, 16)),
     "pyratok-release": (lambda p: {"path": tiny_vaes.save_tiny_release(p)}, (9, 16, 16)),
     "pyratok": (lambda p: {"path": save_tiny_pyratok(p)}, (9, 32, 32)),
+    "open-magvit2": (lambda p: tiny_magvit.save_tiny_open_magvit2(p), (5, 16, 16)),
+    "open-magvit2-video": (
+        lambda p: tiny_magvit.save_tiny_open_magvit2(p, video=True, use_ema=True), (9, 16, 16)
+    ),
+    "magvit2": (lambda p: {"path": tiny_magvit.save_tiny_magvit2(p)}, (9, 16, 16)),
     "h264": (lambda p: {}, (3, 32, 32)),
     "hevc": (lambda p: {}, (3, 32, 32)),
     "vvc": (lambda p: {"preset": "faster"}, (3, 32, 32)),

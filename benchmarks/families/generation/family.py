@@ -16,6 +16,12 @@ tokenizer's codes that are decoded with the tokenizer under test.
 ``fvd_videogpt``, ``cd_fvd``, ``jedi`` or ``fd_effnet_lite0``; the protocol's name, fields
 and small-n flag under ``evaluation.protocols``.
 
+Temporal quality (VBench's scores, :mod:`benchmarks.features.temporal`): each generated
+clip's ``temporal_flickering`` (pixel-only, offline) and, with their local weights, the
+consistency and motion-smoothness scores, averaged over the generated clips; the real
+clips' scores beside them as ``<score>_real``. They are computed with or without a
+feature extractor (the generator runs for them when the I3D is absent).
+
 What is present is what is scored. A partial download (class folders or clips absent:
 the runner's ``n_missing``) or ``--limit`` leaves some classes without a real clip; the
 evaluated classes are those of the run's real clips, and ``per_class`` generation, the
@@ -44,7 +50,14 @@ from tqdm import tqdm
 from benchmarks.datasets.annotation import ClassLabel
 from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
 from benchmarks.datasets.demo import demo_version
-from benchmarks.families.base import Evaluation, MetricInfo, SampleResult, StoredRecord, TaskFamily
+from benchmarks.families.base import (
+    Evaluation,
+    MetricInfo,
+    SampleResult,
+    StoredRecord,
+    TaskFamily,
+    mean_evaluation,
+)
 from benchmarks.features.protocols import resolve
 from benchmarks.features.stage import (
     ReferenceCache,
@@ -53,12 +66,17 @@ from benchmarks.features.stage import (
     reference_key,
     stats_of,
 )
+from benchmarks.features.temporal import METRICS as TEMPORAL_METRICS
+from benchmarks.features.temporal import TemporalOptions, TemporalScorer
+from benchmarks.metrics.functional.mean_ci import mean_ci
 from benchmarks.seeding import sample_seed
 from benchmarks.tokenizers.base import to_tokenizer_range
 
 log = logging.getLogger(__name__)
 
 GRID_FILE = "generated_per_class.png"
+REAL = "_real"  # suffix of the real clips' temporal scores
+TEMPORAL_NAMES = (*TEMPORAL_METRICS, *(f"{m}{REAL}" for m in TEMPORAL_METRICS))
 
 
 @dataclass(frozen=True)
@@ -79,6 +97,8 @@ class GenerationParams:
         clips_per_class: for ``per_class``.
         generation_batch: clips per generator call in ``per_class`` mode and the grid.
         grid_clips_per_class: clips per class in the picture (0: no picture).
+        temporal, temporal_effnet, dino_path, clip_path, vfi_path: VBench's temporal
+            scores (:class:`~benchmarks.features.temporal.TemporalOptions`).
     """
 
     generator: str = ""
@@ -92,6 +112,11 @@ class GenerationParams:
     clips_per_class: int = 0
     generation_batch: int = 16
     grid_clips_per_class: int = 3
+    temporal: bool = True  # VBench temporal scores (benchmarks/features/temporal.py)
+    temporal_effnet: bool = False
+    dino_path: str | None = None
+    clip_path: str | None = None
+    vfi_path: str | None = None
 
     def __post_init__(self) -> None:
         resolve(self.protocol, self.features)  # an unknown or mismatched protocol: one line
@@ -117,18 +142,25 @@ class GenerationFamily(TaskFamily[GenerationParams]):
     name = "generation"
     needs_annotation = ClassLabel
     Params = GenerationParams
-    unhashed_params = ("generation_batch", "grid_clips_per_class", "i3d_path", "weights_path")
+    # paths: their files' contents are in the config hash (benchmarks/runner/weights.py)
+    unhashed_params = ("generation_batch", "grid_clips_per_class", "i3d_path", "weights_path",
+                       "dino_path", "clip_path", "vfi_path")
     metrics: ClassVar[tuple[MetricInfo, ...]] = (
         MetricInfo("fvd", False),
         MetricInfo("fd_effnet_lite0", False),
         MetricInfo("fvd_videogpt", False),
         MetricInfo("cd_fvd", False),
         MetricInfo("jedi", False),
+        # VBench scores of the generated clips (higher = steadier), and of the real ones
+        *(MetricInfo(name, True) for name in TEMPORAL_NAMES),
     )
     aggregation = (
         "Fréchet distance between Gaussians fitted to the real clips' and the generated "
         "clips' features (float64 sums in sample-id order; exact PSD square root); "
-        "no per-sample mean, no CI"
+        "no per-sample mean, no CI; VBench temporal scores (temporal_flickering = 1 - mean "
+        "|frame[i+1] - frame[i]| in [0, 1] units, no static filter; evaluation.temporal) "
+        "per generated clip and per real clip (_real), mean over clips, 95% CI from "
+        "Student's t"
     )
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
@@ -138,6 +170,7 @@ class GenerationFamily(TaskFamily[GenerationParams]):
             self.protocol.extractor, device=device, i3d_path=self.params.i3d_path,
             weights_path=self.params.weights_path, protocol=self.protocol)
         self.metric = self.protocol.metric
+        self._temporal = TemporalScorer(TemporalOptions.of(self.params), device=device)
         self.generator = None
         self.cache: ReferenceCache | None = None
         self.run_seed = 0
@@ -176,7 +209,8 @@ class GenerationFamily(TaskFamily[GenerationParams]):
                 if (f := w.found(path)) is not None]
 
     def unavailable(self) -> dict[str, str]:
-        out = {}
+        why = self._temporal.unavailable()
+        out = {**why, **{f"{m}{REAL}": r for m, r in why.items()}}
         if self.extractor is None:
             out[self.metric] = (f"{self.protocol.name}: "
                                 + (self._reason or "feature extractor unavailable"))
@@ -201,11 +235,14 @@ class GenerationFamily(TaskFamily[GenerationParams]):
         self.classes = info.classes or ()
         if self.extractor is None:
             log.warning("%s unavailable: %s", self.metric, self._reason)
-            return
-        self.run_seed = int(torch.initial_seed()) & 0xFFFFFFFF
         num_frames = self.tokenizer.spec.usable_num_frames(self.config.frames_per_clip)
-        needed = max(self.params.fvd_frames, self.extractor.protocol.span)
-        if num_frames < needed:
+        self._temporal.note_frames(num_frames)
+        if self.extractor is None and not self._temporal.computed:
+            return  # nothing to score the generated clips with
+        self.run_seed = int(torch.initial_seed()) & 0xFFFFFFFF
+        needed = max(self.params.fvd_frames,
+                      self.extractor.protocol.span if self.extractor is not None else 0)
+        if self.extractor is not None and num_frames < needed:
             raise ConfigError(f"task {self.config.task!r}: clips of {num_frames} frames, the "
                               f"protocol {self.protocol.name} needs {needed}")
         # the run's real clips: on disk, within --limit (the runner's ids), sorted by id
@@ -227,6 +264,8 @@ class GenerationFamily(TaskFamily[GenerationParams]):
                 context, **(self.params.generator_args or {}))
         except (GeneratorError, TypeError) as err:
             raise ConfigError(f"generator {self.params.generator!r}: {err}") from err
+        if self.extractor is None:
+            return
         self.key = reference_key(info, self.extractor, distance=self.protocol,
                                  frames_per_clip=num_frames,
                                  sampling=self.config.sampling.__dict__)
@@ -235,46 +274,72 @@ class GenerationFamily(TaskFamily[GenerationParams]):
 
     # per batch ---------------------------------------------------------------------
 
-    def _generate_features(self, class_ids: list[int], seeds: list[int]) -> np.ndarray:
+    def _generate_features(
+        self, class_ids: list[int], seeds: list[int]
+    ) -> tuple[np.ndarray | None, dict[str, torch.Tensor]]:
+        """Features (``None`` without an extractor) and temporal scores of generated clips."""
         with torch.inference_mode():
             video = self.generator.generate(class_ids, seeds).to_video(self.tokenizer)
-            return self.extractor(video.to(self.device))
+            video = video.to(self.device)  # (b, 3, t, h, w) in [-1, 1]
+            features = self.extractor(video) if self.extractor is not None else None
+            return features, self._temporal.scores(video)
 
     def score(self, samples: list[Sample]) -> list[SampleResult]:
         labels = [s.ref.annotation.label for s in samples]
-        if self.extractor is None:
+        if self.generator is None:
             return [SampleResult(group=label) for label in labels]
         ids = [s.ref.sample_id for s in samples]
 
-        def real_features() -> np.ndarray:
-            video = to_tokenizer_range(torch.stack([s.video for s in samples]).to(self.device))
-            return self.extractor(video)
+        made: list[torch.Tensor] = []
 
-        real = self.cache.features(ids, real_features)  # (b, d)
+        def real_video() -> torch.Tensor:  # (b, 3, t, h, w) in [-1, 1], made once
+            if not made:
+                made.append(to_tokenizer_range(
+                    torch.stack([s.video for s in samples]).to(self.device)))
+            return made[0]
+
+        real = None
+        if self.cache is not None:
+            real = self.cache.features(ids, lambda: self.extractor(real_video()))  # (b, d)
+        temporal = {}
+        if self._temporal.computed:
+            temporal = {f"{m}{REAL}": v for m, v in self._temporal.scores(real_video()).items()}
         generated = None
         if self.params.generated == "match_real":
             class_ids = [int(s.ref.annotation.class_id) for s in samples]
-            generated = self._generate_features(class_ids, [_seed(self.run_seed, i) for i in ids])
+            generated, scores = self._generate_features(
+                class_ids, [_seed(self.run_seed, i) for i in ids])
+            temporal.update(scores)
         out = []
         for i, label in enumerate(labels):
-            arrays = {"real": real[i].astype(np.float64)}
+            arrays = {"real": real[i].astype(np.float64)} if real is not None else {}
             if generated is not None:
                 arrays["generated"] = generated[i].astype(np.float64)
-            out.append(SampleResult(prediction={"class": label}, group=label, arrays=arrays))
+            out.append(SampleResult(metrics={m: float(v[i]) for m, v in temporal.items()},
+                                    prediction={"class": label}, group=label,
+                                    arrays=arrays or None))
         return out
 
     # whole run ---------------------------------------------------------------------
 
-    def _per_class_features(self, class_ids: list[int]) -> tuple[np.ndarray, int]:
+    def _per_class_features(
+        self, class_ids: list[int]
+    ) -> tuple[np.ndarray | None, dict[str, list[float]]]:
+        """Features of ``clips_per_class`` generated clips of each class (``None`` without
+        an extractor) and each clip's temporal scores."""
         per_class = range(self.params.clips_per_class)
         jobs = [(c, k) for c in class_ids for k in per_class]
-        feats = []
+        feats, temporal = [], {}
         size = self.params.generation_batch
         for start in tqdm(range(0, len(jobs), size), desc="generating", unit="batch"):
             chunk = jobs[start : start + size]
-            feats.append(self._generate_features(
-                [c for c, _ in chunk], [_seed(self.run_seed, f"{c}:{k}") for c, k in chunk]))
-        return np.concatenate(feats), len(jobs)
+            features, scores = self._generate_features(
+                [c for c, _ in chunk], [_seed(self.run_seed, f"{c}:{k}") for c, k in chunk])
+            if features is not None:
+                feats.append(features)
+            for name, values in scores.items():
+                temporal.setdefault(name, []).extend(values.tolist())
+        return (np.concatenate(feats) if feats else None), temporal
 
     def _grid(self, class_ids: list[int]) -> dict[str, str]:
         n = self.params.grid_clips_per_class
@@ -304,17 +369,28 @@ class GenerationFamily(TaskFamily[GenerationParams]):
                                  "generator_args": self.params.generator_args or {},
                                  "split": info.split, "n_real_clips": len(records),
                                  **self._class_counts(records, info)}
+        class_ids = [self.classes.index(c) for c in extra["classes_evaluated"]]
+        # temporal scores: per clip, real (and match_real's generated) from the records
+        temporal = mean_evaluation(records, list(TEMPORAL_NAMES), self.unavailable())
+        metrics, ci95 = temporal.metrics, temporal.ci95
+        feats = None
+        if self.params.generated == "per_class" and self.generator is not None:
+            feats, scores = self._per_class_features(class_ids)
+            for name, values in scores.items():
+                stats = mean_ci(values)
+                metrics[name], ci95[name] = stats.mean, stats.ci95
+        described = self._temporal.describe()
+        if described:
+            extra["temporal"] = described
         if self.extractor is None:
-            return Evaluation(metrics={}, extra=extra)
+            return Evaluation(metrics=metrics, ci95=ci95, extra=extra)
         rows = [r.arrays() for r in records]
         rows = [(r, a) for r, a in zip(records, rows, strict=True) if "real" in a]
-        class_ids = [self.classes.index(c) for c in extra["classes_evaluated"]]
         real = stats_of((a["real"] for _, a in rows), self.extractor.dim)
         if self.params.generated == "match_real":
             gen = stats_of((a["generated"] for _, a in rows), self.extractor.dim)
             classes_gen = "the real set's class frequencies (one per real clip)"
         else:
-            feats, _ = self._per_class_features(class_ids)
             gen = stats_of(feats, self.extractor.dim)
             classes_gen = (f"{self.params.clips_per_class} per evaluated class "
                            f"({len(class_ids)} of {len(self.classes)})")
@@ -338,4 +414,5 @@ class GenerationFamily(TaskFamily[GenerationParams]):
             "protocols": {self.metric: self.protocol.record(
                 min(real.n, gen.n), self.extractor.weights_loaded)},
         })
-        return Evaluation(metrics={self.metric: value}, extra=extra, files=files)
+        return Evaluation(metrics={**metrics, self.metric: value}, ci95=ci95, extra=extra,
+                          files=files)

@@ -1,6 +1,6 @@
 """Reconstruction family (paper §4.1, Table 1: WebVid-10M and COCO-Val).
 
-Per sample: PSNR, SSIM, LPIPS and encode/decode latency.
+Per sample: PSNR, SSIM, LPIPS, encode/decode latency and VBench's temporal scores.
 
 Aggregation rule (stated in every summary): frames are compared in [0, 1] (data range
 1.0) after the tokenizer's output is clamped to [-1, 1] and mapped back; PSNR per clip
@@ -13,6 +13,15 @@ many frames made from the sample, in a pass of its own
 (:mod:`benchmarks.families.reconstruction.latency`), the metrics' clip being reconstructed
 untimed. Every record states what was timed (clip shape, clips per call, device by name,
 dtype); the summary gives it as ``evaluation.latency``.
+
+Temporal quality (VBench's scores, :mod:`benchmarks.features.temporal`): each score on the
+reference clip (``<score>_ref``), on its reconstruction (``<score>_recon``) and
+``<score>_delta = recon - ref``. An absolute VBench score saturates near 1; the difference
+on the same clip is what the tokenizer changed (negative: it added flicker or lost
+consistency). ``temporal_flickering`` is pixel-only and always computed on clips of two
+frames or more; the network-based scores need their local weights (task arguments
+``dino_path``, ``clip_path``, ``vfi_path``; ``temporal_effnet=true`` for the offline
+EfficientNet-Lite0 stand-in) and are listed under ``unavailable`` with the reason otherwise.
 """
 
 from __future__ import annotations
@@ -36,6 +45,14 @@ from benchmarks.families.reconstruction.latency import (
     tokenizer_dtype,
 )
 from benchmarks.families.reconstruction.rfvd import RfvdStage
+from benchmarks.features.temporal import METRICS as TEMPORAL_METRICS
+from benchmarks.features.temporal import (
+    PAIRED_SUFFIXES,
+    TemporalOptions,
+    TemporalScorer,
+    paired,
+    paired_unavailable,
+)
 from benchmarks.io.paths import file_stem
 from benchmarks.metrics import clip_psnr, lpips_if_available, ssim_of_mapped
 from benchmarks.metrics.codebook import CONTINUOUS, clip_codes, run_usage
@@ -63,6 +80,8 @@ class ReconstructionParams:
         latency_frames: frames of the clip encode/decode are timed on (Table 1: 25);
             ``None`` times the scored clip itself. A tokenizer that cannot take that many
             frames is timed on the longest length it takes below it (recorded as timed).
+        temporal, temporal_effnet, dino_path, clip_path, vfi_path: VBench's temporal
+            scores (:class:`~benchmarks.features.temporal.TemporalOptions`).
     """
 
     data_range: float = 1.0
@@ -75,6 +94,11 @@ class ReconstructionParams:
     protocol: str | None = None  # a named distance protocol (list --protocols)
     i3d_path: str | None = None
     weights_path: str | None = None  # the protocol's weights file (folder for jedi)
+    temporal: bool = True  # VBench temporal scores (benchmarks/features/temporal.py)
+    temporal_effnet: bool = False
+    dino_path: str | None = None
+    clip_path: str | None = None
+    vfi_path: str | None = None
 
     def __post_init__(self) -> None:
         from benchmarks.features.protocols import resolve
@@ -88,7 +112,9 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
     name = "reconstruction"
     requires = ("decode",)  # the metrics compare the input with its reconstruction
     Params = ReconstructionParams
-    unhashed_params = ("examples", "i3d_path", "weights_path")
+    # paths: their files' contents are in the config hash (benchmarks/runner/weights.py)
+    unhashed_params = ("examples", "i3d_path", "weights_path", "dino_path", "clip_path",
+                       "vfi_path")
     # declared, as every family declares them (alike in shape across families by design)
     metrics: ClassVar[tuple[MetricInfo, ...]] = (
         MetricInfo("psnr", True, "dB"),
@@ -103,6 +129,8 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
         MetricInfo("rjedi", False),
         MetricInfo("codebook_usage", True),
         MetricInfo("codebook_perplexity", True),
+        # VBench scores, higher = steadier; _delta = recon - ref, the reconstruction's change
+        *(MetricInfo(f"{m}{s}", True) for m in TEMPORAL_METRICS for s in PAIRED_SUFFIXES),
     )
     aggregation = (
         "frames in [0, 1] (data range 1.0); PSNR per clip from the mean squared error over "
@@ -112,7 +140,11 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
         "on the clip shape, device and dtype recorded under evaluation.latency; 95% CI "
         "from Student's t; discrete tokenizers: codebook_usage = distinct token indices "
         "over the run (levels pooled) / vocab_size, codebook_perplexity = 2^entropy (bits) "
-        "of the pooled index frequencies (per level under evaluation.codebook)"
+        "of the pooled index frequencies (per level under evaluation.codebook); VBench "
+        "temporal scores (temporal_flickering = 1 - mean |frame[i+1] - frame[i]| in [0, 1] "
+        "units, every clip, no static filter; consistencies and motion smoothness as VBench "
+        "defines them, evaluation.temporal) per clip on the reference (_ref) and the "
+        "reconstruction (_recon), _delta = recon - ref per clip, each averaged over clips"
     )
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
@@ -125,6 +157,7 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
                                i3d_path=self.params.i3d_path, device=device,
                                protocol=self.params.protocol,
                                weights_path=self.params.weights_path)
+        self._temporal = TemporalScorer(TemporalOptions.of(self.params), device=device)
         self._lpips, self._lpips_reason = lpips_if_available(self.params.lpips, device)
         if self._lpips_reason:
             log.debug("LPIPS unavailable: %s", self._lpips_reason)
@@ -144,10 +177,13 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
         out = {"lpips": self._lpips_reason} if self._lpips_reason else {}
         if self.tokenizer.spec.vocab_size is None:
             out.update(dict.fromkeys(CODEBOOK_METRICS, CONTINUOUS))
+        out.update(paired_unavailable(self._temporal.unavailable()))
         return {**out, **self._rfvd.unavailable()}
 
     def setup(self, dataset, info) -> None:
         self._rfvd.setup(info, self.config.sampling)
+        self._temporal.note_frames(self.tokenizer.spec.usable_num_frames(
+            self.config.frames_per_clip))
 
     def finalize(self, records, info):
         evaluation = super().finalize(records, info)
@@ -161,6 +197,9 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
                             if isinstance(r.prediction, dict))
         if latency is not None:
             evaluation.extra["latency"] = latency
+        described = self._temporal.describe()
+        if described:
+            evaluation.extra["temporal"] = described
         return evaluation
 
     def _save_examples(
@@ -258,6 +297,7 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
             frames_r = from_tokenizer_range(video.transpose(1, 2).flatten(0, 1))
             lpips_clip = self._lpips(frames_p, frames_r).view(b, t).mean(1)
         self._save_examples(samples, pred, video, psnr_clip)
+        temporal_ref, temporal_recon = self._temporal.scores(video), self._temporal.scores(pred)
         n = len(samples)
         side = self._rfvd.arrays([s.ref.sample_id for s in samples], video, pred)
         if encoded.indices is not None:  # codebook usage, pooled over the run in finalize
@@ -272,6 +312,7 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
             }
             if lpips_clip is not None:
                 rec["lpips"] = float(lpips_clip[i])
+            rec.update(paired(temporal_ref, temporal_recon, i))
             records.append(SampleResult(metrics=rec, prediction={"latency": setting},
                                         arrays=side[i] or None))
         return records

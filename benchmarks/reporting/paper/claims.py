@@ -42,7 +42,7 @@ def paper_claims(tasks: list[str], *, include_paths: list[str] | None = None,
                 except (IndexError, ValueError):
                     continue
             if metrics:
-                name = f"{label} (paper)"
+                name = f"{label} ({config.claims_source})"
                 out.append(RunSummary(task=task, tokenizer=name, run_name=name,
                                       metrics=metrics, claim=True))
     return out

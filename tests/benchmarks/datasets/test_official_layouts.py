@@ -22,7 +22,7 @@ _IMPORT = re.compile(r"^from tests\.fixtures\.official(?:\.(?P<module>\w+))? imp
                      re.MULTILINE)
 # The datasets of tasks/*.yaml today: a task added or renamed shows up as a diff here.
 EXPECTED = {"activitynet", "coco", "kinetics", "mcl-jcv", "mvbench", "ovis", "thumos14",
-            "ucf101", "webvid", "ytvis2021"}
+            "tokenbench", "ucf101", "webvid", "ytvis2021"}
 
 
 def _task_datasets() -> dict[str, str]:

@@ -71,6 +71,7 @@ def test_webvid_and_mcl_jcv_demo_runs(name, demo_runs, tmp_path):
     webvid, _ = demo_runs.webvid(name)
     assert webvid["n_samples"] == 2 and webvid["n_failed"] == 0
     assert webvid["metrics"]["psnr"] > 0  # identity: +inf
+    assert 0 < webvid["metrics"]["temporal_flickering_recon"] <= 1  # VBench's, pixel-only
     _check_codes(webvid, discrete)
     mcl = benchmarks.evaluate("mcl-jcv", tokenizer, output=tmp_path, limit=1, progress=False,
                               frames_per_clip=9)

@@ -167,6 +167,10 @@ def test_i3d_missing_is_unavailable_with_the_fix(ucf_root: Path, tmp_path: Path)
     s = _summary(tmp_path, "identity+noise")
     assert "fvd" not in s["metrics"] and "i3d_torchscript.pt" in s["unavailable"]["fvd"]
     assert str(tmp_path / "hub") in s["unavailable"]["fvd"]
+    # VBench's flickering needs no network: reported without the I3D, noise flickers more
+    m = s["metrics"]
+    assert 0 < m["temporal_flickering"] < m["temporal_flickering_real"] <= 1
+    assert "dino_path=DIR" in s["unavailable"]["subject_consistency"]
 
 
 @pytest.mark.slow

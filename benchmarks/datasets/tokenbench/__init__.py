@@ -1,0 +1,1 @@
+"""NVIDIA TokenBench (preprocessed clips): ``reader.py`` and ``demo.py`` (its demo set)."""

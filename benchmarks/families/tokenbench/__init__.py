@@ -1,0 +1,1 @@
+"""NVIDIA TokenBench reconstruction: ``family.py`` (whole clips, window by window)."""

@@ -1,0 +1,217 @@
+"""NVIDIA TokenBench: reconstruction of whole clips in four domains, as its
+``token_bench/metrics_cli.py`` scores them (github.com/NVlabs/TokenBench).
+
+Per clip, every frame (the preprocessed clips hold at most ``max(ceil(10·fps), 300)``), read
+window by window (:mod:`benchmarks.tokenizers.windows`: ``temporal_window`` frames at a
+time, 17 by default as Cosmos-Tokenizer's ``video_lib.py``), the reconstruction rounded to
+8-bit as a saved video is:
+
+- ``psnr``: ``20·log10(255 / (sqrt(MSE) + eps))`` with the MSE over the whole clip (every
+  frame, pixel and channel) and ``eps`` float32's machine epsilon (``metrics_cli.PSNR``);
+- ``ssim``: scikit-image's default SSIM per frame (7 × 7 uniform window, data range 255,
+  channels averaged; :mod:`benchmarks.metrics.functional.ssim_uniform`), averaged over the
+  clip (``metrics_cli.SSIM``);
+- ``lpips_vgg``: TokenBench's LPIPS has the VGG-16 trunk; it is not implemented here, and is
+  reported unavailable (the AlexNet ``lpips`` of other tasks is another metric);
+- ``rfvd``: the Fréchet distance of I3D features of reference and reconstructed clips under
+  the harness's FVD protocol (StyleGAN-V's TorchScript I3D, its first 16 frames at 224 × 224,
+  :mod:`benchmarks.features.i3d`). TokenBench's ``fvd.py`` feeds the same network the first
+  300 frames, short side scaled to 224 and centre-cropped: its rFVD values are not this
+  protocol's.
+
+Then the mean over clips (TokenBench's number, the micro average: ``psnr``, …), each
+domain's mean (``evaluation.groups``) and their mean (the macro average: ``psnr_macro``,
+``ssim_macro``). The row records the tokenizer's compression (``t × h × w``) and the
+temporal window, as the leaderboard does.
+
+Not done as TokenBench does: its reconstructions are written as mp4 files and read back
+(a lossy encode of the reconstruction, with whatever settings the user's tokenizer script
+used); here the 8-bit reconstruction is scored as it is.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import av
+import numpy as np
+import torch
+from torch import Tensor
+
+from benchmarks.families.base import (
+    Evaluation,
+    MetricInfo,
+    SampleResult,
+    StoredRecord,
+    TaskFamily,
+    mean_evaluation,
+)
+from benchmarks.families.reconstruction.rfvd import RfvdStage
+from benchmarks.metrics.codebook import CONTINUOUS, merged_codes, run_usage
+from benchmarks.metrics.codebook import METRICS as CODEBOOK_METRICS
+from benchmarks.metrics.functional.ssim_uniform import ssim_uniform
+from benchmarks.tokenizers.windows import reconstruct_window
+
+PEAK = 255.0  # metrics_cli: _UINT8_MAX_F
+EPS = float(np.finfo(np.float32).eps)  # metrics_cli: _FLOAT32_EPS, added to sqrt(MSE)
+MACRO = ("psnr", "ssim")
+LPIPS_VGG = ("TokenBench's LPIPS uses the VGG-16 trunk (lpips.LPIPS(net='vgg')), which "
+             "this harness does not implement yet; the AlexNet 'lpips' of other tasks is a "
+             "different metric")
+
+
+@dataclass(frozen=True)
+class TokenBenchParams:
+    """Family-specific YAML keys.
+
+    Attributes:
+        temporal_window: frames reconstructed at a time (Cosmos-Tokenizer's default 17);
+            ``None``: the whole clip in one pass.
+        rfvd, features, i3d_path: the rFVD (see the module docstring).
+    """
+
+    temporal_window: int | None = 17
+    rfvd: bool = True
+    features: str = "i3d"
+    i3d_path: str | None = None
+
+    def __post_init__(self) -> None:
+        w = self.temporal_window
+        if w is not None and (isinstance(w, bool) or not isinstance(w, int) or w < 1):
+            raise ValueError(f"temporal_window: a number of frames (at least 1) or null, "
+                             f"got {w!r}")
+
+
+class TokenBenchFamily(TaskFamily[TokenBenchParams]):
+    name = "tokenbench"
+    requires = ("decode",)
+    Params = TokenBenchParams
+    metrics: ClassVar[tuple[MetricInfo, ...]] = (
+        MetricInfo("psnr", True, "dB"),
+        MetricInfo("ssim", True),
+        MetricInfo("lpips_vgg", False),
+        MetricInfo("rfvd", False),
+        MetricInfo("rfd_effnet_lite0", False),
+        MetricInfo("psnr_macro", True, "dB"),
+        MetricInfo("ssim_macro", True),
+        MetricInfo("codebook_usage", True),
+        MetricInfo("codebook_perplexity", True),
+    )
+    aggregation = (
+        "per clip, every frame, reconstructed temporal_window frames at a time and rounded "
+        "to 8 bit: psnr = 20 log10(255 / (sqrt(MSE over the clip) + float32 eps)), ssim = "
+        "scikit-image default SSIM (7x7 uniform window) per frame, averaged (TokenBench "
+        "metrics_cli.py); then the mean over clips (micro), per domain (groups) and the "
+        "mean of the domain means (psnr_macro, ssim_macro); rfvd: I3D Frechet distance, "
+        "16 frames at 224x224 (StyleGAN-V protocol); 95% CI from Student's t"
+    )
+    short_clips = "not applicable: every frame of every clip is scored"
+
+    def __init__(self, config, params, tokenizer, *, device) -> None:
+        super().__init__(config, params or TokenBenchParams(), tokenizer, device=device)
+        self._rfvd = RfvdStage(enabled=self.params.rfvd, features=self.params.features,
+                               i3d_path=self.params.i3d_path, device=device)
+
+    @classmethod
+    def weight_files(cls, params: Any) -> list[Path]:
+        from benchmarks.features.i3d import found_file
+
+        p = params or TokenBenchParams()
+        found = found_file(p.i3d_path) if p.rfvd and p.features == "i3d" else None
+        return [found] if found is not None else []
+
+    def sampling_text(self, num_frames: int) -> str:
+        window = self.params.temporal_window
+        return f"every frame, {window or 'all'} frames per window"
+
+    def setup(self, dataset, info) -> None:
+        self._rfvd.setup(info, self.config.sampling)
+        self._domains = info.extra.get("clips_per_domain", {})
+
+    def unavailable(self) -> dict[str, str]:
+        out = {"lpips_vgg": LPIPS_VGG, **self._rfvd.unavailable()}
+        if self.tokenizer.spec.vocab_size is None:
+            out.update(dict.fromkeys(CODEBOOK_METRICS, CONTINUOUS))
+        return out
+
+    # scoring ----------------------------------------------------------------------------
+
+    @torch.inference_mode()
+    def score(self, samples) -> list[SampleResult]:
+        return [self._score_clip(s.ref) for s in samples]
+
+    def _score_clip(self, ref) -> SampleResult:
+        need = self._rfvd.extractor.protocol.frames if self._rfvd.extractor else 0
+        squared, values, ssims, codes = 0.0, 0, [], []
+        first_ref: list[Tensor] = []
+        first_rec: list[Tensor] = []
+        for frames in _windows(ref.path, self.params.temporal_window, ref.extra["frames"]):
+            target = torch.from_numpy(frames).permute(3, 0, 1, 2).float()  # (3, t, h, w)
+            video = (target / (PEAK / 2) - 1).unsqueeze(0).to(self.device)
+            recon, encoded = reconstruct_window(self.tokenizer, video)
+            rec8 = ((recon[0].float().clamp(-1, 1) + 1) * (PEAK / 2)).round().cpu()
+            diff = rec8.double() - target.double()
+            squared += float((diff * diff).sum())
+            values += diff.numel()
+            ssims += ssim_uniform(rec8.transpose(0, 1), target.transpose(0, 1),
+                                  data_range=PEAK).tolist()
+            if encoded.indices is not None:
+                codes.append(encoded.indices)
+            if sum(f.shape[1] for f in first_ref) < need:
+                first_ref.append(target)
+                first_rec.append(rec8)
+        psnr = 20 * math.log10(PEAK / (math.sqrt(squared / values) + EPS))
+        arrays: dict[str, np.ndarray] = merged_codes(codes) if codes else {}
+        if need:
+            real = torch.cat(first_ref, dim=1).unsqueeze(0) / (PEAK / 2) - 1
+            fake = torch.cat(first_rec, dim=1).unsqueeze(0) / (PEAK / 2) - 1
+            arrays.update(self._rfvd.arrays([ref.sample_id], real.to(self.device),
+                                            fake.to(self.device))[0])
+        metrics = {"psnr": psnr, "ssim": float(np.mean(ssims))}
+        prediction = {"frames": int(ref.extra["frames"]), "domain": ref.extra["domain"]}
+        return SampleResult(metrics=metrics, prediction=prediction, group=ref.extra["domain"],
+                            arrays=arrays or None)
+
+    def finalize(self, records: list[StoredRecord], info) -> Evaluation:
+        evaluation = mean_evaluation(records, ["psnr", "ssim"], self.unavailable())
+        for name in MACRO:
+            means = [g[name] for g in evaluation.groups.values() if g.get(name) is not None]
+            evaluation.metrics[f"{name}_macro"] = float(np.mean(means)) if means else None
+        metrics, extra = self._rfvd.finalize(records)
+        evaluation.metrics.update(metrics)
+        evaluation.extra.update(extra)
+        usage, extra = run_usage(records, self.tokenizer.spec.vocab_size, run_dir=self.run_dir)
+        evaluation.metrics.update(usage)
+        evaluation.extra.update(extra)
+        spec = self.tokenizer.spec
+        evaluation.extra.update({
+            "compression": f"{spec.temporal_compression}x{spec.spatial_compression}x"
+                           f"{spec.spatial_compression}",
+            "temporal_window": self.params.temporal_window,
+            "clips_per_domain": {d: sum(r.group == d for r in records) for d in
+                                 sorted({r.group for r in records if r.group})},
+        })
+        return evaluation
+
+
+def _windows(path: str, window: int | None, frames: int) -> Iterator[np.ndarray]:
+    """The first ``frames`` frames of the video at ``path`` as ``(t, h, w, 3)`` uint8 RGB
+    windows of ``window`` frames (the last shorter), decoded once, in order."""
+    size = window or frames
+    pending: list[np.ndarray] = []
+    seen = 0
+    with av.open(path) as container:
+        for frame in container.decode(video=0):
+            pending.append(frame.to_ndarray(format="rgb24"))
+            seen += 1
+            if len(pending) == size or seen == frames:
+                yield np.stack(pending)
+                pending = []
+            if seen == frames:
+                return
+    if pending:
+        yield np.stack(pending)
