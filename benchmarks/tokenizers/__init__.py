@@ -52,8 +52,8 @@ _ADD("kvae-video", "benchmarks.tokenizers.diffusers_vae:create_kvae_video",
 _ADD("qwen-image", "benchmarks.tokenizers.diffusers_vae:create_qwen_image",
      about="continuous VAE (image VAE, Wan 2.1 layout), 16 ch, 8x · 4x causal, 4k+1 frames")
 _ADD("vidtok", "benchmarks.tokenizers.vidtok:create_vidtok",
-     about="discrete FSQ 8^z (2^18, 18 bit at z=6), 8x · 4x causal, 4k+1 frames "
-           "(non-causal: 16-frame blocks)")
+     about="discrete FSQ 2^18 (18 bit), 6 ch, 8x · 4x causal, 4k+1 frames "
+           "(a config's own: 8^z codes; non-causal: 16-frame blocks)")
 _ADD("vidtok-kl", "benchmarks.tokenizers.vidtok:create_vidtok_kl",
      about="continuous VAE, 4 ch, 8x · 4x causal, 4k+1 frames (non-causal: 16-frame blocks)")
 _ADD("pyratok", "benchmarks.tokenizers.pyratok:create_pyratok",
