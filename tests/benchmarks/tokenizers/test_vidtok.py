@@ -187,3 +187,30 @@ def test_codebook_size_must_be_the_fsq_codebook(tmp_path: Path):
 def test_sampling_is_refused(folders):
     with pytest.raises(ValueError, match="vidtok: sample=true has no posterior"):
         TOKENIZERS.get("vidtok")(path=str(folders["causal"]), sample=True)
+
+
+# the compression task ------------------------------------------------------------------------
+
+
+@pytest.mark.slow  # one mcl-jcv run through the CLI
+def test_mcl_jcv_rate_is_bits_of_its_token_ids(folders, tmp_path: Path):
+    from benchmarks.cli import main
+    from tests.helpers.yuv import write_sequence
+
+    root = tmp_path / "mcljcv"
+    root.mkdir()
+    write_sequence(root, 1, source="carphone_pristine", size=(176, 144), frames=8, fps="30")
+    assert main(["run", "--task", "mcl-jcv", "--tokenizer", "vidtok",
+                 "--tokenizer-arg", f"path={folders['causal']}", "--data-root", str(root),
+                 "--output", str(tmp_path / "out"), "--task-arg", "frames_per_clip=8",
+                 "--task-arg", "lpips=false", "--no-progress"]) == 0
+    (run,) = (tmp_path / "out" / "mcl-jcv").iterdir()
+    summary = json.loads((run / "summary.json").read_text())
+    (rec,) = [json.loads(x) for x in (run / "samples.jsonl").read_text().splitlines()]
+    assert summary["frames_per_clip"] == 5  # 8 frames: the longest 4k + 1 clip
+    m = rec["metrics"]
+    # 5 frames → 2 latent steps; 176 × 144 at 8× → 22 × 18 cells; 12 bits per id
+    assert rec["prediction"]["tokens"] == 2 * 18 * 22
+    assert m["bits"] == 12 * 2 * 18 * 22
+    assert m["bpp_tokens"] == pytest.approx(m["bits"] / (176 * 144 * 5))
+    assert 0 < m["bpp_entropy"] <= m["bpp_tokens"]
