@@ -118,7 +118,7 @@ def _score(quantizer: LatentQuantizer, z_all: Tensor) -> tuple[float, list[float
     for chunk in z_all.split(_EVAL_CHUNK):
         out = quantizer.quantize_cells(chunk[None])
         squared += float(((out.codes - chunk[None]) ** 2).sum())
-        used = [set(out.indices[0, :, lvl].unique().tolist()) for lvl in range(out.indices.shape[-1])]
+        used = [set(level.unique().tolist()) for level in out.indices[0].unbind(-1)]
         seen = used if seen is None else [a | b for a, b in zip(seen, used, strict=True)]
     vocab = quantizer.config.vocab_size
     return squared / z_all.numel(), [len(s) / vocab for s in seen or []]

@@ -55,7 +55,7 @@ def test_indices_are_the_exact_code_of_the_quantized_latent(kind):
     assert len(out.indices) == len(out.levels) == config.num_levels
     for idx in out.indices:
         assert idx.shape == (2, 3, 4, 5) and idx.dtype == torch.int64
-        assert 0 <= int(idx.min()) and int(idx.max()) < config.vocab_size
+        assert int(idx.min()) >= 0 and int(idx.max()) < config.vocab_size
     assert out.levels[-1] is out.latent and out.latent.shape == latent.shape
     torch.testing.assert_close(quantizer.latent_from_indices(out.indices), out.latent,
                                rtol=0, atol=1e-5)
