@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="the base's --tokenizer-arg values (path=~/wan2.1 ...)")
     p.add_argument("--quantizer", required=True, choices=["fsq", "lfq", "rvq"])
     p.add_argument("--levels", metavar="L,L,...",
-                   help="fsq: values per code dimension (8,8,8,5,5,5: 2^16 codes)")
+                   help="fsq: values per code dimension (8,8,8,5,5,5: 64000, about 2^16 codes)")
     p.add_argument("--codebook-size", type=int, metavar="N",
                    help="lfq: a power of two; rvq: entries per stage")
     p.add_argument("--num-quantizers", type=int, default=1, metavar="N",

@@ -95,3 +95,34 @@ def test_vq_demo_runs_report_token_rates_and_reconstruction(tmp_path):
     (run,) = (tmp_path / "out" / "webvid").iterdir()
     summary = json.loads((run / "summary.json").read_text())
     assert summary["n_samples"] == 1 and 0 < summary["metrics"]["psnr"] < 100
+
+
+@pytest.mark.slow
+def test_a_vae_base_is_checked_by_its_weights(webvid_root, tmp_path, capsys):
+    import shutil
+
+    from tests.helpers.tiny_vaes import save_tiny_wan
+
+    wan = save_tiny_wan(tmp_path / "wan")
+    out = tmp_path / "q"
+    assert main(["--base", "wan2.1", "--base-arg", f"path={wan}", "--quantizer", "lfq",
+                 "--codebook-size", "256", "--data-root", str(webvid_root),
+                 "--output", str(out), *TINY]) == 0
+    record = json.loads((out / "config.json").read_text())
+    assert record["base"]["latent_channels"] == 16 and len(record["base"]["weights"]) == 2
+    # 2 clips x (1 + 4 / 4) latent steps x (32 / 8)^2 cells: causal 4k+1 takes 5 frames
+    assert record["training"]["cells"] == 2 * 2 * 4 * 4
+    tok = TOKENIZERS.get("vq")(quantizer=str(out))  # base and path: the recorded ones
+    assert (tok.spec.temporal_compression, tok.spec.frame_convention) == (4, "causal")
+    # the same weights elsewhere are fine; other weights are refused in one line
+    moved = tmp_path / "moved"
+    shutil.copytree(wan, moved)
+    TOKENIZERS.get("vq")(quantizer=str(out), base_args={"path": str(moved)})
+    other = save_tiny_wan(tmp_path / "other", seed=1)
+    with pytest.raises(ValueError, match="weights that differ from those the quantizer"):
+        TOKENIZERS.get("vq")(quantizer=str(out), base_args={"path": str(other)})
+    code = cli(["run", "--task", "webvid", "--tokenizer", "vq", "--tokenizer-arg",
+                f"quantizer={out}", "--tokenizer-arg", f"base_args={{path: {other}}}",
+                "--output", str(tmp_path / "runs"), "--no-progress"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "weights that differ" in err[0], err

@@ -22,7 +22,7 @@ latent grid. Letters: ``b`` batch, ``c`` latent channels, ``t h w`` the latent g
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import torch
@@ -144,7 +144,7 @@ class CellCodes:
 
     codes: Tensor
     indices: Tensor
-    aux_loss: Tensor = field(default_factory=lambda: torch.zeros(()))
+    aux_loss: Tensor
 
 
 def _library() -> Any:
