@@ -1,5 +1,6 @@
-"""``python -m benchmarks.train_vq``: trains, records provenance, loads in the registry; the
-trained ``vq`` tokenizer in demo runs of webvid reconstruction and mcl-jcv compression."""
+"""``python -m benchmarks.train_vq``: trains, records provenance, loads in the registry; a
+``vq`` folder named by ``--tokenizer-arg`` in a demo mcl-jcv run (token rates; the webvid and
+mcl-jcv demo runs of every tokenizer are tests/benchmarks/tokenizers/test_demo_runs.py)."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def test_an_existing_output_needs_overwrite(webvid_root, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_vq_demo_runs_report_token_rates_and_reconstruction(tmp_path):
+def test_the_cli_runs_mcl_jcv_with_a_trained_vq(tmp_path):
     quantizer = save_tiny_vq(tmp_path, "fsq")
     vq = ["--tokenizer", "vq", "--tokenizer-arg", "base=avgpool",
           "--tokenizer-arg", f"quantizer={quantizer}", "--limit", "1", "--no-progress"]
@@ -89,12 +90,7 @@ def test_vq_demo_runs_report_token_rates_and_reconstruction(tmp_path):
     assert m["bits"] == spec.bits_per_token * rec["prediction"]["tokens"]
     assert 0 < m["bpp_entropy"] <= m["bpp_tokens"]
     assert {"bpp_tokens", "bpp_entropy", "psnr_y"} <= set(summary["metrics"])
-    assert cli(["run", "--task", "webvid", *vq, "--output", str(tmp_path / "out"),
-                "--task-arg", "lpips=false", "--task-arg", "resize_shorter=32",
-                "--task-arg", "crop=32"]) == 0
-    (run,) = (tmp_path / "out" / "webvid").iterdir()
-    summary = json.loads((run / "summary.json").read_text())
-    assert summary["n_samples"] == 1 and 0 < summary["metrics"]["psnr"] < 100
+    assert 0 < summary["metrics"]["codebook_usage"] <= 1
 
 
 @pytest.mark.slow

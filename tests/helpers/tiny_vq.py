@@ -35,4 +35,5 @@ def save_tiny_vq(folder: Path, kind: str = "fsq", *, steps: int = 10) -> Path:
                                    progress=False)
     return save_quantizer(Path(folder) / f"vq-{kind}", quantizer,
                           base=BaseRecord.of("avgpool", {}, base),
-                          training={"steps": steps, "data": "random test clips"})
+                          training={"steps": steps, "data": "random test clips"},
+                          overwrite=True)  # builders may be called twice on one folder

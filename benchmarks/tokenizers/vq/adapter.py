@@ -132,6 +132,10 @@ def create_vq(
     """
     model, record = load_quantizer(quantizer)
     name = record.base.name if base is None else base
+    if name != record.base.name:
+        raise ValueError(f"vq: quantizer {record.path} was trained on base "
+                         f"{record.base.name!r}, not {name!r}; train one for this base "
+                         f"(python -m benchmarks.train_vq --base {name} ...)")
     args = dict(record.base.args if base_args is None else base_args)
     tokenizer = _create_base(name, args)
     given = BaseRecord.of(name, args, tokenizer)
