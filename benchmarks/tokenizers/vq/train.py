@@ -28,7 +28,9 @@ _EVAL_CHUNK = 1 << 16  # cells a forward pass when scoring the whole training se
 @dataclass(frozen=True, kw_only=True)
 class FitConfig:
     """Attributes:
-        steps: optimiser steps (a few seconds to a minute on 2 CPU cores at the defaults).
+        steps: optimiser steps. One step of 1024 cells took 2 ms of CPU time for fsq
+            8,8,8,5,5,5, 42 ms for lfq 2^10 and 65 ms for rvq 4 x 1024 (one thread,
+            measured 2026-12-07): 1000 steps are seconds to about a minute.
         batch_cells: latent cells a step (lfq holds a ``batch_cells × codebook_size``
             matrix for its entropy term: lower it for large codebooks).
         lr: Adam learning rate of the projections (fsq / lfq / rvq with a code width).
@@ -36,7 +38,7 @@ class FitConfig:
     """
 
     steps: int = 1000
-    batch_cells: int = 4096
+    batch_cells: int = 1024
     lr: float = 1e-3
     seed: int = 0
 
