@@ -53,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="resize shorter side and centre-crop to SIZE (default 256)")
     p.add_argument("--max-clips", type=int, metavar="N", help="train on the first N clips")
     p.add_argument("--steps", type=int, default=1000)
-    p.add_argument("--batch-cells", type=int, default=1024, help="latent cells a step (default 1024)")
+    p.add_argument("--batch-cells", type=int, default=1024,
+                   help="latent cells a step (default 1024)")
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu", help="device of the base encoder")
