@@ -68,6 +68,9 @@ _ADD("open-magvit2-video", "benchmarks.tokenizers.open_magvit2:create_open_magvi
 _ADD("magvit2", "benchmarks.tokenizers.magvit2:create_magvit2",
      about="discrete LFQ/FSQ (train your own), ch from its config, 2^n x · 2^m x causal, "
            "2^m k+1 frames")
+_ADD("vq", "benchmarks.tokenizers.vq.adapter:create_vq",
+     about="discrete FSQ / LFQ / RVQ on a continuous tokenizer's latent (train_vq), "
+           "the base's ch, compression and clip lengths")
 _ADD("h264", "benchmarks.tokenizers.codecs.pyav_codecs:create_h264",
      about="codec (x264), bits = stream size, any length")
 _ADD("hevc", "benchmarks.tokenizers.codecs.pyav_codecs:create_hevc",

@@ -23,6 +23,7 @@ from benchmarks.tokenizers import TOKENIZERS
 from benchmarks.tokenizers.base import TokenizerSpec, VideoTokenizer
 from tests.helpers import tiny_image_vaes, tiny_magvit, tiny_vaes
 from tests.helpers.tiny_pyratok import save_tiny_pyratok
+from tests.helpers.tiny_vq import save_tiny_vq
 
 Builder = Callable[[Path], dict[str, Any]]
 
@@ -57,6 +58,7 @@ BUILDERS: dict[str, tuple[Builder, tuple[int, int, int]]] = {
     "h264": (lambda p: {}, (3, 32, 32)),
     "hevc": (lambda p: {}, (3, 32, 32)),
     "vvc": (lambda p: {"preset": "faster"}, (3, 32, 32)),
+    "vq": (lambda p: {"quantizer": str(save_tiny_vq(p))}, (5, 16, 16)),
 }
 
 
