@@ -99,7 +99,8 @@ class ReconstructionFamily(TaskFamily[ReconstructionParams]):
         "frame, averaged over the clip, then over clips; LPIPS (AlexNet, v0.1) per frame, "
         "averaged likewise; latency per clip (call time / clips per call) after warm-up, "
         "on the clip shape, device and dtype recorded under evaluation.latency; 95% CI "
-        "from Student's t; discrete tokenizers: codebook_usage = distinct token indices "
+        "from Student's t, or a cluster bootstrap where the dataset declares clusters "
+        "(ci_method); discrete tokenizers: codebook_usage = distinct token indices "
         "over the run (levels pooled) / vocab_size, codebook_perplexity = 2^entropy (bits) "
         "of the pooled index frequencies (per level under evaluation.codebook)"
     )
