@@ -355,26 +355,22 @@ def mean_evaluation(
     a ``cluster`` (:mod:`benchmarks.metrics.functional.cluster_ci`); ``ci_method`` says
     which.
     """
-    from benchmarks.metrics.functional.cluster_ci import Clusters, clustered_mean_ci
+    from benchmarks.metrics.functional.cluster_ci import Clusters, clustered_mean_cis
     from benchmarks.metrics.functional.mean_ci import mean_ci
 
     clusters = Clusters.of([r.cluster for r in records])
 
     def summarise(rows: list[StoredRecord], *, interval: bool) -> tuple[dict, dict]:
-        means, cis = {}, {}
+        columns = {}
         for name in names:
-            if name in unavailable:
-                continue
             kept = [i for i, r in enumerate(rows) if name in r.metrics]
-            if not kept:
-                continue
-            values = [rows[i].metrics[name] for i in kept]
-            if interval and clusters.clustered:
-                stats = clustered_mean_ci(values, clusters.codes[kept])
-            else:
-                stats = mean_ci(values)
-            means[name], cis[name] = stats.mean, stats.ci95
-        return means, cis
+            if name not in unavailable and kept:
+                columns[name] = ([rows[i].metrics[name] for i in kept], kept)
+        if interval and clusters.clustered:  # one draw matrix for every metric
+            stats = clustered_mean_cis(columns, clusters)
+        else:
+            stats = {name: mean_ci(values) for name, (values, _) in columns.items()}
+        return ({n: s.mean for n, s in stats.items()}, {n: s.ci95 for n, s in stats.items()})
 
     metrics, ci95 = summarise(records, interval=True)
     groups: dict[str, dict[str, float | None]] = {}

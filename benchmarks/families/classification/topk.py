@@ -59,18 +59,20 @@ def topk_evaluation(result: TopKResult, *, k: int = 5,
     (id → the source a clip was cut from, a run's records' ``cluster``): where some
     share one, the interval is the cluster bootstrap's
     (:mod:`benchmarks.metrics.functional.cluster_ci`), else Student's t."""
-    from benchmarks.metrics.functional.cluster_ci import Clusters, clustered_mean_ci
+    from benchmarks.metrics.functional.cluster_ci import Clusters, clustered_mean_cis
     from benchmarks.metrics.functional.mean_ci import mean_ci
 
     grouped = Clusters.of([(clusters or {}).get(i) for i in result.ids])
     metrics, ci95 = {}, {}
-    for name, values in (("top1", result.top1), (f"top{k}", result.topk)):
-        if values:
-            stats = (clustered_mean_ci(list(values), grouped.codes) if grouped.clustered
-                     else mean_ci(list(values)))
-            metrics[name], ci95[name] = stats.mean, stats.ci95
-        else:
-            metrics[name], ci95[name] = None, None
+    columns = {name: (list(values), list(range(len(values))))
+               for name, values in (("top1", result.top1), (f"top{k}", result.topk))}
+    if result.ids and grouped.clustered:
+        stats = clustered_mean_cis(columns, grouped)
+    else:
+        stats = {name: mean_ci(values) for name, (values, _) in columns.items() if values}
+    for name in columns:
+        metrics[name] = stats[name].mean if name in stats else None
+        ci95[name] = stats[name].ci95 if name in stats else None
     return Evaluation(
         metrics=metrics,
         ci95=ci95,

@@ -24,7 +24,7 @@ callers keep the Student-t interval; :meth:`Clusters.method` names what was used
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,28 +81,89 @@ def cluster_draws(count: int, draws: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, count, size=(draws, count))
 
 
+def _weights(count: int, draws: int, seed: int) -> Iterator[np.ndarray]:
+    """Chunks of ``(chunk, count)`` float64: how often each cluster is drawn in each draw
+    (the draws of :func:`cluster_draws`, counted), so memory stays bounded."""
+    rng = np.random.default_rng(seed)
+    chunk = max(1, _DRAWS_PER_CHUNK_ELEMENTS // max(count, 1))
+    for start in range(0, draws, chunk):
+        rows = min(chunk, draws - start)
+        picks = rng.integers(0, count, size=(rows, count))
+        flat = (picks + np.arange(rows)[:, None] * count).ravel()
+        yield np.bincount(flat, minlength=rows * count).reshape(rows, count).astype(np.float64)
+
+
 def bootstrap_means(values: np.ndarray, codes: np.ndarray, count: int, *, draws: int,
                     seed: int) -> np.ndarray:
-    """``(draws,)`` means of the samples of ``count`` clusters drawn with replacement.
+    """``(draws, m)`` (``(draws,)`` for 1-d ``values``) means of the samples of ``count``
+    clusters drawn with replacement.
 
     Args:
-        values: ``(n,)`` float64 per-sample values.
+        values: ``(n,)`` or ``(n, m)`` float64 per-sample values (``m`` metrics), finite;
+            NaN marks a sample without that metric.
         codes: ``(n,)`` their cluster indices in ``0 .. count - 1``.
 
     A draw is the mean over every sample of its drawn clusters (a cluster drawn twice
-    counts twice): ``Σ S[g] / Σ N[g]`` over the drawn ``g``, ``S`` and ``N`` the clusters'
-    sums and sizes. A cluster without a value (``N[g] == 0``) can be drawn; a draw of only
-    such clusters is NaN. Vectorised, in chunks of draws so memory stays bounded.
+    counts twice): ``Σ w[g] S[g] / Σ w[g] N[g]``, ``w`` the times cluster ``g`` is drawn,
+    ``S`` and ``N`` its sum and number of values. One draw matrix serves every metric
+    (a matrix product per chunk of draws: no loop over draws or samples). A draw of only
+    clusters without a value is NaN.
     """
-    sums = np.bincount(codes, weights=values, minlength=count)
-    sizes = np.bincount(codes, minlength=count).astype(np.float64)
-    rng = np.random.default_rng(seed)
-    chunk = max(1, _DRAWS_PER_CHUNK_ELEMENTS // max(count, 1))
-    out = np.empty(draws, dtype=np.float64)
-    for start in range(0, draws, chunk):
-        picks = rng.integers(0, count, size=(min(chunk, draws - start), count))
+    matrix = values[:, None] if values.ndim == 1 else values
+    has = ~np.isnan(matrix)
+    sums = np.stack([np.bincount(codes, weights=np.where(has[:, j], matrix[:, j], 0.0),
+                                 minlength=count) for j in range(matrix.shape[1])], axis=1)
+    sizes = np.stack([np.bincount(codes, weights=has[:, j].astype(np.float64),
+                                  minlength=count) for j in range(matrix.shape[1])], axis=1)
+    out = np.empty((draws, matrix.shape[1]), dtype=np.float64)
+    done = 0
+    for weights in _weights(count, draws, seed):
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[start:start + len(picks)] = sums[picks].sum(axis=1) / sizes[picks].sum(axis=1)
+            out[done:done + len(weights)] = (weights @ sums) / (weights @ sizes)
+        done += len(weights)
+    return out[:, 0] if values.ndim == 1 else out
+
+
+def clustered_mean_cis(columns: Mapping[str, tuple[np.ndarray, np.ndarray]], clusters: Clusters,
+                       *, draws: int = BOOTSTRAP_DRAWS,
+                       seed: int = BOOTSTRAP_SEED) -> dict[str, MeanCIResult]:
+    """:func:`clustered_mean_ci` of several metrics over one set of samples, all from the
+    same draws (one draw matrix for all: a run's five metrics cost about one).
+
+    Args:
+        columns: name → ``(values, rows)``: a metric's values and the indices (into
+            ``clusters.codes``) of the samples that carry it.
+        clusters: the samples' clusters; every cluster is drawn, a cluster without a
+            metric's value adding nothing to that metric's draw.
+
+    Returns:
+        name → mean (:func:`mean_ci`'s, bit for bit), count and half-width
+        ``t.ppf(0.975, G' - 1) · SE*``, ``G'`` the clusters holding the metric; NaN where
+        a value is not finite or fewer than two clusters hold one.
+    """
+    out: dict[str, MeanCIResult] = {}
+    names, matrix = [], np.full((len(clusters.codes), len(columns)), np.nan)
+    for name, (values, rows) in columns.items():
+        array, rows = np.asarray(values, dtype=np.float64), np.asarray(rows, dtype=np.int64)
+        if array.shape != rows.shape or array.ndim != 1:
+            raise ValueError(f"{name}: values {array.shape} and rows {rows.shape} differ")
+        plain = mean_ci(array)
+        held = len(np.unique(clusters.codes[rows]))
+        out[name] = MeanCIResult(mean=plain.mean, ci95=math.nan, count=plain.count)
+        if np.isfinite(array).all() and held >= 2:
+            matrix[rows, len(names)] = array
+            names.append(name)
+    if not names:
+        return out
+    boot = bootstrap_means(matrix[:, :len(names)], clusters.codes, clusters.count,
+                           draws=draws, seed=seed)
+    from scipy.stats import t as student_t  # lazy: scipy is slow to import
+
+    for j, name in enumerate(names):
+        held = len(np.unique(clusters.codes[~np.isnan(matrix[:, j])]))
+        column = boot[:, j][np.isfinite(boot[:, j])]
+        half = float(student_t.ppf(0.975, held - 1)) * float(np.std(column, ddof=1))
+        out[name] = MeanCIResult(mean=out[name].mean, ci95=half, count=out[name].count)
     return out
 
 
@@ -112,8 +173,7 @@ def clustered_mean_ci(values: Sequence[float] | np.ndarray, codes: np.ndarray, *
 
     Args:
         values: ``(n,)`` per-sample values.
-        codes: ``(n,)`` the cluster index of each value (:attr:`Clusters.codes`, or a part
-            of them: only the clusters present count).
+        codes: ``(n,)`` the cluster index of each value; only the clusters present count.
 
     Returns:
         :func:`mean_ci`'s mean (bit for bit) and count; the cluster-bootstrap half-width,
@@ -124,13 +184,7 @@ def clustered_mean_ci(values: Sequence[float] | np.ndarray, codes: np.ndarray, *
     codes = np.asarray(codes, dtype=np.int64)
     if array.shape != codes.shape or array.ndim != 1:
         raise ValueError(f"values {array.shape} and cluster codes {codes.shape} differ")
-    plain = mean_ci(array)
-    present, dense = np.unique(codes, return_inverse=True)  # only clusters holding a value
-    if not np.isfinite(array).all() or len(present) < 2:
-        return MeanCIResult(mean=plain.mean, ci95=math.nan, count=plain.count)
-    boot = bootstrap_means(array, dense.reshape(-1), len(present), draws=draws, seed=seed)
-    from scipy.stats import t as student_t  # lazy: scipy is slow to import
-
-    spread = float(np.std(boot, ddof=1))
-    half = float(student_t.ppf(0.975, len(present) - 1)) * spread
-    return MeanCIResult(mean=plain.mean, ci95=half, count=plain.count)
+    present, dense = np.unique(codes, return_inverse=True)
+    clusters = Clusters(dense.reshape(-1), len(present))
+    return clustered_mean_cis({"x": (array, np.arange(len(array)))}, clusters,
+                              draws=draws, seed=seed)["x"]

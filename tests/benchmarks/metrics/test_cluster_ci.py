@@ -82,3 +82,25 @@ def test_clusters_of_keys_and_the_method_they_name():
     assert clusters.method(draws=100) == "cluster bootstrap (4 clusters, 100 draws)"
     singles = Clusters.of(["x", "y", None])
     assert not singles.clustered and singles.method() == STUDENT_T
+
+
+def test_several_metrics_share_the_draws_and_each_counts_its_own_clusters():
+    from benchmarks.metrics.functional.cluster_ci import clustered_mean_cis
+
+    rng = np.random.default_rng(5)
+    values, codes = _dataset(rng, clusters=6, size=3)
+    clusters = Clusters.of([f"c{c}" for c in codes])
+    rows = np.arange(len(values))
+    partial = rows[codes < 3]  # a metric only the first 3 clusters carry
+    stats = clustered_mean_cis({"a": (values, rows), "b": (values * 2, rows),
+                                "c": (values[partial], partial)}, clusters)
+    single = clustered_mean_ci(values, codes)
+    assert stats["a"].ci95 == pytest.approx(single.ci95, rel=1e-12)
+    assert stats["b"].ci95 == pytest.approx(2 * single.ci95, rel=1e-12)
+    assert stats["c"].mean == mean_ci(values[partial]).mean
+    # t with 3 - 1 degrees of freedom: the clusters holding the metric, not the run's 6
+    boot = bootstrap_means(np.where(codes < 3, values, np.nan), codes, 6, draws=2000, seed=0)
+    from scipy.stats import t
+
+    finite = boot[np.isfinite(boot)]
+    assert stats["c"].ci95 == pytest.approx(t.ppf(0.975, 2) * np.std(finite, ddof=1))
