@@ -11,6 +11,8 @@ Import them from :mod:`benchmarks.store`, which writes and reads them.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,10 @@ from benchmarks.typecheck import type_problem
 
 # Version 1: summaries written before the schema was declared (no ``schema_version`` key).
 # Version 2: the same keys, plus ``schema_version``.
-SCHEMA_VERSION = 2
+# Version 3: adds ``ci_method`` (how ``metrics_ci95`` was computed; absent before: Student's
+#   t) and ``evaluated_ids.inputs_sha256`` (the samples' input-file fingerprints); records
+#   may carry ``cluster`` and ``fingerprint``. Older versions read with those unset.
+SCHEMA_VERSION = 3
 
 
 class SummaryError(ConfigError):
@@ -35,6 +40,12 @@ class RunRecord:
     ``metrics`` hold the family's per-sample scalars (their names never collide with the
     record's own keys); ``arrays`` is the side file (``arrays/<key>.npz``) of its large
     arrays, if any; ``padded_frames`` counts the frames repeated to fill a short clip.
+    ``cluster`` is the source the reader says the sample was cut from
+    (``SampleRef.cluster``: samples of one cluster are resampled together for ``ci95`` and
+    in ``compare``; not ``group``, which is for grouped aggregation); ``fingerprint`` is
+    the content fingerprint of its input file
+    (:func:`benchmarks.io.input_fingerprint.input_fingerprint`). Both are written only
+    when set, and absent from records written before them.
     """
 
     sample_id: str
@@ -45,11 +56,18 @@ class RunRecord:
     padded_frames: int = 0
     arrays: str | None = None
     config_hash: str | None = None
+    cluster: str | None = None
+    fingerprint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON line's keys, in the order the store has always written them."""
+        """The JSON line's keys, in the order the store has always written them (the
+        newer optional keys after ``group``)."""
         out = {"sample_id": self.sample_id, "path": self.path, "metrics": self.metrics,
                "prediction": self.prediction, "group": self.group}
+        if self.cluster is not None:
+            out["cluster"] = self.cluster
+        if self.fingerprint is not None:
+            out["fingerprint"] = self.fingerprint
         if self.padded_frames:
             out["padded_frames"] = self.padded_frames
         if self.arrays:
@@ -71,7 +89,8 @@ class RunRecord:
         return cls(sample_id=data["sample_id"], path=data.get("path") or "",
                    metrics=numbers(data.get("metrics") or {}), prediction=data.get("prediction"),
                    group=data.get("group"), padded_frames=data.get("padded_frames") or 0,
-                   arrays=data.get("arrays") or None, config_hash=data.get("config_hash"))
+                   arrays=data.get("arrays") or None, config_hash=data.get("config_hash"),
+                   cluster=data.get("cluster"), fingerprint=data.get("fingerprint"))
 
 
 class RecordError(ValueError):
@@ -87,7 +106,7 @@ def record_problem(data: Any) -> str | None:
     sample_id = data.get("sample_id")
     if not isinstance(sample_id, str) or not sample_id:
         return f"sample_id: expected a non-empty string, got {_short(sample_id)}"
-    for key in ("path", "group", "arrays", "config_hash"):
+    for key in ("path", "group", "arrays", "config_hash", "cluster", "fingerprint"):
         if data.get(key) is not None and not isinstance(data[key], str):
             return f"{key}: expected a string or null, got {_short(data[key])}"
     padded = data.get("padded_frames")
@@ -108,11 +127,26 @@ def record_problem(data: Any) -> str | None:
 
 @dataclass(frozen=True)
 class EvaluatedIds:
-    """``evaluated_ids.txt``: the scored sample ids, one a line, and its sha256."""
+    """``evaluated_ids.txt``: the scored sample ids, one a line, and its sha256.
+
+    ``inputs_sha256`` is the sha256 of the lines ``<id>\t<fingerprint>\n`` in id order
+    (``-`` for a record without one), :func:`inputs_digest`: the same ids measured on other
+    files give another digest (``check`` says so); ``None`` where no record has one.
+    """
 
     file: str = "evaluated_ids.txt"
     sha256: str | None = None
     count: int | None = None
+    inputs_sha256: str | None = None
+
+
+def inputs_digest(fingerprints: Mapping[str, str | None]) -> str | None:
+    """:attr:`EvaluatedIds.inputs_sha256` of ``{sample id: fingerprint}``; ``None`` where
+    no sample has a fingerprint (records written before they were)."""
+    if not any(fingerprints.values()):
+        return None
+    lines = "".join(f"{sid}\t{fingerprints[sid] or '-'}\n" for sid in sorted(fingerprints))
+    return hashlib.sha256(lines.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -130,8 +164,9 @@ class RunSummary:
 
     The JSON keys are the field names, in this order; ``limit``, ``stopped``,
     ``merged_shards`` and ``claim`` are written only when set. ``metrics`` map a name to
-    its value (``None`` or NaN when undefined), ``unavailable`` a metric that could not be
-    computed to the reason.
+    its value (``None`` or NaN when undefined), ``metrics_ci95`` to its 95% half-width,
+    computed as ``ci_method`` says, ``unavailable`` a metric that could not be computed to
+    the reason; ``ci_method`` is written only when set.
     A summary of the paper's numbers (``tables --paper``) is marked ``claim=True``.
     """
 
@@ -142,6 +177,10 @@ class RunSummary:
     tokenizer_args: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, float | None] = field(default_factory=dict)
     metrics_ci95: dict[str, float | None] = field(default_factory=dict)
+    # how metrics_ci95 was computed: "student-t" or "cluster bootstrap (G clusters, R draws)"
+    # (benchmarks.metrics.functional.cluster_ci); "" where there is no interval or the
+    # summary predates the key (version < 3: Student's t)
+    ci_method: str = ""
     unavailable: dict[str, str] = field(default_factory=dict)
     higher_is_better: dict[str, bool] = field(default_factory=dict)
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -191,6 +230,9 @@ class RunSummary:
             if f.name == "extra" or (f.name in _WRITTEN_WHEN_SET and not value):
                 continue
             out[f.name] = asdict(value) if is_dataclass(value) else value
+        ids = out.get("evaluated_ids")
+        if isinstance(ids, dict) and ids.get("inputs_sha256") is None:  # as version 2 wrote
+            del ids["inputs_sha256"]
         return {**out, **self.extra}
 
     @classmethod
@@ -245,9 +287,10 @@ class RunSummary:
         return summary
 
 
-_WRITTEN_WHEN_SET = ("stopped", "merged_shards", "claim", "limit")
+_WRITTEN_WHEN_SET = ("stopped", "merged_shards", "claim", "limit", "ci_method")
 _NOT_NONE = ("tokenizer_args", "metrics_ci95", "unavailable", "higher_is_better", "groups",
-             "evaluation", "files", "dataset", "config", "tokenizer_spec", "aggregation")
+             "evaluation", "files", "dataset", "config", "tokenizer_spec", "aggregation",
+             "ci_method")
 
 
 @dataclass(kw_only=True)
@@ -283,7 +326,7 @@ _COUNTS = ("n_samples", "n_failed", "n_missing", "n_pending", "n_listed", "limit
            "merged_shards")
 _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     **{k: ((str,), "a string") for k in ("task", "tokenizer", "run_name", "aggregation",
-                                         "config_hash")},
+                                         "config_hash", "ci_method")},
     **{k: ((str, type(None)), "a string or null") for k in (
         "data_root", "version", "git_commit", "device", "timestamp", "stopped")},
     **{k: ((int,), "an integer") for k in ("n_samples", "n_failed", "n_missing", "n_pending",

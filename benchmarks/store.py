@@ -4,8 +4,8 @@
   ``os.write`` calls on an ``O_APPEND`` descriptor as each sample completes, so a run
   killed with SIGKILL loses at most the samples in flight and ranks of a distributed run
   can append to the same file without interleaving lines. A record is a
-  :class:`RunRecord`, ``{sample_id, path, metrics: {...}, prediction, group,
-  [padded_frames], [arrays], config_hash}``: a family's metric names live under
+  :class:`RunRecord`, ``{sample_id, path, metrics: {...}, prediction, group, [cluster],
+  [fingerprint], [padded_frames], [arrays], config_hash}``: a family's metric names live under
   ``metrics`` and can never collide with the record's own keys.
 - ``arrays/`` — large per-sample arrays (``.npz``, written atomically *before* the record
   that names them, so a record never points at a missing file).
@@ -53,13 +53,14 @@ from benchmarks.records import (
     ScoreSummary,
     ShortClips,
     SummaryError,
+    inputs_digest,
 )
 
 # the schema of what the store holds is imported from here
 __all__ = [
     "ARRAYS", "FAILURES", "SAMPLES", "SCHEMA_VERSION", "SUMMARY", "EvaluatedIds",
     "ResultStore", "RunRecord", "RunSummary", "ScoreSummary", "ShortClips", "SummaryError",
-    "read_jsonl", "write_all", "write_bytes_atomic", "write_json_atomic",
+    "inputs_digest", "read_jsonl", "write_all", "write_bytes_atomic", "write_json_atomic",
 ]
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ command -v "$PY" >/dev/null || PY=python3
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
 .venv/bin/python -c "import torch" 2>/dev/null || pip install "torch==2.13.0"
-extras="decord,vae,model,demo"
+extras="decord,vae,model,demo,vq"
 [ "${1:-}" = "test" ] && extras="$extras,test,magvit"
 pip install -e ".[$extras]"
 # Test mode: the MAGVIT-v2 baselines' model packages (optional extra `magvit`). They pin

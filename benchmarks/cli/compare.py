@@ -15,8 +15,9 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
         "compare", parents=parents, help="paired comparison of two runs of one task",
         description="B - A per metric: mean difference, paired bootstrap 95%% CI (dataset-"
         "level metrics: the family's finalize on resampled samples), sign and Wilcoxon "
-        "tests; markdown, PNG and JSON in --out. Refuses (exit 2) runs of different tasks, "
-        "sample sets or protocols.",
+        "tests; markdown, PNG and JSON in --out. Clustered samples (clips of one source) are "
+        "resampled by cluster. Refuses (exit 2) runs of different tasks, sample sets or "
+        "protocols, and runs whose records of one id were scored on different input files.",
     )
     cp.add_argument("run_a", metavar="RUN_A", help="run folder <output>/<task>/<run>")
     cp.add_argument("run_b", metavar="RUN_B", help="run folder of the same task")
@@ -26,6 +27,9 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
     cp.add_argument("--resamples", type=positive_int, default=1000,
                     help="bootstrap draws (default: %(default)s)")
     cp.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
+    cp.add_argument("--allow-other-inputs", action="store_true",
+                    help="compare even where one id's input file differs between the runs "
+                    "(content fingerprints); the output says how many")
     cp.set_defaults(handler=handle)
 
 
@@ -37,7 +41,7 @@ def handle(args: argparse.Namespace) -> int:
     text, out = run_compare(
         Path(args.run_a), Path(args.run_b), metrics=args.metric,
         out=Path(args.out) if args.out else None, resamples=args.resamples, seed=args.seed,
-        include_paths=args.include_path,
+        include_paths=args.include_path, allow_other_inputs=args.allow_other_inputs,
     )
     print(text)
     print(f"written: {out}/compare.md, compare.png, compare.json")

@@ -154,6 +154,8 @@ def report(result: RunResult, opts: RunOptions) -> None:
         ci = s.metrics_ci95.get(name)
         ci_txt = f" ± {format_number(ci)}" if ci is not None and not math.isnan(ci) else ""
         print(f"  {name:<12} {format_number(value)}{ci_txt}")
+    if s.ci_method.startswith("cluster"):  # Student's t, the default, goes unsaid
+        print(f"  ± is the 95% CI of a {s.ci_method}: clips of one source resampled together")
     _print_unavailable(s.unavailable)
     _print_evaluation(s.evaluation)
     print(f"results: {result.run_dir}")

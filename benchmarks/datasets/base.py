@@ -41,6 +41,11 @@ class SampleRef:
             video's ``fps``); not part of the hash.
         annotation: the sample's ground truth, of the kind the reader declares
             (``Dataset.annotation``); ``None`` for data without one (WebVid, COCO).
+        cluster: the source the sample was cut from, where samples of one source are
+            not independent (UCF-101: class and group ``gXX``; MVBench: the question's
+            video); ``None``: the sample is its own source. Samples of one cluster are
+            resampled together for the summary's ``ci95`` and in ``compare``
+            (:mod:`benchmarks.metrics.functional.cluster_ci`). A reader documents its key.
     """
 
     sample_id: str
@@ -48,6 +53,7 @@ class SampleRef:
     caption: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
     annotation: Annotation | None = field(default=None, hash=False)
+    cluster: str | None = field(default=None, hash=False)
 
 
 @dataclass
@@ -59,11 +65,15 @@ class Sample:
         video: ``(3, t, h, w)`` float32 in [0, 1], RGB (``t == 1`` for images).
         padded_frames: clip positions that repeat an earlier frame because the video is
             shorter than the clip (:data:`~benchmarks.io.sampling.SHORT_CLIP_POLICY`).
+        fingerprint: content fingerprint of ``ref.path``
+            (:func:`~benchmarks.io.input_fingerprint.input_fingerprint`), set by the loader
+            after a successful ``load``; ``None`` where it could not be read.
     """
 
     ref: SampleRef
     video: torch.Tensor
     padded_frames: int = 0
+    fingerprint: str | None = None
 
 
 class SampleError(Exception):

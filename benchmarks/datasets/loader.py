@@ -1,6 +1,7 @@
 """Decoding in DataLoader workers, so the tokenizer never waits on video I/O.
 
-Each item is a :class:`~benchmarks.datasets.base.Sample` or the
+Each item is a :class:`~benchmarks.datasets.base.Sample` (with its input's content
+fingerprint, :mod:`benchmarks.io.input_fingerprint`) or the
 :class:`~benchmarks.datasets.base.SampleError` that loading it raised: one bad video never
 stops a run. Batches are plain lists; the runner groups clips of equal shape itself.
 """
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 import torch.utils.data
 
 from benchmarks.datasets.base import Dataset, Sample, SampleError, SampleRef
+from benchmarks.io.input_fingerprint import input_fingerprint
 from benchmarks.io.processes import preload_forkserver, worker_init_fn
 
 LoadResult = Sample | SampleError
@@ -38,10 +40,16 @@ class SampleLoaderDataset(torch.utils.data.Dataset[LoadResult]):
         return len(self.refs)
 
     def __getitem__(self, index: int) -> LoadResult:
-        """Never raises: an error while loading is returned as a ``SampleError``."""
+        """Never raises: an error while loading is returned as a ``SampleError``. A loaded
+        sample gets its input's content fingerprint (``None`` if it cannot be read)."""
         ref = self.refs[index]
         try:
-            return self.dataset.load(ref, num_frames=self.num_frames)
+            sample = self.dataset.load(ref, num_frames=self.num_frames)
+            try:
+                sample.fingerprint = input_fingerprint(ref.path)
+            except OSError:  # loaded all the same: a fact the record lacks, not a failure
+                sample.fingerprint = None
+            return sample
         except SampleError as error:
             return error
         except Exception as error:  # a reader bug must not kill the worker and the run

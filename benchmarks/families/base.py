@@ -45,7 +45,7 @@ from benchmarks.tokenizers.base import VideoTokenizer
 # Keys of a stored record that the store itself writes: a family's names live under
 # "metrics" / "prediction", so they can never collide with these.
 RECORD_KEYS = ("sample_id", "path", "metrics", "prediction", "group", "arrays", "config_hash",
-               "padded_frames")
+               "padded_frames", "cluster", "fingerprint")
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,11 @@ class SampleResult:
 
 @dataclass(frozen=True)
 class StoredRecord:
-    """One scored sample as read back from the store (fresh and resumed alike)."""
+    """One scored sample as read back from the store (fresh and resumed alike).
+
+    ``cluster``: the source it was cut from (``SampleRef.cluster``); ``fingerprint``: its
+    input file's content fingerprint; ``None`` where the record has none.
+    """
 
     sample_id: str
     path: str
@@ -86,6 +90,8 @@ class StoredRecord:
     prediction: Any
     group: str | None
     load_arrays: Callable[[], dict[str, np.ndarray]] | None = field(default=None, repr=False)
+    cluster: str | None = None
+    fingerprint: str | None = None
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The sample's side-file arrays (``{}`` if it stored none)."""
@@ -102,6 +108,9 @@ class Evaluation:
         groups: per-group metrics (group → name → value), ``{}`` if ungrouped.
         extra: further JSON-able facts for the summary (counts, per-split numbers ...).
         files: run-folder files the evaluation wrote (name → relative path).
+        ci_method: how ``ci95`` was computed (the summary's ``ci_method``): ``"student-t"``
+            or :meth:`~benchmarks.metrics.functional.cluster_ci.Clusters.method`'s
+            cluster bootstrap; ``""`` where there is no interval.
     """
 
     metrics: dict[str, float | None]
@@ -109,6 +118,7 @@ class Evaluation:
     groups: dict[str, dict[str, float | None]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    ci_method: str = ""
 
 
 class ScoreInputError(ValueError):
@@ -173,7 +183,8 @@ class TaskFamily(ABC, Generic[ParamsT]):
     name: ClassVar[str]
     metrics: ClassVar[tuple[MetricInfo, ...]]
     Params: ClassVar[type | None] = None
-    aggregation: ClassVar[str] = "mean over samples, 95% CI from Student's t"
+    aggregation: ClassVar[str] = ("mean over samples, 95% CI from Student's t (a cluster "
+                                  "bootstrap where the dataset declares clusters: ci_method)")
     # what happens to a video shorter than the clip (recorded in every summary): the one
     # policy of benchmarks.io.sampling for families that sample fixed-length clips
     short_clips: ClassVar[str] = (
@@ -338,23 +349,33 @@ class ScoreMode(ABC, Generic[ScoreParamsT, GroundTruthT, PredictionsT]):
 def mean_evaluation(
     records: list[StoredRecord], names: list[str], unavailable: Mapping[str, str]
 ) -> Evaluation:
-    """Mean and Student-t 95% CI of each per-sample metric, overall and per group."""
+    """Mean and 95% CI of each per-sample metric, overall, and the means per group.
+
+    The interval is Student's t, or the cluster bootstrap where some of the records share
+    a ``cluster`` (:mod:`benchmarks.metrics.functional.cluster_ci`); ``ci_method`` says
+    which.
+    """
+    from benchmarks.metrics.functional.cluster_ci import Clusters, clustered_mean_cis
     from benchmarks.metrics.functional.mean_ci import mean_ci
 
-    def summarise(rows: list[StoredRecord]) -> tuple[dict, dict]:
-        means, cis = {}, {}
-        for name in names:
-            if name in unavailable:
-                continue
-            values = [r.metrics[name] for r in rows if name in r.metrics]
-            if values:
-                stats = mean_ci(values)
-                means[name], cis[name] = stats.mean, stats.ci95
-        return means, cis
+    clusters = Clusters.of([r.cluster for r in records])
 
-    metrics, ci95 = summarise(records)
+    def summarise(rows: list[StoredRecord], *, interval: bool) -> tuple[dict, dict]:
+        columns = {}
+        for name in names:
+            kept = [i for i, r in enumerate(rows) if name in r.metrics]
+            if name not in unavailable and kept:
+                columns[name] = ([rows[i].metrics[name] for i in kept], kept)
+        if interval and clusters.clustered:  # one draw matrix for every metric
+            stats = clustered_mean_cis(columns, clusters)
+        else:
+            stats = {name: mean_ci(values) for name, (values, _) in columns.items()}
+        return ({n: s.mean for n, s in stats.items()}, {n: s.ci95 for n, s in stats.items()})
+
+    metrics, ci95 = summarise(records, interval=True)
     groups: dict[str, dict[str, float | None]] = {}
     keys = sorted({r.group for r in records if r.group is not None})
     for key in keys:
-        groups[key] = summarise([r for r in records if r.group == key])[0]
-    return Evaluation(metrics=metrics, ci95=ci95, groups=groups)
+        groups[key] = summarise([r for r in records if r.group == key], interval=False)[0]
+    return Evaluation(metrics=metrics, ci95=ci95, groups=groups,
+                      ci_method=clusters.method() if ci95 else "")

@@ -37,9 +37,10 @@ def check_baseline(data: Any, source: str, *, version: int) -> None:
                 _expect(isinstance(entry[key], str), source, f"{where}.{key}", "a string",
                         entry[key])
         # what the sample-set row shows and compares (`check --update` writes them)
-        ids = entry.get("evaluated_ids_sha256")
-        _expect(ids is None or isinstance(ids, str), source, f"{where}.evaluated_ids_sha256",
-                "a string or null", ids)
+        for digest in ("evaluated_ids_sha256", "inputs_sha256"):
+            value = entry.get(digest)
+            _expect(value is None or isinstance(value, str), source, f"{where}.{digest}",
+                    "a string or null", value)
         count = entry.get("n_samples")
         _expect(count is None or (_is_number(count) and isinstance(count, int) and count >= 0),
                 source, f"{where}.n_samples", "an integer >= 0 or null", count)

@@ -13,6 +13,7 @@ Baseline format (``results/baselines/<name>.json``)::
         "<task>/<run name>": {
           "task": "...", "run_name": "...", "n_samples": 8,
           "evaluated_ids_sha256": "...",    # the sample set the values were measured on
+          "inputs_sha256": "...",           # its input files' content fingerprints
           "metrics": {"psnr": {"value": 14.01, "higher_is_better": true}, ...}
         }
       }
@@ -21,10 +22,15 @@ Baseline format (``results/baselines/<name>.json``)::
 A metric moved when ``|now - baseline|`` exceeds its tolerance; it is a regression when it
 moved in the wrong direction (``higher_is_better`` of the run's summary, i.e. the family's
 ``MetricInfo``; unknown direction: any move), when it became undefined or is no longer
-reported, when a baseline run is missing from the runs folder, or when a run was measured on
-another sample set. Improvements and new metrics are reported, never fatal. ``--tolerances
-FILE`` (JSON or YAML, the ``tolerances`` mapping) overrides the baseline's; ``--update``
-rewrites the baseline's values from the runs, keeping its tolerances.
+reported, when a baseline run is missing from the runs folder, when a run was measured on
+another sample set, or when it was measured on the same sample ids but other input files
+(``inputs_sha256``: :attr:`benchmarks.records.EvaluatedIds.inputs_sha256`, a digest of every
+sample's content fingerprint; the ``(inputs)`` row, and the metrics that moved say "input
+files differ", so a changed data copy is not read as the tokenizer's regression; a baseline
+or a summary without the digest is not checked). Improvements and new metrics are
+reported, never fatal. ``--tolerances FILE`` (JSON or YAML, the ``tolerances`` mapping)
+overrides the baseline's; ``--update`` rewrites the baseline's values from the runs, keeping
+its tolerances.
 
 Exit: 0 nothing regressed; 1 a regression (each named); 2 bad usage (no such file ...).
 """
@@ -33,7 +39,7 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -152,10 +158,20 @@ def check(
                             "run not found in the runs folder"))
             continue
         ids = summary.evaluated_ids.sha256 if summary.evaluated_ids else None
-        if entry.get("evaluated_ids_sha256") and ids != entry["evaluated_ids_sha256"]:
+        other_set = bool(entry.get("evaluated_ids_sha256")) and ids != entry["evaluated_ids_sha256"]
+        if other_set:
             rows.append(Row(key, "(samples)", entry.get("n_samples"), summary.n_samples,
                             None, "REGRESSED",
                             "measured on another sample set (evaluated_ids sha256 differs)"))
+        inputs = summary.evaluated_ids.inputs_sha256 if summary.evaluated_ids else None
+        other_files = (not other_set and bool(entry.get("inputs_sha256")) and inputs is not None
+                       and inputs != entry["inputs_sha256"])
+        if other_files:
+            rows.append(Row(key, "(inputs)", None, None, None, "REGRESSED",
+                            "same sample ids, different input files (inputs_sha256 differs: "
+                            "the data copy changed; compare the runs' samples.jsonl "
+                            "fingerprints, or --update if the new files are meant)"))
+        first_metric = len(rows)
         metrics = summary.metrics
         hib = summary.higher_is_better
         for name, base in sorted((entry.get("metrics") or {}).items()):
@@ -171,6 +187,10 @@ def check(
                 continue
             rows.append(compare_metric(key, name, _number(base.get("value")),
                                        _number(metrics[name]), direction, tol))
+        if other_files:  # what moved was measured on other files
+            rows[first_metric:] = [
+                replace(r, note="; ".join(filter(None, [r.note, "input files differ"])))
+                if r.verdict in ("REGRESSED", "improved") else r for r in rows[first_metric:]]
         for name in sorted(set(metrics) - set(entry.get("metrics") or {})):
             rows.append(Row(key, name, None, _number(metrics[name]), None, "new",
                             "not in the baseline"))
@@ -194,6 +214,8 @@ def updated_baseline(
             "demo_data": s.demo_data,
             "n_samples": s.n_samples,
             "evaluated_ids_sha256": s.evaluated_ids.sha256 if s.evaluated_ids else None,
+            **({"inputs_sha256": s.evaluated_ids.inputs_sha256}
+               if s.evaluated_ids and s.evaluated_ids.inputs_sha256 else {}),
             "metrics": {
                 name: {"value": _number(v), "higher_is_better": s.higher_is_better.get(name)}
                 for name, v in sorted(s.metrics.items())

@@ -24,11 +24,25 @@ and the report says which lengths each scored. Differences are ``B - A``.
   than the seconds of a full ``finalize``. The sign and Wilcoxon tests use the per-sample
   values where records carry the metric, else they are n/a.
 
+- Clustered samples (``cluster`` in the records: clips of one UCF-101 group, questions on
+  one MVBench video): each draw resamples whole clusters of pairs with replacement (the
+  cluster bootstrap, :mod:`benchmarks.metrics.functional.cluster_ci`), for per-sample and
+  dataset-level metrics alike; the output says how many clusters were resampled.
+
 - A run-level count (``RUN_LEVEL``: codebook usage and perplexity, pooled over every
   clip's token indices) is shown for both runs with its difference and no interval: it
   describes the tokenizer on this clip set, not a per-sample score to test.
 
-With fewer than ``FEW_SAMPLES`` paired samples the output says the interval is unreliable.
+With fewer than ``FEW_SAMPLES`` paired samples (or clusters) the output says the interval
+is unreliable.
+
+Every record carries the content fingerprint of its input file
+(:mod:`benchmarks.io.input_fingerprint`). Runs whose records of one id name different
+files (a re-encoded or re-downloaded copy, another resize) measured other data: a
+difference between them is not the tokenizers'. Such a comparison is refused (exit 2),
+naming how many samples differ and one of them, unless ``--allow-other-inputs`` is given,
+which compares anyway and says so in the output. Records written before fingerprints
+existed are not checked (the output says how many).
 """
 
 from __future__ import annotations
@@ -46,6 +60,7 @@ from benchmarks.config import ConfigError
 from benchmarks.families.base import StoredRecord, TaskFamily
 from benchmarks.io.jsonfile import dumps
 from benchmarks.io.output import output_folder
+from benchmarks.metrics.functional.cluster_ci import Clusters, bootstrap_means, cluster_draws
 from benchmarks.reporting.numbers import format_number
 from benchmarks.runner.guard import flatten_config
 from benchmarks.store import RunSummary, SummaryError
@@ -88,6 +103,7 @@ class MetricComparison:
     wilcoxon_p: float | None
     differences: np.ndarray  # per-sample differences, or the bootstrap distribution
     resamples_used: int = 0
+    clusters: int | None = None  # clusters resampled as wholes; None: samples resampled
 
 
 def read_run(path: Path) -> Run:
@@ -106,8 +122,9 @@ def read_run(path: Path) -> Run:
     return Run(path, summary, {r.sample_id: r for r in stored_records(raw, store)})
 
 
-def refusal(a: Run, b: Run) -> str | None:
-    """Why ``a`` and ``b`` cannot be compared pairwise (``None``: they can)."""
+def refusal(a: Run, b: Run, *, allow_other_inputs: bool = False) -> str | None:
+    """Why ``a`` and ``b`` cannot be compared pairwise (``None``: they can);
+    ``allow_other_inputs``: same ids on different files are compared (a caveat)."""
     if a.summary.task != b.summary.task:
         return f"different tasks: {a.summary.task!r} vs {b.summary.task!r}"
     ids_a, ids_b = set(a.records), set(b.records)
@@ -122,7 +139,42 @@ def refusal(a: Run, b: Run) -> str | None:
         shown = ", ".join(f"{k}: {fa.get(k)!r} vs {fb.get(k)!r}" for k in changed[:3])
         more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
         return f"different protocols ({shown}{more})"
+    changed_inputs = other_inputs(a, b)
+    if changed_inputs and not allow_other_inputs:
+        sid = changed_inputs[0]
+        return (f"same sample ids, different input files: {len(changed_inputs)} sample(s) "
+                f"differ in content fingerprint (e.g. {sid}: {a.records[sid].fingerprint} vs "
+                f"{b.records[sid].fingerprint}), so a difference would be the data's, not "
+                "the tokenizers'; rerun both on one copy of the data, or pass "
+                "--allow-other-inputs to compare anyway")
     return None
+
+
+def other_inputs(a: Run, b: Run) -> list[str]:
+    """Ids (sorted) whose records in ``a`` and ``b`` both have a fingerprint and differ."""
+    return sorted(i for i in a.records.keys() & b.records.keys()
+                  if a.records[i].fingerprint and b.records[i].fingerprint
+                  and a.records[i].fingerprint != b.records[i].fingerprint)
+
+
+def pair_clusters(a: Run, b: Run, ids: list[str]) -> Clusters:
+    """The clusters of the pairs ``ids``: ``a``'s records' keys, else ``b``'s."""
+    return Clusters.of([a.records[i].cluster or b.records[i].cluster for i in ids])
+
+
+def cluster_rows(clusters: Clusters, resamples: int, seed: int) -> list[np.ndarray]:
+    """Sample indices of each draw: every member of each drawn cluster (a cluster drawn
+    twice enters twice), clusters drawn with replacement (seeded)."""
+    order = np.argsort(clusters.codes, kind="stable")  # members of cluster 0, then 1 ...
+    sizes = np.bincount(clusters.codes, minlength=clusters.count)
+    starts = np.cumsum(sizes) - sizes
+    rows = []
+    for picked in cluster_draws(clusters.count, resamples, seed):
+        counts = sizes[picked]
+        # position k of the run of cluster g reads order[starts[g] + k]
+        offsets = np.repeat(starts[picked] - (np.cumsum(counts) - counts), counts)
+        rows.append(order[offsets + np.arange(counts.sum())])
+    return rows
 
 
 def _protocol(run: Run, other: Run) -> dict[str, Any]:
@@ -136,11 +188,24 @@ def _protocol(run: Run, other: Run) -> dict[str, Any]:
 
 
 def caveats(a: Run, b: Run) -> list[str]:
-    """What differs between the runs because their tokenizers differ (not refused)."""
+    """What differs between the runs that is not refused: the clip lengths their tokenizers
+    take, input files allowed to differ (``--allow-other-inputs``), records of no
+    fingerprint."""
+    out = []
+    changed = other_inputs(a, b)
+    if changed:
+        out.append(f"Input files differ: {len(changed)} sample(s) have other content "
+                   f"fingerprints in A and B (e.g. {changed[0]}); their differences are the "
+                   "data's as much as the tokenizers' (--allow-other-inputs).")
+    unknown = sum(1 for i in a.records if not (a.records[i].fingerprint
+                                             and b.records[i].fingerprint))
+    if unknown:
+        out.append(f"{unknown} sample(s) have no input fingerprint in A or B (records "
+                   "written before fingerprints were): same files not checked for them.")
     na, nb = a.summary.config.get("num_frames"), b.summary.config.get("num_frames")
     if na == nb:
-        return []
-    return [f"Clip lengths differ: A scored {na}-frame clips, B {nb}-frame clips (each "
+        return out
+    return [*out, f"Clip lengths differ: A scored {na}-frame clips, B {nb}-frame clips (each "
             "tokenizer's clip-length rule applied to the task's frames_per_clip "
             f"{a.summary.config.get('task', {}).get('frames_per_clip')}); every per-sample "
             "difference compares the two tokenizers each on the clip it takes. For equal "
@@ -211,16 +276,23 @@ def compare_metric(
     sign = wilcoxon = None
     if va is not None and vb is not None:
         sign, wilcoxon = _tests(vb - va)
-    picks = draws(len(ids), resamples, seed)
+    clusters = pair_clusters(a, b, ids)
+    resampled = clusters.count if clusters.clustered else None
     if finalize_a is None or finalize_b is None:
         if va is None or vb is None:
             raise ConfigError(f"metric {metric!r} is not per sample: comparing it needs the "
                               "family's finalize (rebuilt from the run folders)")
         diff = vb - va
-        boot = diff[picks].mean(axis=1)
+        if resampled:  # each draw: the mean difference over its clusters' pairs
+            boot = bootstrap_means(diff, clusters.codes, clusters.count, draws=resamples,
+                                   seed=seed)
+        else:
+            boot = diff[draws(len(ids), resamples, seed)].mean(axis=1)
         return MetricComparison(metric, point_a, point_b, float(diff.mean()),
                                 _percentile_ci(boot), len(ids), "per-sample", sign, wilcoxon,
-                                diff, resamples)
+                                diff, resamples, resampled)
+    picks = (cluster_rows(clusters, resamples, seed) if resampled
+             else draws(len(ids), resamples, seed))
     boot = []
     from tqdm import tqdm
 
@@ -233,7 +305,7 @@ def compare_metric(
     delta = None if point_a is None or point_b is None else float(point_b) - float(point_a)
     return MetricComparison(metric, point_a, point_b, delta, _percentile_ci(boot_arr),
                             len(ids), "finalize bootstrap", sign, wilcoxon, boot_arr,
-                            int(np.isfinite(boot_arr).sum()))
+                            int(np.isfinite(boot_arr).sum()), resampled)
 
 
 def run_level(a: Run, b: Run, metric: str) -> MetricComparison:
@@ -307,14 +379,24 @@ def render(a: Run, b: Run, results: list[MetricComparison]) -> str:
               else f"[{format_number(r.ci95[0])}, {format_number(r.ci95[1])}]")
         a_text, b_text = format_number(r.a), format_number(r.b)
         draws_text = f" ({r.resamples_used} draws)" if r.ci95 is not None else ""
+        if r.clusters and r.ci95 is not None:
+            draws_text = f" ({r.resamples_used} draws of {r.clusters} clusters)"
         lines.append(f"| {r.metric} | {a_text} | {b_text} | {format_number(r.mean_difference)} "
                      f"| {ci} | {r.method}{draws_text} | "
                      f"{format_number(r.sign_test_p)} | {format_number(r.wilcoxon_p)} |")
     n = results[0].n if results else 0
+    clusters = next((r.clusters for r in results if r.clusters), None)
     if n < FEW_SAMPLES:
         lines += ["", f"Only {n} paired samples (fewer than {FEW_SAMPLES}): the bootstrap "
                   "interval is unreliable (it cannot be wider than the few values drawn; "
                   "the sign test may disagree with it). Compare on more samples."]
+    elif clusters is not None:
+        lines += ["", f"The samples come in {clusters} clusters (clips of one source): each "
+                  "draw resamples whole clusters of pairs."
+                  + (f" Fewer than {FEW_SAMPLES} clusters: the interval is unreliable; the "
+                     "sign and Wilcoxon tests treat the samples as independent."
+                     if clusters < FEW_SAMPLES else " The sign and Wilcoxon tests treat the "
+                     "samples as independent.")]
     for caveat in caveats(a, b):
         lines += ["", caveat]
     if a.summary.demo_data or b.summary.demo_data:
@@ -349,10 +431,11 @@ def plot(path: Path, results: list[MetricComparison]) -> None:
 def run_compare(
     path_a: Path, path_b: Path, *, metrics: list[str] | None = None, out: Path | None = None,
     resamples: int = 1000, seed: int = 0, include_paths: list[str] | None = None,
+    allow_other_inputs: bool = False,
 ) -> tuple[str, Path]:
     """Compare two run folders; returns the markdown and the output folder."""
     a, b = read_run(path_a), read_run(path_b)
-    problem = refusal(a, b)
+    problem = refusal(a, b, allow_other_inputs=allow_other_inputs)
     if problem:
         raise ConfigError(f"cannot compare {a.path} and {b.path}: {problem}")
     available = [m for m in a.summary.metrics if m in b.summary.metrics]
@@ -361,10 +444,12 @@ def run_compare(
         if m not in available:
             raise ConfigError(f"--metric {m!r}: not in both runs (they have: "
                               f"{', '.join(available) or 'none'})")
-    picks = draws(len(a.records), resamples, seed)
+    ids = sorted(a.records)
+    clusters = pair_clusters(a, b, ids)
+    picks = (cluster_rows(clusters, resamples, seed) if clusters.clustered
+             else draws(len(a.records), resamples, seed))
     copies = max((np.bincount(row).max() for row in picks), default=1) if len(a.records) else 1
     # the family's finalize is rebuilt only for dataset-level metrics (not stored per sample)
-    ids = sorted(a.records)
     dataset_level = any(_per_sample_values(a, ids, m) is None
                         for m in names if m not in RUN_LEVEL)
     fa = fb = None

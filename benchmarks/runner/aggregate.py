@@ -23,6 +23,7 @@ from benchmarks.store import (
     RunRecord,
     RunSummary,
     ShortClips,
+    inputs_digest,
     write_bytes_atomic,
 )
 
@@ -49,6 +50,8 @@ def stored_records(records: list[RunRecord], store: ResultStore) -> list[StoredR
             prediction=r.prediction,
             group=r.group,
             load_arrays=functools.partial(store.load_arrays, r) if r.arrays else None,
+            cluster=r.cluster,
+            fingerprint=r.fingerprint,
         )
         for r in records
     ]
@@ -120,6 +123,7 @@ def _summary(
         tokenizer_args=ctx.opts.tokenizer_args,
         metrics=evaluation.metrics,
         metrics_ci95=evaluation.ci95,
+        ci_method=evaluation.ci_method,
         unavailable=family.unavailable(),
         higher_is_better={m.name: m.higher_is_better for m in family.metrics},
         groups=evaluation.groups,
@@ -130,7 +134,9 @@ def _summary(
         n_pending=len(pending),
         n_listed=len(listed),
         limit=ctx.opts.limit,
-        evaluated_ids=EvaluatedIds(file=EVALUATED_IDS, sha256=ids_hash, count=len(scored)),
+        evaluated_ids=EvaluatedIds(
+            file=EVALUATED_IDS, sha256=ids_hash, count=len(scored),
+            inputs_sha256=inputs_digest({r.sample_id: r.fingerprint for r in records})),
         files=files,
         aggregation=family.aggregation,
         demo_data=ctx.is_demo,

@@ -130,6 +130,8 @@ class Executor:
             metrics={k: float(v) for k, v in result.metrics.items()},
             prediction=result.prediction,
             group=result.group,
+            cluster=sample.ref.cluster,  # the source it was cut from (SampleRef.cluster)
+            fingerprint=sample.fingerprint,
             # a short video (benchmarks.io.sampling.SHORT_CLIP_POLICY)
             padded_frames=sample.padded_frames or 0,
         )

@@ -36,7 +36,9 @@ from benchmarks.tokenizers import TOKENIZERS
 from benchmarks.tokenizers.base import VideoTokenizer
 
 # Bumped when the stored record layout changes: old records then never count as done.
-RECORD_FORMAT = 2
+# 3: records carry ``cluster`` and ``fingerprint`` (a resumed run never mixes records
+# without them into a cluster bootstrap or an inputs digest).
+RECORD_FORMAT = 3
 # Keys that change no score: speed settings and descriptions stay out of the hash.
 # (data_root: the payload's own "data_root" holds the root used, from the file or the flag.)
 UNHASHED_TASK_KEYS = (

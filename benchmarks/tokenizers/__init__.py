@@ -37,6 +37,25 @@ _ADD("dc-ae", "benchmarks.tokenizers.diffusers_image:create_dc_ae",
      about="continuous autoencoder (DC-AE), 32 ch, 32x · per frame, any length")
 _ADD("vqgan", "benchmarks.tokenizers.diffusers_vqgan:create_vqgan",
      about="discrete VQ 16384 (14 bit), 4 ch, 8x (MoVQ) · per frame, any length")
+_ADD("hunyuanvideo", "benchmarks.tokenizers.diffusers_vae:create_hunyuanvideo",
+     about="continuous VAE, 16 ch, 8x · 4x causal, 4k+1 frames")
+_ADD("hunyuanvideo1.5", "benchmarks.tokenizers.diffusers_vae:create_hunyuanvideo15",
+     about="continuous VAE, 32 ch, 16x · 4x causal, 4k+1 frames")
+_ADD("ltx-video", "benchmarks.tokenizers.diffusers_vae:create_ltx_video",
+     about="continuous VAE, 128 ch, 32x · 8x causal, 8k+1 frames")
+_ADD("cosmos-cv", "benchmarks.tokenizers.diffusers_vae:create_cosmos_cv",
+     about="continuous AE (deterministic), 16 ch, 8x · 8x causal, 8k+1 frames (CV8x8x8)")
+_ADD("easyanimate", "benchmarks.tokenizers.diffusers_vae:create_easyanimate",
+     about="continuous VAE (AutoencoderKLMagvit), 16 ch, 8x · 4x causal, 4k+1 frames")
+_ADD("kvae-video", "benchmarks.tokenizers.diffusers_vae:create_kvae_video",
+     about="continuous VAE (deterministic), 16 ch, 8x · 4x causal, 4k+1 frames")
+_ADD("qwen-image", "benchmarks.tokenizers.diffusers_vae:create_qwen_image",
+     about="continuous VAE (image VAE, Wan 2.1 layout), 16 ch, 8x · 4x causal, 4k+1 frames")
+_ADD("vidtok", "benchmarks.tokenizers.vidtok:create_vidtok",
+     about="discrete FSQ 2^18 (18 bit), 6 ch, 8x · 4x causal, 4k+1 frames "
+           "(a config's own: 8^z codes; non-causal: 16-frame blocks)")
+_ADD("vidtok-kl", "benchmarks.tokenizers.vidtok:create_vidtok_kl",
+     about="continuous VAE, 4 ch, 8x · 4x causal, 4k+1 frames (non-causal: 16-frame blocks)")
 _ADD("pyratok", "benchmarks.tokenizers.pyratok:create_pyratok",
      about="discrete LFQ 2^16 (16 bit), 4 levels, 4x · 2x finest, any length, text-aligned")
 _ADD("pyratok-release", "benchmarks.tokenizers.pyratok_release:create_pyratok_release",
@@ -49,6 +68,9 @@ _ADD("open-magvit2-video", "benchmarks.tokenizers.open_magvit2:create_open_magvi
 _ADD("magvit2", "benchmarks.tokenizers.magvit2:create_magvit2",
      about="discrete LFQ/FSQ (train your own), ch from its config, 2^n x · 2^m x causal, "
            "2^m k+1 frames")
+_ADD("vq", "benchmarks.tokenizers.vq.adapter:create_vq",
+     about="discrete FSQ / LFQ / RVQ on a continuous tokenizer's latent (train_vq), "
+           "the base's ch, compression and clip lengths")
 _ADD("h264", "benchmarks.tokenizers.codecs.pyav_codecs:create_h264",
      about="codec (x264), bits = stream size, any length")
 _ADD("hevc", "benchmarks.tokenizers.codecs.pyav_codecs:create_hevc",

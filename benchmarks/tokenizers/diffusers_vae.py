@@ -2,8 +2,10 @@
 
 One adapter and one factory serve every model in the table of
 ``benchmarks.tokenizers.diffusers_families`` (``wan2.1``, ``wan2.2``, ``cogvideox``,
-``mochi``, ``svd``); a row there says which diffusers class it is and how its config gives
-the latent grid.
+``mochi``, ``svd``, ``hunyuanvideo``, ``hunyuanvideo1.5``, ``ltx-video``, ``cosmos-cv``,
+``easyanimate``, ``kvae-video``, ``qwen-image``); a row there says which diffusers class it
+is and how its config gives the latent grid. ``benchmarks.tokenizers.vidtok`` builds the
+discrete VidTok on the same adapter.
 
 The folder is what ``save_pretrained`` writes (for a Hugging Face pipeline repo, its ``vae/``
 sub-folder): ``config.json`` with the expected ``_class_name`` and
@@ -11,13 +13,17 @@ sub-folder): ``config.json`` with the expected ``_class_name`` and
 safetensors are loaded; pickled ``.bin`` weights are refused. Every spec number (channels,
 compression) is read from the folder's config.
 
-``encode`` returns the posterior mean (``sample=True``: one draw from the posterior) of the
-raw latent; no ``scaling_factor`` / ``latents_mean`` normalisation is applied since the
-decoder takes the raw latent back. Inputs are padded by edge replication to a frame size that
-is a multiple of the spatial compression and to a clip length the model handles (``4k + 1``
-for Wan, ``8k + 1`` for CogVideoX, whose decoder works in pairs of latent steps after the
-first, ``6k + 1`` for Mochi); ``decode`` crops and trims back to the encoded size, and
-``features()`` (the latent, ``feature_dim`` = latent channels) crops the padded cells away.
+``encode`` returns the posterior mean (``sample=True``: one draw from the posterior; refused
+for the deterministic Cosmos and KVAE encoders) of the raw latent; no ``scaling_factor`` /
+``latents_mean`` normalisation is applied since the decoder takes the raw latent back.
+Inputs are padded by edge replication to a frame size that is a multiple of the spatial
+compression and to a clip length the model handles (``4k + 1`` for Wan, ``8k + 1`` for
+CogVideoX, whose decoder works in pairs of latent steps after the first, ``6k + 1`` for
+Mochi): a length a model would floor, or raise on, never reaches it. The latent grid the
+model gives is checked against the one its config promises (a mismatch is an error naming
+both, never a silently misaligned latent). ``decode`` crops and trims back to the encoded
+size, and ``features()`` (the latent, ``feature_dim`` = latent channels) crops the padded
+cells away.
 
 Large frames are tiled by ``benchmarks.tokenizers.tiling`` (``tile_size`` / ``tile_overlap``,
 in pixels), never by diffusers' own tiling. Without ``tile_size``, tiling switches on by
@@ -41,7 +47,14 @@ from torch import Tensor, nn
 from benchmarks.tokenizers.base import Encoded, TokenizerSpec, VideoTokenizer, check_video
 from benchmarks.tokenizers.diffusers_families import (
     COGVIDEOX,
+    COSMOS_CV,
+    EASYANIMATE,
+    HUNYUANVIDEO,
+    HUNYUANVIDEO15,
+    KVAE_VIDEO,
+    LTX_VIDEO,
     MOCHI,
+    QWEN_IMAGE,
     SVD,
     WAN21,
     WAN22,
@@ -62,7 +75,14 @@ __all__ = [
     "WAN21",
     "DiffusersVideoVAE",
     "create_cogvideox",
+    "create_cosmos_cv",
+    "create_easyanimate",
+    "create_hunyuanvideo",
+    "create_hunyuanvideo15",
+    "create_kvae_video",
+    "create_ltx_video",
     "create_mochi",
+    "create_qwen_image",
     "create_svd",
     "create_wan21",
     "create_wan22",
@@ -101,6 +121,8 @@ class DiffusersVideoVAE(VideoTokenizer):
         max_untiled_pixels: int | None = DEFAULT_MAX_UNTILED_PIXELS,
     ) -> None:
         super().__init__()
+        if family.one_clip_at_a_time:
+            vae.enable_slicing()
         self.vae = vae
         self.family = family
         self.geometry = family.geometry(vae)
@@ -117,6 +139,11 @@ class DiffusersVideoVAE(VideoTokenizer):
                 f"got {max_untiled_pixels!r}"
             )
         self.max_untiled_pixels = max_untiled_pixels
+        if sample and family.deterministic:
+            raise ValueError(
+                f"{family.name}: sample=true has no posterior to draw from (its encoder is "
+                "deterministic); leave sample out"
+            )
         self.sample = bool(sample)
         self.spec = TokenizerSpec(
             name=family.name,
@@ -127,7 +154,7 @@ class DiffusersVideoVAE(VideoTokenizer):
             feature_dim=self.geometry.latent_channels,
             spatial_compression=self.geometry.spatial_compression,
             temporal_compression=self.geometry.temporal_compression,
-            frame_convention=family.frame_convention,
+            frame_convention=self.geometry.frame_convention,
             weights=weights,
             license=family.license,
             capabilities=frozenset({"decode", "features"}),
@@ -146,16 +173,21 @@ class DiffusersVideoVAE(VideoTokenizer):
 
     # one untiled pass -----------------------------------------------------------------------
 
+    def _posterior(self, video: Tensor) -> Tensor:
+        """``(b, 3, t, h, w)`` → the mean ``(b, c, t', h', w')``, with the log-variance
+        after it on the channels (``2c``) when sampling."""
+        dist = self.vae.encode(video).latent_dist
+        mean = dist.mode()  # the mean; Cosmos' IdentityDistribution has only this
+        return torch.cat([mean, dist.logvar], dim=1) if self.sample else mean
+
     def _moments(self, video: Tensor) -> Tensor:
-        """``(b, 3, t, h, w)`` → posterior mean and log-variance ``(b, 2c, t', h', w')``."""
+        """``_posterior`` of ``(b, 3, t, h, w)``, frame by frame for a per-frame encoder."""
         if self.family.per_frame:
             b, _, t, h, w = video.shape
             frames = video.permute(0, 2, 1, 3, 4).reshape(b * t, 3, h, w)  # (b t) 3 h w
-            dist = self.vae.encode(frames).latent_dist
-            moments = torch.cat([dist.mean, dist.logvar], dim=1)  # (b t) 2c h' w'
+            moments = self._posterior(frames)  # (b t) c h' w'
             return moments.reshape(b, t, *moments.shape[1:]).permute(0, 2, 1, 3, 4)
-        dist = self.vae.encode(video).latent_dist
-        return torch.cat([dist.mean, dist.logvar], dim=1)
+        return self._posterior(video)
 
     def _decode_latent(self, latent: Tensor) -> Tensor:
         """``(b, c, t', h', w')`` → ``(b, 3, t, h, w)`` (untrimmed)."""
@@ -164,7 +196,38 @@ class DiffusersVideoVAE(VideoTokenizer):
             frames = latent.permute(0, 2, 1, 3, 4).reshape(b * t, c, h, w)  # (b t) c h' w'
             out = self.vae.decode(frames, num_frames=t).sample  # (b t) 3 h w
             return out.reshape(b, t, *out.shape[1:]).permute(0, 2, 1, 3, 4)
-        return self.vae.decode(latent).sample
+        out = self.vae.decode(latent)
+        return out if isinstance(out, Tensor) else out.sample  # VidTok returns the tensor
+
+    def _encode_padded(self, video: Tensor) -> tuple[Tensor, tuple[int, int, int]]:
+        """Pad ``(b, 3, t, h, w)`` to a size the model takes and run the encoder (tiled when
+        the frames are large).
+
+        Returns:
+            The encoder's output ``(b, c or 2c, t', h', w')`` in float32, checked against
+            the grid the config promises, and the padded clip's ``(t, h, w)``.
+        """
+        g = self.geometry
+        frames_to = padded_num_frames(
+            video.shape[2], convention=g.frame_convention, multiple=g.frame_multiple
+        )
+        x = pad_video(video, spatial_multiple=g.spatial_compression, frames_to=frames_to,
+                      front_frames=g.front_frames)
+        x = x.to(device=self.device, dtype=self.dtype)
+        out = encode_in_tiles(
+            self._moments, x, self.tiling_for(*x.shape[-2:]),
+            spatial_compression=g.spatial_compression,
+        )
+        padded = (frames_to, *x.shape[-2:])
+        expected = g.latent_grid(*padded)
+        if tuple(out.shape[2:]) != expected:
+            raise ValueError(
+                f"{self.family.name}: the model encoded a {padded[0]}-frame {padded[1]}x"
+                f"{padded[2]} clip to a {tuple(out.shape[2:])} latent grid, but its config "
+                f"({self.family.class_name}) gives {expected}: this config's layout is not "
+                f"one the {self.family.name} adapter reads"
+            )
+        return out.float(), padded
 
     # interface ------------------------------------------------------------------------------
 
@@ -173,19 +236,9 @@ class DiffusersVideoVAE(VideoTokenizer):
         """Encode ``(b, 3, t, h, w)`` in [-1, 1] to the latent ``(b, c, t', h', w')`` (float32)."""
         check_video(video)
         _, _, t, h, w = video.shape
-        g = self.geometry
-        frames_to = padded_num_frames(
-            t, convention=self.family.frame_convention, multiple=g.frame_multiple
-        )
-        x = pad_video(video, spatial_multiple=g.spatial_compression, frames_to=frames_to)
-        x = x.to(device=self.device, dtype=self.dtype)
-        moments = encode_in_tiles(
-            self._moments, x, self.tiling_for(*x.shape[-2:]),
-            spatial_compression=g.spatial_compression,
-        )
-        mean, logvar = moments.float().chunk(2, dim=1)
-        latent = mean
+        latent, _ = self._encode_padded(video)
         if self.sample:
+            mean, logvar = latent.chunk(2, dim=1)
             latent = mean + torch.exp(0.5 * logvar.clamp(-30.0, 20.0)) * torch.randn_like(mean)
         return Encoded(features=[latent], indices=None, bits=None, num_frames=t, frame_size=(h, w))
 
@@ -193,6 +246,11 @@ class DiffusersVideoVAE(VideoTokenizer):
     def decode(self, encoded: Encoded) -> Tensor:
         """Decode to ``(b, 3, num_frames, h, w)`` float32 in [-1, 1]."""
         latent = encoded.latent if encoded.latent is not None else encoded.features[0]
+        return self._decode_to_clip(latent, encoded)
+
+    def _decode_to_clip(self, latent: Tensor, encoded: Encoded) -> Tensor:
+        """Decode ``latent`` ``(b, c, t', h', w')`` (tiled when large) and trim it to the
+        clip ``encoded`` was made from."""
         z = latent.to(device=self.device, dtype=self.dtype)
         s = self.geometry.spatial_compression
         tiling = self.tiling_for(z.shape[-2] * s, z.shape[-1] * s)
@@ -221,11 +279,14 @@ _FACTORY_ARGS = """
     """
 
 
-def vae_factory(family: VAEFamily) -> Callable[..., DiffusersVideoVAE]:
+def vae_factory(
+    family: VAEFamily, adapter: type[DiffusersVideoVAE] = DiffusersVideoVAE
+) -> Callable[..., DiffusersVideoVAE]:
     """The registry factory of ``family``: ``create(path, *, dtype, tile_size, ...)``.
 
     Every family's factory has the same signature (``--tokenizer-arg`` values are checked
-    against it) and differs only in the row it loads.
+    against it) and differs only in the row it loads (and ``adapter``, the class serving
+    it: VidTok's discrete one).
     """
 
     def create(
@@ -241,7 +302,7 @@ def vae_factory(family: VAEFamily) -> Callable[..., DiffusersVideoVAE]:
             raise ValueError(f"sample must be true or false, got {sample!r}")
         folder = check_vae_folder(path, class_name=family.class_name)
         vae = load_diffusers_vae(folder, class_name=family.class_name, dtype=parse_dtype(dtype))
-        return DiffusersVideoVAE(
+        return adapter(
             vae,
             family=family,
             weights=str(folder),
@@ -251,7 +312,8 @@ def vae_factory(family: VAEFamily) -> Callable[..., DiffusersVideoVAE]:
             max_untiled_pixels=max_untiled_pixels,
         )
 
-    create.__name__ = create.__qualname__ = "create_" + family.name.replace(".", "")
+    create.__name__ = create.__qualname__ = "create_" + (
+        family.name.replace(".", "").replace("-", "_"))
     create.__doc__ = f"{family.title} VAE from a local diffusers folder.{_FACTORY_ARGS}"
     return create
 
@@ -262,3 +324,10 @@ create_wan22 = vae_factory(WAN22)
 create_cogvideox = vae_factory(COGVIDEOX)
 create_mochi = vae_factory(MOCHI)
 create_svd = vae_factory(SVD)
+create_hunyuanvideo = vae_factory(HUNYUANVIDEO)
+create_hunyuanvideo15 = vae_factory(HUNYUANVIDEO15)
+create_ltx_video = vae_factory(LTX_VIDEO)
+create_cosmos_cv = vae_factory(COSMOS_CV)
+create_easyanimate = vae_factory(EASYANIMATE)
+create_kvae_video = vae_factory(KVAE_VIDEO)
+create_qwen_image = vae_factory(QWEN_IMAGE)

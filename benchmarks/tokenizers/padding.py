@@ -17,10 +17,15 @@ from torch import Tensor
 from benchmarks.tokenizers.base import FrameConvention
 
 
-def pad_video(video: Tensor, *, spatial_multiple: int, frames_to: int) -> Tensor:
+def pad_video(
+    video: Tensor, *, spatial_multiple: int, frames_to: int, front_frames: int = 0
+) -> Tensor:
     """Pad ``(b, 3, t, h, w)`` by edge replication at the end of ``t``, ``h`` and ``w``.
 
-    ``h`` and ``w`` grow to multiples of ``spatial_multiple``; ``t`` grows to ``frames_to``.
+    ``h`` and ``w`` grow to multiples of ``spatial_multiple``; ``t`` grows to ``frames_to``,
+    and then ``front_frames`` copies of frame 0 go before the clip (a model whose first
+    latent step codes that many frames, VidTok's causal one: ``frames_to + front_frames``
+    frames in all).
     """
     _, _, t, h, w = video.shape
     pad_t = frames_to - t
@@ -28,10 +33,12 @@ def pad_video(video: Tensor, *, spatial_multiple: int, frames_to: int) -> Tensor
     pad_w = -w % spatial_multiple
     if pad_t < 0:
         raise ValueError(f"cannot pad {t} frames down to {frames_to}")
-    if pad_t == pad_h == pad_w == 0:
+    if front_frames < 0:
+        raise ValueError(f"front_frames must be >= 0, got {front_frames}")
+    if pad_t == pad_h == pad_w == front_frames == 0:
         return video
     # F.pad order: (w_left, w_right, h_top, h_bottom, t_front, t_back)
-    return F.pad(video, (0, pad_w, 0, pad_h, 0, pad_t), mode="replicate")
+    return F.pad(video, (0, pad_w, 0, pad_h, front_frames, pad_t), mode="replicate")
 
 
 def padded_num_frames(num_frames: int, *, convention: FrameConvention, multiple: int) -> int:

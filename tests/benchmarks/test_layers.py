@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("plug-in kinds", {"tokenizers", "datasets", "features", "generators"}),
     ("families", {"families"}),
     ("runner", {"runner", "scoring"}),
-    ("entry points", {"api", "reporting", "ablations", "train_generator",
+    ("entry points", {"api", "reporting", "ablations", "train_generator", "train_vq",
                       "vqa_train_projector", "paper_claims"}),
     ("commands", {"cli", "__main__", "__init__", "perf"}),
 ]

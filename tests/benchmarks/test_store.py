@@ -6,8 +6,10 @@ import json
 import os
 
 import numpy as np
+import pytest
 
 from benchmarks import store as store_mod
+from benchmarks.records import RecordError
 from benchmarks.store import SAMPLES, ResultStore, RunRecord, read_jsonl
 
 
@@ -80,6 +82,24 @@ def test_a_record_is_written_in_the_layout_it_always_had(tmp_path):
     with ResultStore(tmp_path, config_hash="h") as st:
         assert st.samples()["a"] == RunRecord(sample_id="a", path="p", metrics={"m": 1.0},
                                               group="g", padded_frames=3, config_hash="h")
+
+
+def test_cluster_and_fingerprint_are_written_after_group_only_when_set(tmp_path):
+    with ResultStore(tmp_path, config_hash="h") as st:
+        st.add_sample(RunRecord(sample_id="a", path="p", group="g", cluster="Cls/g01",
+                                fingerprint="file:3:ab"))
+    line = (tmp_path / SAMPLES).read_text().splitlines()[0]
+    assert line == ('{"sample_id": "a", "path": "p", "metrics": {}, "prediction": null, '
+                    '"group": "g", "cluster": "Cls/g01", "fingerprint": "file:3:ab", '
+                    '"config_hash": "h"}')
+    with ResultStore(tmp_path, config_hash="h") as st:
+        record = st.samples()["a"]
+    assert (record.cluster, record.fingerprint) == ("Cls/g01", "file:3:ab")
+
+
+def test_a_cluster_of_the_wrong_type_is_a_record_error():
+    with pytest.raises(RecordError, match="^cluster: expected a string or null"):
+        RunRecord.from_dict({"sample_id": "a", "cluster": 3})
 
 
 def test_import_records_copies_another_stores_records_and_arrays(tmp_path):

@@ -23,6 +23,7 @@ from benchmarks.tokenizers import TOKENIZERS
 from benchmarks.tokenizers.base import TokenizerSpec, VideoTokenizer
 from tests.helpers import tiny_image_vaes, tiny_magvit, tiny_vaes
 from tests.helpers.tiny_pyratok import save_tiny_pyratok
+from tests.helpers.tiny_vq import save_tiny_vq
 
 Builder = Callable[[Path], dict[str, Any]]
 
@@ -37,6 +38,16 @@ BUILDERS: dict[str, tuple[Builder, tuple[int, int, int]]] = {
     "sd-vae": (lambda p: {"path": tiny_image_vaes.save_tiny_sd_vae(p)}, (1, 16, 16)),
     "dc-ae": (lambda p: {"path": tiny_image_vaes.save_tiny_dc_ae(p)}, (5, 16, 16)),
     "vqgan": (lambda p: {"path": tiny_image_vaes.save_tiny_vqgan(p)}, (1, 16, 16)),
+    "hunyuanvideo": (lambda p: {"path": tiny_vaes.save_tiny_hunyuanvideo(p)}, (9, 16, 16)),
+    "hunyuanvideo1.5": (lambda p: {"path": tiny_vaes.save_tiny_hunyuanvideo15(p)}, (5, 32, 32)),
+    "ltx-video": (lambda p: {"path": tiny_vaes.save_tiny_ltx_video(p)}, (9, 64, 64)),
+    "cosmos-cv": (lambda p: {"path": tiny_vaes.save_tiny_cosmos_cv(p)}, (9, 16, 16)),
+    "easyanimate": (lambda p: {"path": tiny_vaes.save_tiny_easyanimate(p)}, (9, 16, 16)),
+    "kvae-video": (lambda p: {"path": tiny_vaes.save_tiny_kvae_video(p)}, (5, 16, 16)),
+    "qwen-image": (lambda p: {"path": tiny_vaes.save_tiny_qwen_image(p)}, (9, 16, 16)),
+    "vidtok": (lambda p: {"path": tiny_vaes.save_tiny_vidtok(p)}, (9, 16, 16)),
+    "vidtok-kl": (lambda p: {"path": tiny_vaes.save_tiny_vidtok(p, regularizer="kl")},
+                  (9, 16, 16)),
     "pyratok-release": (lambda p: {"path": tiny_vaes.save_tiny_release(p)}, (9, 16, 16)),
     "pyratok": (lambda p: {"path": save_tiny_pyratok(p)}, (9, 32, 32)),
     "open-magvit2": (lambda p: tiny_magvit.save_tiny_open_magvit2(p), (5, 16, 16)),
@@ -47,6 +58,7 @@ BUILDERS: dict[str, tuple[Builder, tuple[int, int, int]]] = {
     "h264": (lambda p: {}, (3, 32, 32)),
     "hevc": (lambda p: {}, (3, 32, 32)),
     "vvc": (lambda p: {"preset": "faster"}, (3, 32, 32)),
+    "vq": (lambda p: {"quantizer": str(save_tiny_vq(p))}, (5, 16, 16)),
 }
 
 

@@ -10,7 +10,9 @@ Layout (the OpenGVLab/MVBench release)::
 
 The folder of each sub-task, and which sub-tasks read frame folders, are reader arguments
 (``video_folders``, ``frame_tasks``) that ``tasks/mvbench.yaml`` sets from MVBench's own
-loader (its ``data_list``). One sample per question (id ``<sub-task>/<index>``); its
+loader (its ``data_list``). One sample per question (id ``<sub-task>/<index>``, its
+``cluster`` the video's path under ``video/``: questions on one video are resampled
+together); its
 ``annotation`` is a :class:`~benchmarks.datasets.annotation.MultipleChoice` (``question``,
 ``candidates``, ``answer_index``, ``sub_task``), its ``extra`` ``start``, ``end`` and
 ``frames`` (whether the video is a frame folder), which only :meth:`load` reads.
@@ -121,6 +123,8 @@ class MVBenchDataset(IndexedDataset):
                 extra={"start": q.start, "end": q.end, "frames": frames},
                 annotation=MultipleChoice(q.question, tuple(q.candidates), q.answer_index,
                                           q.sub_task),
+                # questions on one video are not independent samples
+                cluster=f"{self.video_folders[q.sub_task]}/{q.video}",
             )
             if not (path.is_dir() if frames else path.is_file()):
                 what = "frame folder" if frames else "video"

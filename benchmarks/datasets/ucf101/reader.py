@@ -11,7 +11,11 @@ groups 1-7, split 2 on 8-14, split 3 on 15-21. A sample is one video; its id is 
 stem as listed (``v_ApplyEyeMakeup_g08_c01``), its ``annotation`` a
 :class:`~benchmarks.datasets.annotation.ClassLabel`: the ``classInd.txt`` name of the row's class
 folder (checked in train lists against the listed index) and its position in ``classes``;
-``extra["group"]`` is the file name's group.
+``extra["group"]`` is the file name's group. Its ``cluster`` is ``<Class>/g<XX>``: the
+clips of one group come from one source (the tech report, §2: "The clips in one group share
+some common features, such as the background or actors"), and group numbers restart in
+every class, so the same number in two classes is two sources; the summary's ``ci95``
+resamples these clusters (``ci_method``).
 
 The release as shipped, read as it is:
 
@@ -288,7 +292,7 @@ class UCF101Dataset(TrimmedClips, IndexedDataset):
                 missing.append(SampleError(stem, self.root / VIDEO_DIR / rel, "video not found"))
                 continue
             refs.append(SampleRef(stem, str(path), None, {"group": int(match["group"])},
-                                  ClassLabel(name, c)))
+                                  ClassLabel(name, c), cluster=f"{name}/g{match['group']}"))
         n_listed = len(refs)
         on_disk = frozenset(r.annotation.class_id for r in refs)
         if self.max_clips is not None and len(refs) > self.max_clips:

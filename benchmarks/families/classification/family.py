@@ -236,7 +236,8 @@ class ClassificationFamily(
     def finalize(self, records: list[StoredRecord], info: DatasetInfo) -> Evaluation:
         truth = {r.sample_id: self._labels[r.sample_id] for r in records}
         predictions = {r.sample_id: r.prediction for r in records}
-        evaluation = topk_evaluation(count_topk(truth, predictions))
+        evaluation = topk_evaluation(count_topk(truth, predictions),
+                                     clusters={r.sample_id: r.cluster for r in records})
         if self.run_dir is not None:  # the official prediction format `score` reads back
             write_json_atomic(self.run_dir / PREDICTIONS, predictions)
             evaluation.files["predictions"] = PREDICTIONS

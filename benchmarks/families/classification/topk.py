@@ -6,7 +6,8 @@ Counting (the rule every path uses — a run's ``finalize`` and ``score`` alike)
   of one); only the first ``k`` of a longer list count;
 - a ground-truth video absent from the predictions counts as wrong and in ``n_missing``;
 - top-1 / top-5 are in percent of every ground-truth video (``n_videos``), with a 95%
-  Student-t interval over the per-video 0/100 outcomes.
+  Student-t interval over the per-video 0/100 outcomes (a cluster bootstrap where a run's
+  clips share a source: ``ci_method``).
 
 Files: ground truth is the official Kinetics annotation CSV
 (``label,youtube_id,time_start,time_end,split``); predictions are a JSON object
@@ -52,20 +53,30 @@ def count_topk(
     return TopKResult(ids=ids, top1=tuple(top1), topk=tuple(topk), n_missing=missing)
 
 
-def topk_evaluation(result: TopKResult, *, k: int = 5) -> Evaluation:
-    """``top1`` / ``top{k}`` in percent with 95% CIs; counts in ``extra``."""
+def topk_evaluation(result: TopKResult, *, k: int = 5,
+                    clusters: Mapping[str, str | None] | None = None) -> Evaluation:
+    """``top1`` / ``top{k}`` in percent with 95% CIs; counts in ``extra``. ``clusters``
+    (id → the source a clip was cut from, a run's records' ``cluster``): where some
+    share one, the interval is the cluster bootstrap's
+    (:mod:`benchmarks.metrics.functional.cluster_ci`), else Student's t."""
+    from benchmarks.metrics.functional.cluster_ci import Clusters, clustered_mean_cis
     from benchmarks.metrics.functional.mean_ci import mean_ci
 
+    grouped = Clusters.of([(clusters or {}).get(i) for i in result.ids])
     metrics, ci95 = {}, {}
-    for name, values in (("top1", result.top1), (f"top{k}", result.topk)):
-        if values:
-            stats = mean_ci(list(values))
-            metrics[name], ci95[name] = stats.mean, stats.ci95
-        else:
-            metrics[name], ci95[name] = None, None
+    columns = {name: (list(values), list(range(len(values))))
+               for name, values in (("top1", result.top1), (f"top{k}", result.topk))}
+    if result.ids and grouped.clustered:
+        stats = clustered_mean_cis(columns, grouped)
+    else:
+        stats = {name: mean_ci(values) for name, (values, _) in columns.items() if values}
+    for name in columns:
+        metrics[name] = stats[name].mean if name in stats else None
+        ci95[name] = stats[name].ci95 if name in stats else None
     return Evaluation(
         metrics=metrics,
         ci95=ci95,
+        ci_method=grouped.method(),
         extra={"n_videos": len(result.ids), "n_missing": result.n_missing},
     )
 

@@ -126,7 +126,8 @@ class CompressionFamily(TaskFamily[CompressionParams]):
         "(11x11 Gaussian, sigma 1.5) per frame as the mean of the channel SSIMs, averaged "
         "over frames; ms_ssim (Wang et al. 2003, 5 scales) per frame likewise; lpips (AlexNet "
         "v0.1) per frame, averaged; then mean over sequences, "
-        "95% CI from Student's t; BT.709 limited-range RGB; discrete tokenizers: "
+        "95% CI from Student's t (a cluster bootstrap where the dataset declares clusters: "
+        "ci_method); BT.709 limited-range RGB; discrete tokenizers: "
         "codebook_usage = distinct token indices over the run (levels pooled) / vocab_size, "
         "codebook_perplexity = 2^entropy (bits) of the pooled index frequencies"
     )

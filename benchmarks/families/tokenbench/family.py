@@ -13,6 +13,11 @@ time, 17 by default as Cosmos-Tokenizer's ``video_lib.py``), the reconstruction 
   clip (``metrics_cli.SSIM``);
 - ``lpips_vgg``: TokenBench's LPIPS has the VGG-16 trunk; it is not implemented here, and is
   reported unavailable (the AlexNet ``lpips`` of other tasks is another metric);
+- ``temporal_flickering_ref`` / ``_recon`` / ``_delta``: VBench's temporal flickering
+  (:mod:`benchmarks.metrics.temporal`, ``1 − mean |frame[i+1] − frame[i]| / 255``) over
+  every consecutive pair of the clip (across window boundaries too), of the reference, of
+  the 8-bit reconstruction and their difference, as the reconstruction family reports it
+  (not a TokenBench metric);
 - ``rfvd``: the Fréchet distance of I3D features of reference and reconstructed clips under
   the harness's FVD protocol (StyleGAN-V's TorchScript I3D, its first 16 frames at 224 × 224,
   :mod:`benchmarks.features.i3d`). TokenBench's ``fvd.py`` feeds the same network the first
@@ -59,6 +64,7 @@ from benchmarks.tokenizers.windows import reconstruct_window
 PEAK = 255.0  # metrics_cli: _UINT8_MAX_F
 EPS = float(np.finfo(np.float32).eps)  # metrics_cli: _FLOAT32_EPS, added to sqrt(MSE)
 MACRO = ("psnr", "ssim")
+PAIRED = ("ref", "recon", "delta")
 LPIPS_VGG = ("TokenBench's LPIPS uses the VGG-16 trunk (lpips.LPIPS(net='vgg')), which "
              "this harness does not implement yet; the AlexNet 'lpips' of other tasks is a "
              "different metric")
@@ -96,6 +102,9 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
         MetricInfo("lpips_vgg", False),
         MetricInfo("rfvd", False),
         MetricInfo("rfd_effnet_lite0", False),
+        MetricInfo("temporal_flickering_ref", True),
+        MetricInfo("temporal_flickering_recon", True),
+        MetricInfo("temporal_flickering_delta", True),
         MetricInfo("psnr_macro", True, "dB"),
         MetricInfo("ssim_macro", True),
         MetricInfo("codebook_usage", True),
@@ -106,7 +115,9 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
         "to 8 bit: psnr = 20 log10(255 / (sqrt(MSE over the clip) + float32 eps)), ssim = "
         "scikit-image default SSIM (7x7 uniform window) per frame, averaged (TokenBench "
         "metrics_cli.py); then the mean over clips (micro), per domain (groups) and the "
-        "mean of the domain means (psnr_macro, ssim_macro); rfvd: I3D Frechet distance, "
+        "mean of the domain means (psnr_macro, ssim_macro); temporal_flickering (VBench) = "
+        "1 - mean |frame[i+1] - frame[i]| / 255 over all consecutive pairs, of the reference "
+        "(_ref), the reconstruction (_recon), _delta = recon - ref; rfvd: I3D Frechet distance, "
         "16 frames at 224x224 (StyleGAN-V protocol); 95% CI from Student's t"
     )
     short_clips = "not applicable: every frame of every clip is scored"
@@ -147,6 +158,9 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
     def _score_clip(self, ref) -> SampleResult:
         need = self._rfvd.extractor.protocol.frames if self._rfvd.extractor else 0
         squared, values, ssims, codes = 0.0, 0, [], []
+        steps = {"ref": 0.0, "recon": 0.0}  # summed |frame[i+1] - frame[i]| over the clip
+        steps_values = 0
+        last: tuple[Tensor, Tensor] | None = None
         first_ref: list[Tensor] = []
         first_rec: list[Tensor] = []
         for frames in _windows(ref.path, self.params.temporal_window, ref.extra["frames"]):
@@ -161,6 +175,14 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
                                   data_range=PEAK).tolist()
             if encoded.indices is not None:
                 codes.append(encoded.indices)
+            ref_run, rec_run = target.double(), rec8.double()
+            if last is not None:  # the pair across the window boundary
+                ref_run = torch.cat([last[0], ref_run], dim=1)
+                rec_run = torch.cat([last[1], rec_run], dim=1)
+            steps["ref"] += float((ref_run[:, 1:] - ref_run[:, :-1]).abs().sum())
+            steps["recon"] += float((rec_run[:, 1:] - rec_run[:, :-1]).abs().sum())
+            steps_values += ref_run[:, 1:].numel()
+            last = (ref_run[:, -1:], rec_run[:, -1:])
             if sum(f.shape[1] for f in first_ref) < need:
                 first_ref.append(target)
                 first_rec.append(rec8)
@@ -172,12 +194,17 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
             arrays.update(self._rfvd.arrays([ref.sample_id], real.to(self.device),
                                             fake.to(self.device))[0])
         metrics = {"psnr": psnr, "ssim": float(np.mean(ssims))}
+        if steps_values:  # clips of two frames or more
+            steady = {k: 1 - v / steps_values / PEAK for k, v in steps.items()}
+            steady["delta"] = steady["recon"] - steady["ref"]
+            metrics.update({f"temporal_flickering_{k}": v for k, v in steady.items()})
         prediction = {"frames": int(ref.extra["frames"]), "domain": ref.extra["domain"]}
         return SampleResult(metrics=metrics, prediction=prediction, group=ref.extra["domain"],
                             arrays=arrays or None)
 
     def finalize(self, records: list[StoredRecord], info) -> Evaluation:
-        evaluation = mean_evaluation(records, ["psnr", "ssim"], self.unavailable())
+        per_clip = ["psnr", "ssim", *(f"temporal_flickering_{k}" for k in PAIRED)]
+        evaluation = mean_evaluation(records, per_clip, self.unavailable())
         for name in MACRO:
             means = [g[name] for g in evaluation.groups.values() if g.get(name) is not None]
             evaluation.metrics[f"{name}_macro"] = float(np.mean(means)) if means else None

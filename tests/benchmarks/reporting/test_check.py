@@ -108,3 +108,27 @@ def test_committed_demo_baseline_is_complete():
     # one run per SUITE entry, named <task>/<tokenizer>[+<generator>]
     assert sorted(f"{task}/{tokenizer}" + (f"+{args['generator']}" if "generator" in args else "")
                   for task, _, tokenizer, args in SUITE) == sorted(runs)
+
+
+def test_same_ids_on_other_input_files_are_told_apart_from_a_metric_change(tmp_path: Path):
+    runs = tmp_path / "runs"
+    _summary(runs, "webvid", "tok", {"psnr": 20.0}, {"psnr": True})
+    summary_path = runs / "webvid" / "tok" / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    summary["evaluated_ids"]["inputs_sha256"] = "files-1"
+    summary_path.write_text(json.dumps(summary))
+    baseline = tmp_path / "base.json"
+    assert run_check(baseline, runs, update=True)[0] == 0
+    assert json.loads(baseline.read_text())["runs"]["webvid/tok"]["inputs_sha256"] == "files-1"
+    assert run_check(baseline, runs)[0] == 0
+    summary["evaluated_ids"]["inputs_sha256"] = "files-2"  # same ids, the copy re-encoded
+    summary["metrics"]["psnr"] = 19.0
+    summary_path.write_text(json.dumps(summary))
+    code, text = run_check(baseline, runs)
+    assert code == 1 and "| webvid/tok | (inputs) |" in text
+    assert "same sample ids, different input files" in text
+    assert "REGRESSED (input files differ)" in text  # psnr moved: on other files
+    del summary["evaluated_ids"]["inputs_sha256"]  # a run of an older harness: not checked
+    summary["metrics"]["psnr"] = 20.0
+    summary_path.write_text(json.dumps(summary))
+    assert run_check(baseline, runs)[0] == 0

@@ -149,3 +149,61 @@ def test_few_paired_samples_say_the_interval_is_unreliable(tmp_path: Path):
                          write_run(tmp_path / "n", "b", {"m": rng.normal(1, 1, 10)}),
                          out=tmp_path / "enough", resamples=50)[0]
     assert "unreliable" not in enough
+
+
+def _set_records(run: Path, **by_id: dict) -> None:
+    """Add keys (cluster, fingerprint) to the run's records, by sample id."""
+    lines = [json.loads(line) for line in (run / "samples.jsonl").read_text().splitlines()]
+    for record in lines:
+        record.update(by_id.get(record["sample_id"], {}))
+    (run / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+
+
+def test_clustered_pairs_are_resampled_by_cluster_and_the_interval_widens(tmp_path: Path):
+    # 20 sources of 10 clips; the difference B - A has a shared effect per source
+    rng = np.random.default_rng(3)
+    codes = np.repeat(np.arange(20), 10)
+    a = rng.normal(20, 1, 200)
+    b = a + 0.5 + rng.normal(0, 1, 20)[codes] + rng.normal(0, 0.2, 200)
+    run_a, run_b = write_run(tmp_path, "a", {"psnr": a}), write_run(tmp_path, "b", {"psnr": b})
+    naive = compare_metric(read_run(run_a), read_run(run_b), "psnr", resamples=1000, seed=0)
+    for run in (run_a,):  # B's records lack clusters (an older run): A's are used
+        _set_records(run, **{f"v{i:03d}": {"cluster": f"src{codes[i]}"} for i in range(200)})
+    clustered = compare_metric(read_run(run_a), read_run(run_b), "psnr", resamples=1000,
+                               seed=0)
+    assert naive.clusters is None and clustered.clusters == 20
+    assert clustered.mean_difference == pytest.approx(naive.mean_difference)
+    width = clustered.ci95[1] - clustered.ci95[0]
+    assert width > 2.5 * (naive.ci95[1] - naive.ci95[0])  # design effect ~ sqrt(10 * ...)
+    text, _ = run_compare(run_a, run_b, out=tmp_path / "o", resamples=200)
+    assert "(200 draws of 20 clusters)" in text and "resamples whole clusters" in text
+
+
+def test_cluster_rows_hold_every_member_of_each_drawn_cluster():
+    from benchmarks.metrics.functional.cluster_ci import Clusters, cluster_draws
+    from benchmarks.reporting.compare import cluster_rows
+
+    clusters = Clusters.of(["b", "a", "b", "c", "a", "b"])  # a: 1,4  b: 0,2,5  c: 3
+    rows = cluster_rows(clusters, 50, 7)
+    members = {0: [1, 4], 1: [0, 2, 5], 2: [3]}
+    for row, picked in zip(rows, cluster_draws(3, 50, 7), strict=True):
+        assert row.tolist() == [i for g in picked for i in members[int(g)]]
+
+
+def test_same_ids_on_different_files_are_refused_unless_allowed(tmp_path: Path, capsys):
+    a = write_run(tmp_path, "a", {"psnr": np.arange(12.0)})
+    b = write_run(tmp_path, "b", {"psnr": np.arange(12.0) + 1})
+    same = {f"v{i:03d}": {"fingerprint": f"file:9:{i}"} for i in range(12)}
+    _set_records(a, **same)
+    _set_records(b, **{**same, "v004": {"fingerprint": "file:9:other"}})
+    assert main(["compare", str(a), str(b)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "same sample ids, different input files: 1 sample(s)" in err
+    assert "v004: file:9:4 vs file:9:other" in err and "--allow-other-inputs" in err
+    assert main(["compare", str(a), str(b), "--allow-other-inputs", "--resamples", "20",
+                 "--out", str(tmp_path / "o")]) == 0
+    assert "Input files differ: 1 sample(s)" in capsys.readouterr().out
+    _set_records(b, **same)  # the same files: compared, nothing said
+    text, _ = run_compare(a, b, out=tmp_path / "p", resamples=20)
+    assert "Input files differ" not in text and "no input fingerprint" not in text

@@ -233,3 +233,29 @@ def test_short_videos_are_padded_and_counted_in_the_summary(tmp_path):
     assert (summary["short_clips"]["n_padded"], summary["short_clips"]["padded_frames"]) == (2, 14)
     records = {r["sample_id"]: r for r in _lines(run_dir / "samples.jsonl")}
     assert [records[i]["padded_frames"] for i in ids] == [7, 7]
+
+
+def test_clips_of_one_source_widen_ci95_and_every_record_has_its_fingerprint(tmp_path):
+    """WebVid clips whose contentUrl names one file (fragment aside) are one cluster: the
+    summary's ci95 is the cluster bootstrap's, and says so."""
+    import csv
+
+    from benchmarks.io.input_fingerprint import input_fingerprint
+
+    root = tmp_path / "data"
+    write_webvid(root, n=4)
+    with (root / "results_10M_val.csv").open(newline="") as f:
+        rows = list(csv.reader(f))
+    for i, row in enumerate(rows[1:]):
+        row[1] = f"https://example.invalid/source{i // 2}.mp4#t={i},{i + 1}"
+    with (root / "results_10M_val.csv").open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    s = benchmarks.evaluate("webvid", "avgpool", data_root=root, output=tmp_path / "o",
+                            progress=False, **SMALL)
+    assert s["ci_method"] == "cluster bootstrap (2 clusters, 2000 draws)"
+    records = _lines(tmp_path / "o" / "webvid" / "avgpool" / "samples.jsonl")
+    assert [r["cluster"] for r in records].count("https://example.invalid/source0.mp4") == 2
+    path = webvid_video_path(root, records[0]["sample_id"])
+    assert records[0]["fingerprint"] == input_fingerprint(path)
+    assert len({r["fingerprint"] for r in records}) == 4
+    assert s["evaluated_ids"]["inputs_sha256"]

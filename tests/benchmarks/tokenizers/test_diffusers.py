@@ -1,4 +1,6 @@
-"""Tests for the diffusers video VAE adapters (wan2.1, wan2.2, cogvideox, mochi, svd).
+"""Tests for the diffusers video VAE adapters (wan2.1, wan2.2, cogvideox, mochi, svd,
+hunyuanvideo, hunyuanvideo1.5, ltx-video, cosmos-cv, easyanimate, kvae-video, qwen-image and
+the continuous vidtok-kl; the discrete vidtok has its own file, ``test_vidtok.py``).
 
 Every model is a tiny random one from ``tests.helpers.tiny_vaes``, saved with
 ``save_pretrained`` to a temporary folder and loaded through the tokenizer registry.
@@ -18,13 +20,29 @@ from benchmarks.tokenizers import TOKENIZERS
 from benchmarks.tokenizers.diffusers_vae import DiffusersVideoVAE, padded_num_frames
 from tests.helpers.tiny_vaes import (
     save_tiny_cogvideox,
+    save_tiny_cosmos_cv,
+    save_tiny_easyanimate,
+    save_tiny_hunyuanvideo,
+    save_tiny_hunyuanvideo15,
+    save_tiny_kvae_video,
+    save_tiny_ltx_video,
     save_tiny_mochi,
+    save_tiny_qwen_image,
     save_tiny_svd,
+    save_tiny_vidtok,
     save_tiny_wan,
     save_tiny_wan22,
     tiny_cogvideox,
+    tiny_cosmos_cv,
+    tiny_easyanimate,
+    tiny_hunyuanvideo,
+    tiny_hunyuanvideo15,
+    tiny_kvae_video,
+    tiny_ltx_video,
     tiny_mochi,
+    tiny_qwen_image,
     tiny_svd,
+    tiny_vidtok,
     tiny_wan,
     tiny_wan22,
 )
@@ -44,6 +62,9 @@ class Case:
     clip: tuple[int, int, int]  # a valid (t, h, w)
     ragged_clip: tuple[int, int, int]  # needs padding in t, h and w
     ragged_latent: tuple[int, int, int]  # (t', h', w') after padding
+    # the clip lengths the model itself takes: front_frames + k * frame_multiple + 1
+    frame_multiple: int = 1
+    front_frames: int = 0
 
 
 CASES = [
@@ -60,6 +81,7 @@ CASES = [
         clip=(9, 16, 16),
         ragged_clip=(7, 20, 12),
         ragged_latent=(3, 3, 2),
+        frame_multiple=4,
     ),
     Case(
         name="wan2.2",
@@ -74,6 +96,7 @@ CASES = [
         clip=(5, 32, 32),
         ragged_clip=(3, 20, 36),
         ragged_latent=(2, 2, 3),
+        frame_multiple=4,
     ),
     Case(
         name="cogvideox",
@@ -88,6 +111,7 @@ CASES = [
         clip=(9, 16, 16),
         ragged_clip=(5, 12, 16),
         ragged_latent=(3, 2, 2),
+        frame_multiple=8,
     ),
     Case(
         name="mochi",
@@ -102,6 +126,7 @@ CASES = [
         clip=(7, 16, 16),
         ragged_clip=(4, 16, 20),
         ragged_latent=(2, 2, 3),
+        frame_multiple=6,
     ),
     Case(
         name="svd",
@@ -116,6 +141,127 @@ CASES = [
         clip=(4, 16, 16),
         ragged_clip=(3, 15, 9),
         ragged_latent=(3, 8, 5),
+    ),
+    Case(
+        name="hunyuanvideo",
+        save=save_tiny_hunyuanvideo,
+        build=tiny_hunyuanvideo,
+        class_name="AutoencoderKLHunyuanVideo",
+        latent_channels=4,
+        spatial=8,
+        temporal=4,
+        convention="causal",
+        license_word="Tencent Hunyuan Community License",
+        clip=(9, 16, 16),
+        ragged_clip=(7, 20, 12),
+        ragged_latent=(3, 3, 2),
+        frame_multiple=4,
+    ),
+    Case(
+        name="hunyuanvideo1.5",
+        save=save_tiny_hunyuanvideo15,
+        build=tiny_hunyuanvideo15,
+        class_name="AutoencoderKLHunyuanVideo15",
+        latent_channels=4,
+        spatial=16,
+        temporal=4,
+        convention="causal",
+        license_word="Tencent Hunyuan Community License",
+        clip=(5, 32, 32),
+        ragged_clip=(3, 20, 36),
+        ragged_latent=(2, 2, 3),
+        frame_multiple=4,
+    ),
+    Case(
+        name="ltx-video",
+        save=save_tiny_ltx_video,
+        build=tiny_ltx_video,
+        class_name="AutoencoderKLLTXVideo",
+        latent_channels=8,
+        spatial=32,
+        temporal=8,
+        convention="causal",
+        license_word="LTX-Video",
+        clip=(9, 64, 64),
+        ragged_clip=(5, 40, 70),
+        ragged_latent=(2, 2, 3),
+        frame_multiple=8,
+    ),
+    Case(
+        name="cosmos-cv",
+        save=save_tiny_cosmos_cv,
+        build=tiny_cosmos_cv,
+        class_name="AutoencoderKLCosmos",
+        latent_channels=4,
+        spatial=8,
+        temporal=8,
+        convention="causal",
+        license_word="NVIDIA Open Model License",
+        clip=(9, 16, 16),
+        ragged_clip=(4, 12, 20),
+        ragged_latent=(2, 2, 3),
+        frame_multiple=8,
+    ),
+    Case(
+        name="easyanimate",
+        save=save_tiny_easyanimate,
+        build=tiny_easyanimate,
+        class_name="AutoencoderKLMagvit",
+        latent_channels=4,
+        spatial=8,
+        temporal=4,
+        convention="causal",
+        license_word="Apache-2.0",
+        clip=(9, 16, 16),
+        ragged_clip=(6, 12, 20),
+        ragged_latent=(3, 2, 3),
+        frame_multiple=4,
+    ),
+    Case(
+        name="kvae-video",
+        save=save_tiny_kvae_video,
+        build=tiny_kvae_video,
+        class_name="AutoencoderKLKVAEVideo",
+        latent_channels=4,
+        spatial=4,
+        temporal=4,
+        convention="causal",
+        license_word="see the model card",
+        clip=(5, 16, 16),
+        ragged_clip=(2, 10, 6),
+        ragged_latent=(2, 3, 2),
+        frame_multiple=4,
+    ),
+    Case(
+        name="qwen-image",
+        save=save_tiny_qwen_image,
+        build=tiny_qwen_image,
+        class_name="AutoencoderKLQwenImage",
+        latent_channels=4,
+        spatial=8,
+        temporal=4,
+        convention="causal",
+        license_word="Apache-2.0",
+        clip=(9, 16, 16),
+        ragged_clip=(7, 20, 12),
+        ragged_latent=(3, 3, 2),
+        frame_multiple=4,
+    ),
+    Case(
+        name="vidtok-kl",
+        save=lambda path: save_tiny_vidtok(path, regularizer="kl"),
+        build=lambda: tiny_vidtok(regularizer="kl"),
+        class_name="AutoencoderVidTok",
+        latent_channels=4,
+        spatial=8,
+        temporal=4,
+        convention="causal",
+        license_word="MIT",
+        clip=(9, 16, 16),
+        ragged_clip=(7, 20, 12),
+        ragged_latent=(3, 3, 2),
+        frame_multiple=4,
+        front_frames=3,
     ),
 ]
 CASE_IDS = [c.name for c in CASES]
@@ -172,8 +318,9 @@ def test_latent_is_the_raw_posterior_mean(case: Case, loaded):
             frames = video.permute(0, 2, 1, 3, 4).reshape(t, 3, h, w)
             mean = reference.encode(frames).latent_dist.mean  # (t, c, h', w')
             mean = mean.permute(1, 0, 2, 3).unsqueeze(0)
-        else:
-            mean = reference.encode(video).latent_dist.mean
+        else:  # mode(): the mean, and the latent of Cosmos' posterior-free IdentityDistribution
+            front = video[:, :, :1].expand(-1, -1, case.front_frames, -1, -1)
+            mean = reference.encode(torch.cat([front, video], dim=2)).latent_dist.mode()
     assert encoded.indices is None and encoded.bits is None and encoded.latent is None
     assert len(encoded.features) == 1
     assert torch.equal(encoded.features[0], mean)
@@ -197,6 +344,65 @@ def test_round_trip_pads_then_trims(case: Case, loaded):
     alone = tok.encode(video[1:])
     torch.testing.assert_close(alone.features[0], encoded.features[0][1:], rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(tok.decode(alone), out[1:], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_awkward_clips_reach_the_model_only_at_lengths_it_takes(
+    case: Case, loaded, monkeypatch: pytest.MonkeyPatch
+):
+    # HunyuanVideo 1.5 raises on other lengths, EasyAnimate then fails on every later call,
+    # the others floor them (frames lost): the spy sees every clip the model is given
+    tok = loaded[case.name]
+    t, h, w = case.clip
+    valid = clip(t, h, w, seed=8)
+    before = tok.encode(valid).features[0]
+    seen: list[int] = []
+    encode = tok.vae.encode
+
+    def spy(x: torch.Tensor, *args, **kwargs):
+        if x.ndim == 5:  # (b, 3, t, h, w); SVD's per-frame encoder takes (b t, 3, h, w)
+            seen.append(x.shape[2])
+        return encode(x, *args, **kwargs)
+
+    monkeypatch.setattr(tok.vae, "encode", spy)
+    for n, (dh, dw) in zip((1, 2, t + 1), ((3, 5), (1, 0), (0, 7)), strict=True):
+        video = clip(n, h + dh, w + dw, seed=n)
+        out = tok.decode(tok.encode(video))
+        assert out.shape == video.shape and torch.isfinite(out).all()
+    assert len(seen) == (0 if case.name == "svd" else 3)
+    for n in seen:
+        assert (n - case.front_frames - 1) % case.frame_multiple == 0, (case.name, seen)
+    # no state left behind: the first clip encodes as before
+    assert torch.equal(tok.encode(valid).features[0], before)
+
+
+@pytest.mark.parametrize("name", ["cosmos-cv", "kvae-video"])
+def test_deterministic_encoders_refuse_sampling(name: str, folders):
+    with pytest.raises(ValueError, match=f"{name}: sample=true has no posterior"):
+        TOKENIZERS.get(name)(path=str(folders[name]), sample=True)
+
+
+def test_kvae_config_asking_more_time_compression_than_its_levels(tmp_path: Path):
+    folder = save_tiny_kvae_video(tmp_path / "kvae")
+    config = json.loads((folder / "config.json").read_text())
+    config["temporal_compress_times"] = 8  # three levels halve t at most twice
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="temporal_compress_times 8 must be a power of 2 of at"):
+        TOKENIZERS.get("kvae-video")(path=str(folder))
+
+
+def test_ltx_compression_is_the_configs_when_written(tmp_path: Path):
+    # LTX-Video 0.9.5+ configs write the ratios; 0.9.1 ones (the tiny one) leave them null
+    folder = save_tiny_ltx_video(tmp_path / "ltx")
+    assert json.loads((folder / "config.json").read_text())["spatial_compression_ratio"] is None
+    config = json.loads((folder / "config.json").read_text())
+    config["spatial_compression_ratio"] = 16
+    (folder / "config.json").write_text(json.dumps(config))
+    tok = TOKENIZERS.get("ltx-video")(path=str(folder))
+    assert tok.spec.spatial_compression == 16 and tok.spec.temporal_compression == 8
+    # a ratio the layers do not give is caught at the first encode, naming both grids
+    with pytest.raises(ValueError, match=r"ltx-video: the model encoded .* its config"):
+        tok.encode(clip(9, 64, 64))
 
 
 def test_padded_num_frames():

@@ -103,6 +103,10 @@ def test_reader_lists_questions_bad_rows_and_missing_videos(tmp_path):
     assert refs["moving_direction/0"].annotation.answer_index == 2
     assert refs["moving_direction/0"].annotation.sub_task == "moving_direction"
     assert refs["moving_direction/1"].extra["start"] == 1.0
+    # questions on one video are one cluster (the frame folder is a video too)
+    assert refs["moving_direction/0"].cluster == refs["moving_direction/1"].cluster == (
+        "clevrer/video_validation/v0.mp4")
+    assert refs["episodic_reasoning/0"].cluster == "tvqa/frames_fps3_hq/clip0"
     bad = {e.sample_id: e.reason for e in ds.bad_rows()}
     assert list(bad) == ["row-moving_direction:3"]
     assert "none of the candidates" in bad["row-moving_direction:3"]

@@ -103,3 +103,21 @@ def test_avgpool_run_matches_tokenbench_formulas(tmp_path, window):
     assert summary["metrics"]["psnr"] == pytest.approx(micro)
     assert summary["evaluation"]["temporal_window"] == window
     assert "VGG-16" in summary["unavailable"]["lpips_vgg"]
+
+
+@pytest.mark.slow
+def test_temporal_flickering_spans_every_pair_across_windows(tmp_path):
+    from benchmarks.metrics.temporal import temporal_flickering
+
+    folder = tokenbench.build(tmp_path / "dataset")
+    assert main(["run", "--task", "tokenbench", "--tokenizer", "identity", "--data-root",
+                 str(folder), "--output", str(tmp_path / "out"), "--no-progress",
+                 "--task-arg", "temporal_window=4", "--task-arg", "rfvd=false"]) == 0
+    run = tmp_path / "out" / "tokenbench" / "identity"
+    records = {json.loads(line)["sample_id"]: json.loads(line)["metrics"]
+               for line in (run / "samples.jsonl").read_text().splitlines()}
+    for stem in tokenbench.CLIPS:
+        clip = torch.from_numpy(_read(folder / f"{stem}.mp4")).permute(3, 0, 1, 2).double()
+        expected = float(temporal_flickering(clip, data_range=255.0))
+        assert records[stem]["temporal_flickering_ref"] == pytest.approx(expected, rel=1e-12)
+        assert records[stem]["temporal_flickering_delta"] == 0.0  # identity: the same clip

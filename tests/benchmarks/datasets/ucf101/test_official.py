@@ -49,6 +49,11 @@ def test_release_layout_crlf_and_handstand_pushups(tmp_path: Path) -> None:
     assert train.bad_rows() == [] and train.absent() == []
     quirky = [r for r in refs if r.sample_id.startswith("v_HandStandPushups_")]
     assert len(quirky) == 5  # g08 c01, g15 c01, g25 c01-c03: groups 8-25 train split 1
+    # a group's clips are one cluster (one source), the same group of another class not
+    assert sorted({r.cluster for r in quirky}) == ["HandstandPushups/g08",
+                                                   "HandstandPushups/g15",
+                                                   "HandstandPushups/g25"]
+    assert all(r.cluster == f"{r.annotation.label}/g{r.extra['group']:02d}" for r in refs)
     for ref in quirky:
         assert ref.annotation.label == "HandstandPushups"  # classInd.txt's spelling
         assert train.classes[ref.annotation.class_id] == "HandstandPushups"

