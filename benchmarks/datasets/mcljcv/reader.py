@@ -165,14 +165,14 @@ class MclJcvDataset(IndexedDataset):
         """Frames ``first_frame …`` of the sequence as RGB ``(3, t, h, w)`` in [0, 1]."""
         first, available = ref.extra["first_frame"], ref.extra["available_frames"]
         count = min(frames, available - first)
-        try:
-            decoded = [yuv_to_rgb(f) for f in read_yuv_frames(
-                ref.path, ref.extra["width"], ref.extra["height"], start=first, count=count)]
+        try:  # uint8 RGB frame by frame (bounded memory at 1080p), as a decoder hands them
+            decoded = [yuv_to_rgb(f).mul_(255).round_().to(torch.uint8)
+                       for f in read_yuv_frames(ref.path, ref.extra["width"],
+                                                ref.extra["height"], start=first, count=count)]
         except (OSError, ValueError) as err:
             raise SampleError(ref.sample_id, ref.path, f"cannot read: {err}") from err
         decoded += decoded[-1:] * (frames - count)  # repeat the last frame (VidTok)
-        # uint8 RGB, as a video decoder hands frames to the sampling transform
-        rgb = torch.stack(decoded).mul_(255).round_().to(torch.uint8)  # (t, 3, h, w)
+        rgb = torch.stack(decoded)  # (t, 3, h, w) uint8
         video = self.sampling.transform(rgb.permute(0, 2, 3, 1).numpy())
         return Sample(ref=replace(ref, extra={**ref.extra, "frames": frames}), video=video,
                       padded_frames=frames - count)
