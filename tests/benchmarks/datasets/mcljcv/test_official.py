@@ -4,6 +4,8 @@ the first 96 frames coded, bpp and PSNR-Y checked against the written bitstreams
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 
@@ -52,3 +54,47 @@ def test_h264_on_the_release_folder(tmp_path, capsys):
         psnr_y = math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
         assert metrics["psnr_y"] == pytest.approx(psnr_y, abs=1e-6)
     assert "ERROR" not in capsys.readouterr().err
+
+
+# mcl-jcv-recon: VidTok's reconstruction protocol (17-frame windows at 256x256) ---------
+
+
+def test_reconstruction_windows_on_the_release_folder(tmp_path, capsys):
+    expected = mcl_jcv.build(tmp_path / "MCL-JCV")
+    code = main(["run", "--task", "mcl-jcv-recon", "--tokenizer", "identity", "--data-root",
+                 str(tmp_path / "MCL-JCV"), "--output", str(tmp_path / "out"), "--no-progress",
+                 "--task-arg", "lpips=false"])
+    assert code == 0
+    run_dir = tmp_path / "out" / "mcl-jcv-recon" / "identity"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    # SRC01: 100 frames = 5 windows of 17 + 15 (2 repeated); SRC02: 96 = 5 x 17 + 11 (6)
+    windows = [f"{i}_w{k:02d}" for i in expected.ids for k in range(6)]
+    assert (run_dir / "evaluated_ids.txt").read_text().split() == windows
+    assert (summary["n_samples"], summary["n_failed"]) == (12, 0)
+    assert summary["short_clips"]["n_padded"] == 2
+    assert summary["short_clips"]["padded_frames"] == 2 + 6
+    assert summary["metrics"]["psnr"] == "inf" and summary["metrics"]["ssim"] == 1.0
+    assert summary["config"]["task"]["crop"] == 256
+    records = {r["sample_id"]: r for r in read_jsonl(run_dir / "samples.jsonl")}
+    assert records["videoSRC02_w05"]["padded_frames"] == 6
+    # no I3D file offline: rFVD is named unavailable, never a number
+    assert "rfvd" not in summary["metrics"] and "I3D" in summary["unavailable"]["rfvd"]
+    assert "ERROR" not in capsys.readouterr().err
+
+
+def test_vidtok_claims_beside_a_measured_row(tmp_path, capsys):
+    from benchmarks.reporting.paper.claims import paper_claims
+
+    claims = {c.run_name: c.metrics for c in paper_claims(["mcl-jcv-recon"])}
+    assert len(claims) == 16  # VidTok README v1.0 table
+    assert claims["vidtok_kl_causal_488_16chn (VidTok README)"] == {
+        "psnr": 35.04, "ssim": 0.942, "lpips": 0.047, "rfvd": 78.9}
+    mcl_jcv.build(tmp_path / "MCL-JCV")
+    assert main(["run", "--task", "mcl-jcv-recon", "--tokenizer", "identity", "--data-root",
+                 str(tmp_path / "MCL-JCV"), "--output", str(tmp_path / "out"), "--no-progress",
+                 "--limit", "2", "--task-arg", "lpips=false"]) == 0
+    capsys.readouterr()
+    assert main(["tables", "--runs", str(tmp_path / "out"), "--paper", "--task",
+                 "mcl-jcv-recon", "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert {"identity", "vidtok_fsq_causal_488_262144 (VidTok README)"} <= {r[0] for r in rows}

@@ -103,3 +103,34 @@ def test_rgb_round_trip_is_close():
     rng = np.random.default_rng(1)
     rgb = torch.from_numpy(rng.uniform(0.1, 0.9, (3, 1, 1)).astype(np.float32)).expand(3, 4, 4)
     assert torch.allclose(yuv_to_rgb(rgb_to_yuv(rgb)), rgb, atol=0.01)
+
+
+def test_windows_cut_every_sequence_into_consecutive_clips(tmp_path):
+    _write(tmp_path / "videoSRC03_8x4_24.yuv", 8, 4, 7)
+    reader = MclJcvDataset(tmp_path, sampling=SAMPLING, windows=True)
+    refs = reader.refs()
+    # 7 frames in 3-frame windows: 0-2, 3-5, and 6 alone (its last frame repeated)
+    assert [r.sample_id for r in refs] == ["videoSRC03_w00", "videoSRC03_w01", "videoSRC03_w02"]
+    assert [r.extra["first_frame"] for r in refs] == [0, 3, 6]
+    assert all(r.extra["sequence"] == "videoSRC03" for r in refs)
+    decoded = torch.stack([yuv_to_rgb(f) for f in read_yuv_frames(refs[0].path, 8, 4)])
+    expected = decoded.mul(255).round().div(255)  # (7, 3, h, w), through uint8 RGB
+    last = reader.load(refs[2])
+    assert last.video.shape == (3, 3, 4, 8) and last.padded_frames == 2
+    for t in range(3):  # frame 6 three times
+        torch.testing.assert_close(last.video[:, t], expected[6], atol=1e-6, rtol=0)
+    middle = reader.load(refs[1], num_frames=2)  # a 4k tokenizer's shorter clip
+    assert middle.video.shape == (3, 2, 4, 8) and middle.padded_frames == 0
+    torch.testing.assert_close(middle.video, expected[3:5].transpose(0, 1), atol=1e-6, rtol=0)
+
+
+def test_windows_may_resize_the_compression_protocol_may_not(tmp_path):
+    _write(tmp_path / "videoSRC03_8x4_24.yuv", 8, 4, 3)
+    resized = FrameSampling(frames_per_clip=3, resize_shorter=8, crop=8)
+    reader = MclJcvDataset(tmp_path, sampling=resized, windows=True)
+    sample = reader.load(reader.refs()[0])
+    assert sample.video.shape == (3, 3, 8, 8)  # 8x4 -> shorter side 8 (16x8) -> crop 8x8
+    with pytest.raises(DatasetError, match="resize_shorter: null"):
+        MclJcvDataset(tmp_path, sampling=resized)
+    with pytest.raises(DatasetError, match="windows 'yes': expected true or false"):
+        MclJcvDataset(tmp_path, sampling=SAMPLING, windows="yes")

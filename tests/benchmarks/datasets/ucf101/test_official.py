@@ -257,3 +257,62 @@ def test_score_mode_is_refused_in_one_line(copies) -> None:
         env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 2 and "no score mode" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# ucf101-rfvd-128 / -256: reconstruction FVD of train split 1 --------------------------
+
+
+def _rfvd_run(root: Path, out: Path, task: str, *extra: str) -> dict:
+    from benchmarks.cli import main
+
+    code = main(["run", "--task", task, "--tokenizer", "identity", "--data-root", str(root),
+                 "--output", str(out), "--no-progress", "--num-workers", "0",
+                 "--task-arg", "lpips=false", *extra])
+    assert code == 0
+    return json.loads((out / task / "identity" / "summary.json").read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("task", "size"), [("ucf101-rfvd-128", 128), ("ucf101-rfvd-256", 256)])
+def test_rfvd_tasks_score_every_train_split_1_clip(tmp_path, monkeypatch, task, size) -> None:
+    monkeypatch.setenv("PYRATOK_CACHE", str(tmp_path / "cache"))
+    expected = build(tmp_path / "ucf")
+    s = _rfvd_run(expected.root, tmp_path / "out", task)
+    assert (s["n_samples"], s["n_failed"], s["n_missing"]) == (14, 0, 0)
+    ids = (tmp_path / "out" / task / "identity" / "evaluated_ids.txt").read_text().split()
+    assert ids == _listed(expected.train1, expected)  # trainlist01, every clip, list order
+    assert s["dataset"]["split"] == "train1"
+    assert (s["config"]["task"]["crop"], s["config"]["task"]["start"]) == (size, "center")
+    assert s["metrics"]["psnr"] == "inf" and s["metrics"]["ssim"] == 1.0
+    # today's FVD needs the StyleGAN-V I3D file: named unavailable offline, never a number
+    assert "rfvd" not in s["metrics"] and "I3D" in s["unavailable"]["rfvd"]
+
+
+@pytest.mark.slow
+def test_rfvd_claims_beside_a_measured_row(tmp_path, monkeypatch, capsys) -> None:
+    import csv
+    import io
+
+    from benchmarks.cli import main
+    from benchmarks.reporting.paper.claims import paper_claims
+
+    claims = {c.run_name: c.metrics for c in paper_claims(["ucf101-rfvd-128", "ucf101-rfvd-256"])}
+    assert claims["Open-MAGVIT2 [Open-MAGVIT2 table] (reported)"] == {"rfvd": 16.0}
+    assert claims["LARP-L-Long-tokenizer [LARP README] (reported)"] == {"rfvd": 20.0}
+    assert claims["OmniTokenizer VAE (ImageNet + UCF) (OmniTokenizer README)"] == {"rfvd": 23.44}
+    assert len(claims) == 8 + 4
+    monkeypatch.setenv("PYRATOK_CACHE", str(tmp_path / "cache"))
+    expected = build(tmp_path / "ucf")
+    # pixel features stand in for the I3D: identical clips, distance 0 over all 14 clips
+    s = _rfvd_run(expected.root, tmp_path / "out", "ucf101-rfvd-128",
+                  "--task-arg", "features=pixels8")
+    assert s["metrics"]["rfd_pixels8"] == pytest.approx(0.0, abs=1e-6)
+    assert s["evaluation"]["rfvd_clips"] == 14
+    capsys.readouterr()
+    assert main(["tables", "--runs", str(tmp_path / "out"), "--paper", "--task",
+                 "ucf101-rfvd-128", "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    names = [r[0] for r in rows[1:]]
+    assert "identity" in names and "TATS [Open-MAGVIT2 table] (reported)" in names
+    rfvd = rows[0].index("ucf101-rfvd-128 rfvd")
+    assert rows[names.index("MAGVIT [Open-MAGVIT2 table] (reported)") + 1][rfvd] == "25.0"
