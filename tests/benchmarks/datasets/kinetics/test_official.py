@@ -89,7 +89,8 @@ def test_rfvd_tasks_on_the_600_release(task, size, tmp_path, monkeypatch, capsys
     code = main(["run", "--task", task, "--tokenizer", "identity", "--data-root",
                  str(tmp_path / "k600"), "--output", str(tmp_path / "out"), "--no-progress",
                  "--num-workers", "0", "--task-arg", "lpips=false",
-                 "--task-arg", "features=pixels8"])  # pixel features stand in for the I3D
+                 "--task-arg", "features=pixels8",  # pixel features stand in for the I3D
+                 "--task-arg", "protocol=fd-pixels8"])
     assert code == 0  # two of five clips never downloaded: scored as present
     run_dir = tmp_path / "out" / task / "identity"
     summary = json.loads((run_dir / "summary.json").read_text())

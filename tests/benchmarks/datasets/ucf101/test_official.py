@@ -273,8 +273,10 @@ def _rfvd_run(root: Path, out: Path, task: str, *extra: str) -> dict:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("task", "size"), [("ucf101-rfvd-128", 128), ("ucf101-rfvd-256", 256)])
-def test_rfvd_tasks_score_every_train_split_1_clip(tmp_path, monkeypatch, task, size) -> None:
+@pytest.mark.parametrize(("task", "size", "metric"), [("ucf101-rfvd-128", 128, "rfvd"),
+                                                     ("ucf101-rfvd-256", 256, "rfvd_videogpt")])
+def test_rfvd_tasks_score_every_train_split_1_clip(tmp_path, monkeypatch, task, size,
+                                                   metric) -> None:
     monkeypatch.setenv("PYRATOK_CACHE", str(tmp_path / "cache"))
     expected = build(tmp_path / "ucf")
     s = _rfvd_run(expected.root, tmp_path / "out", task)
@@ -284,8 +286,9 @@ def test_rfvd_tasks_score_every_train_split_1_clip(tmp_path, monkeypatch, task, 
     assert s["dataset"]["split"] == "train1"
     assert (s["config"]["task"]["crop"], s["config"]["task"]["start"]) == (size, "center")
     assert s["metrics"]["psnr"] == "inf" and s["metrics"]["ssim"] == 1.0
-    # today's FVD needs the StyleGAN-V I3D file: named unavailable offline, never a number
-    assert "rfvd" not in s["metrics"] and "I3D" in s["unavailable"]["rfvd"]
+    # FVD needs its I3D file (StyleGAN-V's; VideoGPT's for OmniTokenizer's 256 protocol):
+    # named unavailable offline, never a number
+    assert metric not in s["metrics"] and "I3D" in s["unavailable"][metric]
 
 
 @pytest.mark.slow
@@ -299,13 +302,14 @@ def test_rfvd_claims_beside_a_measured_row(tmp_path, monkeypatch, capsys) -> Non
     claims = {c.run_name: c.metrics for c in paper_claims(["ucf101-rfvd-128", "ucf101-rfvd-256"])}
     assert claims["Open-MAGVIT2 [Open-MAGVIT2 table] (reported)"] == {"rfvd": 16.0}
     assert claims["LARP-L-Long-tokenizer [LARP README] (reported)"] == {"rfvd": 20.0}
-    assert claims["OmniTokenizer VAE (ImageNet + UCF) (OmniTokenizer README)"] == {"rfvd": 23.44}
+    assert claims["OmniTokenizer VAE (ImageNet + UCF) (OmniTokenizer README)"] == {
+        "rfvd_videogpt": 23.44}
     assert len(claims) == 8 + 4
     monkeypatch.setenv("PYRATOK_CACHE", str(tmp_path / "cache"))
     expected = build(tmp_path / "ucf")
     # pixel features stand in for the I3D: identical clips, distance 0 over all 14 clips
     s = _rfvd_run(expected.root, tmp_path / "out", "ucf101-rfvd-128",
-                  "--task-arg", "features=pixels8")
+                  "--task-arg", "features=pixels8", "--task-arg", "protocol=fd-pixels8")
     assert s["metrics"]["rfd_pixels8"] == pytest.approx(0.0, abs=1e-6)
     assert s["evaluation"]["rfvd_clips"] == 14
     capsys.readouterr()
