@@ -107,6 +107,14 @@ class ReferenceCache:
         return stats.save(self.folder / f"stats-{ids}.npz")
 
 
+def clip_set(sample_ids: Iterable[str]) -> dict[str, Any]:
+    """``{"count", "ids_sha256"}`` of a set of clip ids (sorted, one per line): the part of
+    the reference key that tells a partial copy's or a ``--limit`` run's clips apart."""
+    ids = sorted(sample_ids)
+    digest = hashlib.sha256("".join(f"{i}\n" for i in ids).encode()).hexdigest()
+    return {"count": len(ids), "ids_sha256": digest}
+
+
 def stats_of(rows: Iterable[np.ndarray], dim: int) -> FeatureStats:
     """Statistics of per-sample ``(d,)`` features, summed in the given (sample-id) order."""
     stacked = [np.asarray(r, np.float64).reshape(-1) for r in rows]

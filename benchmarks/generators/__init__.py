@@ -1,13 +1,21 @@
-"""Class-conditional video generators for gFVD, in their own registry.
+"""Video generators for gFVD (class-conditional) and text-to-video, in one registry.
 
 Every entry is a factory ``create(context: GeneratorContext, **args) -> VideoGenerator``
-(see :mod:`benchmarks.generators.base`); ``--generator NAME`` picks one and
-``--generator-arg K=V`` passes its arguments. Bundled:
+(see :mod:`benchmarks.generators.base`) that declares what it conditions on (class, text
+or none); ``--generator NAME`` picks one and ``--generator-arg K=V`` passes its
+arguments. A class-conditional generator given to a text task, or the reverse, is refused
+in one line before the run. Bundled:
 
 - ``ar``: a small class-conditional autoregressive transformer over a tokenizer's codes
   (:mod:`benchmarks.generators.ar`), trained by ``python -m benchmarks.train_generator``;
 - ``real-copy``: held-out real clips of the requested class (the floor of a gFVD table);
-- ``noise``: uniform noise clips (the ceiling).
+- ``noise``: uniform noise clips (the ceiling; any task);
+- ``ar-text``: ``ar`` conditioned on a caption's MiniLM (or local) text embedding
+  (:mod:`benchmarks.generators.ar_text`), trained by ``train_generator --text``;
+- ``diffusers-t2v``: a local diffusers text-to-video pipeline folder (``path=``);
+- ``checkout``, ``motionaura``, ``open-magvit2-ar``, ``omnigen2``: a text-to-video prior
+  from the user's own checkout (``path=``, ``entry=module:callable``); not available
+  offline otherwise (:mod:`benchmarks.generators.checkout`).
 
 Third-party packages add generators through the ``benchmarks.generators`` entry-point group.
 """
@@ -21,5 +29,11 @@ GENERATORS: Registry = Registry("generator", entry_point_group="benchmarks.gener
 GENERATORS.add_lazy("ar", "benchmarks.generators.ar:create_ar")
 GENERATORS.add_lazy("real-copy", "benchmarks.generators.bounds:create_real_copy")
 GENERATORS.add_lazy("noise", "benchmarks.generators.bounds:create_noise")
+GENERATORS.add_lazy("ar-text", "benchmarks.generators.ar_text:create_ar_text")
+GENERATORS.add_lazy("diffusers-t2v", "benchmarks.generators.diffusers_t2v:create_diffusers_t2v")
+GENERATORS.add_lazy("checkout", "benchmarks.generators.checkout:create_checkout")
+GENERATORS.add_lazy("motionaura", "benchmarks.generators.checkout:create_motionaura")
+GENERATORS.add_lazy("open-magvit2-ar", "benchmarks.generators.checkout:create_open_magvit2_ar")
+GENERATORS.add_lazy("omnigen2", "benchmarks.generators.checkout:create_omnigen2")
 
 __all__ = ["GENERATORS"]

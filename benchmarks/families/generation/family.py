@@ -26,7 +26,6 @@ partial copy never shares cached features or statistics with a full one, nor a
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections import Counter
@@ -44,6 +43,7 @@ from benchmarks.datasets.demo import demo_version
 from benchmarks.families.base import Evaluation, MetricInfo, SampleResult, StoredRecord, TaskFamily
 from benchmarks.features.stage import (
     ReferenceCache,
+    clip_set,
     key_hash,
     metric_name,
     open_extractor,
@@ -92,14 +92,6 @@ class GenerationParams:
             raise ValueError("generated: per_class needs clips_per_class >= 1")
 
 
-def clip_set(sample_ids) -> dict[str, Any]:
-    """``{"count", "ids_sha256"}`` of a set of clip ids (sorted, one per line): the part of
-    the reference key that tells a partial copy's or a ``--limit`` run's clips apart."""
-    ids = sorted(sample_ids)
-    digest = hashlib.sha256("".join(f"{i}\n" for i in ids).encode()).hexdigest()
-    return {"count": len(ids), "ids_sha256": digest}
-
-
 def _seed(run_seed: int, key: str) -> int:
     return sample_seed(run_seed, f"generate:{key}")
 
@@ -134,6 +126,7 @@ class GenerationFamily(TaskFamily[GenerationParams]):
     def check_tokenizer(cls, tokenizer, params) -> str | None:
         from benchmarks.features import FEATURE_EXTRACTORS
         from benchmarks.generators import GENERATORS
+        from benchmarks.generators.base import conditioning_error
 
         if not params.generator:
             return (f"no generator: pass --generator NAME (one of: "
@@ -145,7 +138,8 @@ class GenerationFamily(TaskFamily[GenerationParams]):
                     registry.get(name)
                 except KeyError as err:
                     return str(err)
-        return None
+        return conditioning_error(params.generator, GENERATORS.get(params.generator), "class",
+                                  cls.name, GENERATORS.names())
 
     @classmethod
     def run_name_suffix(cls, params) -> str:

@@ -1,0 +1,288 @@
+"""Text-to-video generation on WebVid captions: FVD and temporal consistency (paper Table 2).
+
+Per real clip (its caption from the reader): the real clip's features (cached per
+reference key, :mod:`benchmarks.features.stage`) and one generated clip, conditioned on
+that caption and seeded by the run seed and the real clip's id — so a sharded or resumed
+run generates the same clips. Generated clips come from a text-conditioned generator of
+the ``--generator`` registry (:mod:`benchmarks.generators`): pixels, or a tokenizer's codes
+decoded with the tokenizer under test (``ar-text``: "with / without PyraTok" is the same
+prior over two tokenizers' codes).
+
+Metrics:
+
+- ``fvd`` (I3D, StyleGAN-V's protocol) or ``fd_effnet_lite0`` (the offline stand-in under
+  its own name): the Fréchet distance between Gaussians of the real and generated clips'
+  features, summed in sample-id order, as the ``generation`` family computes gFVD;
+- ``tc_effnet_lite0`` / ``tc_clip``: temporal consistency of the generated clips, 100 × the
+  mean cosine similarity of consecutive frames' image embeddings
+  (:mod:`benchmarks.metrics.functional.temporal_consistency`), mean over clips with a 95%
+  CI; the real clips' TC on the same embedder is recorded beside it
+  (``evaluation.tc_real``). The paper's TC values (185–246) do not fit this ≤ 100 scale.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
+from benchmarks.datasets.demo import demo_version
+from benchmarks.families.base import (
+    Evaluation,
+    MetricInfo,
+    SampleResult,
+    StoredRecord,
+    TaskFamily,
+    mean_evaluation,
+)
+from benchmarks.features.frames import NAMES as TC_EMBEDDERS
+from benchmarks.features.frames import FrameEmbedder, open_frame_embedder
+from benchmarks.features.stage import (
+    ReferenceCache,
+    clip_set,
+    key_hash,
+    metric_name,
+    open_extractor,
+    reference_key,
+    stats_of,
+)
+from benchmarks.metrics.functional.temporal_consistency import temporal_consistency
+from benchmarks.seeding import sample_seed
+from benchmarks.tokenizers.base import to_tokenizer_range
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class T2VParams:
+    """Family-specific YAML keys (``--generator`` / ``--generator-arg`` set the first two).
+
+    Attributes:
+        generator: a text-conditioned generator (``ar-text``, ``diffusers-t2v``, ...).
+        generator_args: keyword arguments of its factory.
+        features: ``i3d`` (FVD) or ``effnet_lite0`` (``fd_effnet_lite0``).
+        i3d_path: the TorchScript I3D file (default: ``$PYRATOK_I3D``, the torch hub cache).
+        fvd_frames: frames per clip the Fréchet extractor sees (the first ones; FVD: 16).
+        tc: the frame embedders of temporal consistency (``effnet_lite0``, ``clip``).
+        clip: a local CLIP folder for ``tc_clip`` (none: ``tc_clip`` is unavailable).
+    """
+
+    generator: str = ""
+    generator_args: dict[str, Any] | None = None
+    features: str = "i3d"
+    i3d_path: str | None = None
+    fvd_frames: int = 16
+    tc: tuple[str, ...] = TC_EMBEDDERS
+    clip: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tc", tuple(self.tc))
+        unknown = [n for n in self.tc if n not in TC_EMBEDDERS]
+        if unknown:
+            raise ValueError(f"tc: {unknown[0]!r}, expected some of {', '.join(TC_EMBEDDERS)}")
+
+
+class T2VFamily(TaskFamily[T2VParams]):
+    name = "t2v"
+    needs_annotation = None  # captions (SampleRef.caption), no annotation
+    Params = T2VParams
+    unhashed_params = ("i3d_path",)
+    metrics: ClassVar[tuple[MetricInfo, ...]] = (
+        MetricInfo("fvd", False),
+        MetricInfo("fd_effnet_lite0", False),
+        MetricInfo("tc_effnet_lite0", True),
+        MetricInfo("tc_clip", True),
+    )
+    aggregation = (
+        "Fréchet distance between Gaussians fitted to the real and generated clips' features "
+        "(float64 sums in sample-id order; no CI); tc_*: mean over generated clips of 100 × "
+        "the mean cosine of consecutive frames' embeddings, 95% CI from Student's t"
+    )
+
+    def __init__(self, config, params, tokenizer, *, device) -> None:
+        super().__init__(config, params or T2VParams(), tokenizer, device=device)
+        self.extractor, self._reason = open_extractor(
+            self.params.features, device=device, i3d_path=self.params.i3d_path)
+        self.metric = metric_name(self.params.features)
+        self.embedders: dict[str, FrameEmbedder] = {}
+        self._tc_missing: dict[str, str] = {}
+        for name in TC_EMBEDDERS:
+            if name not in self.params.tc:
+                self._tc_missing[f"tc_{name}"] = f"not computed: tc lists {list(self.params.tc)}"
+                continue
+            embedder, why = open_frame_embedder(name, device=device, clip_path=self.params.clip)
+            if embedder is None:
+                self._tc_missing[f"tc_{name}"] = why or "embedder unavailable"
+            else:
+                self.embedders[embedder.metric_name] = embedder
+        self.generator = None
+        self.cache: ReferenceCache | None = None
+        self.run_seed = 0
+
+    # planning ----------------------------------------------------------------------
+
+    @classmethod
+    def check_tokenizer(cls, tokenizer, params) -> str | None:
+        from benchmarks.features import FEATURE_EXTRACTORS
+        from benchmarks.generators import GENERATORS
+        from benchmarks.generators.base import conditioning, conditioning_error
+
+        if not params.generator:
+            fits = [n for n in GENERATORS.names()
+                    if conditioning(GENERATORS.get(n)) in ("text", "none")]
+            return f"no generator: pass --generator NAME (one of: {', '.join(fits)})"
+        for registry, name in ((GENERATORS, params.generator),
+                               (FEATURE_EXTRACTORS, params.features)):
+            if name not in registry:
+                try:
+                    registry.get(name)
+                except KeyError as err:
+                    return str(err)
+        return conditioning_error(params.generator, GENERATORS.get(params.generator), "text",
+                                  cls.name, GENERATORS.names())
+
+    @classmethod
+    def run_name_suffix(cls, params) -> str:
+        from benchmarks.config import config_hash
+
+        args = params.generator_args or {}
+        return f"+{params.generator}" + (f"-{config_hash(args)[:8]}" if args else "")
+
+    @classmethod
+    def weight_files(cls, params: Any) -> list[Path]:
+        from benchmarks.features.i3d import found_file
+
+        p = params or T2VParams()
+        found = found_file(p.i3d_path) if p.features == "i3d" else None
+        return [found] if found is not None else []
+
+    def unavailable(self) -> dict[str, str]:
+        out = dict(self._tc_missing)
+        if self.extractor is None:
+            out[self.metric] = self._reason or "feature extractor unavailable"
+        if self.params.features != "i3d":
+            from benchmarks.features.i3d import missing_reason
+
+            why = missing_reason(self.params.i3d_path)
+            out["fvd"] = (f"not computed: this run uses features={self.params.features} "
+                          f"(reported as {self.metric}, not FVD)"
+                          + (f"; and {why}" if why else "; pass --task-arg features=i3d"))
+        else:
+            out.setdefault("fd_effnet_lite0", "not computed: this run reports fvd (I3D)")
+        return out
+
+    # setup -------------------------------------------------------------------------
+
+    def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
+        from benchmarks.config import ConfigError
+        from benchmarks.generators import GENERATORS
+        from benchmarks.generators.base import GeneratorContext, GeneratorError
+
+        self.info = info
+        self.run_seed = int(torch.initial_seed()) & 0xFFFFFFFF
+        num_frames = self.tokenizer.spec.usable_num_frames(self.config.frames_per_clip)
+        if num_frames < max(self.params.fvd_frames, 2):
+            raise ConfigError(f"task {self.config.task!r}: clips of {num_frames} frames, the "
+                              f"protocol needs fvd_frames={self.params.fvd_frames}")
+        refs = sorted((r for r in dataset.refs()
+                       if self.sample_ids is None or r.sample_id in self.sample_ids),
+                      key=lambda r: r.sample_id)
+        if not refs:
+            raise ConfigError(f"{info.annotation_file}: none of its clips is on disk under "
+                              f"{info.root} (is --data-root the folder holding the videos?)")
+        uncaptioned = [r.sample_id for r in refs if not (r.caption or "").strip()]
+        if uncaptioned:
+            raise ConfigError(f"{info.annotation_file}: clip {uncaptioned[0]} has no caption "
+                              f"({len(uncaptioned)} such); text-to-video needs one per clip")
+        frame_size = tuple(dataset.load(refs[0], num_frames=num_frames).video.shape[-2:])
+        base = os.environ.get("PYRATOK_CACHE") or Path.home() / ".cache" / "pyratok"
+        context = GeneratorContext(
+            tokenizer=self.tokenizer, dataset=dataset, classes=(), num_frames=num_frames,
+            frame_size=frame_size, device=self.device,
+            is_demo=demo_version(info.root) is not None, cache_dir=Path(base).expanduser())
+        try:
+            self.generator = GENERATORS.get(self.params.generator)(
+                context, **(self.params.generator_args or {}))
+        except (GeneratorError, TypeError) as err:
+            raise ConfigError(f"generator {self.params.generator!r}: {err}") from err
+        if self.extractor is None:
+            log.warning("%s unavailable: %s", self.metric, self._reason)
+            return
+        self.key = reference_key(info, self.extractor, frames_per_clip=num_frames,
+                                 sampling=self.config.sampling.__dict__)
+        self.key["clips"] = clip_set(r.sample_id for r in refs)
+        self.cache = ReferenceCache(self.key)
+
+    # per batch ---------------------------------------------------------------------
+
+    def score(self, samples: list[Sample]) -> list[SampleResult]:
+        ids = [s.ref.sample_id for s in samples]
+        captions = [str(s.ref.caption) for s in samples]
+        real_video = to_tokenizer_range(torch.stack([s.video for s in samples]).to(self.device))
+        seeds = [sample_seed(self.run_seed, f"generate:{i}") for i in ids]
+        with torch.inference_mode():
+            video = self.generator.generate(captions, seeds).to_video(self.tokenizer)
+            video = video.to(self.device)
+        arrays: list[dict[str, np.ndarray]] = [{} for _ in samples]
+        metrics: list[dict[str, float]] = [{} for _ in samples]
+        if self.extractor is not None:
+            real = self.cache.features(ids, lambda: self.extractor(real_video))  # (b, d)
+            generated = self.extractor(video)
+            for i in range(len(samples)):
+                arrays[i]["real"] = real[i].astype(np.float64)
+                arrays[i]["generated"] = generated[i].astype(np.float64)
+        for name, embedder in self.embedders.items():
+            tc = temporal_consistency(embedder(video)).numpy()  # (b,)
+            tc_real = temporal_consistency(embedder(real_video)).numpy()
+            for i in range(len(samples)):
+                metrics[i][name] = float(tc[i])
+                arrays[i][f"{name}_real"] = np.asarray([tc_real[i]], np.float64)
+        return [SampleResult(metrics=m, prediction={"caption": c}, arrays=a or None)
+                for m, c, a in zip(metrics, captions, arrays, strict=True)]
+
+    # whole run ---------------------------------------------------------------------
+
+    def finalize(self, records: list[StoredRecord], info: DatasetInfo) -> Evaluation:
+        unavailable = self.unavailable()
+        evaluation = mean_evaluation(records, list(self.embedders), unavailable)
+        evaluation.groups = {}
+        rows = [r.arrays() for r in records]
+        extra: dict[str, Any] = {
+            "generator": self.params.generator,
+            "generator_args": self.params.generator_args or {},
+            "generator_info": self.generator.describe() if self.generator else None,
+            "split": info.split, "n_clips": len(records),
+            "generation_seed": self.run_seed,
+            "seeds": "sha256('<run seed>:generate:<real clip id>') per clip, conditioned on "
+                     "that clip's caption",
+            "tc_definition": "100 × mean over consecutive frame pairs of the cosine of their "
+                             "image embeddings, mean over generated clips (≤ 100)",
+            "tc_embedders": {n: e.describe() for n, e in self.embedders.items()},
+            "tc_real": {n: float(np.mean([a[f"{n}_real"][0] for a in rows if f"{n}_real" in a]))
+                        for n in self.embedders if any(f"{n}_real" in a for a in rows)},
+        }
+        if self.extractor is not None:
+            pairs = [a for a in rows if "real" in a and "generated" in a]
+            real = stats_of((a["real"] for a in pairs), self.extractor.dim)
+            gen = stats_of((a["generated"] for a in pairs), self.extractor.dim)
+            value = real.distance(gen) if real.n >= 2 and gen.n >= 2 else None
+            ids = [r.sample_id for r, a in zip(records, rows, strict=True) if "real" in a]
+            stats_file = self.cache.save_stats(real, ids) if real.n else None
+            evaluation.metrics[self.metric] = value
+            extra.update({
+                "metric": self.metric, "n_real_clips": real.n, "n_generated_clips": gen.n,
+                "frames": self.extractor.protocol.frames,
+                "resolution": self.extractor.protocol.resolution,
+                "features": self.extractor.describe(),
+                "reference_key": self.key, "reference_key_hash": key_hash(self.key),
+                "reference_stats": str(stats_file) if stats_file else None,
+                "reference_cache_hits_rank0": self.cache.hits,
+            })
+        evaluation.extra = extra
+        return evaluation
