@@ -55,13 +55,18 @@ class FrameEmbedder:
         return f"tc_{self.name}"
 
     @torch.no_grad()
-    def __call__(self, video: Tensor) -> Tensor:
+    def per_frame(self, video: Tensor) -> Tensor:
+        """``(b, 3, t, h, w)`` in [-1, 1] → ``(b, t, d)`` in the network's dtype."""
         if video.ndim != 5 or video.shape[1] != 3:
             raise ValueError(f"expected a (b, 3, t, h, w) video, got {tuple(video.shape)}")
         b, _, t = video.shape[:3]
         frames = video.float().transpose(1, 2).flatten(0, 1).clamp(-1, 1)  # (n, 3, h, w)
         out = torch.cat([self.embed(chunk) for chunk in frames.split(FRAME_BATCH)])
-        return out.double().cpu().view(b, t, -1)
+        return out.view(b, t, -1)
+
+    def __call__(self, video: Tensor) -> Tensor:
+        """``(b, 3, t, h, w)`` in [-1, 1] → ``(b, t, d)`` float64 on the CPU."""
+        return self.per_frame(video).double().cpu()
 
     def describe(self) -> dict[str, Any]:
         return {"embedder": self.name, "metric": self.metric_name, "weights": self.weights,

@@ -83,10 +83,14 @@ class ReferenceCache:
                 else hashlib.sha256(sample_id.encode()).hexdigest())
         return self.folder / "features" / f"{name}.npy"
 
+    def has(self, sample_ids: list[str]) -> bool:
+        """Whether every one of ``sample_ids`` has cached features."""
+        return all(self._path(s).is_file() for s in sample_ids)
+
     def features(self, sample_ids: list[str], compute: Callable[[], np.ndarray]) -> np.ndarray:
         """Cached ``(n, d)`` features of ``sample_ids``, or ``compute()`` and store them."""
         paths = [self._path(s) for s in sample_ids]
-        if all(p.is_file() for p in paths):
+        if self.has(sample_ids):
             self.hits += len(paths)
             return np.stack([np.load(p) for p in paths])
         self.misses += len(paths)

@@ -187,9 +187,12 @@ class T2VFamily(TaskFamily[T2VParams]):
         self.info = info
         self.run_seed = int(torch.initial_seed()) & 0xFFFFFFFF
         num_frames = self.tokenizer.spec.usable_num_frames(self.config.frames_per_clip)
-        if num_frames < max(self.params.fvd_frames, 2):
+        need = max(self.params.fvd_frames, 2,
+                   self.extractor.protocol.frames if self.extractor is not None else 0)
+        if num_frames < need:
             raise ConfigError(f"task {self.config.task!r}: clips of {num_frames} frames, the "
-                              f"protocol needs fvd_frames={self.params.fvd_frames}")
+                              f"protocol needs {need} (fvd_frames={self.params.fvd_frames}, "
+                              f"extractor {self.params.features})")
         refs = sorted((r for r in dataset.refs()
                        if self.sample_ids is None or r.sample_id in self.sample_ids),
                       key=lambda r: r.sample_id)
@@ -221,6 +224,32 @@ class T2VFamily(TaskFamily[T2VParams]):
 
     # per batch ---------------------------------------------------------------------
 
+    def _shared_effnet(self) -> FrameEmbedder | None:
+        """The tc_effnet_lite0 embedder when the Fréchet extractor is the same network at
+        the same 224×224 frames: one pass gives both (the clip feature is the mean of the
+        first ``frames`` per-frame vectors, as ``EffNetLite0Extractor.forward``)."""
+        if self.extractor is not None and self.extractor.name == "effnet_lite0":
+            return self.embedders.get("tc_effnet_lite0")
+        return None
+
+    def _features_and_tc(self, video: torch.Tensor, *, features_wanted: bool = True,
+                         ) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
+        """Fréchet features ``(b, d)`` (``None`` without an extractor, or when not wanted
+        and not free) and each embedder's per-clip TC ``(b,)`` of ``video``
+        ``(b, 3, t, h, w)`` in [-1, 1]."""
+        tc: dict[str, np.ndarray] = {}
+        features = None
+        shared = self._shared_effnet()
+        for name, embedder in self.embedders.items():
+            per_frame = embedder.per_frame(video)  # (b, t, d)
+            tc[name] = temporal_consistency(per_frame).cpu().numpy()
+            if embedder is shared:
+                first = per_frame[:, : self.extractor.protocol.frames]
+                features = first.mean(dim=1).double().cpu().numpy()  # (b, 1280)
+        if features is None and self.extractor is not None and features_wanted:
+            features = self.extractor(video)
+        return features, tc
+
     def score(self, samples: list[Sample]) -> list[SampleResult]:
         ids = [s.ref.sample_id for s in samples]
         captions = [str(s.ref.caption) for s in samples]
@@ -228,21 +257,21 @@ class T2VFamily(TaskFamily[T2VParams]):
         seeds = [sample_seed(self.run_seed, f"generate:{i}") for i in ids]
         with torch.inference_mode():
             video = self.generator.generate(captions, seeds).to_video(self.tokenizer)
-            video = video.to(self.device)
+            generated, tc = self._features_and_tc(video.to(self.device))
+            cached = self.cache is not None and self.cache.has(ids)
+            real_features, tc_real = self._features_and_tc(real_video,
+                                                           features_wanted=not cached)
+        if self.extractor is not None:
+            real = self.cache.features(ids, lambda: real_features)  # (b, d)
         arrays: list[dict[str, np.ndarray]] = [{} for _ in samples]
         metrics: list[dict[str, float]] = [{} for _ in samples]
-        if self.extractor is not None:
-            real = self.cache.features(ids, lambda: self.extractor(real_video))  # (b, d)
-            generated = self.extractor(video)
-            for i in range(len(samples)):
+        for i in range(len(samples)):
+            if self.extractor is not None:
                 arrays[i]["real"] = real[i].astype(np.float64)
                 arrays[i]["generated"] = generated[i].astype(np.float64)
-        for name, embedder in self.embedders.items():
-            tc = temporal_consistency(embedder(video)).numpy()  # (b,)
-            tc_real = temporal_consistency(embedder(real_video)).numpy()
-            for i in range(len(samples)):
-                metrics[i][name] = float(tc[i])
-                arrays[i][f"{name}_real"] = np.asarray([tc_real[i]], np.float64)
+            for name in tc:
+                metrics[i][name] = float(tc[name][i])
+                arrays[i][f"{name}_real"] = np.asarray([tc_real[name][i]], np.float64)
         return [SampleResult(metrics=m, prediction={"caption": c}, arrays=a or None)
                 for m, c, a in zip(metrics, captions, arrays, strict=True)]
 

@@ -31,7 +31,7 @@ TINY_TRAIN = "train={steps: 3, width: 32, heads: 2, batch_size: 2, save_every: 3
 @pytest.fixture(scope="module")
 def data(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("webvid") / "data"
-    write_webvid(root, n=4, frames=12)
+    write_webvid(root, n=4, frames=17)
     return root
 
 
@@ -167,15 +167,14 @@ def test_t2v_run_without_pyratok_on_the_stand_in(data, encoder, binpool, tmp_pat
     from benchmarks.train_generator import main as train_main
 
     assert train_main(["--text", "--tokenizer", "binpool", "--data-root", str(data),
-                       "--frames", "9", "--size", "32", "--text-encoder", str(encoder),
+                       "--frames", "17", "--size", "32", "--text-encoder", str(encoder),
                        "--output", str(ckpt), "--no-progress", "--set", "steps=2",
                        "--set", "width=32", "--set", "heads=2", "--set", "batch_size=2"]) == 0
     args = ["run", "--task", "t2v-webvid", "--tokenizer", "binpool", "--generator", "ar-text",
             "--generator-arg", f"checkpoint={ckpt}", "--generator-arg",
             f"text_encoder={encoder}", "--data-root", str(data), "--no-progress",
-            "--num-workers", "0", "--task-arg", "frames_per_clip=9", "--task-arg",
-            "resize_shorter=32", "--task-arg", "crop=32", "--task-arg", "features=pixels8",
-            "--task-arg", "fvd_frames=8", "--task-arg", "tc=[clip]", "--task-arg",
+            "--num-workers", "0", "--task-arg", "resize_shorter=32", "--task-arg", "crop=32",
+            "--task-arg", "features=pixels8", "--task-arg", "tc=[clip]", "--task-arg",
             f"clip={clip}", "--output", str(tmp_path / "runs")]
     assert main(args) == 0
     summary = json.loads(next((tmp_path / "runs/t2v-webvid").glob("*/summary.json")).read_text())
