@@ -1,5 +1,6 @@
 """``list``: the tasks (and whether they have a demo set), the tokenizers (and what
-they need) and the task families (what they need, and the files a run writes)."""
+they need), the task families (what they need, and the files a run writes) and the
+generators (what they condition on)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ def handle(args: argparse.Namespace) -> int:
         needs = f"needs {needs}" if needs else ""
         print(f"  {name:<20} {needs:<24} {TOKENIZERS.about(name)}".rstrip())
     _families()
+    _generators()
     return 0
 
 
@@ -57,3 +59,19 @@ def _families() -> None:
         print(line.rstrip())
         for file, what in family.prediction_files.items():
             print(f"      {file}: {what}")
+
+
+def _generators() -> None:
+    """Each generator's conditioning (declared on its factory) and what it is."""
+    from benchmarks.generators import GENERATORS
+    from benchmarks.generators.base import conditioning
+
+    print("generators (--generator; conditions on: class = ucf101-gfvd, text = t2v-webvid, "
+          "none = both):")
+    for name in GENERATORS.names():
+        try:
+            kind = conditioning(GENERATORS.get(name))
+        except Exception as err:  # a broken plug-in is listed, not fatal
+            print(f"  {name:<16} (cannot be loaded: {err})")
+            continue
+        print(f"  {name:<16} {kind:<6} {GENERATORS.about(name)}".rstrip())

@@ -26,14 +26,25 @@ from benchmarks.registry import Registry
 
 GENERATORS: Registry = Registry("generator", entry_point_group="benchmarks.generators")
 
-GENERATORS.add_lazy("ar", "benchmarks.generators.ar:create_ar")
-GENERATORS.add_lazy("real-copy", "benchmarks.generators.bounds:create_real_copy")
-GENERATORS.add_lazy("noise", "benchmarks.generators.bounds:create_noise")
-GENERATORS.add_lazy("ar-text", "benchmarks.generators.ar_text:create_ar_text")
-GENERATORS.add_lazy("diffusers-t2v", "benchmarks.generators.diffusers_t2v:create_diffusers_t2v")
-GENERATORS.add_lazy("checkout", "benchmarks.generators.checkout:create_checkout")
-GENERATORS.add_lazy("motionaura", "benchmarks.generators.checkout:create_motionaura")
-GENERATORS.add_lazy("open-magvit2-ar", "benchmarks.generators.checkout:create_open_magvit2_ar")
-GENERATORS.add_lazy("omnigen2", "benchmarks.generators.checkout:create_omnigen2")
+_ADD = GENERATORS.add_lazy
+_ADD("ar", "benchmarks.generators.ar:create_ar",
+     about="AR transformer over a discrete tokenizer's codes (train_generator; demo: auto)")
+_ADD("real-copy", "benchmarks.generators.bounds:create_real_copy",
+     about="held-out real clips of the class (the gFVD floor)")
+_ADD("noise", "benchmarks.generators.bounds:create_noise",
+     about="uniform noise clips (the ceiling)")
+_ADD("ar-text", "benchmarks.generators.ar_text:create_ar_text",
+     about="AR transformer over a discrete tokenizer's codes, caption via MiniLM "
+           "(train_generator --text; demo: auto)")
+_ADD("diffusers-t2v", "benchmarks.generators.diffusers_t2v:create_diffusers_t2v",
+     about="a local diffusers text-to-video pipeline (path=DIR)")
+_ADD("checkout", "benchmarks.generators.checkout:create_checkout",
+     about="a prior in your checkout (path=DIR entry=module:callable)")
+_ADD("motionaura", "benchmarks.generators.checkout:create_motionaura",
+     about="not available offline: MotionAura from your checkout (path=, entry=)")
+_ADD("open-magvit2-ar", "benchmarks.generators.checkout:create_open_magvit2_ar",
+     about="not available offline: Open-MAGVIT2 T2V AR from your checkout (path=, entry=)")
+_ADD("omnigen2", "benchmarks.generators.checkout:create_omnigen2",
+     about="not available offline: OmniGen2 from your checkout (path=, entry=)")
 
 __all__ = ["GENERATORS"]

@@ -4,7 +4,6 @@ family end to end with and without PyraTok, and ``tables --paper 2``."""
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -64,8 +63,12 @@ def _one_line(capsys) -> str:
 # generators ---------------------------------------------------------------------------
 
 
-def test_every_generator_declares_what_it_conditions_on():
+def test_every_generator_declares_what_it_conditions_on(capsys):
     kinds = {n: conditioning(GENERATORS.get(n)) for n in GENERATORS.names()}
+    assert main(["list"]) == 0
+    listed = capsys.readouterr().out
+    for name, kind in kinds.items():
+        assert f"\n  {name:<16} {kind:<6} " in listed
     assert kinds["ar"] == kinds["real-copy"] == "class" and kinds["noise"] == "none"
     for name in ("ar-text", "diffusers-t2v", "checkout", "motionaura", "open-magvit2-ar",
                  "omnigen2"):
@@ -110,30 +113,18 @@ def test_diffusers_t2v_needs_a_pipeline_folder(data, tmp_path):
         GENERATORS.get("diffusers-t2v")(_context(data, tmp_path), path=str(tmp_path))
 
 
-def _user_checkout(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "my_prior.py").write_text(textwrap.dedent("""
-        import torch
-
-        def generate(captions, seeds, *, num_frames, frame_size, device, tokenizer, scale=1.0):
-            clips = []
-            for caption, seed in zip(captions, seeds):
-                g = torch.Generator().manual_seed(seed + len(caption))
-                clips.append(torch.rand(3, num_frames, *frame_size, generator=g) * scale)
-            return torch.stack(clips) * 2 - 1
-    """), encoding="utf-8")
-    return folder
-
-
 def test_checkout_calls_the_users_entry_per_clip(data, tmp_path):
-    gen = GENERATORS.get("motionaura")(_context(data, tmp_path),
-                                       path=str(_user_checkout(tmp_path / "src")),
-                                       entry="my_prior:generate", scale=0.5)
-    both = gen.generate(["a rabbit", "a car"], [3, 4]).to_video(None)
-    alone = gen.generate(["a car"], [4]).to_video(None)
-    assert both.shape == (2, 3, 9, 32, 32) and torch.equal(both[1], alone[0])
-    assert both.max() <= 0 and gen.describe()["tokenizer_used"] is False
-    assert gen.describe()["options"] == {"scale": "0.5"}
+    from tests.helpers.paths import REPO
+
+    template = REPO / "examples" / "t2v_checkout"
+    for mode, used in (("pixels", False), ("codes", True)):
+        gen = GENERATORS.get("motionaura")(_context(data, tmp_path), path=str(template),
+                                           entry="my_t2v:generate", mode=mode)
+        both = gen.generate(["a rabbit", "a car"], [3, 4]).to_video(create_binpool())
+        alone = gen.generate(["a car"], [4]).to_video(create_binpool())
+        assert both.shape == (2, 3, 9, 32, 32) and torch.equal(both[1], alone[0])
+        assert gen.describe()["tokenizer_used"] is used
+        assert gen.describe()["options"] == {"mode": mode}
 
 
 def test_ar_text_trains_on_a_discrete_stand_in_and_samples_per_clip(data, encoder, tmp_path):
@@ -161,6 +152,7 @@ def test_ar_text_trains_on_a_discrete_stand_in_and_samples_per_clip(data, encode
 # the family end to end ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_t2v_run_without_pyratok_on_the_stand_in(data, encoder, binpool, tmp_path):
     clip = build_tiny_clip(tmp_path / "clip")
     ckpt = tmp_path / "ar-text"
