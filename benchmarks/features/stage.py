@@ -131,3 +131,27 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+def fd_weight_files(features: str, i3d_path: str | None) -> list[Path]:
+    """The I3D file a Fréchet run loads from its default place (fingerprinted into the
+    config hash), ``[]`` for another extractor or when it is absent."""
+    from benchmarks.features.i3d import found_file
+
+    found = found_file(i3d_path) if features == "i3d" else None
+    return [found] if found is not None else []
+
+
+def fd_unavailable(features: str, i3d_path: str | None, metric: str,
+                   reason: str | None) -> dict[str, str]:
+    """Why the Fréchet metrics are not reported: the run's own (``metric``, when its
+    extractor did not load: ``reason``) and ``fvd`` when the run uses another extractor."""
+    out = {metric: reason} if reason else {}
+    if features != "i3d":
+        from benchmarks.features.i3d import missing_reason
+
+        why = missing_reason(i3d_path)
+        out["fvd"] = (f"not computed: this run uses features={features} "
+                      f"(reported as {metric}, not FVD)"
+                      + (f"; and {why}" if why else "; pass --task-arg features=i3d"))
+    return out

@@ -27,10 +27,8 @@ partial copy never shares cached features or statistics with a full one, nor a
 from __future__ import annotations
 
 import logging
-import os
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -40,13 +38,12 @@ from tqdm import tqdm
 from benchmarks.datasets.annotation import ClassLabel
 from benchmarks.datasets.base import Dataset, DatasetInfo, Sample
 from benchmarks.datasets.demo import demo_version
-from benchmarks.families.base import Evaluation, MetricInfo, SampleResult, StoredRecord, TaskFamily
+from benchmarks.families.base import Evaluation, MetricInfo, SampleResult, StoredRecord
+from benchmarks.families.generated import GeneratedClipsFamily
 from benchmarks.features.stage import (
     ReferenceCache,
     clip_set,
     key_hash,
-    metric_name,
-    open_extractor,
     reference_key,
     stats_of,
 )
@@ -96,7 +93,8 @@ def _seed(run_seed: int, key: str) -> int:
     return sample_seed(run_seed, f"generate:{key}")
 
 
-class GenerationFamily(TaskFamily[GenerationParams]):
+class GenerationFamily(GeneratedClipsFamily[GenerationParams]):
+    conditions_on = "class"
     name = "generation"
     needs_annotation = ClassLabel
     Params = GenerationParams
@@ -113,68 +111,13 @@ class GenerationFamily(TaskFamily[GenerationParams]):
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or GenerationParams(), tokenizer, device=device)
-        self.extractor, self._reason = open_extractor(
-            self.params.features, device=device, i3d_path=self.params.i3d_path)
-        self.metric = metric_name(self.params.features)
-        self.generator = None
-        self.cache: ReferenceCache | None = None
-        self.run_seed = 0
-
-    # planning ----------------------------------------------------------------------
-
-    @classmethod
-    def check_tokenizer(cls, tokenizer, params) -> str | None:
-        from benchmarks.features import FEATURE_EXTRACTORS
-        from benchmarks.generators import GENERATORS
-        from benchmarks.generators.base import conditioning_error
-
-        if not params.generator:
-            return (f"no generator: pass --generator NAME (one of: "
-                    f"{', '.join(GENERATORS.names())})")
-        for registry, name in ((GENERATORS, params.generator),
-                               (FEATURE_EXTRACTORS, params.features)):
-            if name not in registry:
-                try:
-                    registry.get(name)
-                except KeyError as err:
-                    return str(err)
-        return conditioning_error(params.generator, GENERATORS.get(params.generator), "class",
-                                  cls.name, GENERATORS.names())
-
-    @classmethod
-    def run_name_suffix(cls, params) -> str:
-        from benchmarks.config import config_hash
-
-        args = params.generator_args or {}
-        return f"+{params.generator}" + (f"-{config_hash(args)[:8]}" if args else "")
-
-    @classmethod
-    def weight_files(cls, params: Any) -> list[Path]:
-        from benchmarks.features.i3d import found_file
-
-        p = params or GenerationParams()
-        found = found_file(p.i3d_path) if p.features == "i3d" else None
-        return [found] if found is not None else []
-
-    def unavailable(self) -> dict[str, str]:
-        out = {}
-        if self.extractor is None:
-            out[self.metric] = self._reason or "feature extractor unavailable"
-        if self.params.features != "i3d":
-            from benchmarks.features.i3d import missing_reason
-
-            why = missing_reason(self.params.i3d_path)
-            out["fvd"] = (f"not computed: this run uses features={self.params.features} "
-                          f"(reported as {self.metric}, not FVD)"
-                          + (f"; and {why}" if why else "; pass --task-arg features=i3d"))
-        return out
 
     # setup -------------------------------------------------------------------------
 
     def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
         from benchmarks.config import ConfigError
-        from benchmarks.generators import GENERATORS
-        from benchmarks.generators.base import GeneratorContext, GeneratorError
+        from benchmarks.generators.base import GeneratorContext
+        from benchmarks.generators.select import cache_dir, create_generator
 
         self.info = info
         self.classes = info.classes or ()
@@ -194,17 +137,13 @@ class GenerationFamily(TaskFamily[GenerationParams]):
             raise ConfigError(f"{info.annotation_file}: none of its clips is on disk under "
                               f"{info.root} (is --data-root the folder holding the videos?)")
         frame_size = tuple(dataset.load(refs[0], num_frames=num_frames).video.shape[-2:])
-        base = os.environ.get("PYRATOK_CACHE") or Path.home() / ".cache" / "pyratok"
         context = GeneratorContext(
             tokenizer=self.tokenizer, dataset=dataset, classes=tuple(self.classes),
             num_frames=num_frames, frame_size=frame_size, device=self.device,
-            is_demo=demo_version(info.root) is not None, cache_dir=Path(base).expanduser(),
+            is_demo=demo_version(info.root) is not None, cache_dir=cache_dir(),
             requested_classes=tuple(sorted({int(r.annotation.class_id) for r in refs})))
-        try:
-            self.generator = GENERATORS.get(self.params.generator)(
-                context, **(self.params.generator_args or {}))
-        except (GeneratorError, TypeError) as err:
-            raise ConfigError(f"generator {self.params.generator!r}: {err}") from err
+        self.generator = create_generator(self.params.generator, self.params.generator_args,
+                                          context)
         self.key = reference_key(info, self.extractor, frames_per_clip=num_frames,
                                  sampling=self.config.sampling.__dict__)
         self.key["clips"] = clip_set(r.sample_id for r in refs)

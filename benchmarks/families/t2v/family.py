@@ -23,9 +23,7 @@ Metrics:
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -38,17 +36,15 @@ from benchmarks.families.base import (
     MetricInfo,
     SampleResult,
     StoredRecord,
-    TaskFamily,
     mean_evaluation,
 )
+from benchmarks.families.generated import GeneratedClipsFamily
 from benchmarks.features.frames import NAMES as TC_EMBEDDERS
 from benchmarks.features.frames import FrameEmbedder, open_frame_embedder
 from benchmarks.features.stage import (
     ReferenceCache,
     clip_set,
     key_hash,
-    metric_name,
-    open_extractor,
     reference_key,
     stats_of,
 )
@@ -88,7 +84,8 @@ class T2VParams:
             raise ValueError(f"tc: {unknown[0]!r}, expected some of {', '.join(TC_EMBEDDERS)}")
 
 
-class T2VFamily(TaskFamily[T2VParams]):
+class T2VFamily(GeneratedClipsFamily[T2VParams]):
+    conditions_on = "text"
     name = "t2v"
     needs_annotation = None  # captions (SampleRef.caption), no annotation
     Params = T2VParams
@@ -107,9 +104,6 @@ class T2VFamily(TaskFamily[T2VParams]):
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or T2VParams(), tokenizer, device=device)
-        self.extractor, self._reason = open_extractor(
-            self.params.features, device=device, i3d_path=self.params.i3d_path)
-        self.metric = metric_name(self.params.features)
         self.embedders: dict[str, FrameEmbedder] = {}
         self._tc_missing: dict[str, str] = {}
         for name in TC_EMBEDDERS:
@@ -121,59 +115,12 @@ class T2VFamily(TaskFamily[T2VParams]):
                 self._tc_missing[f"tc_{name}"] = why or "embedder unavailable"
             else:
                 self.embedders[embedder.metric_name] = embedder
-        self.generator = None
-        self.cache: ReferenceCache | None = None
-        self.run_seed = 0
 
     # planning ----------------------------------------------------------------------
 
-    @classmethod
-    def check_tokenizer(cls, tokenizer, params) -> str | None:
-        from benchmarks.features import FEATURE_EXTRACTORS
-        from benchmarks.generators import GENERATORS
-        from benchmarks.generators.base import conditioning, conditioning_error
-
-        if not params.generator:
-            fits = [n for n in GENERATORS.names()
-                    if conditioning(GENERATORS.get(n)) in ("text", "none")]
-            return f"no generator: pass --generator NAME (one of: {', '.join(fits)})"
-        for registry, name in ((GENERATORS, params.generator),
-                               (FEATURE_EXTRACTORS, params.features)):
-            if name not in registry:
-                try:
-                    registry.get(name)
-                except KeyError as err:
-                    return str(err)
-        return conditioning_error(params.generator, GENERATORS.get(params.generator), "text",
-                                  cls.name, GENERATORS.names())
-
-    @classmethod
-    def run_name_suffix(cls, params) -> str:
-        from benchmarks.config import config_hash
-
-        args = params.generator_args or {}
-        return f"+{params.generator}" + (f"-{config_hash(args)[:8]}" if args else "")
-
-    @classmethod
-    def weight_files(cls, params: Any) -> list[Path]:
-        from benchmarks.features.i3d import found_file
-
-        p = params or T2VParams()
-        found = found_file(p.i3d_path) if p.features == "i3d" else None
-        return [found] if found is not None else []
-
     def unavailable(self) -> dict[str, str]:
-        out = dict(self._tc_missing)
-        if self.extractor is None:
-            out[self.metric] = self._reason or "feature extractor unavailable"
-        if self.params.features != "i3d":
-            from benchmarks.features.i3d import missing_reason
-
-            why = missing_reason(self.params.i3d_path)
-            out["fvd"] = (f"not computed: this run uses features={self.params.features} "
-                          f"(reported as {self.metric}, not FVD)"
-                          + (f"; and {why}" if why else "; pass --task-arg features=i3d"))
-        else:
+        out = {**self._tc_missing, **super().unavailable()}
+        if self.params.features == "i3d":
             out.setdefault("fd_effnet_lite0", "not computed: this run reports fvd (I3D)")
         return out
 
@@ -181,8 +128,8 @@ class T2VFamily(TaskFamily[T2VParams]):
 
     def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
         from benchmarks.config import ConfigError
-        from benchmarks.generators import GENERATORS
-        from benchmarks.generators.base import GeneratorContext, GeneratorError
+        from benchmarks.generators.base import GeneratorContext
+        from benchmarks.generators.select import cache_dir, create_generator
 
         self.info = info
         self.run_seed = int(torch.initial_seed()) & 0xFFFFFFFF
@@ -204,16 +151,12 @@ class T2VFamily(TaskFamily[T2VParams]):
             raise ConfigError(f"{info.annotation_file}: clip {uncaptioned[0]} has no caption "
                               f"({len(uncaptioned)} such); text-to-video needs one per clip")
         frame_size = tuple(dataset.load(refs[0], num_frames=num_frames).video.shape[-2:])
-        base = os.environ.get("PYRATOK_CACHE") or Path.home() / ".cache" / "pyratok"
         context = GeneratorContext(
             tokenizer=self.tokenizer, dataset=dataset, classes=(), num_frames=num_frames,
             frame_size=frame_size, device=self.device,
-            is_demo=demo_version(info.root) is not None, cache_dir=Path(base).expanduser())
-        try:
-            self.generator = GENERATORS.get(self.params.generator)(
-                context, **(self.params.generator_args or {}))
-        except (GeneratorError, TypeError) as err:
-            raise ConfigError(f"generator {self.params.generator!r}: {err}") from err
+            is_demo=demo_version(info.root) is not None, cache_dir=cache_dir())
+        self.generator = create_generator(self.params.generator, self.params.generator_args,
+                                          context)
         if self.extractor is None:
             log.warning("%s unavailable: %s", self.metric, self._reason)
             return
