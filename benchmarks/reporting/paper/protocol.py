@@ -150,7 +150,9 @@ def _task_protocol(task: str, s: RunSummary, facts: RowFacts) -> str:
         facts.values["answerer"] = answerer
         facts.provenance.append(f"answerer {answerer or 'not recorded'}")
     elif family in ("generation", "t2v"):
-        facts.provenance.append(f"generator {_get(s, 'evaluation.generator') or 'not recorded'}")
+        text = _get(s, "evaluation.generator_info.text_encoder")
+        facts.provenance.append(f"generator {_get(s, 'evaluation.generator') or 'not recorded'}"
+                                + (f" (captions by {text})" if text else ""))
     return f"{task}: " + ", ".join(parts)
 
 
