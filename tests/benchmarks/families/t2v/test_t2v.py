@@ -87,6 +87,20 @@ def test_a_generator_of_the_other_conditioning_is_one_line(data, tmp_path, capsy
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
+def test_a_clip_without_a_caption_is_one_line(data, tmp_path, capsys):
+    import shutil
+
+    root = tmp_path / "data"
+    shutil.copytree(data, root)
+    csv_file = root / "results_10M_val.csv"
+    csv_file.write_text(csv_file.read_text().replace(",clip 2", ","), encoding="utf-8")
+    code = main(["run", "--task", "t2v-webvid", "--tokenizer", "identity", "--generator",
+                 "noise", "--data-root", str(root), "--task-arg", "features=pixels8",
+                 "--task-arg", "tc=[]", "--no-progress", "--output", str(tmp_path / "runs")])
+    err = _one_line(capsys)
+    assert code == 2 and "clip 1002 has no caption" in err
+
+
 def test_ar_text_refuses_a_continuous_tokenizer(data, tmp_path):
     from benchmarks.tokenizers.avgpool import create_avgpool
 
