@@ -101,6 +101,34 @@ def test_a_clip_without_a_caption_is_one_line(data, tmp_path, capsys):
     assert code == 2 and "clip 1002 has no caption" in err
 
 
+def test_a_named_protocol_without_its_weights_is_unavailable_with_the_fix(data, tmp_path,
+                                                                         monkeypatch):
+    """fvd-videogpt's I3D is not on this machine: its number and fvd are listed as
+    unavailable with the fix, and the pixel-only temporal scores are still reported."""
+    monkeypatch.setenv("PYRATOK_I3D_VIDEOGPT", str(tmp_path / "nowhere.pt"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "hub"))
+    monkeypatch.setenv("PYRATOK_CACHE", str(tmp_path / "cache"))
+    assert main(["run", "--task", "t2v-webvid", "--tokenizer", "identity", "--generator",
+                 "noise", "--data-root", str(data), "--task-arg", "protocol=fvd-videogpt",
+                 "--task-arg", "tc=[]", "--task-arg", "resize_shorter=32", "--task-arg",
+                 "crop=32", "--no-progress", "--num-workers", "0",
+                 "--output", str(tmp_path / "runs")]) == 0
+    summary = json.loads(next((tmp_path / "runs/t2v-webvid").glob("*/summary.json")).read_text())
+    why = summary["unavailable"]
+    assert why["fvd_videogpt"].startswith("fvd-videogpt: ") and "fvd_videogpt" not in summary[
+        "metrics"]
+    assert "this run uses protocol fvd-videogpt" in why["fvd"]
+    assert 0 < summary["metrics"]["temporal_flickering"] <= 1
+
+
+def test_a_protocol_of_other_features_is_one_line(data, tmp_path, capsys):
+    code = main(["run", "--task", "t2v-webvid", "--tokenizer", "identity", "--generator",
+                 "noise", "--data-root", str(data), "--task-arg", "protocol=jedi",
+                 "--task-arg", "features=effnet_lite0", "--output", str(tmp_path / "runs")])
+    err = _one_line(capsys)
+    assert code == 2 and "protocol=jedi uses the vjepa features" in err
+
+
 def test_ar_text_refuses_a_continuous_tokenizer(data, tmp_path):
     from benchmarks.tokenizers.avgpool import create_avgpool
 
@@ -189,6 +217,11 @@ def test_t2v_run_without_pyratok_on_the_stand_in(data, encoder, binpool, tmp_pat
     assert ev["n_generated_clips"] == 4 and ev["generator_info"]["tokenizer_used"] is True
     assert "tc_effnet_lite0" in summary["unavailable"] and "fvd" in summary["unavailable"]
     assert 0 < ev["tc_real"]["tc_clip"] <= 100
+    record = ev["protocols"]["fd_pixels8"]  # the distance's named protocol, as for gFVD
+    assert record["protocol"] == "fd-pixels8" and record["n_per_set"] == 4
+    assert ev["reference_key"]["distance_protocol"] == "fd-pixels8"
+    assert 0 < metrics["temporal_flickering"] <= 1 and 0 < metrics["temporal_flickering_real"] <= 1
+    assert "temporal_flickering" in ev["temporal"]
 
 
 @pytest.mark.slow
