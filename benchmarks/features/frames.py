@@ -25,11 +25,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from benchmarks.features.base import FeatureUnavailable
+from benchmarks.features.frame_encoders import CLIP_MEAN, CLIP_STD  # OpenAI CLIP's mean/std
 from benchmarks.tokenizers.base import from_tokenizer_range
 
-# CLIPImageProcessor's defaults (OpenAI CLIP, Radford et al. 2021)
-CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
-CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 FRAME_BATCH = 64  # frames per network call (bounded memory)
 NAMES = ("effnet_lite0", "clip")
 
