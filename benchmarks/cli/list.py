@@ -1,6 +1,7 @@
 """``list``: the tasks (and whether they have a demo set), the tokenizers (and what
-they need) and the task families (what they need, and the files a run writes);
-``list --protocols``: every named distance protocol with all its fields."""
+they need), the task families (what they need, and the files a run writes) and the
+generators (what they condition on); ``list --protocols``: every named distance protocol
+with all its fields."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def handle(args: argparse.Namespace) -> int:
         needs = f"needs {needs}" if needs else ""
         print(f"  {name:<20} {needs:<28} {TOKENIZERS.about(name)}".rstrip())
     _families()
+    _generators()
     return 0
 
 
@@ -91,3 +93,19 @@ def _protocols() -> int:
         if protocol.differences:
             print(f"      differences: {protocol.differences}")
     return 0
+
+
+def _generators() -> None:
+    """Each generator's conditioning (declared on its factory) and what it is."""
+    from benchmarks.generators import GENERATORS
+    from benchmarks.generators.base import conditioning
+
+    print("generators (--generator; conditions on: class = ucf101-gfvd, text = t2v-webvid, "
+          "none = both):")
+    for name in GENERATORS.names():
+        try:
+            kind = conditioning(GENERATORS.get(name))
+        except Exception as err:  # a broken plug-in is listed, not fatal
+            print(f"  {name:<16} (cannot be loaded: {err})")
+            continue
+        print(f"  {name:<16} {kind:<6} {GENERATORS.about(name)}".rstrip())

@@ -23,5 +23,6 @@ TASK_FAMILIES.add_lazy("vqa", "benchmarks.families.vqa.family:VQAFamily")
 TASK_FAMILIES.add_lazy("compression", "benchmarks.families.compression.family:CompressionFamily")
 TASK_FAMILIES.add_lazy("tokenbench", "benchmarks.families.tokenbench.family:TokenBenchFamily")
 TASK_FAMILIES.add_lazy("generation", "benchmarks.families.generation.family:GenerationFamily")
+TASK_FAMILIES.add_lazy("t2v", "benchmarks.families.t2v.family:T2VFamily")
 
 __all__ = ["TASK_FAMILIES"]

@@ -41,15 +41,19 @@ class EffNetLite0Extractor(ClipFeatureExtractor):
         self._mean, self._std = self._mean.to(device), self._std.to(device)
         return self
 
-    def forward(self, clip: Tensor) -> Tensor:
-        b, _, t = clip.shape[:3]
-        frames = clip.to(self._mean.device).transpose(1, 2).flatten(0, 1)  # (b·t, 3, r, r)
-        frames = (from_tokenizer_range(frames) - self._mean) / self._std
+    def frame_features(self, frames: Tensor) -> Tensor:
+        """``(n, 3, r, r)`` frames in [-1, 1] → ``(n, 1280)``: normalised, pooled over space."""
+        frames = (from_tokenizer_range(frames.to(self._mean.device)) - self._mean) / self._std
         pooled = [
             self.net.extract_features(chunk).mean(dim=(-2, -1))  # (n, 1280)
             for chunk in frames.split(FRAME_BATCH)
         ]
-        return torch.cat(pooled).view(b, t, DIM).mean(dim=1)  # (b, 1280)
+        return torch.cat(pooled)
+
+    def forward(self, clip: Tensor) -> Tensor:
+        b, _, t = clip.shape[:3]
+        frames = clip.transpose(1, 2).flatten(0, 1)  # (b·t, 3, r, r)
+        return self.frame_features(frames).view(b, t, DIM).mean(dim=1)  # (b, 1280)
 
 
 def create_effnet_lite0(*, device: torch.device | str = "cpu", **_: object) -> EffNetLite0Extractor:

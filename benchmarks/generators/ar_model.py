@@ -3,7 +3,9 @@
 Sequence layout (``CodeLayout``): the tokenizer's levels flattened coarse to fine —
 the deepest level first, then each shallower one, ending with level 0 (the finest) —
 each level in raster order over its ``(t', h', w')`` grid (t slowest, w fastest); the
-class token comes first. For pyratok's 17-frame 32×32 clips: 12 + 20 + 80 + 576 = 688.
+condition token comes first: a learned class embedding (``ar``), or a linear map of the
+caption's text embedding (``ar-text``, ``text_dim > 0``). For pyratok's 17-frame 32×32
+clips: 12 + 20 + 80 + 576 = 688.
 
 ``tokens_per_step`` consecutive tokens of that order form one step. A token index has
 ``bits`` bits (16 for pyratok's 65,536-entry LFQ codebook); bit ``c``
@@ -27,9 +29,10 @@ from torch import Tensor, nn
 
 @dataclass(frozen=True)
 class ARConfig:
-    num_classes: int
-    seq_len: int  # tokens per clip (without the class token)
+    num_classes: int  # 0 for a text-conditioned model
+    seq_len: int  # tokens per clip (without the condition token)
     bits: int  # bits per token index
+    text_dim: int = 0  # > 0: conditioned on a text embedding of this size, not a class
     width: int = 128
     depth: int = 2
     heads: int = 4
@@ -69,36 +72,49 @@ class Block(nn.Module):
 
 
 class CodeTransformer(nn.Module):
-    """``logits = model(class_ids, bits)``: next-token bit logits for every position."""
+    """``logits = model(condition, bits)``: next-token bit logits for every position.
+
+    ``condition``: class ids ``(b,)`` int64, or text embeddings ``(b, text_dim)`` float
+    when ``cfg.text_dim > 0``; either becomes the first position's ``(b, d)`` input.
+    """
 
     def __init__(self, cfg: ARConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.class_embed = nn.Embedding(cfg.num_classes, cfg.width)
+        if cfg.text_dim > 0:
+            self.text_embed = nn.Linear(cfg.text_dim, cfg.width)
+        else:
+            self.class_embed = nn.Embedding(cfg.num_classes, cfg.width)
         self.token_embed = nn.Linear(cfg.bits, cfg.width)
         self.pos_embed = nn.Parameter(torch.randn(cfg.seq_len, cfg.width) * 0.02)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.depth))
         self.norm = nn.LayerNorm(cfg.width)
         self.head = nn.Linear(cfg.width, cfg.bits)
 
-    def forward(self, class_ids: Tensor, bits: Tensor) -> Tensor:
-        """class_ids ``(b,)``; bits ``(b, n, k)`` in {0, 1} → logits ``(b, n, k)`` of each
-        position's bits given the class and the positions before it."""
+    def embed_condition(self, condition: Tensor) -> Tensor:
+        """Class ids ``(b,)`` or text embeddings ``(b, text_dim)`` → ``(b, d)``."""
+        if self.cfg.text_dim > 0:
+            return self.text_embed(condition.float())
+        return self.class_embed(condition)
+
+    def forward(self, condition: Tensor, bits: Tensor) -> Tensor:
+        """condition (see the class); bits ``(b, n, k)`` in {0, 1} → logits ``(b, n, k)``
+        of each position's bits given the condition and the positions before it."""
         b, n, _ = bits.shape
         prev = self.token_embed(bits[:, :-1].float() * 2 - 1)  # (b, n-1, d): shifted right
-        x = torch.cat([self.class_embed(class_ids)[:, None], prev], dim=1) + self.pos_embed[:n]
+        x = torch.cat([self.embed_condition(condition)[:, None], prev], dim=1) + self.pos_embed[:n]
         for block in self.blocks:
             x = block(x)
         return self.head(self.norm(x))
 
     @torch.no_grad()
-    def sample(self, class_ids: Tensor, uniforms: Tensor, temperature: float = 1.0) -> Tensor:
+    def sample(self, condition: Tensor, uniforms: Tensor, temperature: float = 1.0) -> Tensor:
         """Bits ``(b, n, k)`` drawn position by position; ``uniforms`` ``(b, n, k)`` are
         the clip's own random numbers (bit = 1 iff u < sigmoid(logit / temperature)), so a
         clip does not depend on the others in the batch."""
         b, n, k = uniforms.shape
         caches: list[list[Tensor]] = [[] for _ in self.blocks]
-        x = self.class_embed(class_ids)[:, None] + self.pos_embed[:1]  # (b, 1, d)
+        x = self.embed_condition(condition)[:, None] + self.pos_embed[:1]  # (b, 1, d)
         out = torch.empty(b, n, k, dtype=torch.bool, device=uniforms.device)
         for i in range(n):
             h = x

@@ -1,8 +1,9 @@
-"""Training the ``ar`` generator: encode the real train clips once, fit the transformer.
+"""Training the ``ar`` / ``ar-text`` generators: encode the real clips once, fit the transformer.
 
 A checkpoint folder holds ``model.safetensors`` (weights), ``optimizer.safetensors``
-(AdamW state, flattened), ``codes.safetensors`` (the encoded training clips) and
-``state.json`` (step, configs, code layout, where the codes came from). Training saves
+(AdamW state, flattened), ``codes.safetensors`` (the encoded training clips and their
+conditions: ``class_ids``, or ``text`` — the captions' embeddings) and ``state.json``
+(step, configs, code layout, the text encoder, where the codes came from). Training saves
 every ``save_every`` steps and at the end; started again on the same folder it resumes
 from the last save (and returns at once if it had finished).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -58,11 +60,19 @@ class TrainConfig:
     tokens_per_step: int = 4
 
 
+TextEmbedder = Callable[[list[str]], torch.Tensor]  # captions -> (n, d) float
+
+
 def encode_clips(tokenizer, dataset, num_frames: int, device: torch.device,
-                 progress: bool = True) -> tuple[list[torch.Tensor], torch.Tensor, int, tuple]:
-    """Token indices of every clip of ``dataset``: (per-level indices, class ids,
-    num_frames, frame size)."""
+                 progress: bool = True, text_embed: TextEmbedder | None = None,
+                 ) -> tuple[list[torch.Tensor], torch.Tensor, int, tuple]:
+    """Token indices of every clip of ``dataset``: (per-level indices, conditions,
+    num_frames, frame size). Conditions: class ids ``(N,)``, or with ``text_embed`` the
+    clips' captions embedded, ``(N, d)`` float32."""
     refs = sorted(dataset.refs(), key=lambda r: r.sample_id)
+    if not refs:
+        raise ValueError(f"no clip of {getattr(dataset, 'root', 'the dataset')} is on disk "
+                         "to train the generator on")
     levels: list[list[torch.Tensor]] = []
     classes, frame_size = [], (0, 0)
     for ref in tqdm(refs, desc="encoding training clips", disable=not progress, unit="clip"):
@@ -72,9 +82,13 @@ def encode_clips(tokenizer, dataset, num_frames: int, device: torch.device,
         if enc.indices is None:
             raise ValueError(f"tokenizer {tokenizer.spec.name!r} has no discrete codes")
         levels.append([i.cpu() for i in enc.indices])
-        classes.append(int(ref.annotation.class_id))
+        if text_embed is None:
+            classes.append(int(ref.annotation.class_id))
         frame_size = enc.frame_size
     indices = [torch.cat([clip[lvl] for clip in levels]) for lvl in range(len(levels[0]))]
+    if text_embed is not None:
+        captions = [ref.caption or "" for ref in refs]
+        return indices, text_embed(captions).float().cpu(), num_frames, tuple(frame_size)
     return indices, torch.tensor(classes), num_frames, tuple(frame_size)
 
 
@@ -88,8 +102,14 @@ def is_complete(folder: Path) -> bool:
 
 def train(folder: Path, *, tokenizer, dataset, num_frames: int, num_classes: int,
           config: TrainConfig, device: torch.device, provenance: dict[str, Any],
-          progress: bool = True) -> Path:
-    """Train (or resume training) into ``folder``; returns it."""
+          progress: bool = True, text_embed: TextEmbedder | None = None,
+          text_encoder: str | None = None) -> Path:
+    """Train (or resume training) into ``folder``; returns it.
+
+    With ``text_embed`` (captions → ``(n, d)``) the model is conditioned on each clip's
+    caption embedding (``ar-text``; ``num_classes`` is ignored) and ``text_encoder``, what
+    made the embeddings, is recorded in ``state.json`` for sampling to use the same one.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     state_path = folder / STATE
     state = read_json(state_path, max_bytes=SMALL_BYTES) if state_path.is_file() else None
@@ -98,21 +118,26 @@ def train(folder: Path, *, tokenizer, dataset, num_frames: int, num_classes: int
     codes_path = folder / "codes.safetensors"
     if codes_path.is_file():
         saved = load_file(str(codes_path))
-        indices = [saved[f"level{i}"] for i in range(len(saved) - 1)]
-        class_ids = saved["class_ids"]
+        indices = [saved[f"level{i}"] for i in range(sum(k.startswith("level") for k in saved))]
+        conditions = saved["text" if text_embed is not None else "class_ids"]
         frame_size = tuple(state["frame_size"]) if state else None
     else:
-        indices, class_ids, _, frame_size = encode_clips(tokenizer, dataset, num_frames, device,
-                                                         progress)
+        indices, conditions, _, frame_size = encode_clips(tokenizer, dataset, num_frames, device,
+                                                          progress, text_embed)
         save_file({**{f"level{i}": x.contiguous() for i, x in enumerate(indices)},
-                   "class_ids": class_ids}, str(codes_path))
+                   "text" if text_embed is not None else "class_ids": conditions.contiguous()},
+                  str(codes_path))
     if frame_size is None:
         frame_size = tuple(dataset.load(dataset.refs()[0], num_frames=num_frames).video.shape[-2:])
     bits = int(round(tokenizer.spec.bits_per_token))
     layout = CodeLayout(tuple(tuple(int(s) for s in x.shape[1:]) for x in indices), bits,
                         config.tokens_per_step)
-    ar_cfg = ARConfig(num_classes=num_classes, seq_len=layout.seq_len, bits=layout.step_bits,
-                      width=config.width, depth=config.depth, heads=config.heads)
+    text_dim = int(conditions.shape[1]) if text_embed is not None else 0
+    ar_cfg = ARConfig(num_classes=0 if text_dim else num_classes, seq_len=layout.seq_len,
+                      bits=layout.step_bits, text_dim=text_dim, width=config.width,
+                      depth=config.depth, heads=config.heads)
+    if text_encoder is not None:
+        provenance = {**provenance, "text_encoder": text_encoder}
     torch.manual_seed(config.seed)
     model = CodeTransformer(ar_cfg).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -124,7 +149,7 @@ def train(folder: Path, *, tokenizer, dataset, num_frames: int, num_classes: int
         step = int(state["step"])
         log.info("resuming generator training at step %d of %d (%s)", step, config.steps, folder)
     data = layout.flatten([x.to(device) for x in indices])  # (N, n, k)
-    labels = class_ids.to(device)
+    labels = conditions.to(device)
     gen = torch.Generator().manual_seed(config.seed * 1_000_003 + step)
     sched = _lr_lambda(config)
     bar = tqdm(total=config.steps, initial=step, desc="training ar generator", unit="step",

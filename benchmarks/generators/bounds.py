@@ -25,6 +25,7 @@ from benchmarks.generators.base import (
     GeneratorContext,
     GeneratorError,
     VideoGenerator,
+    conditions_on,
 )
 from benchmarks.tokenizers.base import to_tokenizer_range
 
@@ -76,9 +77,11 @@ class RealCopyGenerator(VideoGenerator):
         return GeneratedClips(video=torch.stack(clips))
 
 
+@conditions_on("none")
 def create_noise(context: GeneratorContext) -> NoiseGenerator:
     return NoiseGenerator(context)
 
 
+@conditions_on("class")
 def create_real_copy(context: GeneratorContext, *, split: str = "test") -> RealCopyGenerator:
     return RealCopyGenerator(context, split=split)

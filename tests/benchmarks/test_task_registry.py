@@ -34,10 +34,14 @@ def test_every_task_parses_and_runs_one_demo_sample(task, tmp_path):
         pytest.skip(f"{task}: no bundled demo set for dataset {config.dataset!r}")
     # the weight-free identity where the family takes it, else the bundled text-aligned PyraTok
     _, params, _ = resolve_task(task, include_paths=[], overrides={}, demo=True)
+    # generation tasks also need a generator: the weight-free real-copy one (noise for
+    # text-to-video, which has no held-out split to copy from)
+    generator = {"generation": "real-copy", "t2v": "noise"}.get(config.family)
+    extra = {"generator": generator} if generator else {}
+    if generator:
+        params = dataclasses.replace(params, generator=generator)
     identity = benchmarks.create_tokenizer("identity")
     tokenizer = "identity" if family.check_tokenizer(identity, params) is None else "pyratok"
-    # generation tasks also need a generator: the weight-free real-copy one
-    extra = {"generator": "real-copy"} if config.family == "generation" else {}
     summary = benchmarks.evaluate(task, tokenizer, limit=1, output=tmp_path, progress=False,
                                   **extra)
     assert summary["n_samples"] == 1 and summary["n_failed"] == 0 and summary["demo_data"]

@@ -35,12 +35,9 @@ partial copy never shares cached features or statistics with a full one, nor a
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -55,19 +52,18 @@ from benchmarks.families.base import (
     MetricInfo,
     SampleResult,
     StoredRecord,
-    TaskFamily,
     mean_evaluation,
 )
-from benchmarks.features.protocols import resolve
-from benchmarks.features.stage import (
-    ReferenceCache,
-    key_hash,
-    open_extractor,
-    reference_key,
-    stats_of,
+from benchmarks.families.generated import (
+    DISTANCE_METRICS,
+    PATH_PARAMS,
+    REAL,
+    TEMPORAL_METRIC_INFO,
+    TEMPORAL_NAMES,
+    GeneratedClipsFamily,
 )
-from benchmarks.features.temporal import METRICS as TEMPORAL_METRICS
-from benchmarks.features.temporal import TemporalOptions, TemporalScorer
+from benchmarks.features.protocols import resolve
+from benchmarks.features.stage import stats_of
 from benchmarks.metrics.functional.mean_ci import mean_ci
 from benchmarks.seeding import sample_seed
 from benchmarks.tokenizers.base import to_tokenizer_range
@@ -75,8 +71,6 @@ from benchmarks.tokenizers.base import to_tokenizer_range
 log = logging.getLogger(__name__)
 
 GRID_FILE = "generated_per_class.png"
-REAL = "_real"  # suffix of the real clips' temporal scores
-TEMPORAL_NAMES = (*TEMPORAL_METRICS, *(f"{m}{REAL}" for m in TEMPORAL_METRICS))
 
 
 @dataclass(frozen=True)
@@ -126,34 +120,17 @@ class GenerationParams:
             raise ValueError("generated: per_class needs clips_per_class >= 1")
 
 
-def clip_set(sample_ids) -> dict[str, Any]:
-    """``{"count", "ids_sha256"}`` of a set of clip ids (sorted, one per line): the part of
-    the reference key that tells a partial copy's or a ``--limit`` run's clips apart."""
-    ids = sorted(sample_ids)
-    digest = hashlib.sha256("".join(f"{i}\n" for i in ids).encode()).hexdigest()
-    return {"count": len(ids), "ids_sha256": digest}
-
-
 def _seed(run_seed: int, key: str) -> int:
     return sample_seed(run_seed, f"generate:{key}")
 
 
-class GenerationFamily(TaskFamily[GenerationParams]):
+class GenerationFamily(GeneratedClipsFamily[GenerationParams]):
+    conditions_on = "class"
     name = "generation"
     needs_annotation = ClassLabel
     Params = GenerationParams
-    # paths: their files' contents are in the config hash (benchmarks/runner/weights.py)
-    unhashed_params = ("generation_batch", "grid_clips_per_class", "i3d_path", "weights_path",
-                       "dino_path", "clip_path", "vfi_path")
-    metrics: ClassVar[tuple[MetricInfo, ...]] = (
-        MetricInfo("fvd", False),
-        MetricInfo("fd_effnet_lite0", False),
-        MetricInfo("fvd_videogpt", False),
-        MetricInfo("cd_fvd", False),
-        MetricInfo("jedi", False),
-        # VBench scores of the generated clips (higher = steadier), and of the real ones
-        *(MetricInfo(name, True) for name in TEMPORAL_NAMES),
-    )
+    unhashed_params = ("generation_batch", "grid_clips_per_class", *PATH_PARAMS)
+    metrics: ClassVar[tuple[MetricInfo, ...]] = (*DISTANCE_METRICS, *TEMPORAL_METRIC_INFO)
     aggregation = (
         "Fréchet distance between Gaussians fitted to the real clips' and the generated "
         "clips' features (float64 sums in sample-id order; exact PSD square root); "
@@ -165,71 +142,13 @@ class GenerationFamily(TaskFamily[GenerationParams]):
 
     def __init__(self, config, params, tokenizer, *, device) -> None:
         super().__init__(config, params or GenerationParams(), tokenizer, device=device)
-        self.protocol = resolve(self.params.protocol, self.params.features)
-        self.extractor, self._reason = open_extractor(
-            self.protocol.extractor, device=device, i3d_path=self.params.i3d_path,
-            weights_path=self.params.weights_path, protocol=self.protocol)
-        self.metric = self.protocol.metric
-        self._temporal = TemporalScorer(TemporalOptions.of(self.params), device=device)
-        self.generator = None
-        self.cache: ReferenceCache | None = None
-        self.run_seed = 0
-
-    # planning ----------------------------------------------------------------------
-
-    @classmethod
-    def check_tokenizer(cls, tokenizer, params) -> str | None:
-        from benchmarks.features import FEATURE_EXTRACTORS
-        from benchmarks.generators import GENERATORS
-
-        if not params.generator:
-            return (f"no generator: pass --generator NAME (one of: "
-                    f"{', '.join(GENERATORS.names())})")
-        for registry, name in ((GENERATORS, params.generator),
-                               (FEATURE_EXTRACTORS, params.features)):
-            if name not in registry:
-                try:
-                    registry.get(name)
-                except KeyError as err:
-                    return str(err)
-        return None
-
-    @classmethod
-    def run_name_suffix(cls, params) -> str:
-        from benchmarks.config import config_hash
-
-        args = params.generator_args or {}
-        return f"+{params.generator}" + (f"-{config_hash(args)[:8]}" if args else "")
-
-    @classmethod
-    def weight_files(cls, params: Any) -> list[Path]:
-        p = params or GenerationParams()
-        path = p.weights_path or p.i3d_path
-        return [f for w in resolve(p.protocol, p.features).weights
-                if (f := w.found(path)) is not None]
-
-    def unavailable(self) -> dict[str, str]:
-        why = self._temporal.unavailable()
-        out = {**why, **{f"{m}{REAL}": r for m, r in why.items()}}
-        if self.extractor is None:
-            out[self.metric] = (f"{self.protocol.name}: "
-                                + (self._reason or "feature extractor unavailable"))
-        if self.protocol.metric != "fvd":
-            from benchmarks.features.i3d import missing_reason
-
-            why = missing_reason(self.params.i3d_path)
-            out["fvd"] = (f"not computed: this run uses protocol {self.protocol.name} "
-                          f"(reported as {self.metric}, not fvd)"
-                          + (f"; and {why}" if why else
-                             "; pass --task-arg protocol=fvd-styleganv"))
-        return out
 
     # setup -------------------------------------------------------------------------
 
     def setup(self, dataset: Dataset, info: DatasetInfo) -> None:
         from benchmarks.config import ConfigError
-        from benchmarks.generators import GENERATORS
-        from benchmarks.generators.base import GeneratorContext, GeneratorError
+        from benchmarks.generators.base import GeneratorContext
+        from benchmarks.generators.select import cache_dir, create_generator
 
         self.info = info
         self.classes = info.classes or ()
@@ -240,11 +159,7 @@ class GenerationFamily(TaskFamily[GenerationParams]):
         if self.extractor is None and not self._temporal.computed:
             return  # nothing to score the generated clips with
         self.run_seed = int(torch.initial_seed()) & 0xFFFFFFFF
-        needed = max(self.params.fvd_frames,
-                      self.extractor.protocol.span if self.extractor is not None else 0)
-        if self.extractor is not None and num_frames < needed:
-            raise ConfigError(f"task {self.config.task!r}: clips of {num_frames} frames, the "
-                              f"protocol {self.protocol.name} needs {needed}")
+        self.check_frames(num_frames)
         # the run's real clips: on disk, within --limit (the runner's ids), sorted by id
         refs = sorted((r for r in dataset.refs()
                        if self.sample_ids is None or r.sample_id in self.sample_ids),
@@ -253,24 +168,14 @@ class GenerationFamily(TaskFamily[GenerationParams]):
             raise ConfigError(f"{info.annotation_file}: none of its clips is on disk under "
                               f"{info.root} (is --data-root the folder holding the videos?)")
         frame_size = tuple(dataset.load(refs[0], num_frames=num_frames).video.shape[-2:])
-        base = os.environ.get("PYRATOK_CACHE") or Path.home() / ".cache" / "pyratok"
         context = GeneratorContext(
             tokenizer=self.tokenizer, dataset=dataset, classes=tuple(self.classes),
             num_frames=num_frames, frame_size=frame_size, device=self.device,
-            is_demo=demo_version(info.root) is not None, cache_dir=Path(base).expanduser(),
+            is_demo=demo_version(info.root) is not None, cache_dir=cache_dir(),
             requested_classes=tuple(sorted({int(r.annotation.class_id) for r in refs})))
-        try:
-            self.generator = GENERATORS.get(self.params.generator)(
-                context, **(self.params.generator_args or {}))
-        except (GeneratorError, TypeError) as err:
-            raise ConfigError(f"generator {self.params.generator!r}: {err}") from err
-        if self.extractor is None:
-            return
-        self.key = reference_key(info, self.extractor, distance=self.protocol,
-                                 frames_per_clip=num_frames,
-                                 sampling=self.config.sampling.__dict__)
-        self.key["clips"] = clip_set(r.sample_id for r in refs)
-        self.cache = ReferenceCache(self.key)
+        self.generator = create_generator(self.params.generator, self.params.generator_args,
+                                          context)
+        self.open_reference(info, refs, num_frames)
 
     # per batch ---------------------------------------------------------------------
 
@@ -282,7 +187,7 @@ class GenerationFamily(TaskFamily[GenerationParams]):
             video = self.generator.generate(class_ids, seeds).to_video(self.tokenizer)
             video = video.to(self.device)  # (b, 3, t, h, w) in [-1, 1]
             features = self.extractor(video) if self.extractor is not None else None
-            return features, self._temporal.scores(video)
+            return features, self.temporal_scores(video)
 
     def score(self, samples: list[Sample]) -> list[SampleResult]:
         labels = [s.ref.annotation.label for s in samples]
@@ -301,9 +206,7 @@ class GenerationFamily(TaskFamily[GenerationParams]):
         real = None
         if self.cache is not None:
             real = self.cache.features(ids, lambda: self.extractor(real_video()))  # (b, d)
-        temporal = {}
-        if self._temporal.computed:
-            temporal = {f"{m}{REAL}": v for m, v in self._temporal.scores(real_video()).items()}
+        temporal = self.temporal_scores(real_video(), REAL) if self._temporal.computed else {}
         generated = None
         if self.params.generated == "match_real":
             class_ids = [int(s.ref.annotation.class_id) for s in samples]
@@ -379,14 +282,13 @@ class GenerationFamily(TaskFamily[GenerationParams]):
             for name, values in scores.items():
                 stats = mean_ci(values)
                 metrics[name], ci95[name] = stats.mean, stats.ci95
-        described = self._temporal.describe()
+        described = self.describe_temporal()
         if described:
             extra["temporal"] = described
         if self.extractor is None:
             return Evaluation(metrics=metrics, ci95=ci95, extra=extra)
         rows = [r.arrays() for r in records]
         rows = [(r, a) for r, a in zip(records, rows, strict=True) if "real" in a]
-        real = stats_of((a["real"] for _, a in rows), self.extractor.dim)
         if self.params.generated == "match_real":
             gen = stats_of((a["generated"] for _, a in rows), self.extractor.dim)
             classes_gen = "the real set's class frequencies (one per real clip)"
@@ -394,25 +296,15 @@ class GenerationFamily(TaskFamily[GenerationParams]):
             gen = stats_of(feats, self.extractor.dim)
             classes_gen = (f"{self.params.clips_per_class} per evaluated class "
                            f"({len(class_ids)} of {len(self.classes)})")
-        value = self.protocol.value(real, gen) if real.n >= 2 and gen.n >= 2 else None
-        stats_file = self.cache.save_stats(real, [r.sample_id for r, _ in rows]) if real.n else None
+        value, fields = self.distance([(r.sample_id, a["real"]) for r, a in rows], gen)
         files = self._grid(class_ids)
         extra.update({
-            "metric": self.metric,
-            "n_real_clips": real.n, "n_clips": real.n, "n_generated_clips": gen.n,
+            **fields, "n_clips": fields["n_real_clips"],
             "generated_classes": classes_gen,
-            "frames": self.extractor.protocol.frames,
-            "resolution": self.extractor.protocol.resolution,
             "generation_seed": self.run_seed,
             "seeds": "sha256('<run seed>:generate:<real clip id>') per clip (match_real); "
                      "'<class>:<k>' in place of the id for per_class",
-            "features": self.extractor.describe(),
             "generator_info": self.generator.describe() if self.generator else None,
-            "reference_key": self.key, "reference_key_hash": key_hash(self.key),
-            "reference_stats": str(stats_file) if stats_file else None,
-            "reference_cache_hits_rank0": self.cache.hits,
-            "protocols": {self.metric: self.protocol.record(
-                min(real.n, gen.n), self.extractor.weights_loaded)},
         })
         return Evaluation(metrics={**metrics, self.metric: value}, ci95=ci95, extra=extra,
                           files=files)

@@ -36,6 +36,7 @@ from benchmarks.reporting.paper.protocol import (
     rate_difference,
     requirement_unmet,
     row_facts,
+    with_pyratok,
 )
 from benchmarks.reporting.paper.spec import Column, TableSpec, load_specs
 from benchmarks.store import RunSummary
@@ -113,6 +114,10 @@ def _measured_cell(col: Column, group: dict[str, RunSummary], ctx: _Context) -> 
         if col.task not in ctx.demo_tasks:
             return Cell(missing=f"no data: no run of {col.task} (needs --data-root)")
         return Cell(missing=f"no run of {col.task}")
+    if col.pyratok is not None and (used := with_pyratok(s)) != col.pyratok:
+        if used is None:
+            return Cell(missing="not recorded whether the generator used the tokenizer")
+        return Cell(missing=f"this run is {'✓' if used else '✗'} PyraTok")
     unavailable = s.unavailable
     if col.first_of:  # the first the run reports (a codec's bpp, a tokenizer's bpp_tokens)
         names = [next((n for n in col.first_of if s.metrics.get(n) is not None),
@@ -248,6 +253,9 @@ def _matches(match: dict[str, Any], key: tuple, group: dict) -> bool:
         return key[0] == match["run"]
     if "tokenizer" in match:
         return any(s.tokenizer == match["tokenizer"] for s in group.values())
+    if "generator" in match:
+        return any(lookup(s, "evaluation.generator") == match["generator"]
+                   for s in group.values())
     return False
 
 
@@ -316,7 +324,7 @@ def build_table(
                                           paper_row=reported))
                 used.add(k)
             if not [k for k in hits if k not in unmet]:
-                what = match.get("run") or match.get("tokenizer")
+                what = match.get("run") or match.get("tokenizer") or match.get("generator")
                 reason = match.get("missing") or (
                     f"no run: {what!r} is not under --runs (python -m benchmarks.ablations "
                     "trains and runs it)" if spec.only_matched else None)

@@ -48,9 +48,22 @@ def _get(summary: RunSummary, path: str) -> Any:
     return node
 
 
+def with_pyratok(summary: RunSummary) -> bool | None:
+    """Whether a generation run's clips went through a PyraTok tokenizer (Table 2's ✓): its
+    tokenizer is ``pyratok*`` and its generator makes that tokenizer's codes (a diffusers
+    pipeline or noise makes pixels: ✗ whatever the tokenizer). ``None``: not recorded."""
+    used = _get(summary, "evaluation.generator_info.tokenizer_used")
+    if used is False or not summary.tokenizer.startswith("pyratok"):
+        return False
+    return True if used is True else None
+
+
 def lookup(summary: RunSummary, path: str) -> Any:
-    """A value of a run's summary by dotted path (``"tokenizer_spec.vocab_size"``), or the
-    derived ``tokens``: the token count of the generator's code layout (Table 8's #Tokens)."""
+    """A value of a run's summary by dotted path (``"tokenizer_spec.vocab_size"``), or a
+    derived value: ``tokens``, the token count of the generator's code layout (Table 8's
+    #Tokens); ``with_pyratok``, "✓" or "✗" (Table 2, :func:`with_pyratok`)."""
+    if path == "with_pyratok":
+        return {True: "✓", False: "✗", None: None}[with_pyratok(summary)]
     if path == "tokens":
         shapes = _get(summary, "evaluation.generator_info.layout.shapes")
         if not shapes:
@@ -136,8 +149,10 @@ def _task_protocol(task: str, s: RunSummary, facts: RowFacts) -> str:
             answerer = f"{answerer}/{vision}"
         facts.values["answerer"] = answerer
         facts.provenance.append(f"answerer {answerer or 'not recorded'}")
-    elif family == "generation":
-        facts.provenance.append(f"generator {_get(s, 'evaluation.generator') or 'not recorded'}")
+    elif family in ("generation", "t2v"):
+        text = _get(s, "evaluation.generator_info.text_encoder")
+        facts.provenance.append(f"generator {_get(s, 'evaluation.generator') or 'not recorded'}"
+                                + (f" (captions by {text})" if text else ""))
     return f"{task}: " + ", ".join(parts)
 
 

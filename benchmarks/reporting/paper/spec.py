@@ -35,6 +35,7 @@ class Column:
     lookup: str | None = None
     value: str | None = None
     missing: str | None = None
+    pyratok: bool | None = None  # measured only from runs with (True) / without PyraTok
 
     @property
     def title(self) -> str:

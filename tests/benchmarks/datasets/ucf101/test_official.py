@@ -229,7 +229,7 @@ def test_per_class_generation_keeps_to_the_classes_present(copies, tmp_path) -> 
 
 @pytest.mark.slow
 def test_full_and_partial_copies_never_share_reference_statistics(copies, tmp_path) -> None:
-    from benchmarks.families.generation.family import clip_set
+    from benchmarks.features.stage import clip_set
 
     full = clip_set(_listed(copies["full"].train1, copies["full"]))
     partial = clip_set(_listed(copies["partial"].train1, copies["partial"]))

@@ -136,7 +136,10 @@ def test_transcriptions_are_the_projects_copies():
 
 def test_missing_cells_say_why(tmp_path, capsys):
     main(["tables", "--runs", str(tmp_path), "--paper", "2"])
-    assert "— (not implemented)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "| measured | (motionaura) | — (not available offline) |" in out
+    assert "| measured | (no measured run) |" in out and "— (no run of t2v-webvid)" in out
+    assert "— (not comparable)" in out  # the paper's TC columns
     main(["tables", "--runs", str(tmp_path), "--paper", "3"])
     out = capsys.readouterr().out
     assert "| measured | (no measured run) | zero-shot | — (no run of ytvis2021) |" in out
