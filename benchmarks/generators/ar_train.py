@@ -100,6 +100,24 @@ def is_complete(folder: Path) -> bool:
     return data["step"] >= data["train"]["steps"]
 
 
+def code_bits(tokenizer) -> int:
+    """Bits of one token index: the prior reads and writes a token as its ``k`` bits, so
+    the codebook must have exactly ``2^k`` entries (every bit pattern a valid index)."""
+    from benchmarks.generators.base import GeneratorError
+
+    spec = tokenizer.spec
+    vocab = spec.vocab_size
+    if vocab is None:
+        raise GeneratorError(f"tokenizer {spec.name!r} is continuous: the AR prior models "
+                             "token indices (use a tokenizer with the 'bits' capability)")
+    if vocab < 2 or vocab & (vocab - 1):
+        raise GeneratorError(
+            f"tokenizer {spec.name!r} has a codebook of {vocab} entries: the AR prior reads "
+            "a token as its bits and needs 2^k entries (e.g. vq with fsq levels 8,8,8,4, or "
+            "an lfq quantizer)")
+    return vocab.bit_length() - 1
+
+
 def train(folder: Path, *, tokenizer, dataset, num_frames: int, num_classes: int,
           config: TrainConfig, device: torch.device, provenance: dict[str, Any],
           progress: bool = True, text_embed: TextEmbedder | None = None,
@@ -110,6 +128,7 @@ def train(folder: Path, *, tokenizer, dataset, num_frames: int, num_classes: int
     caption embedding (``ar-text``; ``num_classes`` is ignored) and ``text_encoder``, what
     made the embeddings, is recorded in ``state.json`` for sampling to use the same one.
     """
+    bits = code_bits(tokenizer)  # before anything is written or encoded
     folder.mkdir(parents=True, exist_ok=True)
     state_path = folder / STATE
     state = read_json(state_path, max_bytes=SMALL_BYTES) if state_path.is_file() else None
@@ -129,7 +148,6 @@ def train(folder: Path, *, tokenizer, dataset, num_frames: int, num_classes: int
                   str(codes_path))
     if frame_size is None:
         frame_size = tuple(dataset.load(dataset.refs()[0], num_frames=num_frames).video.shape[-2:])
-    bits = int(round(tokenizer.spec.bits_per_token))
     layout = CodeLayout(tuple(tuple(int(s) for s in x.shape[1:]) for x in indices), bits,
                         config.tokens_per_step)
     text_dim = int(conditions.shape[1]) if text_embed is not None else 0
