@@ -26,7 +26,7 @@ def test_an_unknown_task_suggests_the_closest_names_and_lists_the_known_ones():
     with pytest.raises(ConfigError) as err:
         find_task("webvd")
     text = str(err.value)
-    assert text.startswith("unknown task 'webvd'; did you mean 'webvid'?")
+    assert text.startswith("unknown task 'webvd'; did you mean 'webvid'")  # first, closest
     assert all(name in text for name in task_files())
 
 
