@@ -18,6 +18,7 @@ token indices (nor have codecs): the metrics are reported unavailable with that 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -38,30 +39,20 @@ class CodebookRecordError(ValueError):
 def clip_codes(indices: list[Tensor], clip: int) -> dict[str, np.ndarray]:
     """Side-file arrays of clip ``clip`` of ``Encoded.indices``: per level the sorted
     distinct indices (int64) and their counts (int64)."""
+    return merged_codes([indices], clip=clip)
+
+
+def merged_codes(windows: list[list[Tensor]], *, clip: int = 0) -> dict[str, np.ndarray]:
+    """Side-file arrays of one clip encoded in one or several windows (each window's
+    ``Encoded.indices``): per level, the distinct indices over the windows and their
+    counts."""
     out: dict[str, np.ndarray] = {}
-    for level, idx in enumerate(indices):
-        values, counts = np.unique(idx[clip].detach().cpu().numpy().ravel(), return_counts=True)
-        out[f"{CODES}{level}"] = values.astype(np.int64)
+    for level in range(len(windows[0])):
+        values = np.concatenate([w[level][clip].detach().cpu().numpy().ravel()
+                                 for w in windows])
+        codes, counts = np.unique(values, return_counts=True)
+        out[f"{CODES}{level}"] = codes.astype(np.int64)
         out[f"{COUNTS}{level}"] = counts.astype(np.int64)
-    return out
-
-
-def merged_codes(windows: list[list[Tensor]]) -> dict[str, np.ndarray]:
-    """Side-file arrays of one clip encoded in several windows: each window's
-    ``Encoded.indices`` (clip 0), the counts of a level added over the windows."""
-    per_level: dict[int, dict[int, int]] = {}
-    for indices in windows:
-        arrays = clip_codes(indices, 0)
-        for level in _levels(arrays):
-            into = per_level.setdefault(level, {})
-            for code, count in zip(arrays[f"{CODES}{level}"].tolist(),
-                                   arrays[f"{COUNTS}{level}"].tolist(), strict=True):
-                into[code] = into.get(code, 0) + count
-    out: dict[str, np.ndarray] = {}
-    for level, counts in per_level.items():
-        codes = np.array(sorted(counts), dtype=np.int64)
-        out[f"{CODES}{level}"] = codes
-        out[f"{COUNTS}{level}"] = np.array([counts[c] for c in codes.tolist()], dtype=np.int64)
     return out
 
 
@@ -91,7 +82,7 @@ def pooled_usage(
     """``(metrics, extra)`` over ``(sample_id, side-file arrays)`` of the clips (those
     without codes are skipped). Raises :class:`CodebookRecordError` for codes outside
     ``[0, vocab_size)``, non-positive counts or mismatched lengths."""
-    per_level: dict[int, dict[int, int]] = {}
+    per_level: dict[int, Counter[int]] = {}
     n_clips = 0
     for sample_id, arrays in clips:
         levels = _levels(arrays)
@@ -108,15 +99,11 @@ def pooled_usage(
                     f"indices of a {vocab_size}-entry codebook with positive counts; the "
                     "record changed since the run wrote it: delete its line to score the "
                     "clip again, or rerun with --no-resume")
-            into = per_level.setdefault(level, {})
-            for code, count in zip(codes.tolist(), counts.tolist(), strict=True):
-                into[code] = into.get(code, 0) + count
+            per_level.setdefault(level, Counter()).update(
+                dict(zip(codes.tolist(), counts.tolist(), strict=True)))
     if not per_level:
         return {name: None for name in METRICS}, {"codebook": {"clips": 0}}
-    pooled: dict[int, int] = {}
-    for counts in per_level.values():
-        for code, count in counts.items():
-            pooled[code] = pooled.get(code, 0) + count
+    pooled: Counter[int] = sum(per_level.values(), Counter())
     levels_extra = [
         {"level": level, "used": len(c), "usage": len(c) / vocab_size,
          "perplexity": _perplexity(c.values()), "tokens": sum(c.values())}
