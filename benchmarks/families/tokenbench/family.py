@@ -168,14 +168,14 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
             video = (target / (PEAK / 2) - 1).unsqueeze(0).to(self.device)
             recon, encoded = reconstruct_window(self.tokenizer, video)
             rec8 = ((recon[0].float().clamp(-1, 1) + 1) * (PEAK / 2)).round().cpu()
-            diff = rec8.double() - target.double()
+            ref_run, rec_run = target.double(), rec8.double()
+            diff = rec_run - ref_run
             squared += float((diff * diff).sum())
             values += diff.numel()
             ssims += ssim_uniform(rec8.transpose(0, 1), target.transpose(0, 1),
                                   data_range=PEAK).tolist()
             if encoded.indices is not None:
                 codes.append(encoded.indices)
-            ref_run, rec_run = target.double(), rec8.double()
             if last is not None:  # the pair across the window boundary
                 ref_run = torch.cat([last[0], ref_run], dim=1)
                 rec_run = torch.cat([last[1], rec_run], dim=1)
