@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 # (task, --limit, tokenizer, task args): the one list to extend. Limits keep the whole suite
-# to a few CPU minutes. Generation uses the real-copy generator (the trained `ar` one takes
-# minutes to train on first use); compression runs a codec (its rate search and bitstream).
+# to a few CPU minutes. Generation uses the real-copy generator and T2V the noise one (the
+# trained `ar` / `ar-text` ones take minutes to train on first use); compression runs a
+# codec (its rate search and bitstream).
 SUITE: list[tuple[str, int, str, dict]] = [
     ("webvid", 2, "pyratok", {}),
     ("coco", 3, "pyratok", {}),
@@ -34,6 +35,7 @@ SUITE: list[tuple[str, int, str, dict]] = [
     ("mcl-jcv", 1, "hevc", {}),
     ("tokenbench", 4, "pyratok", {}),
     ("ucf101-gfvd", 8, "pyratok", {"generator": "real-copy"}),
+    ("t2v-webvid", 8, "pyratok", {"generator": "noise"}),
 ]
 
 
