@@ -47,6 +47,9 @@ class TaskConfig:
             (``paper``: the PyraTok paper; ``TokenBench README`` …).
         paper_header_rows: header rows of that CSV (the transcriptions keep the paper's
             one- or two-row headers).
+        paper_protocol_column: column of that CSV naming each row's distance protocol
+            (``fvd-videogpt`` …), for tables that mix protocols: a row's FVD-like claim goes
+            to its own protocol's metric (:mod:`benchmarks.reporting.paper.claims`).
         frames_per_clip, frame_stride, start, resize_shorter, crop: the frame-sampling
             protocol, see :class:`benchmarks.io.sampling.FrameSampling`.
         batch_size: clips per tokenizer call (1 keeps latency per clip).
@@ -69,6 +72,7 @@ class TaskConfig:
     paper_table: str = ""
     paper_columns: dict[str, int] | None = None
     paper_header_rows: int = 2
+    paper_protocol_column: int | None = None
     claims_source: str = "paper"
     frames_per_clip: int = 17
     frame_stride: int = 1

@@ -43,7 +43,7 @@ RECORD_FORMAT = 3
 # (data_root: the payload's own "data_root" holds the root used, from the file or the flag.)
 UNHASHED_TASK_KEYS = (
     "batch_size", "num_workers", "description", "paper_table", "paper_columns",
-    "paper_header_rows", "claims_source", "demo_overrides", "data_root",
+    "paper_header_rows", "paper_protocol_column", "claims_source", "demo_overrides", "data_root",
 )
 _RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=@-]*")
 

@@ -299,12 +299,19 @@ def test_rfvd_claims_beside_a_measured_row(tmp_path, monkeypatch, capsys) -> Non
     from benchmarks.cli import main
     from benchmarks.reporting.paper.claims import paper_claims
 
-    claims = {c.run_name: c.metrics for c in paper_claims(["ucf101-rfvd-128", "ucf101-rfvd-256"])}
-    assert claims["Open-MAGVIT2 [Open-MAGVIT2 table] (reported)"] == {"rfvd": 16.0}
+    found = {c.run_name: c for c in paper_claims(["ucf101-rfvd-128", "ucf101-rfvd-256"])}
+    claims = {name: c.metrics for name, c in found.items()}
+    # one CSV column, two protocols: each row's number goes to its own protocol's metric
+    assert claims["Open-MAGVIT2 [Open-MAGVIT2 table] (reported)"] == {"rfvd_videogpt": 16.0}
     assert claims["LARP-L-Long-tokenizer [LARP README] (reported)"] == {"rfvd": 20.0}
     assert claims["OmniTokenizer VAE (ImageNet + UCF) (OmniTokenizer README)"] == {
         "rfvd_videogpt": 23.44}
     assert len(claims) == 8 + 4
+    protocols = {name: c.evaluation["protocols"] for name, c in found.items()}
+    assert protocols["LARP-L-Long-tokenizer [LARP README] (reported)"] == {
+        "rfvd": {"protocol": "fvd-styleganv"}}
+    assert protocols["MAGVIT [Open-MAGVIT2 table] (reported)"] == {
+        "rfvd": {"protocol": "protocol not stated"}}
     monkeypatch.setenv("PYRATOK_CACHE", str(tmp_path / "cache"))
     expected = build(tmp_path / "ucf")
     # pixel features stand in for the I3D: identical clips, distance 0 over all 14 clips
@@ -318,5 +325,15 @@ def test_rfvd_claims_beside_a_measured_row(tmp_path, monkeypatch, capsys) -> Non
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     names = [r[0] for r in rows[1:]]
     assert "identity" in names and "TATS [Open-MAGVIT2 table] (reported)" in names
-    rfvd = rows[0].index("ucf101-rfvd-128 rfvd")
-    assert rows[names.index("MAGVIT [Open-MAGVIT2 table] (reported)") + 1][rfvd] == "25.0"
+
+    def cell(row: str, column: str) -> str:
+        heads = [h.removesuffix(" ↓") for h in rows[0]]
+        return rows[names.index(row) + 1][heads.index(f"ucf101-rfvd-128 {column}")]
+
+    magvit = "MAGVIT [Open-MAGVIT2 table] (reported)"
+    omg = "Open-MAGVIT2 [Open-MAGVIT2 table] (reported)"
+    larp = "LARP-L-Long-tokenizer [LARP README] (reported)"
+    assert cell(magvit, "rfvd (protocol not stated)") == "25.0"
+    assert cell(omg, "rfvd_videogpt (fvd-videogpt)") == "16.0"
+    assert cell(larp, "rfvd (fvd-styleganv)") == "20.0"
+    assert cell(omg, "rfvd (fvd-styleganv)") == cell(larp, "rfvd_videogpt (fvd-videogpt)") == ""
