@@ -131,9 +131,13 @@ class DistanceProtocol:
 
 I3D_TORCHSCRIPT = WeightsFile(
     file_name="i3d_torchscript.pt", env_var="PYRATOK_I3D",
+    sha256="bec6519f66ea534e953026b4ae2c65553c17bf105611c746d904657e5860a5e2",
     git_blob_sha1="93daef59c7ae0e9e8f76225521407e60cbafa6aa",
     source="StyleGAN-V frechet_video_distance.py detector_url "
-           "https://www.dropbox.com/s/ge9e5ujwgetktms/i3d_torchscript.pt; pin: the copy "
+           "https://www.dropbox.com/s/ge9e5ujwgetktms/i3d_torchscript.pt (51,235,320 bytes); "
+           "sha256 as github LeoXing1996/H2CEvaluator @3e57dcb H2CEvaluator/fvd.py checks it "
+           "before loading, and download scripts for that URL and for "
+           "huggingface.co/flateon/FVD-I3D-torchscript @1c2d617; git blob: the copy "
            "committed as fvd/styleganv/i3d_torchscript.pt in github "
            "JunyaoHu/common_metrics_on_video_quality @5f75173 (git ls-tree)")
 I3D_PRETRAINED_400 = WeightsFile(
@@ -145,9 +149,11 @@ I3D_PRETRAINED_400 = WeightsFile(
            "JunyaoHu/common_metrics_on_video_quality @5f75173 (git ls-tree)")
 VIDEOMAE_V2_G = WeightsFile(
     file_name="vit_g_hybrid_pt_1200e_ssv2_ft.pth", env_var="PYRATOK_VIDEOMAE_V2",
+    sha256="5a210a92f035dff30c53b46157b612e7a1a5d3c99700e1b2d71da5c399ca7e70",
     source="cd-fvd cdfvd/third_party/VideoMAEv2/utils.py: huggingface.co/OpenGVLab/"
-           "InternVideoMAE_models/resolve/main/mae-g/vit_g_hybrid_pt_1200e_ssv2_ft.pth; "
-           "no digest could be read offline: not pinned")
+           "InternVideoMAE_models/resolve/main/mae-g/vit_g_hybrid_pt_1200e_ssv2_ft.pth "
+           "(2,023,804,201 bytes); sha256: the same file at huggingface.co/OpenGVLab/VideoMAE2 "
+           "@97d119d mae-g/ (its file page and the git-LFS pointer of copies that pin it)")
 VJEPA_H16 = WeightsFile(
     file_name="vith16.pth.tar", env_var="PYRATOK_VJEPA",
     source="videojedi/V_JEPA.py download_vjepa: dl.fbaipublicfiles.com/jepa/vith16/"

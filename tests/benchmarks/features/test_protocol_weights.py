@@ -16,7 +16,12 @@ import torch
 from torch import nn
 
 from benchmarks.families.reconstruction.rfvd import RfvdStage
-from benchmarks.features.protocols import I3D_PRETRAINED_400, JEDI, VIDEOMAE_V2_G
+from benchmarks.features.protocols import (
+    I3D_PRETRAINED_400,
+    I3D_TORCHSCRIPT,
+    JEDI,
+    VIDEOMAE_V2_G,
+)
 from benchmarks.features.weights import WeightsFile, WeightsMismatch, file_digests
 from benchmarks.metrics.mmd import polynomial_mmd
 from tests.helpers.paths import REPO
@@ -84,6 +89,9 @@ def test_cd_fvd_loads_videomae_from_the_package_and_its_model_entry(tmp_path, mo
     module.vit_giant_patch14_224 = _TinyViT
     monkeypatch.setitem(sys.modules, module.__name__, module)
     weights = tmp_path / VIDEOMAE_V2_G.file_name
+    # the stand-in is not the pinned file: without the pin here, and refused with it below
+    monkeypatch.setattr("benchmarks.features.videomae.VIDEOMAE_V2_G",
+                        dataclasses.replace(VIDEOMAE_V2_G, sha256=None))
     torch.manual_seed(0)
     net = _TinyViT()
     torch.save({"model": net.state_dict()}, weights)
@@ -95,6 +103,10 @@ def test_cd_fvd_loads_videomae_from_the_package_and_its_model_entry(tmp_path, mo
     expected = net.forward_features(uint8 / 255).double().detach().numpy()  # [0, 1]
     assert np.allclose(features, expected, rtol=1e-5, atol=1e-6)
     assert extractor.weights_loaded[0]["pinned"] == "not pinned"
+    monkeypatch.undo()
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    with pytest.raises(WeightsMismatch, match=f"expected {VIDEOMAE_V2_G.sha256}"):
+        create_videomae_v2(weights_path=str(weights))
 
 
 # a reconstruction run under a stand-in protocol ------------------------------------------
@@ -141,7 +153,9 @@ def test_a_wrong_i3d_file_stops_the_run_in_one_line(tmp_path) -> None:
     assert done.returncode == 2, done.stderr[-2000:]
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr
-    assert str(wrong) in lines[0] and "93daef59c7ae0e9e8f76225521407e60cbafa6aa" in lines[0]
+    assert str(wrong) in lines[0] and I3D_TORCHSCRIPT.sha256 in lines[0]
+    assert I3D_TORCHSCRIPT.sha256 == (  # the published file's SHA-256 (see its source)
+        "bec6519f66ea534e953026b4ae2c65553c17bf105611c746d904657e5860a5e2")
 
 
 class _TinyEncoder(nn.Module):
