@@ -18,7 +18,10 @@ RGB (:func:`benchmarks.io.yuv.yuv_to_rgb`).
 ``VidTokValDataset``): every sequence is cut into consecutive, non-overlapping windows of
 ``frames_per_clip`` frames from frame 0, the last one filled by repeating its last frame
 (``last_frames_handle="repeat"``); each window is a sample (id ``videoSRC01_w00`` …) whose
-``load`` decodes it to RGB as above, resized and cropped by the task's sampling.
+``load`` decodes it to RGB as above, resized and cropped by the task's sampling. The
+windows of one sequence share its ``cluster`` (``videoSRC01``): they are cut from one
+source, so ``ci95`` is a cluster bootstrap over the 30 sequences, not over the windows
+(:mod:`benchmarks.metrics.functional.cluster_ci`).
 """
 
 from __future__ import annotations
@@ -156,7 +159,7 @@ class MclJcvDataset(IndexedDataset):
         frame, VidTok's ``last_frames_handle="repeat"``)."""
         available = count_frames(ref.path, ref.extra["width"], ref.extra["height"])
         step = self.frames_per_clip
-        return [replace(ref, sample_id=f"{ref.sample_id}_w{k:02d}",
+        return [replace(ref, sample_id=f"{ref.sample_id}_w{k:02d}", cluster=ref.sample_id,
                         extra={**ref.extra, "sequence": ref.sample_id, "first_frame": first,
                                "available_frames": available})
                 for k, first in enumerate(range(0, available, step))]

@@ -75,6 +75,8 @@ def test_reconstruction_windows_on_the_release_folder(tmp_path, capsys):
     assert summary["short_clips"]["padded_frames"] == 2 + 6
     assert summary["metrics"]["psnr"] == "inf" and summary["metrics"]["ssim"] == 1.0
     assert summary["config"]["task"]["crop"] == 256
+    # 12 windows of 2 sources: the interval resamples the sources, not the windows
+    assert summary["ci_method"] == "cluster bootstrap (2 clusters, 2000 draws)"
     records = {r["sample_id"]: r for r in read_jsonl(run_dir / "samples.jsonl")}
     assert records["videoSRC02_w05"]["padded_frames"] == 6
     # no I3D file offline: rFVD is named unavailable, never a number

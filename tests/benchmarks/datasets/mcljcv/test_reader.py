@@ -113,6 +113,7 @@ def test_windows_cut_every_sequence_into_consecutive_clips(tmp_path):
     assert [r.sample_id for r in refs] == ["videoSRC03_w00", "videoSRC03_w01", "videoSRC03_w02"]
     assert [r.extra["first_frame"] for r in refs] == [0, 3, 6]
     assert all(r.extra["sequence"] == "videoSRC03" for r in refs)
+    assert {r.cluster for r in refs} == {"videoSRC03"}  # one source: one cluster
     decoded = torch.stack([yuv_to_rgb(f) for f in read_yuv_frames(refs[0].path, 8, 4)])
     expected = decoded.mul(255).round().div(255)  # (7, 3, h, w), through uint8 RGB
     last = reader.load(refs[2])
