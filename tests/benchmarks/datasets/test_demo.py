@@ -130,6 +130,7 @@ IN_TREE_DEMOS = {
     "mvbench": (1, "benchmarks.datasets.mvbench.demo:build"),
     "mcl-jcv": (1, "benchmarks.datasets.mcljcv.demo:build"),
     "ucf101": (1, "benchmarks.datasets.ucf101.demo:build"),
+    "tokenbench": (2, "benchmarks.datasets.tokenbench.demo:build"),
 }
 
 

@@ -55,6 +55,11 @@ def test_reader_finds_the_clips_and_their_domains(tmp_path):
         info = reader.info()
         assert info.extra["clips_per_domain"] == tokenbench.DOMAINS
         assert info.extra["complete"] is False  # a partial download, said so
+        # the two cameras of one take, the two clips of one video: one source each
+        assert {r.sample_id: r.cluster for r in reader.refs()} == tokenbench.CLUSTERS
+        assert info.extra["sources_per_domain"] == {"bdd_100": 1, "egoexo4D": 1,
+                                                    "bridgev2": 1, "panda": 1}
+        assert info.extra["clips_without_source"] == {"egoexo4D": 0, "panda": 0}
     extra = reader.load(reader.refs()[0]).ref.extra  # bdd_100_0114bdd0-f317da84
     assert (extra["frames"], extra["height"], extra["width"], extra["domain"]) == (
         18, 24, 32, "bdd_100")
@@ -82,9 +87,13 @@ def test_avgpool_run_matches_tokenbench_formulas(tmp_path, window):
     assert code == 0
     run = tmp_path / "out" / "tokenbench" / "avgpool"
     summary = json.loads((run / "summary.json").read_text())
-    assert (summary["n_samples"], summary["n_failed"]) == (5, 0)
-    records = {json.loads(line)["sample_id"]: json.loads(line)["metrics"]
-               for line in (run / "samples.jsonl").read_text().splitlines()}
+    assert (summary["n_samples"], summary["n_failed"]) == (len(tokenbench.CLIPS), 0)
+    # 6 clips from 4 sources: the interval resamples sources, as the summary says
+    assert summary["ci_method"] == "cluster bootstrap (4 clusters, 2000 draws)"
+    assert summary["dataset"]["extra"]["clips_without_source"] == {"egoexo4D": 0, "panda": 0}
+    lines = [json.loads(line) for line in (run / "samples.jsonl").read_text().splitlines()]
+    assert {r["sample_id"]: r.get("cluster") for r in lines} == tokenbench.CLUSTERS
+    records = {r["sample_id"]: r["metrics"] for r in lines}
     for stem in tokenbench.CLIPS:
         ref = _read(folder / f"{stem}.mp4")
         rec = _reconstruction("avgpool", ref, window)
