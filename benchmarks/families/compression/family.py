@@ -16,7 +16,9 @@ and LPIPS. Per sequence (the first ``frames_per_clip`` frames):
 
 Fidelity (:mod:`benchmarks.families.compression.fidelity`): ``psnr_y`` (luma, whole clip, peak
 255), RGB ``psnr``/``ssim``/``lpips`` as the reconstruction family computes them, and
-``ms_ssim`` (five-scale MS-SSIM, Wang et al. 2003). Table 7's "SSIM" column is MS-SSIM: its
+``ms_ssim`` (five-scale MS-SSIM, Wang et al. 2003) and VBench's temporal flickering of
+source, decoded clip and their difference (``temporal_flickering_ref/_recon/_delta``, as
+the reconstruction family). Table 7's "SSIM" column is MS-SSIM: its
 HEVC, VVC ("VCC"), MAGVIT and MAGVIT-v2 rows are MAGVIT-v2's (Yu et al., ICLR 2024,
 arXiv:2310.05737) video-compression table on MCL-JCV, whose columns are LPIPS, PSNR and
 MS-SSIM; ``tables --paper 7`` fills it from ``ms_ssim``. A run with a sequence below 161
@@ -115,6 +117,9 @@ class CompressionFamily(TaskFamily[CompressionParams]):
         MetricInfo("ssim", True),
         MetricInfo("ms_ssim", True),
         MetricInfo("lpips", False),
+        MetricInfo("temporal_flickering_ref", True),
+        MetricInfo("temporal_flickering_recon", True),
+        MetricInfo("temporal_flickering_delta", True),
         MetricInfo("codebook_usage", True),
         MetricInfo("codebook_perplexity", True),
     )
@@ -125,7 +130,9 @@ class CompressionFamily(TaskFamily[CompressionParams]):
         "255) from the MSE over the whole clip; RGB psnr (data range 1) likewise; ssim "
         "(11x11 Gaussian, sigma 1.5) per frame as the mean of the channel SSIMs, averaged "
         "over frames; ms_ssim (Wang et al. 2003, 5 scales) per frame likewise; lpips (AlexNet "
-        "v0.1) per frame, averaged; then mean over sequences, "
+        "v0.1) per frame, averaged; temporal_flickering (VBench) = 1 - mean |frame[i+1] - "
+        "frame[i]| (RGB in [0, 1]) over all consecutive pairs, of the source (_ref), the "
+        "decoded clip (_recon), _delta = recon - ref; then mean over sequences, "
         "95% CI from Student's t (a cluster bootstrap where the dataset declares clusters: "
         "ci_method); BT.709 limited-range RGB; discrete tokenizers: "
         "codebook_usage = distinct token indices over the run (levels pooled) / vocab_size, "

@@ -16,6 +16,10 @@ nothing of the clip is kept but sums. The metric code is the shared one
   frames — the "SSIM" of Table 7's codec rows, which come from MAGVIT-v2's MS-SSIM column.
   Frames below 161 pixels on a side have no five-scale MS-SSIM: it is left out.
 - ``lpips``: AlexNet LPIPS v0.1 per frame, averaged over the frames, when its weights exist.
+- ``temporal_flickering_ref`` / ``_recon`` / ``_delta``: VBench's temporal flickering
+  (:mod:`benchmarks.metrics.temporal`: ``1 - mean |frame[i+1] - frame[i]|`` on RGB in
+  [0, 1]) of the source, of the decoded clip and their difference, over every consecutive
+  pair of the clip (across chunk boundaries too), as the reconstruction family reports it.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ class ClipFidelity:
         self._ms_ssim = 0.0
         self._ms_ssim_ok = True
         self._lpips = 0.0
+        self._steps = {"ref": 0.0, "recon": 0.0}  # summed |frame[i+1] - frame[i]|
+        self._step_values = 0
+        self._last: tuple[Tensor, Tensor] | None = None  # the previous chunk's last frames
 
     @torch.inference_mode()
     def add(self, *, y_pred: Tensor, y_ref: Tensor, rgb_pred: Tensor, rgb_ref: Tensor) -> None:
@@ -68,7 +75,17 @@ class ClipFidelity:
         if self.lpips is not None:
             device = next(self.lpips.parameters()).device
             self._lpips += float(self.lpips(rgb_pred.to(device), rgb_ref.to(device)).sum())
+        self._add_steps(rgb_ref, rgb_pred)
         self.frames += t
+
+    def _add_steps(self, ref: Tensor, pred: Tensor) -> None:
+        """Consecutive-frame differences of a chunk, with the pair across its boundary."""
+        if self._last is not None:
+            ref, pred = torch.cat([self._last[0], ref]), torch.cat([self._last[1], pred])
+        for key, frames in (("ref", ref), ("recon", pred)):
+            self._steps[key] += float((frames[1:].double() - frames[:-1].double()).abs().sum())
+        self._step_values += ref[1:].numel()
+        self._last = (ref[-1:], pred[-1:])
 
     def result(self) -> dict[str, float]:
         """``psnr_y``, ``psnr``, ``ssim`` (``ms_ssim``, ``lpips``) of the frames added so far."""
@@ -84,4 +101,8 @@ class ClipFidelity:
             out["ms_ssim"] = self._ms_ssim / n
         if self.lpips is not None:
             out["lpips"] = self._lpips / n
+        if self._step_values:  # clips of two frames or more
+            ref, recon = (1 - self._steps[k] / self._step_values for k in ("ref", "recon"))
+            out.update(temporal_flickering_ref=ref, temporal_flickering_recon=recon,
+                       temporal_flickering_delta=recon - ref)
         return out

@@ -53,6 +53,11 @@ def test_h264_on_the_release_folder(tmp_path, capsys):
         mse = float(np.mean((decoded.astype(np.float64) - source) ** 2))
         psnr_y = math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
         assert metrics["psnr_y"] == pytest.approx(psnr_y, abs=1e-6)
+        # VBench's temporal flickering of source and decoded clip, as reconstruction has it
+        assert 0 < metrics["temporal_flickering_ref"] <= 1
+        assert metrics["temporal_flickering_delta"] == pytest.approx(
+            metrics["temporal_flickering_recon"] - metrics["temporal_flickering_ref"])
+    assert "temporal_flickering_delta" in summary["metrics"]
     assert "ERROR" not in capsys.readouterr().err
 
 
