@@ -19,7 +19,6 @@ A file with no pin (``None``) is loaded and its SHA-256 recorded, marked "not pi
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +26,9 @@ from typing import Any
 
 import torch
 
-CHUNK = 1 << 20
+from benchmarks.io.digests import WeightsMismatch, file_digests
 
-
-class WeightsMismatch(ValueError):
-    """A weights file is not the one the protocol names (the message is one line)."""
+__all__ = ["WeightsFile", "WeightsMismatch", "file_digests", "load_state"]
 
 
 @dataclass(frozen=True)
@@ -94,17 +91,6 @@ class WeightsFile:
         pinned = [k for k in ("sha256", "git_blob_sha1") if getattr(self, k)]
         return {"file": str(path), **digests,
                 "pinned": ", ".join(f"{k} checked" for k in pinned) or "not pinned"}
-
-
-def file_digests(path: Path) -> dict[str, str]:
-    """SHA-256 of the file and its git blob id (one read)."""
-    size = path.stat().st_size
-    sha256, blob = hashlib.sha256(), hashlib.sha1(f"blob {size}\0".encode())
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            sha256.update(chunk)
-            blob.update(chunk)
-    return {"sha256": sha256.hexdigest(), "git_blob_sha1": blob.hexdigest()}
 
 
 def load_state(module: torch.nn.Module, state: dict[str, Any], path: Path, what: str) -> None:

@@ -8,7 +8,7 @@ Functional (torch only)::
     clip_psnr(pred, target, data_range=1.0)  # (..., t, c, h, w) -> (...), MSE over the clip
     ssim(pred, target, data_range=1.0)       # (..., c, h, w) -> (...), matches skimage
     ms_ssim(pred, target, data_range=1.0)    # (..., c, h, w) -> (...), Wang et al. 2003
-    load_lpips(device) -> LPIPS              # LPIPS(pred, target): (..., 3, h, w) -> (...)
+    load_lpips(device, net="alex"|"vgg")     # LPIPS(pred, target): (..., 3, h, w) -> (...)
 
 Accumulating (``ClipPSNR``, ``FrameSSIM``, ``MeanCI``) subclass ``torchmetrics.Metric``;
 they are imported on first use because torchmetrics imports scipy.

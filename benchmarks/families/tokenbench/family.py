@@ -11,8 +11,14 @@ time, 17 by default as Cosmos-Tokenizer's ``video_lib.py``), the reconstruction 
 - ``ssim``: scikit-image's default SSIM per frame (7 × 7 uniform window, data range 255,
   channels averaged; :mod:`benchmarks.metrics.functional.ssim_uniform`), averaged over the
   clip (``metrics_cli.SSIM``);
-- ``lpips_vgg``: TokenBench's LPIPS has the VGG-16 trunk; it is not implemented here, and is
-  reported unavailable (the AlexNet ``lpips`` of other tasks is another metric);
+- ``lpips_vgg``: LPIPS v0.1 with the VGG-16 trunk (``lpips.LPIPS(net="vgg")``,
+  :mod:`benchmarks.metrics.lpips`) per frame at full size, the frames mapped as
+  ``metrics_cli.LPIPS`` maps them (``2 * (x / 255 - 0.5)`` in float64, then float32) and
+  scored one frame pair per call as it does, averaged over the clip's frames. Its weights
+  (torchvision's ``vgg16-397923af.pth`` in the torch hub cache, the lpips wheel's
+  ``vgg.pth``) are not downloaded: without them it is listed unavailable with the reason;
+  ``lpips: false`` skips it (VGG-16 at 1080p is slow on a CPU). It is not the AlexNet
+  ``lpips`` of other tasks;
 - ``temporal_flickering_ref`` / ``_recon`` / ``_delta``: VBench's temporal flickering
   (:mod:`benchmarks.metrics.temporal`, ``1 − mean |frame[i+1] − frame[i]| / 255``) over
   every consecutive pair of the clip (across window boundaries too), of the reference, of
@@ -59,15 +65,16 @@ from benchmarks.families.reconstruction.rfvd import RfvdStage
 from benchmarks.metrics.codebook import CONTINUOUS, merged_codes, run_usage
 from benchmarks.metrics.codebook import METRICS as CODEBOOK_METRICS
 from benchmarks.metrics.functional.ssim_uniform import ssim_uniform
+from benchmarks.metrics.lpips import LPIPS, lpips_if_available
 from benchmarks.tokenizers.windows import reconstruct_window
 
 PEAK = 255.0  # metrics_cli: _UINT8_MAX_F
 EPS = float(np.finfo(np.float32).eps)  # metrics_cli: _FLOAT32_EPS, added to sqrt(MSE)
 MACRO = ("psnr", "ssim")
 PAIRED = ("ref", "recon", "delta")
-LPIPS_VGG = ("TokenBench's LPIPS uses the VGG-16 trunk (lpips.LPIPS(net='vgg')), which "
-             "this harness does not implement yet; the AlexNet 'lpips' of other tasks is a "
-             "different metric")
+# metrics_cli.LPIPS calls the network on one frame pair at a time; at 1080p VGG-16's first
+# tap alone is 64 x 1080 x 1920 float32 (0.5 GB) per image, so memory stays bounded too.
+LPIPS_FRAMES = 1
 
 
 @dataclass(frozen=True)
@@ -77,10 +84,13 @@ class TokenBenchParams:
     Attributes:
         temporal_window: frames reconstructed at a time (Cosmos-Tokenizer's default 17);
             ``None``: the whole clip in one pass.
+        lpips: compute ``lpips_vgg`` (its VGG-16 weights must be in the torch hub cache;
+            slow at 1080p without a GPU).
         rfvd, features, i3d_path: the rFVD (see the module docstring).
     """
 
     temporal_window: int | None = 17
+    lpips: bool = True
     rfvd: bool = True
     features: str = "i3d"
     i3d_path: str | None = None
@@ -113,7 +123,8 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
     aggregation = (
         "per clip, every frame, reconstructed temporal_window frames at a time and rounded "
         "to 8 bit: psnr = 20 log10(255 / (sqrt(MSE over the clip) + float32 eps)), ssim = "
-        "scikit-image default SSIM (7x7 uniform window) per frame, averaged (TokenBench "
+        "scikit-image default SSIM (7x7 uniform window) per frame, averaged; lpips_vgg = "
+        "LPIPS v0.1, VGG-16 trunk, per frame on 2 (x/255 - 0.5), averaged (TokenBench "
         "metrics_cli.py); then the mean over clips (micro), per domain (groups) and the "
         "mean of the domain means (psnr_macro, ssim_macro); temporal_flickering (VBench) = "
         "1 - mean |frame[i+1] - frame[i]| / 255 over all consecutive pairs, of the reference "
@@ -126,14 +137,19 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
         super().__init__(config, params or TokenBenchParams(), tokenizer, device=device)
         self._rfvd = RfvdStage(enabled=self.params.rfvd, features=self.params.features,
                                i3d_path=self.params.i3d_path, device=device)
+        self._lpips, self._lpips_reason = lpips_if_available(self.params.lpips, device,
+                                                             net="vgg")
 
     @classmethod
     def weight_files(cls, params: Any) -> list[Path]:
         from benchmarks.features.i3d import found_file
+        from benchmarks.metrics.lpips import checkpoint_path, linear_weights_path
 
         p = params or TokenBenchParams()
-        found = found_file(p.i3d_path) if p.rfvd and p.features == "i3d" else None
-        return [found] if found is not None else []
+        found = [found_file(p.i3d_path) if p.rfvd and p.features == "i3d" else None]
+        if p.lpips:
+            found += [checkpoint_path("vgg"), linear_weights_path("vgg")]
+        return [f for f in found if f is not None and f.is_file()]
 
     def sampling_text(self, num_frames: int) -> str:
         window = self.params.temporal_window
@@ -144,7 +160,8 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
         self._domains = info.extra.get("clips_per_domain", {})
 
     def unavailable(self) -> dict[str, str]:
-        out = {"lpips_vgg": LPIPS_VGG, **self._rfvd.unavailable()}
+        out = {"lpips_vgg": self._lpips_reason} if self._lpips_reason else {}
+        out.update(self._rfvd.unavailable())
         if self.tokenizer.spec.vocab_size is None:
             out.update(dict.fromkeys(CODEBOOK_METRICS, CONTINUOUS))
         return out
@@ -160,6 +177,7 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
         squared, values, ssims, codes = 0.0, 0, [], []
         steps = {"ref": 0.0, "recon": 0.0}  # summed |frame[i+1] - frame[i]| over the clip
         steps_values = 0
+        lpips_sum, lpips_frames = 0.0, 0
         last: tuple[Tensor, Tensor] | None = None
         first_ref: list[Tensor] = []
         first_rec: list[Tensor] = []
@@ -176,6 +194,9 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
                                   data_range=PEAK).tolist()
             if encoded.indices is not None:
                 codes.append(encoded.indices)
+            if self._lpips is not None:
+                lpips_sum += _lpips_sum(self._lpips, rec8, target)
+                lpips_frames += target.shape[1]
             if last is not None:  # the pair across the window boundary
                 ref_run = torch.cat([last[0], ref_run], dim=1)
                 rec_run = torch.cat([last[1], rec_run], dim=1)
@@ -194,6 +215,8 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
             arrays.update(self._rfvd.arrays([ref.sample_id], real.to(self.device),
                                             fake.to(self.device))[0])
         metrics = {"psnr": psnr, "ssim": float(np.mean(ssims))}
+        if lpips_frames:
+            metrics["lpips_vgg"] = lpips_sum / lpips_frames
         if steps_values:  # clips of two frames or more
             steady = {k: 1 - v / steps_values / PEAK for k, v in steps.items()}
             steady["delta"] = steady["recon"] - steady["ref"]
@@ -203,7 +226,7 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
                             arrays=arrays or None)
 
     def finalize(self, records: list[StoredRecord], info) -> Evaluation:
-        per_clip = ["psnr", "ssim", *(f"temporal_flickering_{k}" for k in PAIRED)]
+        per_clip = ["psnr", "ssim", "lpips_vgg", *(f"temporal_flickering_{k}" for k in PAIRED)]
         evaluation = mean_evaluation(records, per_clip, self.unavailable())
         for name in MACRO:
             means = [g[name] for g in evaluation.groups.values() if g.get(name) is not None]
@@ -219,10 +242,30 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
             "compression": f"{spec.temporal_compression}x{spec.spatial_compression}x"
                            f"{spec.spatial_compression}",
             "temporal_window": self.params.temporal_window,
+            **({"lpips_vgg_weights": self._lpips.weights_loaded}
+               if self._lpips is not None else {}),
             "clips_per_domain": {d: sum(r.group == d for r in records) for d in
                                  sorted({r.group for r in records if r.group})},
         })
         return evaluation
+
+
+def _lpips_sum(model: LPIPS, rec8: Tensor, target: Tensor) -> float:
+    """Sum over a window's frames of LPIPS between the 8-bit reconstruction and the
+    reference (both ``(3, t, h, w)`` float holding 0..255), :data:`LPIPS_FRAMES` pairs a
+    call, each mapped as ``metrics_cli.LPIPS`` maps them."""
+    device = model.shift.device
+    total = 0.0
+    for start in range(0, target.shape[1], LPIPS_FRAMES):
+        pair = [_lpips_input(x[:, start:start + LPIPS_FRAMES]).to(device) for x in (rec8, target)]
+        total += float(model.forward_signed(*pair).double().sum())
+    return total
+
+
+def _lpips_input(frames: Tensor) -> Tensor:
+    """``metrics_cli.LPIPS``: ``2 * (x / 255 - 0.5)`` in float64 (its frames are uint8 over
+    a Python float), then float32; ``(3, t, h, w)`` → ``(t, 3, h, w)``."""
+    return (2 * (frames.double() / PEAK - 0.5)).float().transpose(0, 1)
 
 
 def _windows(path: str, window: int | None, frames: int) -> Iterator[np.ndarray]:
