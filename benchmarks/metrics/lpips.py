@@ -83,14 +83,15 @@ def lpips_unavailable_reason(hub_dir: str | Path | None = None, *, net: str = "a
 
 
 def verify_checkpoint(path: Path, spec: Trunk) -> dict[str, str]:
-    """Digests of the trunk file; :class:`WeightsMismatch` unless its SHA-256 starts with
-    the hex digits of torchvision's file name (what ``torch.hub`` checks on download)."""
+    """Digests of the trunk file; :class:`WeightsMismatch` unless its SHA-256 is the
+    published file's (which starts with the hex digits of torchvision's file name, what
+    ``torch.hub`` checks on download)."""
     digests = file_digests(path)
-    if not digests["sha256"].startswith(spec.sha256_prefix):
+    if digests["sha256"] != spec.sha256:
         raise WeightsMismatch(
             f"{path}: not torchvision's {spec.title} checkpoint: its SHA-256 "
-            f"{digests['sha256']} does not start with {spec.sha256_prefix} (the digits of "
-            f"the name {spec.checkpoint}); delete it and download {spec.url} again")
+            f"{digests['sha256']}, expected {spec.sha256} (the file "
+            f"{spec.checkpoint}); delete it and download {spec.url} again")
     return digests
 
 
@@ -137,7 +138,7 @@ class LPIPS(nn.Module):
 
     Raises:
         LpipsUnavailable: a weight file is missing or unreadable; the message names it.
-        WeightsMismatch: the trunk file is not torchvision's (SHA-256 prefix).
+        WeightsMismatch: the trunk file is not torchvision's (its SHA-256).
     """
 
     def __init__(self, net: str = "alex", *, hub_dir: str | Path | None = None) -> None:
@@ -170,7 +171,7 @@ class LPIPS(nn.Module):
                 f"{path} does not hold torchvision {self.trunk.title} weights "
                 f"(features.N.weight/bias): {err}"
             ) from err
-        pinned = f"sha256 prefix {self.trunk.sha256_prefix} checked (torchvision's file name)"
+        pinned = "sha256 checked"
         return {"file": str(path), **digests, "pinned": pinned}
 
     def _load_linear(self, path: Path) -> dict[str, Any]:

@@ -13,7 +13,11 @@ and ``vgg16`` slice ``tv.<net>(pretrained=True).features``; the channels are
 The checkpoints are torchvision's ``IMAGENET1K_V1`` weights (``DEFAULT`` for both, what
 ``pretrained=True`` loads). torchvision names each ``<name>-<first 8 hex digits of the
 file's SHA-256>.pth`` and ``torch.hub`` checks that prefix on download
-(``torch.hub.HASH_REGEX``); :attr:`Trunk.sha256_prefix` is it, checked before loading.
+(``torch.hub.HASH_REGEX``). :attr:`Trunk.sha256` is the whole published digest, checked
+before loading; it starts with those digits (a test checks it). The digests, with the file
+sizes, are the ones projects that verify these downloads pin, e.g. ``alexnet-owt-7be5be79``:
+``7be5be79…cdee02`` (244,408,911 bytes), ``vgg16-397923af``: ``397923af…7a5bf0``
+(553,433,881 bytes), as Hugging Face file pages of copies of them show too.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ class Trunk:
         net: lpips' name for it (``lpips.LPIPS(net=...)``).
         title: how messages name the network.
         checkpoint: torchvision's file name, looked for in ``<torch hub>/checkpoints/``.
-        sha256_prefix: the hex digits of the file name: the start of its SHA-256.
+        sha256: the file's SHA-256 (it starts with the hex digits of the file name).
         taps: indices in ``features`` of the ReLUs whose outputs are compared.
         channels: channels of each tap (the linear layers' inputs).
         build: the ``features`` module, indexed as torchvision's.
@@ -45,7 +49,7 @@ class Trunk:
     net: str
     title: str
     checkpoint: str
-    sha256_prefix: str
+    sha256: str
     taps: tuple[int, ...]
     channels: tuple[int, ...]
     build: Callable[[], nn.Sequential]
@@ -107,17 +111,19 @@ def vgg16_features() -> nn.Sequential:
 
 ALEXNET = Trunk(
     net="alex", title="AlexNet", checkpoint="alexnet-owt-7be5be79.pth",
-    sha256_prefix="7be5be79", taps=(1, 4, 7, 9, 11), channels=(64, 192, 384, 256, 256),
+    sha256="7be5be791159472b1fbf3c69796f7cb30dca7ad8466c2df70058c37116cdee02",
+    taps=(1, 4, 7, 9, 11), channels=(64, 192, 384, 256, 256),
     build=alexnet_features,
     torchvision_call="torchvision.models.alexnet(weights='DEFAULT')",
 )
 VGG16 = Trunk(
     net="vgg", title="VGG-16", checkpoint="vgg16-397923af.pth",
-    sha256_prefix="397923af", taps=(3, 8, 15, 22, 29), channels=(64, 128, 256, 512, 512),
+    sha256="397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0",
+    taps=(3, 8, 15, 22, 29), channels=(64, 128, 256, 512, 512),
     build=vgg16_features,
     torchvision_call="torchvision.models.vgg16(weights='DEFAULT')",
 )
-# Looked up when a model is built (a test may swap an entry for its fake file's prefix).
+# Looked up when a model is built (a test may swap an entry for its fake file's digest).
 TRUNKS: dict[str, Trunk] = {t.net: t for t in (ALEXNET, VGG16)}
 
 

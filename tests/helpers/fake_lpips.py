@@ -1,9 +1,9 @@
 """Fake LPIPS trunks for tests: random fixed-seed weights at torchvision's file name.
 
-A real run checks a trunk file's SHA-256 against the hex digits of its name
+A real run checks a trunk file's SHA-256 against the published file's
 (:func:`benchmarks.metrics.lpips.verify_checkpoint`); a fake file never passes. A test
 accepts ITS fake file explicitly, and only inside a ``monkeypatch`` scope: the expected
-prefix becomes that file's own, so any other file at the name is still refused and,
+digest becomes that file's own, so any other file at the name is still refused and,
 once the scope ends, so is the fake. Never for a number anyone reports.
 """
 
@@ -21,11 +21,11 @@ from tests.fixtures.make_lpips_golden import FAKE_STATE_DICTS
 
 
 def accept_fake_trunk(monkeypatch: pytest.MonkeyPatch, path: Path, net: str) -> None:
-    """Within ``monkeypatch``'s scope, the ``net`` trunk's expected SHA-256 prefix is that
-    of the file at ``path`` (the fake a test placed)."""
-    prefix = file_digests(path)["sha256"][:8]
+    """Within ``monkeypatch``'s scope, the ``net`` trunk's expected SHA-256 is that of the
+    file at ``path`` (the fake a test placed)."""
+    digest = file_digests(path)["sha256"]
     trunk = lpips_trunks.TRUNKS[net]
-    monkeypatch.setitem(lpips_trunks.TRUNKS, net, replace(trunk, sha256_prefix=prefix))
+    monkeypatch.setitem(lpips_trunks.TRUNKS, net, replace(trunk, sha256=digest))
 
 
 def place_fake_trunk(monkeypatch: pytest.MonkeyPatch, hub: Path, net: str) -> Path:

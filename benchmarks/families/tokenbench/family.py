@@ -129,7 +129,8 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
         "mean of the domain means (psnr_macro, ssim_macro); temporal_flickering (VBench) = "
         "1 - mean |frame[i+1] - frame[i]| / 255 over all consecutive pairs, of the reference "
         "(_ref), the reconstruction (_recon), _delta = recon - ref; rfvd: I3D Frechet distance, "
-        "16 frames at 224x224 (StyleGAN-V protocol); 95% CI from Student's t"
+        "16 frames at 224x224 (StyleGAN-V protocol); 95% CI from Student's t, or a cluster "
+        "bootstrap where clips share a source (EgoExo-4D take, Panda-70M video: ci_method)"
     )
     short_clips = "not applicable: every frame of every clip is scored"
 

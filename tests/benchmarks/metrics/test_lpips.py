@@ -132,7 +132,7 @@ def test_unknown_trunk_is_refused(tmp_path: Path):
         lpips_unavailable_reason(hub_dir=tmp_path, net="squeeze")
 
 
-# the trunk file's SHA-256 prefix (torchvision's file name, torch.hub's check)
+# the trunk file's SHA-256 (the published file's; it starts with its name's digits)
 
 
 @pytest.mark.parametrize("net", NETS)
@@ -145,7 +145,7 @@ def test_a_trunk_file_not_matching_its_name_is_refused(
         load_lpips(hub_dir=fake_hub, net=net)
     text = str(err.value)
     assert isinstance(err.value, ValueError) and "\n" not in text  # one line, exit 2
-    assert str(path) in text and digest in text and TRUNKS[net].sha256_prefix in text
+    assert str(path) in text and digest in text and TRUNKS[net].sha256 in text
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(fake_hub))
     with pytest.raises(WeightsMismatch):  # not "unavailable": a wrong file stops the run
         lpips_if_available(True, net=net)
@@ -161,7 +161,7 @@ def test_accepting_a_fake_is_scoped_to_its_file(fake_hub: Path, tmp_path: Path):
         assert load_lpips(hub_dir=fake_hub).weights_loaded[0]["file"] == str(fake)
         with pytest.raises(WeightsMismatch):  # another file at the name: still checked
             load_lpips(hub_dir=tmp_path)
-    assert TRUNKS["alex"].sha256_prefix == "7be5be79"  # restored with the scope
+    assert TRUNKS["alex"].sha256.startswith("7be5be79")  # restored with the scope
     with pytest.raises(WeightsMismatch):
         load_lpips(hub_dir=fake_hub)
 
@@ -169,7 +169,8 @@ def test_accepting_a_fake_is_scoped_to_its_file(fake_hub: Path, tmp_path: Path):
 def test_checkpoint_names_carry_the_prefix_torch_hub_checks():
     for spec in TRUNKS.values():
         match = torch.hub.HASH_REGEX.search(spec.checkpoint)
-        assert match is not None and match.group(1) == spec.sha256_prefix
+        assert match is not None and spec.sha256.startswith(match.group(1))
+        assert len(spec.sha256) == 64
 
 
 def test_bad_checkpoint_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
@@ -281,7 +282,7 @@ def test_records_the_files_it_loaded(fake_vgg: LPIPS, fake_hub: Path):
     path = fake_hub / "checkpoints" / "vgg16-397923af.pth"
     assert trunk["file"] == str(path)
     assert trunk["sha256"] == lpips_module.file_digests(path)["sha256"]
-    assert "sha256 prefix" in trunk["pinned"] and linear["file"].endswith("vgg.pth")
+    assert trunk["pinned"] == "sha256 checked" and linear["file"].endswith("vgg.pth")
 
 
 @pytest.mark.parametrize("net", NETS)
