@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from benchmarks.features.base import ClipFeatureExtractor, FeatureUnavailable
+from benchmarks.features.base import ClipFeatureExtractor
 from benchmarks.features.protocols import I3D_TORCHSCRIPT
 
 FILE_NAME = I3D_TORCHSCRIPT.file_name
@@ -69,10 +69,7 @@ def create_i3d(*, device: torch.device | str = "cpu", i3d_path: str | None = Non
                weights_path: str | None = None, **_: object) -> I3DExtractor:
     """Load the TorchScript I3D (raises :class:`FeatureUnavailable` if absent,
     :class:`~benchmarks.features.weights.WeightsMismatch` if it is another file)."""
-    path = found_file(weights_path or i3d_path)
-    if path is None:
-        raise FeatureUnavailable(missing_reason(weights_path or i3d_path))
-    digest = I3D_TORCHSCRIPT.verify(path)
+    path, digest = I3D_TORCHSCRIPT.checked(weights_path or i3d_path, what=WHAT)
     module = torch.jit.load(str(path), map_location=device).eval()
     extractor = I3DExtractor(module, weights=str(path))
     extractor.weights_loaded = [digest]

@@ -46,11 +46,8 @@ class VideoGPTI3D(ClipFeatureExtractor):
 
 def create_i3d_videogpt(*, device: torch.device | str = "cpu", weights_path: str | None = None,
                         **_: object) -> VideoGPTI3D:
-    path = I3D_PRETRAINED_400.found(weights_path)
-    if path is None:
-        raise FeatureUnavailable(I3D_PRETRAINED_400.missing_reason(
-            weights_path, what="VideoGPT's PyTorch I3D (fvd-videogpt)"))
-    digest = I3D_PRETRAINED_400.verify(path)
+    path, digest = I3D_PRETRAINED_400.checked(weights_path,
+                                              what="VideoGPT's PyTorch I3D (fvd-videogpt)")
     try:
         from cdfvd.third_party.i3d.pytorch_i3d import InceptionI3d
     except ImportError as err:

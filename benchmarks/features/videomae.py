@@ -49,11 +49,8 @@ class VideoMAEv2(ClipFeatureExtractor):
 
 def create_videomae_v2(*, device: torch.device | str = "cpu", weights_path: str | None = None,
                        **_: object) -> VideoMAEv2:
-    path = VIDEOMAE_V2_G.found(weights_path)
-    if path is None:
-        raise FeatureUnavailable(VIDEOMAE_V2_G.missing_reason(
-            weights_path, what="the VideoMAE-v2 ViT-g of content-debiased FVD (cd-fvd)"))
-    digest = VIDEOMAE_V2_G.verify(path)
+    path, digest = VIDEOMAE_V2_G.checked(
+        weights_path, what="the VideoMAE-v2 ViT-g of content-debiased FVD (cd-fvd)")
     try:
         from cdfvd.third_party.VideoMAEv2.videomaev2_finetune import vit_giant_patch14_224
     except ImportError as err:

@@ -69,23 +69,14 @@ def _strip(state: dict, *prefixes: str) -> dict:
     return state
 
 
-def _find(weights_path: str | None) -> list[Path]:
-    found = []
-    for weights in (VJEPA_H16, VJEPA_SSV2_PROBE):
-        path = weights.found(str(Path(weights_path) / weights.file_name) if weights_path
-                             else None)
-        if path is None:
-            raise FeatureUnavailable(weights.missing_reason(
-                weights_path and str(Path(weights_path) / weights.file_name),
-                what="a V-JEPA file of JEDi"))
-        found.append(path)
-    return found
-
-
 def create_vjepa(*, device: torch.device | str = "cpu", weights_path: str | None = None,
                  **_: object) -> VJEPAPooled:
-    encoder_file, probe_file = _find(weights_path)
-    digests = [VJEPA_H16.verify(encoder_file), VJEPA_SSV2_PROBE.verify(probe_file)]
+    # weights_path: the folder holding both files
+    (encoder_file, encoder_digest), (probe_file, probe_digest) = (
+        weights.checked(weights_path and str(Path(weights_path) / weights.file_name),
+                        what="a V-JEPA file of JEDi")
+        for weights in (VJEPA_H16, VJEPA_SSV2_PROBE))
+    digests = [encoder_digest, probe_digest]
     try:
         from vjepa.models import vit_huge
         from vjepa.models.attentive_pooler import AttentiveClassifier

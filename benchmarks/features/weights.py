@@ -26,6 +26,7 @@ from typing import Any
 
 import torch
 
+from benchmarks.features.base import FeatureUnavailable
 from benchmarks.io.digests import WeightsMismatch, file_digests
 
 __all__ = ["WeightsFile", "WeightsMismatch", "file_digests", "load_state"]
@@ -70,6 +71,18 @@ class WeightsFile:
         return (f"{what or 'the weights'} {self.file_name!r} is not on this machine. Place it "
                 f"at {places[-1]}, or set ${self.env_var}, or pass --task-arg "
                 "weights_path=FILE (looked in: " + ", ".join(str(p) for p in places) + ")")
+
+    def checked(self, path: str | None = None, *, what: str) -> tuple[Path, dict[str, Any]]:
+        """The file a run loads and its digests, verified.
+
+        Raises:
+            FeatureUnavailable: no candidate exists (the message says where to put it).
+            WeightsMismatch: the file found is not the pinned one.
+        """
+        found = self.found(path)
+        if found is None:
+            raise FeatureUnavailable(self.missing_reason(path, what=what))
+        return found, self.verify(found)
 
     def pin(self) -> dict[str, str | None]:
         return {"sha256": self.sha256, "git_blob_sha1": self.git_blob_sha1}
