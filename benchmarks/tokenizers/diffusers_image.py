@@ -45,6 +45,7 @@ from benchmarks.tokenizers.tiling import (
     DEFAULT_MAX_UNTILED_PIXELS,
     auto_tiling,
     automatic_tiling,
+    check_max_untiled_pixels,
     decode_in_tiles,
     encode_in_tiles,
     resolve_tiling,
@@ -185,15 +186,7 @@ class DiffusersImageVAE(VideoTokenizer):
         for key, value in (("sample", sample), ("unit_range", unit_range)):
             if not isinstance(value, bool):
                 raise ValueError(f"{key} must be true or false, got {value!r}")
-        if max_untiled_pixels is not None and (
-            isinstance(max_untiled_pixels, bool)
-            or not isinstance(max_untiled_pixels, int)
-            or max_untiled_pixels < 1
-        ):
-            raise ValueError(
-                f"max_untiled_pixels must be a positive number of pixels or null, "
-                f"got {max_untiled_pixels!r}"
-            )
+        check_max_untiled_pixels(max_untiled_pixels)
         self.model = model
         self.family = family
         self.spatial_compression = family.spatial(model.config)

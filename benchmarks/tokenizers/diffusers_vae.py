@@ -66,6 +66,7 @@ from benchmarks.tokenizers.tiling import (
     DEFAULT_MAX_UNTILED_PIXELS,
     auto_tiling,
     automatic_tiling,
+    check_max_untiled_pixels,
     decode_in_tiles,
     encode_in_tiles,
     resolve_tiling,
@@ -129,16 +130,7 @@ class DiffusersVideoVAE(VideoTokenizer):
         self.tiling = resolve_tiling(tile_size, tile_overlap, self.geometry.spatial_compression)
         # tiles for frames above max_untiled_pixels when tile_size is not given
         self.auto_tiling = automatic_tiling(self.geometry.spatial_compression)
-        if max_untiled_pixels is not None and (
-            isinstance(max_untiled_pixels, bool)
-            or not isinstance(max_untiled_pixels, int)
-            or max_untiled_pixels < 1
-        ):
-            raise ValueError(
-                f"max_untiled_pixels must be a positive number of pixels or null, "
-                f"got {max_untiled_pixels!r}"
-            )
-        self.max_untiled_pixels = max_untiled_pixels
+        self.max_untiled_pixels = check_max_untiled_pixels(max_untiled_pixels)
         if sample and family.deterministic:
             raise ValueError(
                 f"{family.name}: sample=true has no posterior to draw from (its encoder is "

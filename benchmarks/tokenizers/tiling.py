@@ -140,6 +140,15 @@ def auto_tiling(
     return automatic
 
 
+def check_max_untiled_pixels(value: int | None) -> int | None:
+    """``value`` if it is a positive number of pixels or ``None``; else ``ValueError``."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                              or value < 1):
+        raise ValueError(
+            f"max_untiled_pixels must be a positive number of pixels or null, got {value!r}")
+    return value
+
+
 def resolve_tiling(
     tile_size: int | None, tile_overlap: int | None, spatial_compression: int
 ) -> tuple[int, int] | None:
