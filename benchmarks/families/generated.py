@@ -15,14 +15,13 @@ Shared here, so both families behave the same:
   generated clips, ``<score>_real`` on the real ones.
 
 A subclass declares ``conditions_on`` (what its clips are conditioned on) and a ``Params``
-dataclass with ``generator``, ``generator_args``, ``features``, ``protocol``,
-``i3d_path``, ``weights_path``, ``fvd_frames`` and the fields of
-:class:`~benchmarks.features.temporal.TemporalOptions`.
+dataclass that extends :class:`GeneratedParams` (the keys both families read).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -59,6 +58,42 @@ DISTANCE_METRICS = (
 TEMPORAL_METRIC_INFO = tuple(MetricInfo(name, True) for name in TEMPORAL_NAMES)
 # paths: their files' contents are in the config hash (benchmarks/runner/weights.py)
 PATH_PARAMS = ("i3d_path", "weights_path", "dino_path", "clip_path", "vfi_path")
+
+
+@dataclass(frozen=True)
+class GeneratedParams:
+    """The YAML keys of every generation family (``--generator`` / ``--generator-arg`` set
+    the first two).
+
+    Attributes:
+        generator: generator registry name (``ar``, ``ar-text``, ``noise`` ...).
+        generator_args: keyword arguments of its factory.
+        features: feature extractor: ``i3d`` (FVD) or ``effnet_lite0`` (``fd_effnet_lite0``).
+        protocol: a named distance protocol (``fvd-styleganv``, ``fvd-videogpt``,
+            ``cd-fvd``, ``jedi`` ...; default: the one of ``features``).
+        i3d_path: the TorchScript I3D file (default: ``$PYRATOK_I3D``, the torch hub cache).
+        weights_path: the protocol's weights file (a folder for ``jedi``).
+        fvd_frames: frames per clip the Fréchet extractor sees (the first ones; FVD: 16).
+        temporal, temporal_effnet, dino_path, clip_path, vfi_path: VBench's temporal
+            scores (:class:`~benchmarks.features.temporal.TemporalOptions`; ``clip_path``
+            is VBench's CLIP ViT-B/32 of ``background_consistency``).
+    """
+
+    generator: str = ""
+    generator_args: dict[str, Any] | None = None
+    features: str = "i3d"
+    protocol: str | None = None
+    i3d_path: str | None = None
+    weights_path: str | None = None
+    fvd_frames: int = 16
+    temporal: bool = True  # VBench temporal scores (benchmarks/features/temporal.py)
+    temporal_effnet: bool = False
+    dino_path: str | None = None
+    clip_path: str | None = None
+    vfi_path: str | None = None
+
+    def __post_init__(self) -> None:
+        resolve(self.protocol, self.features)  # an unknown or mismatched protocol: one line
 
 
 class GeneratedClipsFamily(TaskFamily[ParamsT]):

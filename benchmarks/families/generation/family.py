@@ -61,8 +61,8 @@ from benchmarks.families.generated import (
     TEMPORAL_METRIC_INFO,
     TEMPORAL_NAMES,
     GeneratedClipsFamily,
+    GeneratedParams,
 )
-from benchmarks.features.protocols import resolve
 from benchmarks.features.stage import stats_of
 from benchmarks.metrics.functional.mean_ci import mean_ci
 from benchmarks.seeding import sample_seed
@@ -74,46 +74,24 @@ GRID_FILE = "generated_per_class.png"
 
 
 @dataclass(frozen=True)
-class GenerationParams:
-    """Family-specific YAML keys (``--generator`` / ``--generator-arg`` set the first two).
+class GenerationParams(GeneratedParams):
+    """Family-specific YAML keys: those of :class:`GeneratedParams`, and
 
     Attributes:
-        generator: generator registry name (``ar``, ``real-copy``, ``noise`` ...).
-        generator_args: keyword arguments of its factory.
-        features: feature extractor: ``i3d`` (FVD) or ``effnet_lite0`` (``fd_effnet_lite0``).
-        protocol: a named distance protocol (``fvd-styleganv``, ``fvd-videogpt``,
-            ``cd-fvd``, ``jedi`` ...; default: the one of ``features``).
-        i3d_path: the TorchScript I3D file (default: ``$PYRATOK_I3D``, the torch hub cache).
-        weights_path: the protocol's weights file (a folder for ``jedi``).
-        fvd_frames: frames per clip the extractor sees (the first ones; FVD: 16).
         generated: ``match_real`` (one generated clip per real clip, same class) or
             ``per_class`` (``clips_per_class`` clips of every class).
         clips_per_class: for ``per_class``.
         generation_batch: clips per generator call in ``per_class`` mode and the grid.
         grid_clips_per_class: clips per class in the picture (0: no picture).
-        temporal, temporal_effnet, dino_path, clip_path, vfi_path: VBench's temporal
-            scores (:class:`~benchmarks.features.temporal.TemporalOptions`).
     """
 
-    generator: str = ""
-    generator_args: dict[str, Any] | None = None
-    features: str = "i3d"
-    protocol: str | None = None
-    i3d_path: str | None = None
-    weights_path: str | None = None
-    fvd_frames: int = 16
     generated: str = "match_real"
     clips_per_class: int = 0
     generation_batch: int = 16
     grid_clips_per_class: int = 3
-    temporal: bool = True  # VBench temporal scores (benchmarks/features/temporal.py)
-    temporal_effnet: bool = False
-    dino_path: str | None = None
-    clip_path: str | None = None
-    vfi_path: str | None = None
 
     def __post_init__(self) -> None:
-        resolve(self.protocol, self.features)  # an unknown or mismatched protocol: one line
+        super().__post_init__()
         if self.generated not in ("match_real", "per_class"):
             raise ValueError(f"generated: {self.generated!r}, expected match_real or per_class")
         if self.generated == "per_class" and self.clips_per_class < 1:

@@ -53,10 +53,10 @@ from benchmarks.families.generated import (
     TEMPORAL_METRIC_INFO,
     TEMPORAL_NAMES,
     GeneratedClipsFamily,
+    GeneratedParams,
 )
 from benchmarks.features.frames import NAMES as TC_EMBEDDERS
 from benchmarks.features.frames import FrameEmbedder, open_frame_embedder
-from benchmarks.features.protocols import resolve
 from benchmarks.features.stage import stats_of
 from benchmarks.metrics.functional.temporal_consistency import temporal_consistency
 from benchmarks.seeding import sample_seed
@@ -66,42 +66,21 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class T2VParams:
-    """Family-specific YAML keys (``--generator`` / ``--generator-arg`` set the first two).
+class T2VParams(GeneratedParams):
+    """Family-specific YAML keys: those of :class:`GeneratedParams` (``generator``: a
+    text-conditioned one, ``ar-text``, ``diffusers-t2v`` ...), and
 
     Attributes:
-        generator: a text-conditioned generator (``ar-text``, ``diffusers-t2v``, ...).
-        generator_args: keyword arguments of its factory.
-        features: ``i3d`` (FVD) or ``effnet_lite0`` (``fd_effnet_lite0``).
-        protocol: a named distance protocol (``fvd-styleganv``, ``fvd-videogpt``,
-            ``cd-fvd``, ``jedi`` ...; default: the one of ``features``).
-        i3d_path: the TorchScript I3D file (default: ``$PYRATOK_I3D``, the torch hub cache).
-        weights_path: the protocol's weights file (a folder for ``jedi``).
-        fvd_frames: frames per clip the Fréchet extractor sees (the first ones; FVD: 16).
         tc: the frame embedders of temporal consistency (``effnet_lite0``, ``clip``).
-        clip: a local CLIP folder for ``tc_clip`` (none: ``tc_clip`` is unavailable).
-        temporal, temporal_effnet, dino_path, clip_path, vfi_path: VBench's temporal
-            scores (:class:`~benchmarks.features.temporal.TemporalOptions`; ``clip_path``
-            is VBench's CLIP ViT-B/32 of ``background_consistency``, not ``clip``).
+        clip: a local CLIP folder for ``tc_clip`` (none: ``tc_clip`` is unavailable; not
+            VBench's ``clip_path``).
     """
 
-    generator: str = ""
-    generator_args: dict[str, Any] | None = None
-    features: str = "i3d"
-    protocol: str | None = None
-    i3d_path: str | None = None
-    weights_path: str | None = None
-    fvd_frames: int = 16
     tc: tuple[str, ...] = TC_EMBEDDERS
     clip: str | None = None
-    temporal: bool = True  # VBench temporal scores (benchmarks/features/temporal.py)
-    temporal_effnet: bool = False
-    dino_path: str | None = None
-    clip_path: str | None = None
-    vfi_path: str | None = None
 
     def __post_init__(self) -> None:
-        resolve(self.protocol, self.features)  # an unknown or mismatched protocol: one line
+        super().__post_init__()
         object.__setattr__(self, "tc", tuple(self.tc))
         unknown = [n for n in self.tc if n not in TC_EMBEDDERS]
         if unknown:
