@@ -73,6 +73,46 @@ def temporal_flickering(video: Tensor, *, data_range: float = 1.0) -> Tensor:
     return 1.0 - consecutive_mad(video) / data_range
 
 
+class StreamedFlickering:
+    """:func:`temporal_flickering` of a reference clip and its reconstruction, fed in
+    consecutive chunks of frames (bounded memory): float64 sums of the consecutive-frame
+    differences, the pair across each chunk boundary included.
+
+    Args:
+        time_dim: the frames axis of the chunks (``(c, t, h, w)``: 1; ``(t, c, h, w)``: 0).
+        data_range: the width of the frames' value range (8-bit: 255; [0, 1]: 1).
+    """
+
+    def __init__(self, *, time_dim: int, data_range: float) -> None:
+        self.time_dim, self.data_range = time_dim, data_range
+        self._sums = {"ref": 0.0, "recon": 0.0}  # summed |frame[i+1] - frame[i]|
+        self._values = 0
+        self._last: tuple[Tensor, Tensor] | None = None  # the previous chunk's last frames
+
+    def add(self, ref: Tensor, recon: Tensor) -> None:
+        """The next frames of the clip (same shape, ``time_dim`` their frames)."""
+        d = self.time_dim
+        ref, recon = ref.double(), recon.double()
+        if self._last is not None:
+            ref, recon = torch.cat([self._last[0], ref], d), torch.cat([self._last[1], recon], d)
+        steps = ref.shape[d] - 1
+        for key, frames in (("ref", ref), ("recon", recon)):
+            diff = frames.narrow(d, 1, steps) - frames.narrow(d, 0, steps)
+            self._sums[key] += float(diff.abs().sum())
+        self._values += ref.narrow(d, 1, steps).numel()
+        self._last = (ref.narrow(d, steps, 1), recon.narrow(d, steps, 1))
+
+    def result(self) -> dict[str, float]:
+        """``temporal_flickering_ref`` / ``_recon`` / ``_delta`` (recon − ref); empty for a
+        clip of one frame."""
+        if not self._values:
+            return {}
+        ref, recon = (1 - self._sums[k] / self._values / self.data_range
+                      for k in ("ref", "recon"))
+        return {"temporal_flickering_ref": ref, "temporal_flickering_recon": recon,
+                "temporal_flickering_delta": recon - ref}
+
+
 def frame_consistency(features: Tensor) -> Tensor:
     """VBench's subject/background-consistency score from per-frame features.
 

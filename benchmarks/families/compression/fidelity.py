@@ -28,6 +28,7 @@ import torch
 from torch import Tensor
 
 from benchmarks.metrics import ms_ssim, ms_ssim_min_size, mse, psnr_from_mse, ssim
+from benchmarks.metrics.temporal import StreamedFlickering
 
 
 class ClipFidelity:
@@ -46,9 +47,7 @@ class ClipFidelity:
         self._ms_ssim = 0.0
         self._ms_ssim_ok = True
         self._lpips = 0.0
-        self._steps = {"ref": 0.0, "recon": 0.0}  # summed |frame[i+1] - frame[i]|
-        self._step_values = 0
-        self._last: tuple[Tensor, Tensor] | None = None  # the previous chunk's last frames
+        self._flicker = StreamedFlickering(time_dim=0, data_range=1.0)
 
     @torch.inference_mode()
     def add(self, *, y_pred: Tensor, y_ref: Tensor, rgb_pred: Tensor, rgb_ref: Tensor) -> None:
@@ -75,17 +74,8 @@ class ClipFidelity:
         if self.lpips is not None:
             device = next(self.lpips.parameters()).device
             self._lpips += float(self.lpips(rgb_pred.to(device), rgb_ref.to(device)).sum())
-        self._add_steps(rgb_ref, rgb_pred)
+        self._flicker.add(rgb_ref, rgb_pred)
         self.frames += t
-
-    def _add_steps(self, ref: Tensor, pred: Tensor) -> None:
-        """Consecutive-frame differences of a chunk, with the pair across its boundary."""
-        if self._last is not None:
-            ref, pred = torch.cat([self._last[0], ref]), torch.cat([self._last[1], pred])
-        for key, frames in (("ref", ref), ("recon", pred)):
-            self._steps[key] += float((frames[1:].double() - frames[:-1].double()).abs().sum())
-        self._step_values += ref[1:].numel()
-        self._last = (ref[-1:], pred[-1:])
 
     def result(self) -> dict[str, float]:
         """``psnr_y``, ``psnr``, ``ssim`` (``ms_ssim``, ``lpips``) of the frames added so far."""
@@ -101,8 +91,5 @@ class ClipFidelity:
             out["ms_ssim"] = self._ms_ssim / n
         if self.lpips is not None:
             out["lpips"] = self._lpips / n
-        if self._step_values:  # clips of two frames or more
-            ref, recon = (1 - self._steps[k] / self._step_values for k in ("ref", "recon"))
-            out.update(temporal_flickering_ref=ref, temporal_flickering_recon=recon,
-                       temporal_flickering_delta=recon - ref)
+        out.update(self._flicker.result())  # clips of two frames or more
         return out

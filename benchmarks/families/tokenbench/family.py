@@ -66,6 +66,7 @@ from benchmarks.metrics.codebook import CONTINUOUS, merged_codes, run_usage
 from benchmarks.metrics.codebook import METRICS as CODEBOOK_METRICS
 from benchmarks.metrics.functional.ssim_uniform import ssim_uniform
 from benchmarks.metrics.lpips import LPIPS, lpips_if_available
+from benchmarks.metrics.temporal import StreamedFlickering
 from benchmarks.tokenizers.windows import reconstruct_window
 
 PEAK = 255.0  # metrics_cli: _UINT8_MAX_F
@@ -176,10 +177,8 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
     def _score_clip(self, ref) -> SampleResult:
         need = self._rfvd.extractor.protocol.frames if self._rfvd.extractor else 0
         squared, values, ssims, codes = 0.0, 0, [], []
-        steps = {"ref": 0.0, "recon": 0.0}  # summed |frame[i+1] - frame[i]| over the clip
-        steps_values = 0
+        flicker = StreamedFlickering(time_dim=1, data_range=PEAK)  # across windows too
         lpips_sum, lpips_frames = 0.0, 0
-        last: tuple[Tensor, Tensor] | None = None
         first_ref: list[Tensor] = []
         first_rec: list[Tensor] = []
         for frames in _windows(ref.path, self.params.temporal_window, ref.extra["frames"]):
@@ -187,8 +186,7 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
             video = (target / (PEAK / 2) - 1).unsqueeze(0).to(self.device)
             recon, encoded = reconstruct_window(self.tokenizer, video)
             rec8 = ((recon[0].float().clamp(-1, 1) + 1) * (PEAK / 2)).round().cpu()
-            ref_run, rec_run = target.double(), rec8.double()
-            diff = rec_run - ref_run
+            diff = rec8.double() - target.double()
             squared += float((diff * diff).sum())
             values += diff.numel()
             ssims += ssim_uniform(rec8.transpose(0, 1), target.transpose(0, 1),
@@ -198,13 +196,7 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
             if self._lpips is not None:
                 lpips_sum += _lpips_sum(self._lpips, rec8, target)
                 lpips_frames += target.shape[1]
-            if last is not None:  # the pair across the window boundary
-                ref_run = torch.cat([last[0], ref_run], dim=1)
-                rec_run = torch.cat([last[1], rec_run], dim=1)
-            steps["ref"] += float((ref_run[:, 1:] - ref_run[:, :-1]).abs().sum())
-            steps["recon"] += float((rec_run[:, 1:] - rec_run[:, :-1]).abs().sum())
-            steps_values += ref_run[:, 1:].numel()
-            last = (ref_run[:, -1:], rec_run[:, -1:])
+            flicker.add(target, rec8)
             if sum(f.shape[1] for f in first_ref) < need:
                 first_ref.append(target)
                 first_rec.append(rec8)
@@ -218,10 +210,7 @@ class TokenBenchFamily(TaskFamily[TokenBenchParams]):
         metrics = {"psnr": psnr, "ssim": float(np.mean(ssims))}
         if lpips_frames:
             metrics["lpips_vgg"] = lpips_sum / lpips_frames
-        if steps_values:  # clips of two frames or more
-            steady = {k: 1 - v / steps_values / PEAK for k, v in steps.items()}
-            steady["delta"] = steady["recon"] - steady["ref"]
-            metrics.update({f"temporal_flickering_{k}": v for k, v in steady.items()})
+        metrics.update(flicker.result())  # clips of two frames or more
         prediction = {"frames": int(ref.extra["frames"]), "domain": ref.extra["domain"]}
         return SampleResult(metrics=metrics, prediction=prediction, group=ref.extra["domain"],
                             arrays=arrays or None)

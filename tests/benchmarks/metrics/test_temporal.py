@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from benchmarks.metrics.temporal import (
+    StreamedFlickering,
     consecutive_mad,
     frame_consistency,
     interpolation_inputs,
@@ -115,3 +116,32 @@ def test_smoothness_is_one_minus_mad_and_needs_three_frames():
     assert float(got) == pytest.approx(1 - np.mean(per_frame), abs=1e-12)
     with pytest.raises(ValueError, match="at least 3 frames, got 2"):
         interpolation_inputs(torch.zeros(3, 2, 4, 4))
+
+
+@pytest.mark.parametrize(("time_dim", "chunks"), [(0, (1, 3, 3)), (1, (4, 3)), (1, (7,))])
+def test_streamed_flickering_equals_the_whole_clip(time_dim, chunks) -> None:
+    gen = torch.Generator().manual_seed(3)
+    ref = torch.randint(0, 256, (3, 7, 5, 6), generator=gen).float()  # (c, t, h, w), 8-bit
+    recon = (ref + torch.randint(-9, 10, ref.shape, generator=gen)).clamp(0, 255)
+    streamed = StreamedFlickering(time_dim=time_dim, data_range=255.0)
+    first = 0
+    for size in chunks:
+        part = slice(first, first + size)
+        if time_dim == 0:  # fed as (t, c, h, w)
+            streamed.add(ref[:, part].transpose(0, 1), recon[:, part].transpose(0, 1))
+        else:
+            streamed.add(ref[:, part], recon[:, part])
+        first += size
+    out = streamed.result()
+    expected_ref = float(temporal_flickering(ref, data_range=255.0))
+    expected_recon = float(temporal_flickering(recon, data_range=255.0))
+    assert out["temporal_flickering_ref"] == pytest.approx(expected_ref, abs=1e-12)
+    assert out["temporal_flickering_recon"] == pytest.approx(expected_recon, abs=1e-12)
+    assert out["temporal_flickering_delta"] == pytest.approx(expected_recon - expected_ref,
+                                                             abs=1e-12)
+
+
+def test_streamed_flickering_of_one_frame_is_empty() -> None:
+    streamed = StreamedFlickering(time_dim=1, data_range=1.0)
+    streamed.add(torch.rand(3, 1, 4, 4), torch.rand(3, 1, 4, 4))
+    assert streamed.result() == {}
